@@ -1,0 +1,4 @@
+using QwenTts.Frontend.Hosting;
+
+var app = FrontendHost.Build(args);
+await app.RunAsync();

@@ -1,0 +1,15 @@
+namespace QwenTts.Grains.Interfaces.Voices;
+
+/// <summary>One named voice, keyed <c>{tenant}/{voiceName}</c> (see <see cref="VoiceKey"/>), persisted in PostgreSQL.</summary>
+public interface IVoiceProfileGrain : IGrainWithStringKey
+{
+    Task<VoiceProfile?> GetAsync();
+
+    /// <summary>Creates the voice; <see cref="VoiceWriteStatus.AlreadyExists"/> when the name is taken.</summary>
+    Task<VoiceWriteResult> CreateAsync(VoiceDesign design);
+
+    /// <summary>Changes the description (and optionally language); the stored prompt is derived again.</summary>
+    Task<VoiceWriteResult> UpdateAsync(VoiceDesign design);
+
+    Task<VoiceWriteResult> DeleteAsync();
+}

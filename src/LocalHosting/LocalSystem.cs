@@ -1,0 +1,115 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using QwenTts.Storage.Migrations;
+
+namespace QwenTts.LocalHosting;
+
+/// <summary>
+/// The whole system on one machine: a private PostgreSQL (schema applied), silo processes and a frontend process,
+/// all on 127.0.0.1. Used by the embedded default and by the tests that need real processes.
+/// </summary>
+public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
+{
+    private readonly List<RunningService> _silos = [];
+    private PrivatePostgresServer? _postgres;
+    private RunningService? _frontend;
+
+    public PrivatePostgresServer Postgres => _postgres ?? throw new InvalidOperationException("PostgreSQL is not started.");
+
+    public string ConnectionString => Postgres.ConnectionString;
+
+    public IReadOnlyList<RunningService> Silos => _silos;
+
+    public RunningService? Frontend => _frontend;
+
+    public async Task StartPostgresAsync(CancellationToken cancellationToken = default)
+    {
+        _postgres = await PrivatePostgresServer.StartAsync(new PrivatePostgresOptions
+        {
+            DataDirectory = options.DataDirectory,
+            Port = options.PostgresPort,
+            Ephemeral = options.Ephemeral,
+        }, options.Echo is { } echo ? line => echo("[postgres] " + line) : null, cancellationToken);
+
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(cancellationToken);
+    }
+
+    public async Task<RunningService> StartSiloAsync(SiloSpec spec, bool waitUntilReady = true, CancellationToken cancellationToken = default)
+    {
+        var siloPort = spec.SiloPort != 0 ? spec.SiloPort : PrivatePostgresServer.FindFreeLoopbackPort();
+        var gatewayPort = spec.GatewayPort != 0 ? spec.GatewayPort : PrivatePostgresServer.FindFreeLoopbackPort();
+        var httpPort = spec.HttpPort != 0 ? spec.HttpPort : PrivatePostgresServer.FindFreeLoopbackPort();
+        var arguments = new List<string>
+        {
+            $"--Silo:Name={spec.Name}",
+            $"--Silo:SiloPort={siloPort}",
+            $"--Silo:GatewayPort={gatewayPort}",
+            "--Silo:AdvertisedAddress=127.0.0.1",
+            $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}",
+        };
+        arguments.AddRange(CommonArguments());
+        arguments.AddRange(spec.Arguments ?? []);
+
+        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo);
+        var silo = new RunningService(spec.Name, process, new Uri($"http://127.0.0.1:{httpPort}"));
+        _silos.Add(silo);
+        if (waitUntilReady)
+        {
+            await silo.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken);
+        }
+
+        return silo;
+    }
+
+    public async Task<RunningService> StartFrontendAsync(int httpPort = 0, IReadOnlyList<string>? extraArguments = null,
+        CancellationToken cancellationToken = default)
+    {
+        httpPort = httpPort != 0 ? httpPort : PrivatePostgresServer.FindFreeLoopbackPort();
+        var arguments = new List<string> { $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}" };
+        arguments.AddRange(CommonArguments());
+        arguments.AddRange(extraArguments ?? []);
+        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo);
+        _frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"));
+        await _frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken);
+        return _frontend;
+    }
+
+    /// <summary>Stops the frontend and the silos gracefully (SIGTERM), then PostgreSQL.</summary>
+    public async Task StopAsync()
+    {
+        if (_frontend is not null)
+        {
+            await _frontend.Process.StopAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await Task.WhenAll(_silos.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(60))));
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_frontend is not null)
+        {
+            await _frontend.Process.DisposeAsync();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.Process.DisposeAsync();
+        }
+    }
+
+    private IEnumerable<string> CommonArguments() =>
+    [
+        $"--ConnectionStrings:Cluster={ConnectionString}",
+        $"--Orleans:ClusterId={options.ClusterId}",
+        $"--Orleans:ServiceId={options.ClusterId}",
+        .. options.CommonArguments,
+    ];
+}

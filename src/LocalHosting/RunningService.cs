@@ -1,0 +1,59 @@
+namespace QwenTts.LocalHosting;
+
+/// <summary>A started silo or frontend process and the HTTP address of its health and API endpoints.</summary>
+public sealed class RunningService(string name, ServiceProcess process, Uri baseAddress)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public string Name { get; } = name;
+
+    public ServiceProcess Process { get; } = process;
+
+    public Uri BaseAddress { get; } = baseAddress;
+
+    /// <summary>Polls <c>/readyz</c> until it answers 200; fails with the process output if it exits or times out.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var lastAnswer = "no answer";
+        while (true)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited before it was ready:\n{Tail(Process.Output)}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri(BaseAddress, "/readyz"), deadline.Token);
+                lastAnswer = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(deadline.Token)}";
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                lastAnswer = ex.Message;
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(250, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        throw new TimeoutException($"{Name} was not ready within {timeout}; last /readyz: {lastAnswer}\n{Tail(Process.Output)}");
+    }
+
+    private static string Tail(string text) => text.Length <= 6000 ? text : text[^6000..];
+}

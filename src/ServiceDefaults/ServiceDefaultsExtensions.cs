@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+
+namespace QwenTts.ServiceDefaults;
+
+/// <summary>Wires telemetry, health checks and problem details the same way in the silo and the frontend.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Meters every QwenTts process exports on <c>/metrics</c>.</summary>
+    public static readonly string[] Meters = ["Microsoft.Orleans", "QwenTts.Engine", "QwenTts.Devices", "QwenTts.Frontend"];
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks();
+        builder.Services.Configure<HostOptions>(options =>
+        {
+            // Long enough for a silo to finish or hand over the utterances it is synthesising.
+            options.ShutdownTimeout = builder.Configuration.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(60));
+        });
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddMeter(Meters)
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,26 @@
+using QwenTts.Silo.Hosting;
+
+namespace QwenTts.Silo.Commands;
+
+/// <summary>
+/// <c>QwenTts.Silo [run]</c> hosts the silo; <c>migrate</c> applies the PostgreSQL schema and exits.
+/// Every other argument is configuration (<c>--Silo:Name=a</c>, <c>--ConnectionStrings:Cluster=...</c>).
+/// </summary>
+public static class SiloCommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (command, rest) = args.Length > 0 && !args[0].StartsWith('-') ? (args[0], args[1..]) : ("run", args);
+        switch (command)
+        {
+            case "run":
+                await SiloHost.Build(rest).RunAsync();
+                return 0;
+            case "migrate":
+                return await MigrateCommand.RunAsync(rest);
+            default:
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: run (default), migrate.");
+                return 2;
+        }
+    }
+}

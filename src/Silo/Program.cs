@@ -1,0 +1,3 @@
+using QwenTts.Silo.Commands;
+
+return await SiloCommandLine.RunAsync(args);
