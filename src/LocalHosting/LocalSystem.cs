@@ -14,10 +14,14 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
     private readonly List<RunningService> _silos = [];
     private PrivatePostgresServer? _postgres;
     private RunningService? _frontend;
+    private string? _connectionString;
 
     public PrivatePostgresServer Postgres => _postgres ?? throw new InvalidOperationException("PostgreSQL is not started.");
 
-    public string ConnectionString => Postgres.ConnectionString;
+    public string ConnectionString => _connectionString ?? throw new InvalidOperationException("No database: start PostgreSQL or attach one.");
+
+    /// <summary>Uses a database that already exists and holds the schema (the tests' shared server).</summary>
+    public void AttachDatabase(string connectionString) => _connectionString = connectionString;
 
     public IReadOnlyList<RunningService> Silos => _silos;
 
@@ -27,11 +31,12 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
     {
         _postgres = await PrivatePostgresServer.StartAsync(new PrivatePostgresOptions
         {
-            DataDirectory = options.DataDirectory,
+            DataDirectory = options.DataDirectory ?? throw new InvalidOperationException("LocalSystemOptions.DataDirectory is required to start PostgreSQL."),
             Port = options.PostgresPort,
             Ephemeral = options.Ephemeral,
         }, options.Echo is { } echo ? line => echo("[postgres] " + line) : null, cancellationToken);
 
+        _connectionString = _postgres.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
         await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(cancellationToken);
     }

@@ -3,8 +3,8 @@ namespace QwenTts.LocalHosting;
 /// <summary>Shape of a system run on one machine: where PostgreSQL keeps its data, which silos, which ports.</summary>
 public sealed record LocalSystemOptions
 {
-    /// <summary>Folder for PostgreSQL's data; kept between runs unless <see cref="Ephemeral"/>.</summary>
-    public required string DataDirectory { get; init; }
+    /// <summary>Folder for PostgreSQL's data; kept between runs unless <see cref="Ephemeral"/>. Unused with an existing database.</summary>
+    public string? DataDirectory { get; init; }
 
     public bool Ephemeral { get; init; }
 

@@ -68,9 +68,15 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
     public async Task<SchemaStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT CASE WHEN to_regclass('qwentts_schema_version') IS NULL THEN 0 " +
-            "ELSE (SELECT coalesce(max(version), 0) FROM qwentts_schema_version) END", connection);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('qwentts_schema_version') IS NOT NULL", connection))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not true)
+            {
+                return new SchemaStatus(0, EmbeddedMigrations.LatestVersion);
+            }
+        }
+
+        await using var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM qwentts_schema_version", connection);
         var current = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         return new SchemaStatus(current, EmbeddedMigrations.LatestVersion);
     }
