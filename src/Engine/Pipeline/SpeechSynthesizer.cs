@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Model;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+using QwenTts.Engine.Text;
+
+namespace QwenTts.Engine.Pipeline;
+
+/// <summary>
+/// Text + voice in, 24 kHz audio out, on one card. Holds the card's sessions (loaded once); every utterance gets its
+/// own small state, so several run at once. Synthesis runs on its own thread and streams chunks back.
+/// </summary>
+public sealed class SpeechSynthesizer : IDisposable
+{
+    private readonly ModelSessions _sessions;
+    private readonly PromptBuilder _prompts;
+
+    public SpeechSynthesizer(ModelSessions sessions, QwenTokenizer tokenizer, StreamingOptions? streaming = null)
+    {
+        _sessions = sessions;
+        Tokenizer = tokenizer;
+        _prompts = new PromptBuilder(tokenizer, sessions.Manifest);
+        Streaming = streaming ?? new StreamingOptions();
+    }
+
+    public ModelManifest Manifest => _sessions.Manifest;
+
+    public QwenTokenizer Tokenizer { get; }
+
+    public StreamingOptions Streaming { get; }
+
+    public ModelSessions Sessions => _sessions;
+
+    public static SpeechSynthesizer Load(string modelDirectory, ExecutionProviderOptions provider, StreamingOptions? streaming = null)
+    {
+        var sessions = ModelSessions.Load(modelDirectory, provider);
+        try
+        {
+            var tokenizer = QwenTokenizer.Load(Path.Combine(modelDirectory, sessions.Manifest.Tokenizer));
+            return new SpeechSynthesizer(sessions, tokenizer, streaming);
+        }
+        catch
+        {
+            sessions.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Builds the prompt (validates text, language and voice) without running anything.</summary>
+    public TalkerPrompt BuildPrompt(SynthesisRequest request) =>
+        _prompts.Build(request.Text, request.Language, request.Voice, request.NonStreamingText);
+
+    /// <summary>Streams the utterance's audio chunk by chunk; the last chunk carries the statistics.</summary>
+    public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(SynthesisRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var prompt = BuildPrompt(request);
+        var channel = Channel.CreateBounded<AudioChunk>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                Produce(request, prompt, chunk => channel.Writer.WriteAsync(chunk, stop.Token).AsTask().GetAwaiter().GetResult(), stop.Token);
+                channel.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.TryComplete(ex);
+            }
+        }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        try
+        {
+            await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return chunk;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>The whole utterance: every frame, then the official chunked decode.</summary>
+    public (float[] Audio, IReadOnlyList<int[]> Codes, SynthesisStats Stats) Synthesize(SynthesisRequest request, CancellationToken cancellationToken = default)
+    {
+        var prompt = BuildPrompt(request);
+        var watch = Stopwatch.StartNew();
+        using var utterance = new Utterance(_sessions, request);
+        var codes = utterance.Generate(prompt, _prompts, cancellationToken).ToList();
+        var audio = StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes);
+        watch.Stop();
+        var stats = new SynthesisStats(codes.Count, prompt.Length, watch.Elapsed, watch.Elapsed, utterance.Timer.Elapsed,
+            utterance.Timer.Runs, audio.Length / (double)Manifest.Codec.SampleRate);
+        return (audio, codes, stats);
+    }
+
+    /// <summary>Only the codes (no audio): what tests of reproducibility compare.</summary>
+    public IReadOnlyList<int[]> GenerateCodes(SynthesisRequest request, CancellationToken cancellationToken = default)
+    {
+        var prompt = BuildPrompt(request);
+        using var utterance = new Utterance(_sessions, request);
+        return utterance.Generate(prompt, _prompts, cancellationToken).ToList();
+    }
+
+    private void Produce(SynthesisRequest request, TalkerPrompt prompt, Action<AudioChunk> emit, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        using var utterance = new Utterance(_sessions, request);
+        using var terminate = cancellationToken.Register(() => utterance.Run.Terminate = true);
+        var decoder = new StreamingCodecDecoder(utterance.Decoder, Manifest.Codec, Streaming.FirstChunkFrames, Streaming.ChunkFrames);
+        if (request.Voice is VoicePrompt.Cloned { IsIcl: true } clone)
+        {
+            decoder.SeedContext(clone.ReferenceCodes!, clone.ReferenceFrames);
+        }
+
+        var index = 0;
+        var frames = 0;
+        long samples = 0;
+        TimeSpan? firstAudio = null;
+        float[]? pending = null;
+
+        void Send(float[] chunk)
+        {
+            // Hold one chunk back so the last one can be marked final and carry the statistics.
+            if (pending is not null)
+            {
+                emit(new AudioChunk(pending, Manifest.Codec.SampleRate, index++, IsFinal: false));
+            }
+
+            firstAudio ??= watch.Elapsed;
+            samples += chunk.Length;
+            pending = chunk;
+        }
+
+        foreach (var frame in utterance.Generate(prompt, _prompts, cancellationToken))
+        {
+            frames++;
+            if (decoder.Push(frame) is { } chunk)
+            {
+                Send(chunk);
+            }
+        }
+
+        if (decoder.Flush() is { } rest)
+        {
+            Send(rest);
+        }
+
+        watch.Stop();
+        var stats = new SynthesisStats(frames, prompt.Length, watch.Elapsed, firstAudio ?? watch.Elapsed, utterance.Timer.Elapsed,
+            utterance.Timer.Runs, samples / (double)Manifest.Codec.SampleRate);
+        emit(new AudioChunk(pending ?? [], Manifest.Codec.SampleRate, index, IsFinal: true) { Stats = stats });
+    }
+
+    public void Dispose() => _sessions.Dispose();
+
+    /// <summary>Per-utterance state: run options, timer, the ONNX parts and the seeded generator.</summary>
+    private sealed class Utterance : IDisposable
+    {
+        private readonly ModelSessions _sessions;
+        private readonly SynthesisRequest _request;
+        private readonly OnnxTalker _talker;
+        private readonly OnnxCodePredictor _predictor;
+        private readonly OnnxEmbeddings _embeddings;
+
+        public Utterance(ModelSessions sessions, SynthesisRequest request)
+        {
+            _sessions = sessions;
+            _request = request;
+            Run = new RunOptions();
+            Timer = new OrtTimer();
+            _talker = new OnnxTalker(sessions, Run, Timer);
+            _predictor = new OnnxCodePredictor(sessions, Run, Timer);
+            _embeddings = new OnnxEmbeddings(sessions, Run, Timer);
+            Decoder = new OnnxCodecDecoder(sessions, Run, Timer);
+        }
+
+        public RunOptions Run { get; }
+
+        public OrtTimer Timer { get; }
+
+        public ICodecDecoder Decoder { get; }
+
+        public IEnumerable<int[]> Generate(TalkerPrompt prompt, PromptBuilder builder, CancellationToken cancellationToken)
+        {
+            var manifest = _sessions.Manifest;
+            var sampling = _request.Sampling ?? SamplingOptions.From(manifest.Generation);
+            var hidden = manifest.Talker.Hidden;
+
+            var embedder = new PromptEmbedder(_embeddings, manifest);
+            var promptEmbeds = embedder.Embed(prompt, _request.Voice);
+            var trailing = new float[Math.Max(1, prompt.TrailingTextIds.Count) * hidden];
+            if (prompt.TrailingTextIds.Count > 0)
+            {
+                _embeddings.Text(prompt.TrailingTextIds, trailing, 0);
+            }
+
+            var ttsPad = new float[hidden];
+            _embeddings.Text([manifest.TextIds.TtsPad], ttsPad, 0);
+
+            var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed));
+            return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
+                sampling.FrameLimit(prompt.ContentTokenCount), cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            _talker.Dispose();
+            Run.Dispose();
+        }
+    }
+}

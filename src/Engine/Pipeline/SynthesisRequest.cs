@@ -1,0 +1,60 @@
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Sampling;
+
+namespace QwenTts.Engine.Pipeline;
+
+/// <summary>One utterance to synthesise.</summary>
+public sealed record SynthesisRequest
+{
+    public required string Text { get; init; }
+
+    /// <summary>A language name (english, chinese, ...) or "auto".</summary>
+    public string Language { get; init; } = "auto";
+
+    public required VoicePrompt Voice { get; init; }
+
+    /// <summary>Seeds every draw: the same seed, text and voice give the same codes on one machine.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Null: the model's generation defaults.</summary>
+    public SamplingOptions? Sampling { get; init; }
+
+    /// <summary>Non-streaming text mode (all text in the prompt) is Qwen3-TTS's default; false feeds one text token per frame.</summary>
+    public bool NonStreamingText { get; init; } = true;
+}
+
+/// <summary>A piece of the utterance's audio: 24 kHz mono float samples in [-1, 1].</summary>
+public sealed record AudioChunk(float[] Samples, int SampleRate, int Index, bool IsFinal)
+{
+    /// <summary>Set on the final chunk.</summary>
+    public SynthesisStats? Stats { get; init; }
+}
+
+/// <summary>What one utterance cost.</summary>
+public sealed record SynthesisStats(
+    int Frames,
+    int PromptTokens,
+    TimeSpan Wall,
+    TimeSpan TimeToFirstAudio,
+    TimeSpan OrtTime,
+    int OrtRuns,
+    double AudioSeconds)
+{
+    /// <summary>Wall time over audio duration: below 1 is faster than real time.</summary>
+    public double RealTimeFactor => AudioSeconds > 0 ? Wall.TotalSeconds / AudioSeconds : double.NaN;
+
+    /// <summary>Share of the wall time spent inside ONNX Runtime Run.</summary>
+    public double OrtShare => Wall > TimeSpan.Zero ? OrtTime / Wall : 0;
+
+    public double FramesPerSecond => Wall > TimeSpan.Zero ? Frames / Wall.TotalSeconds : 0;
+}
+
+/// <summary>Streaming granularity of the codec decoder.</summary>
+public sealed record StreamingOptions
+{
+    /// <summary>Frames in the first chunk (80 ms each): small, for early first audio.</summary>
+    public int FirstChunkFrames { get; init; } = 4;
+
+    /// <summary>Frames in every later chunk.</summary>
+    public int ChunkFrames { get; init; } = 12;
+}

@@ -1,0 +1,197 @@
+namespace QwenTts.Engine.Sampling;
+
+/// <summary>
+/// Temperature, top-k (ties with the k-th logit kept, as Hugging Face does), top-p (smallest set reaching p, at
+/// least one token), then one draw from the seeded generator; or the arg-max when not sampling.
+/// Works on a scratch copy; allocation-free after the first call with a given vocabulary size.
+/// </summary>
+public sealed class TokenSampler
+{
+    private float[] _scratch = [];
+    private int[] _order = [];
+    private double[] _probabilities = [];
+    private float[] _heap = [];
+
+    public int Sample(ReadOnlySpan<float> logits, bool doSample, float temperature, int topK, float topP, Xoshiro256 random)
+    {
+        if (!doSample)
+        {
+            return ArgMax(logits);
+        }
+
+        EnsureCapacity(logits.Length);
+        var scores = _scratch.AsSpan(0, logits.Length);
+        var inverseTemperature = 1f / Math.Max(temperature, 1e-5f);
+        for (var i = 0; i < logits.Length; i++)
+        {
+            scores[i] = logits[i] * inverseTemperature;
+        }
+
+        var threshold = topK > 0 && topK < logits.Length ? KthLargest(scores, topK) : float.NegativeInfinity;
+
+        // Candidates: finite scores at or above the top-k threshold.
+        var count = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (scores[i] >= threshold && !float.IsNegativeInfinity(scores[i]))
+            {
+                _order[count++] = i;
+            }
+        }
+
+        if (count == 0)
+        {
+            return ArgMax(logits);
+        }
+
+        // Best first, ties by id, so the draw is a pure function of (logits, random state).
+        var candidates = _order.AsSpan(0, count);
+        SortByScoreDescending(candidates, scores);
+
+        var probabilities = _probabilities.AsSpan(0, count);
+        var max = scores[candidates[0]];
+        double total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            probabilities[i] = Math.Exp(scores[candidates[i]] - max);
+            total += probabilities[i];
+        }
+
+        if (topP < 1f)
+        {
+            double cumulative = 0;
+            var keep = count;
+            for (var i = 0; i < count; i++)
+            {
+                cumulative += probabilities[i] / total;
+                if (cumulative >= topP)
+                {
+                    keep = i + 1;
+                    break;
+                }
+            }
+
+            count = keep;
+            total = 0;
+            for (var i = 0; i < count; i++)
+            {
+                total += probabilities[i];
+            }
+        }
+
+        var target = random.NextDouble() * total;
+        double running = 0;
+        for (var i = 0; i < count; i++)
+        {
+            running += probabilities[i];
+            if (target < running)
+            {
+                return candidates[i];
+            }
+        }
+
+        return candidates[count - 1];
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        var best = 0;
+        for (var i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The k-th largest score, with a min-heap of k entries: O(n log k), no allocation.</summary>
+    private float KthLargest(ReadOnlySpan<float> scores, int k)
+    {
+        var heap = _heap.AsSpan(0, k);
+        for (var i = 0; i < k; i++)
+        {
+            heap[i] = scores[i];
+        }
+
+        for (var i = (k / 2) - 1; i >= 0; i--)
+        {
+            SiftDown(heap, i);
+        }
+
+        for (var i = k; i < scores.Length; i++)
+        {
+            if (scores[i] > heap[0])
+            {
+                heap[0] = scores[i];
+                SiftDown(heap, 0);
+            }
+        }
+
+        return heap[0];
+    }
+
+    private static void SiftDown(Span<float> heap, int index)
+    {
+        while (true)
+        {
+            var smallest = index;
+            var left = (2 * index) + 1;
+            var right = left + 1;
+            if (left < heap.Length && heap[left] < heap[smallest])
+            {
+                smallest = left;
+            }
+
+            if (right < heap.Length && heap[right] < heap[smallest])
+            {
+                smallest = right;
+            }
+
+            if (smallest == index)
+            {
+                return;
+            }
+
+            (heap[index], heap[smallest]) = (heap[smallest], heap[index]);
+            index = smallest;
+        }
+    }
+
+    /// <summary>Insertion sort for the usual short top-k list; a general sort when top-k is off.</summary>
+    private void SortByScoreDescending(Span<int> candidates, ReadOnlySpan<float> scores)
+    {
+        if (candidates.Length > 64)
+        {
+            var local = _scratch;
+            candidates.Sort((a, b) => local[b] != local[a] ? local[b].CompareTo(local[a]) : a.CompareTo(b));
+            return;
+        }
+
+        for (var i = 1; i < candidates.Length; i++)
+        {
+            var item = candidates[i];
+            var j = i - 1;
+            while (j >= 0 && (scores[candidates[j]] < scores[item] || (scores[candidates[j]] == scores[item] && candidates[j] > item)))
+            {
+                candidates[j + 1] = candidates[j];
+                j--;
+            }
+
+            candidates[j + 1] = item;
+        }
+    }
+
+    private void EnsureCapacity(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            _scratch = new float[length];
+            _order = new int[length];
+            _probabilities = new double[length];
+            _heap = new float[length];
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using QwenTts.Engine.Model;
+
+namespace QwenTts.Miniature.Graphs;
+
+/// <summary>
+/// talker_prefill and talker_decode: the same Qwen3 decoder (shared weights), the first over the whole prompt, the
+/// second one frame at a time over a growing KV cache. The code head is applied to the last position only.
+/// </summary>
+public static class TalkerGraphs
+{
+    private const string WeightScope = "talker";
+
+    /// <summary>Logit bias of the codec EOS id: the miniature's random weights never decide to stop; the length cap does.</summary>
+    public const float EosBias = -40f;
+
+    public static OnnxGraphBuilder Prefill(GraphContext c)
+    {
+        var d = c.Spec.Talker;
+        var g = c.NewGraph(GraphNames.TalkerPrefill, WeightScope);
+        var x = c.FloatInput(g, "inputs_embeds", 1, "S", d.Hidden);
+        var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, 1, "S");
+
+        var (cos, sin) = g.RopeTables(g.SequencePositions(x, 1), d.HeadDim, d.RopeTheta);
+        var bias = g.Add(g.CausalMask(x, 1), g.PaddingMask(mask));
+        for (var i = 0; i < d.Layers; i++)
+        {
+            (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, null, null);
+            c.FloatOutput(g, keys, $"past_key_{i}", 1, d.KvHeads, "S", d.HeadDim);
+            c.FloatOutput(g, values, $"past_value_{i}", 1, d.KvHeads, "S", d.HeadDim);
+        }
+
+        Head(c, g, x, "S");
+        return g;
+    }
+
+    public static OnnxGraphBuilder Decode(GraphContext c)
+    {
+        var d = c.Spec.Talker;
+        var g = c.NewGraph(GraphNames.TalkerDecode, WeightScope);
+        var x = c.FloatInput(g, "inputs_embeds", 1, 1, d.Hidden);
+        var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, 1, "P1");
+        var position = g.Input("cache_position", OnnxGraphBuilder.Int64, 1);
+        var past = Enumerable.Range(0, d.Layers)
+            .Select(i => (Keys: c.FloatInput(g, $"past_key_{i}", 1, d.KvHeads, "P", d.HeadDim),
+                          Values: c.FloatInput(g, $"past_value_{i}", 1, d.KvHeads, "P", d.HeadDim)))
+            .ToArray();
+
+        var (cos, sin) = g.RopeTables(g.Cast(position, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
+        var bias = g.PaddingMask(mask);
+        for (var i = 0; i < d.Layers; i++)
+        {
+            (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, past[i].Keys, past[i].Values);
+            c.FloatOutput(g, keys, $"new_past_key_{i}", 1, d.KvHeads, "P1", d.HeadDim);
+            c.FloatOutput(g, values, $"new_past_value_{i}", 1, d.KvHeads, "P1", d.HeadDim);
+        }
+
+        Head(c, g, x, 1);
+        return g;
+    }
+
+    /// <summary>Final RMSNorm (last_hidden, what the code predictor reads) and codec_head on the last position.</summary>
+    private static void Head(GraphContext c, OnnxGraphBuilder g, string x, object length)
+    {
+        var d = c.Spec.Talker;
+        var vocab = c.Manifest.Talker.CodecVocab;
+        var normed = g.RmsNorm(x, "norm", d.Hidden);
+        c.FloatOutput(g, normed, "last_hidden", 1, length, d.Hidden);
+
+        var last = g.Slice(normed, -1, long.MaxValue, 1);
+        var headBias = new float[vocab];
+        headBias[c.Manifest.CodecIds.Eos] = EosBias;
+        var logits = g.Add(g.MatMul(last, g.RandomWeight("codec_head.weight", 1f / MathF.Sqrt(d.Hidden), d.Hidden, vocab)),
+            g.Weight("codec_head.eos_bias", headBias, vocab));
+        c.FloatOutput(g, logits, "logits", 1, 1, vocab);
+    }
+}
