@@ -1,0 +1,111 @@
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Sampling;
+
+namespace QwenTts.Engine.UnitTests;
+
+/// <summary>The whole pipeline on the tiny miniature (noise, not speech), on the CPU provider.</summary>
+[Collection(MiniatureCollection.Name)]
+public sealed class SynthesisTests(MiniatureFixture miniature)
+{
+    private static SynthesisRequest Request(ulong seed, string text = "Hello, world. This is the miniature.") => new()
+    {
+        Text = text,
+        Language = "english",
+        Voice = new VoicePrompt.Designed("A calm, low voice"),
+        Seed = seed,
+        Sampling = new SamplingOptions { MaxFramesPerTextToken = 3 },
+    };
+
+    [Fact]
+    public void A_fixed_seed_gives_identical_codes_twice_and_another_seed_does_not()
+    {
+        var first = miniature.Synthesizer.GenerateCodes(Request(1234));
+        var second = miniature.Synthesizer.GenerateCodes(Request(1234));
+        var other = miniature.Synthesizer.GenerateCodes(Request(1235));
+
+        Assert.True(first.Count > 10);
+        Assert.Equal(first.Select(f => string.Join(",", f)), second.Select(f => string.Join(",", f)));
+        Assert.NotEqual(first.Select(f => string.Join(",", f)), other.Select(f => string.Join(",", f)));
+        Assert.All(first, frame => Assert.All(frame, code => Assert.InRange(code, 0, 2047)));
+    }
+
+    [Fact]
+    public async Task Streamed_chunks_concatenate_to_the_whole_utterance_decode()
+    {
+        var request = Request(99);
+        var (whole, codes, _) = miniature.Synthesizer.Synthesize(request);
+
+        var chunks = new List<AudioChunk>();
+        await foreach (var chunk in miniature.Synthesizer.SynthesizeAsync(request))
+        {
+            chunks.Add(chunk);
+        }
+
+        var streamed = chunks.SelectMany(c => c.Samples).ToArray();
+        Assert.True(chunks.Count >= 3, $"expected several chunks, got {chunks.Count}");
+        Assert.Equal(4 * 1920, chunks[0].Samples.Length); // first chunk: 4 frames
+        Assert.Equal(codes.Count * 1920, whole.Length);
+        Assert.Equal(whole.Length, streamed.Length);
+        for (var i = 0; i < whole.Length; i++)
+        {
+            Assert.True(Math.Abs(whole[i] - streamed[i]) < 1e-5f, $"sample {i}: {whole[i]} vs {streamed[i]}");
+        }
+
+        Assert.All(streamed, s => Assert.InRange(s, -1f, 1f));
+        Assert.True(chunks[^1].IsFinal);
+        Assert.All(chunks[..^1], c => Assert.False(c.IsFinal));
+    }
+
+    [Fact]
+    public async Task The_final_chunk_reports_frames_audio_length_and_time_inside_onnx_runtime()
+    {
+        AudioChunk? last = null;
+        await foreach (var chunk in miniature.Synthesizer.SynthesizeAsync(Request(5)))
+        {
+            last = chunk;
+        }
+
+        var stats = last!.Stats!;
+        Assert.Equal(stats.Frames * 1920 / 24000.0, stats.AudioSeconds, precision: 6);
+        Assert.True(stats.OrtRuns > stats.Frames * 30, $"{stats.OrtRuns} runs for {stats.Frames} frames");
+        Assert.InRange(stats.OrtShare, 0.05, 1.0);
+        Assert.True(stats.TimeToFirstAudio <= stats.Wall);
+    }
+
+    [Fact]
+    public void The_length_cap_bounds_an_utterance_by_its_text()
+    {
+        var codes = miniature.Synthesizer.GenerateCodes(Request(1, "Hi.") with { Sampling = new SamplingOptions { MaxFramesPerTextToken = 2, LengthCapSlackFrames = 3 } });
+
+        Assert.Equal(2 * 2 + 3, codes.Count);
+    }
+
+    [Fact]
+    public async Task Stopping_the_enumeration_cancels_synthesis_promptly()
+    {
+        using var cancel = new CancellationTokenSource();
+        var received = 0;
+        var request = Request(3) with { Sampling = new SamplingOptions { MaxNewTokens = 2048 } };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in miniature.Synthesizer.SynthesizeAsync(request, cancel.Token))
+            {
+                if (++received == 2)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+        });
+        Assert.Equal(2, received);
+    }
+
+    [Fact]
+    public void Streaming_text_mode_and_auto_language_also_synthesise()
+    {
+        var codes = miniature.Synthesizer.GenerateCodes(Request(8) with { NonStreamingText = false, Language = "auto" });
+
+        Assert.NotEmpty(codes);
+    }
+}
