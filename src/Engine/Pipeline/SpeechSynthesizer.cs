@@ -213,6 +213,8 @@ public sealed class SpeechSynthesizer : IDisposable
         public void Dispose()
         {
             _talker.Dispose();
+            _predictor.Dispose();
+            _embeddings.Dispose();
             Run.Dispose();
         }
     }

@@ -18,6 +18,7 @@ internal sealed class OnnxEmbeddings(ModelSessions sessions, RunOptions run, Ort
         ? Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 : Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float);
     private long[] _ids = new long[64];
     private readonly long[] _layer = new long[1];
+    private SingleLookup? _single;
 
     public void Text(IReadOnlyList<int> ids, float[] destination, int offset) =>
         Lookup(sessions[GraphNames.TextProject], TextInputs, TextOutputs, ids, destination, offset);
@@ -25,13 +26,22 @@ internal sealed class OnnxEmbeddings(ModelSessions sessions, RunOptions run, Ort
     public void Codec(IReadOnlyList<int> ids, float[] destination, int offset) =>
         Lookup(sessions[GraphNames.CodecEmbed], CodecInputs, EmbedOutputs, ids, destination, offset);
 
+    /// <summary>Called 15 times a frame: its tensors are made once and refilled in place.</summary>
     public void PredictorCode(int code, int layer, float[] destination, int offset)
     {
-        _ids[0] = code;
-        _layer[0] = layer;
-        using var ids = FloatTensors.Int64(_ids, 1, [1, 1]);
-        using var layerIndex = FloatTensors.Int64Scalar(_layer);
-        RunInto(sessions[GraphNames.CodePredictorEmbed], PredictorInputs, [ids, layerIndex], EmbedOutputs, 1, destination, offset);
+        _single ??= new SingleLookup(_hidden, _floats.IsHalf);
+        _single.Ids[0] = code;
+        _single.Layer[0] = layer;
+        if (_floats.IsHalf)
+        {
+            RunInto(sessions[GraphNames.CodePredictorEmbed], PredictorInputs, [_single.IdsValue, _single.LayerValue], EmbedOutputs, 1, destination, offset);
+            return;
+        }
+
+        var started = timer.Start();
+        sessions[GraphNames.CodePredictorEmbed].Run(run, PredictorInputs, [_single.IdsValue, _single.LayerValue], EmbedOutputs, [_single.OutputValue!]);
+        timer.Stop(started);
+        Array.Copy(_single.Output, 0, destination, offset, _hidden);
     }
 
     public void PredictorCodes(IReadOnlyList<int> codes, int layer, float[] destination, int offset)
@@ -78,7 +88,36 @@ internal sealed class OnnxEmbeddings(ModelSessions sessions, RunOptions run, Ort
         FloatTensors.Read(results[0], destination.AsSpan(offset, length));
     }
 
-    public void Dispose()
+    public void Dispose() => _single?.Dispose();
+
+    /// <summary>Reusable one-token input, layer index and output of code_predictor_embed.</summary>
+    private sealed class SingleLookup : IDisposable
     {
+        public SingleLookup(int hidden, bool half)
+        {
+            IdsValue = FloatTensors.Int64(Ids, 1, [1, 1]);
+            LayerValue = FloatTensors.Int64Scalar(Layer);
+            Output = new float[hidden];
+            OutputValue = half ? null : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, Output.AsMemory(), [1, 1, hidden]);
+        }
+
+        public long[] Ids { get; } = new long[1];
+
+        public long[] Layer { get; } = new long[1];
+
+        public float[] Output { get; }
+
+        public OrtValue IdsValue { get; }
+
+        public OrtValue LayerValue { get; }
+
+        public OrtValue? OutputValue { get; }
+
+        public void Dispose()
+        {
+            IdsValue.Dispose();
+            LayerValue.Dispose();
+            OutputValue?.Dispose();
+        }
     }
 }

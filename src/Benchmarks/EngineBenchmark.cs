@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+
+namespace QwenTts.Benchmarks;
+
+/// <summary>
+/// The engine on the small miniature, CPU provider: frames/s, real-time factor, time to first audio and the share
+/// of wall time spent inside ONNX Runtime Run, at 1 and 4 concurrent utterances, measured side by side in one run.
+/// The miniature makes noise, not speech; its widths are small, so the figures are about the engine's own overhead.
+/// </summary>
+public static class EngineBenchmark
+{
+    private static readonly string[] Texts =
+    [
+        "The quick brown fox jumps over the lazy dog, and then it runs back into the quiet forest.",
+        "今天的天气非常好，我们一起去公园散步吧，顺便买一杯咖啡。",
+        "Benchmarks should measure something real, print their numbers, and stop on their own.",
+        "Une voix calme et claire lit les nouvelles du matin pour tout le monde.",
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var size = Option(args, "--size", "small");
+        var utterances = int.Parse(Option(args, "--utterances", "8"), CultureInfo.InvariantCulture);
+        var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
+        var directory = MiniatureLocator.Ensure(size);
+
+        using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = threads });
+        Console.WriteLine($"Engine benchmark: {synthesizer.Manifest.Name} (miniature: noise, not speech), CPU provider, " +
+                          $"{threads} intra-op thread(s), {Environment.ProcessorCount} cores, {utterances} utterances per level.");
+
+        await RunLevelAsync(synthesizer, concurrency: 2, utterances: 2); // warm-up: JIT, ORT arenas
+        var rows = new List<LevelResult>();
+        foreach (var concurrency in new[] { 1, 4 })
+        {
+            rows.Add(await RunLevelAsync(synthesizer, concurrency, utterances));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| concurrent | utterances | frames | frames/s (all) | RTF p50 | TTFA p50 | TTFA p95 | time in ORT Run |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Concurrency} | {row.Utterances} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RtfP50:F3} | {row.TtfaP50.TotalMilliseconds:F0} ms | {row.TtfaP95.TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("RTF: wall time / audio time per utterance (below 1 is faster than real time). TTFA: time to the first audio chunk.");
+        Console.WriteLine("Time in ORT Run: summed time inside InferenceSession.Run over summed utterance wall time.");
+        return 0;
+    }
+
+    private sealed record LevelResult(int Concurrency, int Utterances, int Frames, double FramesPerSecond, double RtfP50,
+        TimeSpan TtfaP50, TimeSpan TtfaP95, double OrtShare);
+
+    private static async Task<LevelResult> RunLevelAsync(SpeechSynthesizer synthesizer, int concurrency, int utterances)
+    {
+        var stats = new List<SynthesisStats>();
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < utterances)
+            {
+                var request = new SynthesisRequest
+                {
+                    Text = Texts[index % Texts.Length],
+                    Language = "auto",
+                    Voice = new VoicePrompt.Designed("A warm, steady narrator"),
+                    Seed = (ulong)index,
+                    Sampling = new SamplingOptions { MaxFramesPerTextToken = 4, MaxNewTokens = 160 },
+                };
+                await foreach (var chunk in synthesizer.SynthesizeAsync(request))
+                {
+                    if (chunk.Stats is { } s)
+                    {
+                        lock (stats)
+                        {
+                            stats.Add(s);
+                        }
+                    }
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        watch.Stop();
+
+        var frames = stats.Sum(s => s.Frames);
+        var ttfa = stats.Select(s => s.TimeToFirstAudio).Order().ToArray();
+        var rtf = stats.Select(s => s.RealTimeFactor).Order().ToArray();
+        var ortShare = stats.Sum(s => s.OrtTime.Ticks) / (double)stats.Sum(s => s.Wall.Ticks);
+        return new LevelResult(concurrency, stats.Count, frames, frames / watch.Elapsed.TotalSeconds, rtf[rtf.Length / 2],
+            ttfa[ttfa.Length / 2], ttfa[Math.Min(ttfa.Length - 1, (int)(ttfa.Length * 0.95))], ortShare);
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    }
+}

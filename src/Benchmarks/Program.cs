@@ -1,0 +1,13 @@
+using QwenTts.Benchmarks;
+
+return args.FirstOrDefault() switch
+{
+    "engine" => await EngineBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T]");
+    return 2;
+}
