@@ -50,6 +50,34 @@ public sealed class SpeechSynthesizer : IDisposable
         }
     }
 
+    /// <summary>True for a Base model with its speaker and codec encoders: it can clone a voice from a clip.</summary>
+    public bool CanClone => _sessions.CanClone;
+
+    /// <summary>
+    /// The Base model's voice-clone prompt from a 24 kHz reference clip: its x-vector, and with the reference text its
+    /// codes for ICL mode. Half a second of silence is appended before encoding so the last phoneme does not bleed
+    /// into the first synthesised one.
+    /// </summary>
+    public VoicePrompt.Cloned CreateClonePrompt(float[] referenceAudio24k, string? referenceText)
+    {
+        if (!CanClone)
+        {
+            throw new InvalidOperationException($"Model '{Manifest.Name}' ({Manifest.Variant}) has no speaker and codec encoders: cloning needs the Base model.");
+        }
+
+        var encoders = new OnnxVoiceEncoders(_sessions);
+        var embedding = encoders.SpeakerEmbedding(referenceAudio24k);
+        if (string.IsNullOrWhiteSpace(referenceText))
+        {
+            return new VoicePrompt.Cloned(embedding);
+        }
+
+        var withSilence = new float[referenceAudio24k.Length + (Manifest.Codec.SampleRate / 2)];
+        referenceAudio24k.CopyTo(withSilence, 0);
+        var (codes, frames) = encoders.Encode(withSilence);
+        return new VoicePrompt.Cloned(embedding, codes, frames, referenceText);
+    }
+
     /// <summary>Builds the prompt (validates text, language and voice) without running anything.</summary>
     public TalkerPrompt BuildPrompt(SynthesisRequest request) =>
         _prompts.Build(request.Text, request.Language, request.Voice, request.NonStreamingText);
