@@ -6,9 +6,11 @@ public interface IVoiceProfileGrain : IGrainWithStringKey
     Task<VoiceProfile?> GetAsync();
 
     /// <summary>Creates the voice; <see cref="VoiceWriteStatus.AlreadyExists"/> when the name is taken.</summary>
+    [ResponseTimeout("00:03:00")]
     Task<VoiceWriteResult> CreateAsync(VoiceDesign design);
 
     /// <summary>Changes the description (and optionally language); the stored prompt is derived again.</summary>
+    [ResponseTimeout("00:03:00")]
     Task<VoiceWriteResult> UpdateAsync(VoiceDesign design);
 
     Task<VoiceWriteResult> DeleteAsync();

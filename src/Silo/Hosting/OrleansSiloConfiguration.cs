@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.Configuration;
 using QwenTts.Grains;
+using QwenTts.Grains.Hosting;
 using QwenTts.ServiceDefaults;
 
 namespace QwenTts.Silo.Hosting;
@@ -38,6 +39,7 @@ public static class OrleansSiloConfiguration
             options.Invariant = ClusterSettings.AdoNetInvariant;
             options.ConnectionString = cluster.ConnectionString;
         });
+        silo.AddQwenTtsDevices(configuration);
         return silo;
     }
 }

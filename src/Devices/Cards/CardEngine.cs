@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using QwenTts.Engine.Model;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Sampling;
+using QwenTts.Grains.Interfaces.Devices;
+using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Grains.Interfaces.Voices;
+
+namespace QwenTts.Devices.Cards;
+
+/// <summary>
+/// One card's model engine, loaded once: the VoiceDesign synthesizer and, when configured, the Base synthesizer
+/// for cloned voices. Emulated cards run on the CPU and are paced to their profile's throughput.
+/// </summary>
+public sealed class CardEngine : IDisposable
+{
+    private readonly ModelOptions _model;
+    private double _framesPerToken;
+
+    public CardEngine(CardSpec spec, SpeechSynthesizer design, SpeechSynthesizer? clone, ModelOptions model, CardPacer? pacer,
+        string provider, long memoryBytes)
+    {
+        Spec = spec;
+        Design = design;
+        Clone = clone;
+        _model = model;
+        Pacer = pacer;
+        Provider = provider;
+        MemoryBytes = memoryBytes;
+        _framesPerToken = model.MaxFramesPerTextToken > 0 ? model.MaxFramesPerTextToken : 4.0;
+    }
+
+    public CardSpec Spec { get; }
+
+    public SpeechSynthesizer Design { get; }
+
+    public SpeechSynthesizer? Clone { get; }
+
+    public CardPacer? Pacer { get; }
+
+    public string Provider { get; }
+
+    public long MemoryBytes { get; }
+
+    public DeviceKind Kind => Spec.AdvertisedKind;
+
+    public bool Emulated => Spec.IsEmulated;
+
+    public string Model => Spec.Model ?? Spec.Emulate ?? Kind.ToString().ToLowerInvariant();
+
+    public bool CanClone => Clone?.CanClone == true;
+
+    /// <summary>Throughput to assume before any measurement: the emulated profile, or the warm-up measurement.</summary>
+    public double InitialFramesPerSecond { get; internal set; } = 1;
+
+    /// <summary>Frames this job will most likely take: its text tokens times the frames per token seen so far, within the cap.</summary>
+    public double EstimateFrames(SynthesisJob job)
+    {
+        var (synthesizer, request) = Prepare(job);
+        var prompt = synthesizer.BuildPrompt(request);
+        var limit = request.Sampling!.FrameLimit(prompt.ContentTokenCount);
+        return Math.Min(limit, Math.Max(1, prompt.ContentTokenCount * Volatile.Read(ref _framesPerToken)));
+    }
+
+    /// <summary>Synthesises the job, paced to the card's profile when emulated.</summary>
+    public async IAsyncEnumerable<AudioChunk> RunAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (synthesizer, request) = Prepare(job);
+        var tokens = synthesizer.BuildPrompt(request).ContentTokenCount;
+        await foreach (var chunk in synthesizer.SynthesizeAsync(request, cancellationToken))
+        {
+            if (Pacer is not null)
+            {
+                await Pacer.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken);
+            }
+
+            if (chunk.Stats is { } stats && tokens > 0)
+            {
+                Learn(stats.Frames / (double)tokens);
+            }
+
+            yield return chunk;
+        }
+    }
+
+    /// <summary>
+    /// Design-then-clone: a short reference clip synthesised from the description with the VoiceDesign model, then
+    /// the Base model's x-vector and reference codes of that clip.
+    /// </summary>
+    public VoiceClonePrompt DeriveClonePrompt(VoiceDesign design, ulong seed, string referenceText)
+    {
+        if (Clone is null || !Clone.CanClone)
+        {
+            throw new InvalidOperationException("This card has no Base model loaded; voices are stored as description, language and seed.");
+        }
+
+        var (clip, _, _) = Design.Synthesize(new SynthesisRequest
+        {
+            Text = referenceText,
+            Language = design.Language,
+            Voice = new VoicePrompt.Designed(design.Description),
+            Seed = seed,
+            Sampling = Sampling(Design.Manifest, null),
+        });
+        var prompt = Clone.CreateClonePrompt(clip, referenceText);
+        return new VoiceClonePrompt(prompt.SpeakerEmbedding, prompt.ReferenceCodes ?? [], prompt.ReferenceFrames, referenceText);
+    }
+
+    private (SpeechSynthesizer Synthesizer, SynthesisRequest Request) Prepare(SynthesisJob job)
+    {
+        var useClone = job.Voice.ClonePrompt is not null && CanClone;
+        var synthesizer = useClone ? Clone! : Design;
+        VoicePrompt voice = useClone
+            ? new VoicePrompt.Cloned(job.Voice.ClonePrompt!.SpeakerEmbedding, job.Voice.ClonePrompt.ReferenceCodes,
+                job.Voice.ClonePrompt.ReferenceFrames, job.Voice.ClonePrompt.ReferenceText)
+            : job.Voice.PresetSpeaker is { } speaker
+                ? new VoicePrompt.Preset(speaker, job.Voice.Description)
+                : new VoicePrompt.Designed(job.Voice.Description ?? "");
+        var request = new SynthesisRequest
+        {
+            Text = job.Text,
+            Language = job.Language,
+            Voice = voice,
+            Seed = job.Seed,
+            NonStreamingText = job.NonStreamingText,
+            Sampling = Sampling(synthesizer.Manifest, job.Sampling),
+        };
+        return (synthesizer, request);
+    }
+
+    private SamplingOptions Sampling(ModelManifest manifest, SamplingSpec? spec)
+    {
+        var defaults = SamplingOptions.From(manifest.Generation) with { MaxFramesPerTextToken = _model.MaxFramesPerTextToken };
+        return spec is null
+            ? defaults
+            : defaults with
+            {
+                Temperature = spec.Temperature ?? defaults.Temperature,
+                TopK = spec.TopK ?? defaults.TopK,
+                TopP = spec.TopP ?? defaults.TopP,
+                MaxNewTokens = Math.Min(defaults.MaxNewTokens, spec.MaxNewTokens ?? defaults.MaxNewTokens),
+            };
+    }
+
+    private void Learn(double framesPerToken)
+    {
+        double current, next;
+        do
+        {
+            current = Volatile.Read(ref _framesPerToken);
+            next = (0.8 * current) + (0.2 * framesPerToken);
+        }
+        while (Interlocked.CompareExchange(ref _framesPerToken, next, current) != current);
+    }
+
+    public void Dispose()
+    {
+        Design.Dispose();
+        Clone?.Dispose();
+    }
+}

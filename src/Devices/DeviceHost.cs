@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QwenTts.Devices.Cards;
+using QwenTts.Devices.Discovery;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+using QwenTts.Grains.Interfaces.Devices;
+
+namespace QwenTts.Devices;
+
+/// <summary>
+/// The cards of this silo: declared and discovered, each with its model engine loaded once at start-up (a card
+/// whose execution provider is missing stops the silo with the build to install). Also the silo's drain switch.
+/// </summary>
+public sealed partial class DeviceHost(
+    IOptions<DeviceOptions> deviceOptions,
+    IOptions<ModelOptions> modelOptions,
+    ISystemProbe probe,
+    TimeProvider clock,
+    ILogger<DeviceHost> logger) : IDisposable
+{
+    private readonly Dictionary<int, CardEngine> _cards = [];
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _active;
+
+    public IReadOnlyCollection<CardEngine> Cards => _cards.Values;
+
+    public DeviceOptions Options => deviceOptions.Value;
+
+    /// <summary>Set when the silo is stopping: cards finish what they run and take nothing new.</summary>
+    public bool Draining { get; private set; }
+
+    /// <summary>Completes once every card is loaded (device grains wait for it).</summary>
+    public Task Loaded => _loaded.Task;
+
+    public int ActiveUtterances => Volatile.Read(ref _active);
+
+    public CardEngine Get(int index) => _cards.TryGetValue(index, out var card)
+        ? card
+        : throw new KeyNotFoundException($"This silo has no card {index} (cards: {string.Join(", ", _cards.Keys)}).");
+
+    /// <summary>Loads every card's engine; the silo calls it before it joins the cluster.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var specs = await InventoryAsync(cancellationToken);
+            foreach (var spec in specs)
+            {
+                _cards[spec.Index] = Load(spec);
+            }
+
+            _loaded.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _loaded.TrySetException(ex);
+            throw;
+        }
+    }
+
+    /// <summary>Stops admissions and waits for running utterances to finish, at most <paramref name="timeout"/>.</summary>
+    public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Draining = true;
+        LogDraining(ActiveUtterances);
+        var watch = Stopwatch.StartNew();
+        while (ActiveUtterances > 0 && watch.Elapsed < timeout && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        LogDrained(ActiveUtterances, watch.Elapsed.TotalSeconds);
+    }
+
+    public void UtteranceStarted() => Interlocked.Increment(ref _active);
+
+    public void UtteranceEnded() => Interlocked.Decrement(ref _active);
+
+    /// <summary>Declared cards, plus discovered ones not declared, plus a CPU card when there is nothing else.</summary>
+    public async Task<IReadOnlyList<CardSpec>> InventoryAsync(CancellationToken cancellationToken)
+    {
+        var options = deviceOptions.Value;
+        var specs = options.Cards.ToList();
+        if (options.Discover)
+        {
+            var report = await new DeviceDiscovery(probe).DiscoverAsync(cancellationToken);
+            foreach (var note in report.Notes)
+            {
+                LogDiscoveryNote(note);
+            }
+
+            foreach (var visible in report.Cards)
+            {
+                if (specs.Any(s => s.Kind == visible.Card.Kind && s.DeviceId == visible.RuntimeDeviceId && !s.IsEmulated))
+                {
+                    continue;
+                }
+
+                specs.Add(new CardSpec
+                {
+                    Index = specs.Count == 0 ? 0 : specs.Max(s => s.Index) + 1,
+                    Kind = visible.Card.Kind,
+                    DeviceId = visible.RuntimeDeviceId,
+                    Model = visible.Card.Model,
+                    MemoryGiB = visible.Card.MemoryBytes / (double)(1L << 30),
+                });
+            }
+        }
+
+        if (specs.Count == 0 && options.CpuFallback)
+        {
+            specs.Add(new CardSpec { Index = 0, Kind = DeviceKind.Cpu, Threads = Math.Max(1, Environment.ProcessorCount / 2) });
+        }
+
+        var duplicate = specs.GroupBy(s => s.Index).FirstOrDefault(g => g.Count() > 1);
+        return duplicate is not null
+            ? throw new InvalidOperationException($"Two cards share index {duplicate.Key}; indexes must be unique on a silo.")
+            : specs;
+    }
+
+    private CardEngine Load(CardSpec spec)
+    {
+        var model = modelOptions.Value;
+        if (string.IsNullOrWhiteSpace(model.Directory))
+        {
+            throw new InvalidOperationException("Model:Directory is not set: point it at a model directory (model.json and graphs).");
+        }
+
+        var provider = ProviderFor(spec);
+        var streaming = new StreamingOptions { FirstChunkFrames = model.FirstChunkFrames, ChunkFrames = model.ChunkFrames };
+        var watch = Stopwatch.StartNew();
+        var design = SpeechSynthesizer.Load(model.Directory, provider, streaming);
+        SpeechSynthesizer? clone = null;
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(model.CloneDirectory))
+            {
+                clone = SpeechSynthesizer.Load(model.CloneDirectory, provider, streaming);
+            }
+
+            var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock) : null;
+            var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)));
+            card.InitialFramesPerSecond = pacer?.FramesPerSecond ?? WarmUp(design);
+            LogCardLoaded(spec.Index, card.Kind, card.Model, card.Emulated, provider.NativeProviderName, design.Manifest.Name,
+                design.Manifest.Miniature, watch.Elapsed.TotalSeconds);
+            return card;
+        }
+        catch
+        {
+            design.Dispose();
+            clone?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs one short utterance so the first real one does not pay for warm-up; returns its frames/s.</summary>
+    private static double WarmUp(SpeechSynthesizer synthesizer)
+    {
+        var (_, codes, stats) = synthesizer.Synthesize(new SynthesisRequest
+        {
+            Text = "Warm up.",
+            Language = "english",
+            Voice = new VoicePrompt.Designed("A neutral voice."),
+            Sampling = SamplingOptions.From(synthesizer.Manifest.Generation) with { MaxNewTokens = 8 },
+        });
+        return codes.Count > 0 ? Math.Max(1, stats.FramesPerSecond) : 1;
+    }
+
+    private static ExecutionProviderOptions ProviderFor(CardSpec spec) => new()
+    {
+        Kind = spec.IsEmulated ? ExecutionProviderKind.Cpu : spec.Provider ?? spec.Kind switch
+        {
+            DeviceKind.Ascend => ExecutionProviderKind.Cann,
+            DeviceKind.Hygon => ExecutionProviderKind.Rocm,
+            DeviceKind.Nvidia => ExecutionProviderKind.Cuda,
+            _ => ExecutionProviderKind.Cpu,
+        },
+        DeviceId = spec.DeviceId,
+        IntraOpThreads = spec.Threads,
+        DeviceMemoryLimit = spec.DeviceMemoryLimit,
+        CannPrecisionMode = spec.CannPrecisionMode,
+    };
+
+    public void Dispose()
+    {
+        foreach (var card in _cards.Values)
+        {
+            card.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index}: {Kind} {Model} (emulated: {Emulated}) on {Provider}, model {ModelName} (miniature: {Miniature}) loaded in {Seconds:F1} s")]
+    private partial void LogCardLoaded(int index, DeviceKind kind, string model, bool emulated, string provider, string modelName, bool miniature, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device discovery: {Note}")]
+    private partial void LogDiscoveryNote(string note);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Draining: no new work; waiting for {Active} running utterance(s)")]
+    private partial void LogDraining(int active);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drained: {Active} utterance(s) still running after {Seconds:F1} s")]
+    private partial void LogDrained(int active, double seconds);
+}

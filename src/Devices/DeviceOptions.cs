@@ -1,0 +1,99 @@
+using QwenTts.Grains.Interfaces.Devices;
+
+namespace QwenTts.Devices;
+
+/// <summary>The cards of this silo and how they run; bound from the <c>Devices</c> configuration section.</summary>
+public sealed class DeviceOptions
+{
+    public const string Section = "Devices";
+
+    /// <summary>Cards declared in configuration (real ones, CPU ones, emulated ones).</summary>
+    public List<CardSpec> Cards { get; set; } = [];
+
+    /// <summary>Also add every card npu-smi / hy-smi / nvidia-smi find that is not declared.</summary>
+    public bool Discover { get; set; }
+
+    /// <summary>With no card declared or found, run one CPU card so the silo still serves.</summary>
+    public bool CpuFallback { get; set; } = true;
+
+    /// <summary>Utterances a card runs at once unless its spec says otherwise.</summary>
+    public int MaxConcurrent { get; set; } = 4;
+
+    /// <summary>Utterances that may wait per card; past it the card refuses work.</summary>
+    public int QueueLimit { get; set; } = 16;
+
+    /// <summary>How often a card reports its load when nothing happens.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Frames per second of an emulated card of relative speed 1.0 (shared by its concurrent utterances).</summary>
+    public double EmulatedFramesPerSecond { get; set; } = 50;
+}
+
+/// <summary>One card of this silo.</summary>
+public sealed class CardSpec
+{
+    /// <summary>Index on this silo: the device grain is "{silo}/{index}".</summary>
+    public int Index { get; set; }
+
+    public DeviceKind Kind { get; set; } = DeviceKind.Cpu;
+
+    /// <summary>"ascend-910b" or "hygon-dcu": run on the CPU provider but advertise that kind and profile.</summary>
+    public string? Emulate { get; set; }
+
+    /// <summary>Throughput relative to an Ascend 910B (emulated cards are paced to it).</summary>
+    public double RelativeSpeed { get; set; } = 1.0;
+
+    /// <summary>Memory the card advertises (emulated) or has (real); 0: unknown.</summary>
+    public double MemoryGiB { get; set; }
+
+    /// <summary>The runtime device id passed to the execution provider (after visible-devices renumbering).</summary>
+    public int DeviceId { get; set; }
+
+    /// <summary>CPU provider threads inside one graph run.</summary>
+    public int Threads { get; set; } = 1;
+
+    public int? MaxConcurrent { get; set; }
+
+    public int? QueueLimit { get; set; }
+
+    public string? Model { get; set; }
+
+    /// <summary>CANN / CUDA memory arena limit in bytes.</summary>
+    public long? DeviceMemoryLimit { get; set; }
+
+    public string? CannPrecisionMode { get; set; }
+
+    /// <summary>Overrides the provider chosen from the kind (Hygon: Rocm by default, or MIGraphX).</summary>
+    public QwenTts.Engine.Runtime.ExecutionProviderKind? Provider { get; set; }
+
+    public bool IsEmulated => !string.IsNullOrWhiteSpace(Emulate);
+
+    /// <summary>The kind this card advertises: the emulated one, or its own.</summary>
+    public DeviceKind AdvertisedKind => Emulate?.ToLowerInvariant() switch
+    {
+        null or "" => Kind,
+        var e when e.StartsWith("ascend", StringComparison.Ordinal) => DeviceKind.Ascend,
+        var e when e.StartsWith("hygon", StringComparison.Ordinal) => DeviceKind.Hygon,
+        var e when e.StartsWith("nvidia", StringComparison.Ordinal) => DeviceKind.Nvidia,
+        _ => throw new InvalidOperationException($"Card {Index}: unknown emulate profile '{Emulate}' (use ascend-910b, hygon-dcu or nvidia-*)."),
+    };
+}
+
+/// <summary>Where the model directories are; bound from the <c>Model</c> configuration section.</summary>
+public sealed class ModelOptions
+{
+    public const string Section = "Model";
+
+    /// <summary>The VoiceDesign (or CustomVoice) model every card loads.</summary>
+    public string Directory { get; set; } = "";
+
+    /// <summary>Optional Base model for design-then-clone voices; cards load it too when set.</summary>
+    public string? CloneDirectory { get; set; }
+
+    /// <summary>Cap frames at this many per text token (0: only the model's hard cap). The miniature needs it.</summary>
+    public int MaxFramesPerTextToken { get; set; }
+
+    public int FirstChunkFrames { get; set; } = 4;
+
+    public int ChunkFrames { get; set; } = 12;
+}

@@ -1,0 +1,73 @@
+namespace QwenTts.Grains.Interfaces.Devices;
+
+/// <summary>What a card reports about itself, about once a second and on every admission and completion.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DeviceLoad
+{
+    [Id(0)] public required DeviceId Device { get; init; }
+
+    [Id(1)] public required DeviceKind Kind { get; init; }
+
+    /// <summary>Card model, e.g. "ascend-910b" or "Ascend 910B3".</summary>
+    [Id(2)] public required string Model { get; init; }
+
+    /// <summary>True for a card declared "emulate": it runs on the CPU but advertises this kind and profile.</summary>
+    [Id(3)] public bool Emulated { get; init; }
+
+    [Id(4)] public required string Provider { get; init; }
+
+    /// <summary>Relative speed of the profile (1.0 = Ascend 910B); 1.0 for real cards.</summary>
+    [Id(5)] public double RelativeSpeed { get; init; } = 1.0;
+
+    [Id(6)] public long MemoryBytes { get; init; }
+
+    [Id(7)] public long MemoryUsedBytes { get; init; }
+
+    /// <summary>Utterances being synthesised now.</summary>
+    [Id(8)] public int Active { get; init; }
+
+    /// <summary>Utterances admitted and waiting for a slot.</summary>
+    [Id(9)] public int Queued { get; init; }
+
+    [Id(10)] public int MaxConcurrent { get; init; }
+
+    /// <summary>Most utterances that may wait; past it the card refuses work.</summary>
+    [Id(11)] public int QueueLimit { get; init; }
+
+    /// <summary>Frames still to generate for everything admitted (active remainder plus queued).</summary>
+    [Id(12)] public double QueuedWorkFrames { get; init; }
+
+    /// <summary>Frames being generated now across active utterances (their remaining frames).</summary>
+    [Id(13)] public double InFlightFrames { get; init; }
+
+    /// <summary>Measured throughput while busy: moving average of frames per second over all its utterances.</summary>
+    [Id(14)] public double FramesPerSecond { get; init; }
+
+    [Id(15)] public bool Healthy { get; init; } = true;
+
+    /// <summary>The silo is stopping: the card finishes what it has and takes nothing new.</summary>
+    [Id(16)] public bool Draining { get; init; }
+
+    /// <summary>How many utterances this card has admitted since it started (a sequence number).</summary>
+    [Id(17)] public long AdmittedTotal { get; init; }
+
+    [Id(18)] public DateTimeOffset ReportedAt { get; init; }
+
+    /// <summary>The card also holds the Base model, so it can derive design-then-clone voice prompts.</summary>
+    [Id(19)] public bool CanClone { get; init; }
+
+    [Id(20)] public string? LastError { get; init; }
+
+    [Id(21)] public long CompletedTotal { get; init; }
+
+    [Id(22)] public long FailedTotal { get; init; }
+
+    /// <summary>The silo the device grain runs on (always its own silo: placement pins it).</summary>
+    [Id(23)] public string HostSilo { get; init; } = "";
+
+    public bool HasRoom => Healthy && !Draining && Queued + Active < MaxConcurrent + QueueLimit;
+
+    /// <summary>When a request of <paramref name="frames"/> would finish here: (queued work + its size) / throughput.</summary>
+    public double ExpectedCompletionSeconds(double frames, double extraQueuedFrames = 0) =>
+        (QueuedWorkFrames + extraQueuedFrames + frames) / Math.Max(FramesPerSecond, 1e-3);
+}

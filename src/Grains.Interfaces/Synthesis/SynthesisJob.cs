@@ -1,0 +1,53 @@
+using QwenTts.Grains.Interfaces.Voices;
+
+namespace QwenTts.Grains.Interfaces.Synthesis;
+
+/// <summary>One utterance sent to a card.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SynthesisJob
+{
+    [Id(0)] public required string RequestId { get; init; }
+
+    [Id(1)] public required string Tenant { get; init; }
+
+    [Id(2)] public required string Text { get; init; }
+
+    [Id(3)] public string Language { get; init; } = "auto";
+
+    [Id(4)] public required VoiceSpec Voice { get; init; }
+
+    [Id(5)] public ulong Seed { get; init; }
+
+    /// <summary>The router's estimate of the frames this utterance will take (its size for queueing).</summary>
+    [Id(6)] public double ExpectedFrames { get; init; }
+
+    [Id(7)] public bool NonStreamingText { get; init; } = true;
+
+    [Id(8)] public SamplingSpec? Sampling { get; init; }
+}
+
+/// <summary>Who speaks: a description (VoiceDesign), a preset speaker, or a stored clone prompt (Base).</summary>
+[GenerateSerializer, Immutable]
+public sealed record VoiceSpec
+{
+    [Id(0)] public string? Description { get; init; }
+
+    [Id(1)] public string? PresetSpeaker { get; init; }
+
+    [Id(2)] public VoiceClonePrompt? ClonePrompt { get; init; }
+
+    public static VoiceSpec Designed(string description) => new() { Description = description };
+}
+
+/// <summary>Sampling overrides; null fields keep the model's defaults.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SamplingSpec
+{
+    [Id(0)] public float? Temperature { get; init; }
+
+    [Id(1)] public int? TopK { get; init; }
+
+    [Id(2)] public float? TopP { get; init; }
+
+    [Id(3)] public int? MaxNewTokens { get; init; }
+}

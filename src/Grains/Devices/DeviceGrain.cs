@@ -1,0 +1,384 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using QwenTts.Devices;
+using QwenTts.Devices.Cards;
+using QwenTts.Grains.Interfaces.Devices;
+using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Grains.Interfaces.Voices;
+
+namespace QwenTts.Grains.Devices;
+
+/// <summary>
+/// One card. Pinned to its silo; owns the card's queue (up to MaxConcurrent running, QueueLimit waiting, FIFO),
+/// streams audio back, measures throughput and reports its load to the registry. Reentrant: many streams at once,
+/// all state touched on the grain's own scheduler; the model runs on the card engine's threads.
+/// </summary>
+[Reentrant]
+[DevicePlacement]
+[CollectionAgeLimit(AlwaysActive = true)]
+public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo, TimeProvider clock, ILogger<DeviceGrain> logger)
+    : Grain, IDeviceGrain
+{
+    private readonly LinkedList<TaskCompletionSource<bool>> _waiting = new();
+    private readonly Dictionary<string, JobProgress> _jobs = [];
+    private DeviceId _id;
+    private CardEngine _card = null!;
+    private ThroughputMeter _throughput = null!;
+    private IDeviceRegistryGrain _registry = null!;
+    private int _active;
+    private int _reserved; // slots granted to waiters that have not started yet
+    private long _admitted, _completed, _failed;
+    private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
+    private bool _reportPending;
+    private string? _lastError;
+
+    private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
+
+    private int QueueLimit => _card.Spec.QueueLimit ?? host.Options.QueueLimit;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = DeviceId.Parse(this.GetPrimaryKeyString());
+        if (_id.Silo != silo.Name)
+        {
+            throw new InvalidOperationException($"Device {_id} activated on silo {silo.Name}: placement must pin it to {_id.Silo}.");
+        }
+
+        await host.Loaded.WaitAsync(cancellationToken);
+        _card = host.Get(_id.Index);
+        _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
+        _registry = GrainFactory.GetGrain<IDeviceRegistryGrain>(0);
+        this.RegisterGrainTimer(OnTickAsync, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        await ReportAsync();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        RejectWaiting("the card's silo is shutting down");
+        try
+        {
+            await _registry.RemoveAsync(_id);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReportFailed(_id, ex.Message);
+        }
+    }
+
+    public Task StartAsync() => ReportAsync();
+
+    public Task<DeviceLoad> GetLoadAsync() => Task.FromResult(Load());
+
+    public async IAsyncEnumerable<SynthesisEvent> SynthesizeAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (RefusalReason() is { } refusal)
+        {
+            yield return SynthesisEvent.Rejected(refusal);
+            yield break;
+        }
+
+        var (expected, invalid) = Estimate(job);
+        if (invalid is not null)
+        {
+            // The request itself is wrong (language, speaker, empty text): no other card would do better.
+            yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = invalid };
+            yield break;
+        }
+
+        var progress = new JobProgress(expected);
+        _jobs[job.RequestId] = progress;
+        var number = ++_admitted;
+        var ahead = _waiting.Count + Math.Max(0, _active - MaxConcurrent + 1);
+        var admittedAt = Stopwatch.GetTimestamp();
+        ReportSoon();
+        yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead };
+
+        var granted = await WaitForSlotAsync(cancellationToken);
+        if (!granted)
+        {
+            _jobs.Remove(job.RequestId);
+            ReportSoon();
+            yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining" : "the card stopped");
+            yield break;
+        }
+
+        var queueWait = Stopwatch.GetElapsedTime(admittedAt);
+        Start(progress);
+        await using var chunks = _card.RunAsync(job, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        TimeSpan? firstAudio = null;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                Engine.Pipeline.AudioChunk chunk;
+                try
+                {
+                    if (!await chunks.MoveNextAsync())
+                    {
+                        break;
+                    }
+
+                    chunk = chunks.Current;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    failure = ex;
+                    break;
+                }
+
+                var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
+                progress.ProducedFrames += frames;
+                _throughput.Produced(frames);
+                if (chunk.Samples.Length > 0)
+                {
+                    firstAudio ??= Stopwatch.GetElapsedTime(started);
+                    yield return new SynthesisEvent { Kind = SynthesisEventKind.Audio, Samples = chunk.Samples, SampleRate = chunk.SampleRate };
+                }
+
+                if (chunk.IsFinal)
+                {
+                    var summary = new SynthesisSummary(_id.Key, progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
+                        Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated);
+                    _completed++;
+                    yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
+                }
+            }
+        }
+        finally
+        {
+            Finish(job.RequestId, failure);
+        }
+
+        if (failure is not null)
+        {
+            yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = "synthesis failed on " + _id + ": " + failure.Message };
+        }
+    }
+
+    public async Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed)
+    {
+        // Counts as one utterance of the card while it runs (a short reference clip).
+        var key = "clone:" + Guid.NewGuid().ToString("N");
+        var progress = new JobProgress(40);
+        _jobs[key] = progress;
+        if (!await WaitForSlotAsync(CancellationToken.None))
+        {
+            _jobs.Remove(key);
+            throw new InvalidOperationException($"card {_id} is draining");
+        }
+
+        Start(progress);
+        Exception? failure = null;
+        try
+        {
+            return await Task.Run(() => _card.DeriveClonePrompt(design, seed, ReferenceTexts.For(design.Language)));
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            Finish(key, failure);
+        }
+    }
+
+    private (double Frames, string? Invalid) Estimate(SynthesisJob job)
+    {
+        try
+        {
+            return (_card.EstimateFrames(job), null);
+        }
+        catch (ArgumentException ex)
+        {
+            return (0, ex.Message);
+        }
+    }
+
+    private string? RefusalReason()
+    {
+        if (host.Draining)
+        {
+            return $"card {_id} is draining (its silo is stopping)";
+        }
+
+        return _waiting.Count + _active >= MaxConcurrent + QueueLimit
+            ? $"card {_id} is full ({_active} running, {_waiting.Count} waiting)"
+            : null;
+    }
+
+    private async Task<bool> WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        if (_active + _reserved < MaxConcurrent && _waiting.Count == 0)
+        {
+            _reserved++;
+            return true;
+        }
+
+        var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var node = _waiting.AddLast(slot);
+        await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
+        try
+        {
+            return await slot.Task;
+        }
+        finally
+        {
+            if (node.List is not null)
+            {
+                _waiting.Remove(node);
+            }
+        }
+    }
+
+    private void Start(JobProgress progress)
+    {
+        progress.Started = true;
+        _reserved--;
+        _active++;
+        host.UtteranceStarted();
+        _throughput.Busy(true);
+        ReportSoon();
+    }
+
+    private void Finish(string requestId, Exception? failure)
+    {
+        _jobs.Remove(requestId);
+        _active--;
+        host.UtteranceEnded();
+        if (failure is not null)
+        {
+            _failed++;
+            _lastError = failure.Message;
+            LogSynthesisFailed(_id, requestId, failure.Message);
+        }
+
+        if (_active == 0)
+        {
+            _throughput.Busy(false);
+        }
+
+        ReleaseNext();
+        ReportSoon();
+    }
+
+    private void ReleaseNext()
+    {
+        while (_active + _reserved < MaxConcurrent && _waiting.First is { } first)
+        {
+            _waiting.RemoveFirst();
+            if (first.Value.TrySetResult(true))
+            {
+                _reserved++;
+            }
+        }
+    }
+
+    private void RejectWaiting(string reason)
+    {
+        while (_waiting.First is { } first)
+        {
+            _waiting.RemoveFirst();
+            first.Value.TrySetResult(false);
+        }
+
+        if (_waiting.Count == 0 && reason.Length > 0)
+        {
+            _reportPending = true;
+        }
+    }
+
+    private async Task OnTickAsync(CancellationToken cancellationToken)
+    {
+        if (host.Draining && _waiting.Count > 0)
+        {
+            RejectWaiting("draining");
+        }
+
+        var now = clock.GetUtcNow();
+        if (_reportPending || now - _lastReport >= host.Options.ReportInterval)
+        {
+            _throughput.Sample();
+            await ReportAsync();
+        }
+    }
+
+    private void ReportSoon()
+    {
+        if (clock.GetUtcNow() - _lastReport >= TimeSpan.FromMilliseconds(50))
+        {
+            _ = ReportAsync();
+        }
+        else
+        {
+            _reportPending = true;
+        }
+    }
+
+    private async Task ReportAsync()
+    {
+        _reportPending = false;
+        _lastReport = clock.GetUtcNow();
+        try
+        {
+            await _registry.ReportAsync(Load());
+        }
+        catch (Exception ex)
+        {
+            _reportPending = true;
+            LogReportFailed(_id, ex.Message);
+        }
+    }
+
+    private DeviceLoad Load()
+    {
+        double queuedWork = 0, inFlight = 0;
+        foreach (var job in _jobs.Values)
+        {
+            queuedWork += job.RemainingFrames;
+            if (job.Started)
+            {
+                inFlight += job.RemainingFrames;
+            }
+        }
+
+        return new DeviceLoad
+        {
+            Device = _id,
+            Kind = _card.Kind,
+            Model = _card.Model,
+            Emulated = _card.Emulated,
+            Provider = _card.Provider,
+            RelativeSpeed = _card.Spec.RelativeSpeed,
+            MemoryBytes = _card.MemoryBytes,
+            MemoryUsedBytes = _card.Emulated ? 0 : GC.GetTotalMemory(false),
+            Active = _active,
+            Queued = _waiting.Count,
+            MaxConcurrent = MaxConcurrent,
+            QueueLimit = QueueLimit,
+            QueuedWorkFrames = queuedWork,
+            InFlightFrames = inFlight,
+            FramesPerSecond = _throughput.FramesPerSecond,
+            Healthy = true,
+            Draining = host.Draining,
+            AdmittedTotal = _admitted,
+            CompletedTotal = _completed,
+            FailedTotal = _failed,
+            ReportedAt = clock.GetUtcNow(),
+            CanClone = _card.CanClone,
+            LastError = _lastError,
+            HostSilo = silo.Name,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: report to the registry failed: {Reason}")]
+    private partial void LogReportFailed(DeviceId device, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device {Device}: request {RequestId} failed: {Reason}")]
+    private partial void LogSynthesisFailed(DeviceId device, string requestId, string reason);
+}

@@ -1,0 +1,54 @@
+namespace QwenTts.Grains.Devices;
+
+/// <summary>
+/// Frames per second of a card while it is busy, as a moving average: each sample is the frames produced over the
+/// busy time of one interval (time with at least one utterance running), so idle time does not dilute it.
+/// </summary>
+internal sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider clock)
+{
+    private const double Smoothing = 0.3;
+    private long _busyTicks;
+    private long? _busySince;
+    private int _frames;
+
+    public double FramesPerSecond { get; private set; } = initialFramesPerSecond;
+
+    public void Busy(bool busy)
+    {
+        var now = clock.GetTimestamp();
+        if (busy && _busySince is null)
+        {
+            _busySince = now;
+        }
+        else if (!busy && _busySince is { } since)
+        {
+            _busyTicks += now - since;
+            _busySince = null;
+        }
+    }
+
+    public void Produced(int frames) => _frames += frames;
+
+    /// <summary>Closes the current interval; updates the average when the card was busy long enough to tell.</summary>
+    public void Sample()
+    {
+        var now = clock.GetTimestamp();
+        var busy = _busyTicks + (_busySince is { } since ? now - since : 0);
+        if (_busySince is not null)
+        {
+            _busySince = now;
+        }
+
+        var seconds = busy / (double)clock.TimestampFrequency;
+        if (seconds >= 0.2 && _frames > 0)
+        {
+            FramesPerSecond = (Smoothing * (_frames / seconds)) + ((1 - Smoothing) * FramesPerSecond);
+            _frames = 0;
+            _busyTicks = 0;
+        }
+        else if (seconds < 0.2 && _busySince is null)
+        {
+            _busyTicks = busy;
+        }
+    }
+}

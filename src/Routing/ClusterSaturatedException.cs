@@ -1,0 +1,14 @@
+namespace QwenTts.Routing;
+
+/// <summary>No card can take the request now (all full, draining or gone). Retry after <see cref="RetryAfter"/>.</summary>
+public sealed class ClusterSaturatedException(string message, TimeSpan retryAfter) : Exception(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The request failed on its card after audio had started, or the card reported a failure.</summary>
+public sealed class SynthesisFailedException(string message, bool retryable) : Exception(message)
+{
+    /// <summary>True when nothing was sent to the caller yet, so trying again is safe.</summary>
+    public bool Retryable { get; } = retryable;
+}

@@ -1,0 +1,173 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QwenTts.Grains.Interfaces.Devices;
+
+namespace QwenTts.Routing;
+
+/// <summary>
+/// Keeps the cluster's card table fresh (from the registry, a few times a second) and picks a card per request.
+/// Between refreshes it counts the work it dispatched itself, until the card's own report includes it (the card's
+/// admission number tells when), so bursts are spread even before the table catches up.
+/// </summary>
+public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingOptions> options, TimeProvider clock, ILogger<DeviceRouter> logger)
+    : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<DeviceId, List<Ticket>> _pending = [];
+    private readonly Dictionary<DeviceId, DateTimeOffset> _failedUntil = [];
+    private readonly CancellationTokenSource _stop = new();
+    private IReadOnlyList<DeviceLoad> _devices = [];
+    private Task? _refreshLoop;
+    private int _roundRobin;
+
+    public RoutingOptions Options => options.Value;
+
+    /// <summary>The last card table read from the registry.</summary>
+    public IReadOnlyList<DeviceLoad> Devices => Volatile.Read(ref _devices);
+
+    public DateTimeOffset LastRefresh { get; private set; }
+
+    public void Start() => _refreshLoop ??= Task.Run(RefreshLoopAsync);
+
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        var byDevice = snapshot.Devices.ToDictionary(d => d.Device);
+        lock (_gate)
+        {
+            foreach (var (device, tickets) in _pending)
+            {
+                // Once the card reports an admission number at or past the ticket's, its report carries that work.
+                tickets.RemoveAll(t => !byDevice.TryGetValue(device, out var load)
+                    || (t.AdmissionNumber > 0 && load.AdmittedTotal >= t.AdmissionNumber));
+            }
+
+            Volatile.Write(ref _devices, snapshot.Devices);
+            LastRefresh = clock.GetUtcNow();
+        }
+    }
+
+    /// <summary>The card for a request of <paramref name="frames"/>, or null when none has room.</summary>
+    public Ticket? Pick(double frames, IReadOnlySet<DeviceId> exclude)
+    {
+        lock (_gate)
+        {
+            var now = clock.GetUtcNow();
+            var candidates = Devices
+                .Where(d => !exclude.Contains(d.Device) && !(_failedUntil.TryGetValue(d.Device, out var until) && until > now))
+                .Select(d => (Load: d, Pending: _pending.GetValueOrDefault(d.Device) ?? []))
+                .Where(c => c.Load.Healthy && !c.Load.Draining
+                            && c.Load.Active + c.Load.Queued + c.Pending.Count < c.Load.MaxConcurrent + c.Load.QueueLimit)
+                .ToList();
+            if (candidates.Count == 0)
+            {
+                return null;
+            }
+
+            var chosen = options.Value.Policy == RoutingPolicy.RoundRobin
+                ? candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)]
+                : candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, c.Pending.Sum(t => t.Frames)), c.Load.Active + c.Pending.Count));
+            var ticket = new Ticket(chosen.Load.Device, frames);
+            if (!_pending.TryGetValue(ticket.Device, out var list))
+            {
+                _pending[ticket.Device] = list = [];
+            }
+
+            list.Add(ticket);
+            return ticket;
+        }
+    }
+
+    public void Admitted(Ticket ticket, long admissionNumber)
+    {
+        lock (_gate)
+        {
+            ticket.AdmissionNumber = admissionNumber;
+        }
+    }
+
+    /// <summary>The request is over (done, failed or refused): its work no longer counts here.</summary>
+    public void Release(Ticket ticket)
+    {
+        lock (_gate)
+        {
+            if (_pending.TryGetValue(ticket.Device, out var list))
+            {
+                list.Remove(ticket);
+            }
+        }
+    }
+
+    /// <summary>A call to this card failed: leave it out until the penalty passes or the registry drops it.</summary>
+    public void MarkFailed(DeviceId device)
+    {
+        lock (_gate)
+        {
+            _failedUntil[device] = clock.GetUtcNow() + options.Value.FailurePenalty;
+        }
+
+        LogCardAvoided(device, options.Value.FailurePenalty.TotalSeconds);
+    }
+
+    /// <summary>When it is worth trying again: the soonest a card frees a slot, between 1 and 30 seconds.</summary>
+    public TimeSpan SuggestRetryAfter()
+    {
+        var devices = Devices;
+        if (devices.Count == 0)
+        {
+            return TimeSpan.FromSeconds(5);
+        }
+
+        var soonest = devices.Min(d => d.InFlightFrames / Math.Max(1, d.Active) / Math.Max(d.FramesPerSecond / Math.Max(1, d.Active), 1e-3));
+        return TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(soonest), 1, 30));
+    }
+
+    private async Task RefreshLoopAsync()
+    {
+        using var timer = new PeriodicTimer(options.Value.RefreshInterval, clock);
+        var failures = 0;
+        do
+        {
+            try
+            {
+                await RefreshAsync(_stop.Token);
+                failures = 0;
+            }
+            catch (Exception ex) when (!_stop.IsCancellationRequested)
+            {
+                if (failures++ % 20 == 0)
+                {
+                    LogRefreshFailed(ex.Message);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(_stop.Token).AsTask().ContinueWith(t => !t.IsCanceled && t.Result, TaskScheduler.Default));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_refreshLoop is not null)
+        {
+            await _refreshLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>One dispatch: counted against its card until the card's report includes it or it ends.</summary>
+    public sealed class Ticket(DeviceId device, double frames)
+    {
+        public DeviceId Device { get; } = device;
+
+        public double Frames { get; } = frames;
+
+        public long AdmissionNumber { get; internal set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Card table refresh failed: {Reason}")]
+    private partial void LogRefreshFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Avoiding card {Device} for {Seconds} s after a failed call")]
+    private partial void LogCardAvoided(DeviceId device, double seconds);
+}

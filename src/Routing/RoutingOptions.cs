@@ -1,0 +1,30 @@
+namespace QwenTts.Routing;
+
+public enum RoutingPolicy
+{
+    /// <summary>The card whose queued work plus this request, over its measured throughput, finishes first.</summary>
+    LeastExpectedCompletion,
+
+    /// <summary>Cards in turn, skipping full ones (the baseline the benchmark compares against).</summary>
+    RoundRobin,
+}
+
+/// <summary>Routing settings; bound from <c>Routing</c>.</summary>
+public sealed class RoutingOptions
+{
+    public const string Section = "Routing";
+
+    public RoutingPolicy Policy { get; set; } = RoutingPolicy.LeastExpectedCompletion;
+
+    /// <summary>How often the card table is refreshed from the registry.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>A card that failed a call is avoided for this long.</summary>
+    public TimeSpan FailurePenalty { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Cards tried for one request when they refuse it (full, draining) before the cluster counts as full.</summary>
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>Initial frames per character of text, learned from completed requests afterwards.</summary>
+    public double InitialFramesPerCharacter { get; set; } = 1.0;
+}

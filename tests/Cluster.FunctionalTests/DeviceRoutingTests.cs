@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using QwenTts.Grains.Interfaces.Devices;
+using QwenTts.Routing;
+using QwenTts.TestSupport;
+
+namespace QwenTts.Cluster.FunctionalTests;
+
+/// <summary>Device grains pinned to their silos, least-expected-completion routing, saturation, killed silos, re-routing.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelFixture models)
+{
+    private static IReadOnlyDictionary<string, string?> Card(double speed, int maxConcurrent = 4, int queueLimit = 16, string emulate = "ascend-910b") =>
+        new Dictionary<string, string?>
+        {
+            ["Devices:Cards:0:Index"] = "0",
+            ["Devices:Cards:0:Emulate"] = emulate,
+            ["Devices:Cards:0:RelativeSpeed"] = speed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Devices:Cards:0:MemoryGiB"] = "64",
+            ["Devices:Cards:0:MaxConcurrent"] = maxConcurrent.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Devices:Cards:0:QueueLimit"] = queueLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+    private async Task<Orleans.TestingHost.InProcessTestCluster> StartAsync(Func<string, IReadOnlyDictionary<string, string?>> cards, short silos = 2) =>
+        await InProcessCluster.StartAsync(new InProcessCluster.Settings(await postgres.CreateDatabaseAsync("routing"), models.VoiceDesign)
+        {
+            Silos = silos,
+            Cards = cards,
+        });
+
+    private static async Task<IReadOnlyList<DeviceLoad>> DevicesAsync(DeviceRouter router, int expected)
+    {
+        return await Eventually.HoldsAsync(async () =>
+        {
+            await router.RefreshAsync();
+            return router.Devices;
+        }, d => d.Count == expected, TimeSpan.FromSeconds(30), $"{expected} cards in the registry");
+    }
+
+    [Fact]
+    public async Task Every_device_grain_runs_on_the_silo_named_in_its_key_and_advertises_its_emulated_kind()
+    {
+        await using var cluster = await StartAsync(silo => silo.EndsWith('0')
+            ? new Dictionary<string, string?>(Card(1.0)) { ["Devices:Cards:1:Index"] = "1", ["Devices:Cards:1:Emulate"] = "hygon-dcu", ["Devices:Cards:1:RelativeSpeed"] = "0.78" }
+            : Card(0.78, emulate: "hygon-dcu"));
+        var (router, _) = InProcessCluster.Routing(cluster.Client);
+
+        var devices = await DevicesAsync(router, 3);
+
+        Assert.All(devices, d => Assert.Equal(d.Device.Silo, d.HostSilo));
+        Assert.Equal(["Silo_0/0", "Silo_0/1", "Silo_1/0"], devices.Select(d => d.Device.Key));
+        Assert.Equal([DeviceKind.Ascend, DeviceKind.Hygon, DeviceKind.Hygon], devices.Select(d => d.Kind));
+        Assert.All(devices, d => Assert.True(d.Emulated));
+        Assert.All(devices, d => Assert.Equal("CPUExecutionProvider", d.Provider));
+        var direct = await cluster.Client.GetGrain<IDeviceGrain>("Silo_1/0").GetLoadAsync();
+        Assert.Equal("Silo_1", direct.HostSilo);
+    }
+
+    [Fact]
+    public async Task A_request_goes_to_the_card_that_finishes_it_first_across_silos_and_kinds()
+    {
+        await using var cluster = await StartAsync(silo => silo.EndsWith('0') ? Card(1.0) : Card(0.5, emulate: "hygon-dcu"));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 2);
+
+        // Idle: the faster card finishes any request first.
+        var idlePick = router.Pick(100, new HashSet<DeviceId>())!;
+        router.Release(idlePick);
+        Assert.Equal("Silo_0/0", idlePick.Device.Key);
+
+        // Load the fast card directly (not through the router); now the slow, idle card finishes a request first.
+        var fastCard = cluster.Client.GetGrain<IDeviceGrain>("Silo_0/0");
+        var load = Enumerable.Range(0, 3).Select(i => Task.Run(async () =>
+        {
+            var frames = 0;
+            await foreach (var e in fastCard.SynthesizeAsync(ClusterJobs.Job(ClusterJobs.LongText, seed: (ulong)i)))
+            {
+                frames += e.Samples?.Length / 1920 ?? 0;
+            }
+
+            return frames;
+        })).ToArray();
+        var fast = await Eventually.HoldsAsync(async () =>
+        {
+            await router.RefreshAsync();
+            return router.Devices.Single(d => d.Device.Key == "Silo_0/0");
+        }, d => d.Active == 3, TimeSpan.FromSeconds(10), "three utterances running on the fast card");
+        Assert.True(fast.QueuedWorkFrames > 300, $"fast card queued work {fast.QueuedWorkFrames}");
+
+        var busyPick = router.Pick(30, new HashSet<DeviceId>())!;
+        router.Release(busyPick);
+        Assert.Equal("Silo_1/0", busyPick.Device.Key);
+        var (routed, _) = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText));
+        Assert.Equal("Silo_1/0", routed.Device);
+        Assert.All(await Task.WhenAll(load), frames => Assert.True(frames > 100));
+    }
+
+    [Fact]
+    public async Task A_full_cluster_refuses_at_once_with_a_retry_hint_and_never_hangs()
+    {
+        await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1, queueLimit: 0));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 2);
+        var first = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText));
+        var second = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText));
+
+        var watch = Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<ClusterSaturatedException>(() => ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText)));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"refusal took {watch.Elapsed}");
+        Assert.InRange(refused.RetryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        var done = await Task.WhenAll(first, second);
+        Assert.Equal(2, done.Select(d => d.Item1.Device).Distinct().Count());
+        // Once they finish the cluster takes work again.
+        await router.RefreshAsync();
+        var (summary, audio) = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText));
+        Assert.Equal(summary.Frames * 1920, audio.Length);
+    }
+
+    [Fact]
+    public async Task A_killed_silo_disappears_from_routing_within_seconds_and_its_requests_are_rerouted_once()
+    {
+        // Silo_1's card is faster, so a router that has not noticed the kill picks it first.
+        await using var cluster = await StartAsync(silo => silo.EndsWith('1') ? Card(1.0) : Card(0.3, emulate: "hygon-dcu"));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 2);
+        var stale = InProcessCluster.Routing(cluster.Client);
+        await stale.Router.RefreshAsync();
+
+        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.Name == "Silo_1"));
+        var watch = Stopwatch.StartNew();
+
+        // The stale router still believes in Silo_1's card: the request fails to start there and goes to Silo_0.
+        var (rerouted, audio) = await ClusterJobs.RunAsync(stale.Dispatcher, ClusterJobs.Job(ClusterJobs.ShortText));
+        Assert.Equal("Silo_0/0", rerouted.Device);
+        Assert.NotEmpty(audio);
+
+        var remaining = await Eventually.HoldsAsync(async () =>
+        {
+            await router.RefreshAsync();
+            return router.Devices;
+        }, d => d.All(x => x.Device.Silo == "Silo_0"), TimeSpan.FromSeconds(20), "the registry to drop Silo_1's card");
+        Assert.Single(remaining);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+
+        var after = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText, seed: (ulong)i))));
+        Assert.All(after, r => Assert.Equal("Silo_0/0", r.Summary.Device));
+    }
+}
