@@ -3,11 +3,12 @@ using QwenTts.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "engine" => await EngineBenchmark.RunAsync(args[1..]),
+    "routing" => await RoutingBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] | routing [--seconds S]");
     return 2;
 }
