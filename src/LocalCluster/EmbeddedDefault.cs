@@ -3,29 +3,34 @@ using QwenTts.LocalHosting;
 namespace QwenTts.LocalCluster;
 
 /// <summary>
-/// Starts PostgreSQL (data kept in .local/postgres), the silos and the frontend on 127.0.0.1, prints where to
-/// look, and stops all of it on Ctrl-C. Running it again reuses the data.
+/// Starts PostgreSQL (data kept in .local/postgres), two silos each with an emulated Ascend-910B-like and an emulated
+/// Hygon-like card running the tiny miniature, and the frontend, all on 127.0.0.1; prints where to look and a demo
+/// API key; stops everything on Ctrl-C. Running it again reuses the data and the key.
 /// </summary>
 public static class EmbeddedDefault
 {
     public static async Task<int> RunAsync(LocalClusterOptions options, CancellationToken stop)
     {
+        Directory.CreateDirectory(RepositoryLayout.LocalDataDirectory);
+        await LocalModels.EnsureAsync(options.WithBaseModel, stop);
+
         await using var system = new LocalSystem(new LocalSystemOptions
         {
             DataDirectory = Path.Combine(RepositoryLayout.LocalDataDirectory, "postgres"),
             PostgresPort = options.PostgresPort,
             ClusterId = "qwentts-local",
-            CommonArguments = ["--Silo:MigrateOnStartup=false"],
+            CommonArguments = [],
             Echo = Console.WriteLine,
         });
 
         try
         {
             await system.StartPostgresAsync(stop);
+            var key = await DemoTenant.EnsureAsync(system.ConnectionString, stop);
             for (var i = 0; i < options.Silos; i++)
             {
                 var name = "silo-" + (char)('a' + i);
-                await system.StartSiloAsync(new SiloSpec(name)
+                await system.StartSiloAsync(new SiloSpec(name, SiloArguments(options))
                 {
                     SiloPort = 11111 + i,
                     GatewayPort = 30000 + i,
@@ -34,7 +39,7 @@ public static class EmbeddedDefault
             }
 
             var frontend = await system.StartFrontendAsync(options.FrontendPort, cancellationToken: stop);
-            PrintSummary(system, frontend);
+            PrintSummary(system, frontend, key);
             await Task.Delay(Timeout.Infinite, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -42,26 +47,51 @@ public static class EmbeddedDefault
             // Ctrl-C: fall through to the orderly stop below.
         }
 
-        Console.WriteLine("Stopping the frontend, the silos and PostgreSQL...");
+        Console.WriteLine("Stopping the frontend, the silos (draining their cards) and PostgreSQL...");
         await system.StopAsync();
-        Console.WriteLine("Stopped. Data kept in " + system.Postgres.DataDirectory);
+        Console.WriteLine("Stopped. Data kept in " + Path.Combine(RepositoryLayout.LocalDataDirectory, "postgres"));
         return 0;
     }
 
-    private static void PrintSummary(LocalSystem system, RunningService frontend)
+    /// <summary>Each silo: one emulated Ascend-910B-like card (speed 1.0) and one emulated Hygon-like card (0.78).</summary>
+    private static List<string> SiloArguments(LocalClusterOptions options)
+    {
+        var arguments = new List<string>
+        {
+            "--Model:Directory=" + LocalModels.VoiceDesign,
+            "--Model:MaxFramesPerTextToken=3",
+            "--Devices:Cards:0:Index=0", "--Devices:Cards:0:Emulate=ascend-910b", "--Devices:Cards:0:RelativeSpeed=1.0", "--Devices:Cards:0:MemoryGiB=64",
+            "--Devices:Cards:1:Index=1", "--Devices:Cards:1:Emulate=hygon-dcu", "--Devices:Cards:1:RelativeSpeed=0.78", "--Devices:Cards:1:MemoryGiB=64",
+        };
+        if (options.WithBaseModel)
+        {
+            arguments.Add("--Model:CloneDirectory=" + LocalModels.Base);
+        }
+
+        return arguments;
+    }
+
+    private static void PrintSummary(LocalSystem system, RunningService frontend, string key)
     {
         Console.WriteLine();
-        Console.WriteLine("QwenTts is running (embedded default). Press Ctrl-C to stop everything.");
+        Console.WriteLine("QwenTts is running (embedded default: emulated cards, tiny miniature model — it makes noise, not speech).");
+        Console.WriteLine("Press Ctrl-C to stop everything.");
         Console.WriteLine($"  Web page        {frontend.BaseAddress}");
         Console.WriteLine($"  API reference   {new Uri(frontend.BaseAddress, "/scalar")}");
         Console.WriteLine($"  OpenAPI         {new Uri(frontend.BaseAddress, "/openapi/v1.json")}");
-        Console.WriteLine($"  Readiness       {new Uri(frontend.BaseAddress, "/readyz")}");
+        Console.WriteLine($"  Orleans         {new Uri(frontend.BaseAddress, "/dashboard")}");
+        Console.WriteLine($"  Metrics         {new Uri(frontend.BaseAddress, "/metrics")}");
         foreach (var silo in system.Silos)
         {
             Console.WriteLine($"  {silo.Name,-15} {silo.BaseAddress} (health, /metrics)");
         }
 
         Console.WriteLine($"  PostgreSQL      127.0.0.1:{system.Postgres.Port} (data in {system.Postgres.DataDirectory})");
+        Console.WriteLine($"  Demo API key    {key}");
+        Console.WriteLine();
+        Console.WriteLine("Try it:");
+        Console.WriteLine($"  curl -s {frontend.BaseAddress}v1/audio/speech -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\");
+        Console.WriteLine("       -d '{\"input\":\"Hello from QwenTts\",\"instructions\":\"A calm narrator\",\"response_format\":\"wav\"}' -o hello.wav");
         Console.WriteLine();
     }
 }

@@ -2,24 +2,28 @@ using System.Globalization;
 
 namespace QwenTts.LocalCluster;
 
-/// <summary>Command line of the embedded default: <c>[--silos N] [--port P] [--postgres-port P]</c>.</summary>
-public sealed record LocalClusterOptions(int Silos, int FrontendPort, int PostgresPort)
+/// <summary>Command line of the embedded default: <c>[--silos N] [--port P] [--postgres-port P] [--no-clone]</c>.</summary>
+public sealed record LocalClusterOptions(int Silos, int FrontendPort, int PostgresPort, bool WithBaseModel)
 {
     public static LocalClusterOptions Parse(string[] args)
     {
-        var options = new LocalClusterOptions(Silos: 2, FrontendPort: 8080, PostgresPort: 55432);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        var options = new LocalClusterOptions(Silos: 2, FrontendPort: 8080, PostgresPort: 55432, WithBaseModel: true);
+        for (var i = 0; i < args.Length; i++)
         {
-            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             options = args[i] switch
             {
-                "--silos" => options with { Silos = value },
-                "--port" => options with { FrontendPort = value },
-                "--postgres-port" => options with { PostgresPort = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --silos N, --port P, --postgres-port P."),
+                "--silos" => options with { Silos = Number(args, ++i) },
+                "--port" => options with { FrontendPort = Number(args, ++i) },
+                "--postgres-port" => options with { PostgresPort = Number(args, ++i) },
+                "--no-clone" => options with { WithBaseModel = false },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --silos N, --port P, --postgres-port P, --no-clone."),
             };
         }
 
         return options;
     }
+
+    private static int Number(string[] args, int index) => index < args.Length
+        ? int.Parse(args[index], CultureInfo.InvariantCulture)
+        : throw new ArgumentException($"{args[index - 1]} needs a number.");
 }

@@ -12,3 +12,6 @@ public sealed class SynthesisFailedException(string message, bool retryable) : E
     /// <summary>True when nothing was sent to the caller yet, so trying again is safe.</summary>
     public bool Retryable { get; } = retryable;
 }
+
+/// <summary>The card found the request itself invalid (unsupported language or speaker, nothing to say).</summary>
+public sealed class InvalidSynthesisRequestException(string message) : Exception(message);

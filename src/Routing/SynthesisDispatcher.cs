@@ -68,6 +68,8 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             estimator.Learn(job.Text, next.Summary?.Frames ?? 0);
                             yield return next;
                             yield break;
+                        case SynthesisEventKind.Failed when next.InvalidRequest:
+                            throw new InvalidSynthesisRequestException(next.Reason ?? "the request is not valid");
                         case SynthesisEventKind.Failed:
                             throw new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: !audioStarted);
                     }

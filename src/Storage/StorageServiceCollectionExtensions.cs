@@ -18,6 +18,8 @@ public static class StorageServiceCollectionExtensions
             return builder.Build();
         });
         services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<Tenants.TenantStore>();
+        services.AddSingleton<Tenants.UsageStore>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(HealthCheckName, tags: healthCheckTags);
         return services;
     }

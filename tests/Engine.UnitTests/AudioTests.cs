@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using QwenTts.Audio;
 using QwenTts.Engine.Audio;
 
 namespace QwenTts.Engine.UnitTests;

@@ -1,29 +1,94 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
+using Orleans.Dashboard;
+using QwenTts.Frontend.Auth;
+using QwenTts.Frontend.Devices;
+using QwenTts.Frontend.Metrics;
+using QwenTts.Frontend.Models;
+using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Speech;
+using QwenTts.Frontend.Text;
+using QwenTts.Frontend.Usage;
+using QwenTts.Frontend.Voices;
+using QwenTts.Routing;
 using QwenTts.ServiceDefaults;
 using QwenTts.Storage;
 using Scalar.AspNetCore;
 
 namespace QwenTts.Frontend.Hosting;
 
-/// <summary>Builds the frontend process: Orleans client, storage, API, OpenAPI, health and metrics.</summary>
+/// <summary>Builds the frontend process: Orleans client, routing, tenants, the /v1 API, OpenAPI, the web page.</summary>
 public static class FrontendHost
 {
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults();
-        builder.Services.AddOpenApi();
-
         var cluster = ClusterSettings.From(builder.Configuration);
+        var limits = builder.Configuration.GetSection(SpeechLimits.Section).Get<SpeechLimits>() ?? new SpeechLimits();
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes);
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "QwenTts",
+                Version = "v1",
+                Description = "Multi-tenant, OpenAI-compatible text-to-speech on a Qwen3-TTS cluster. Authenticate with 'Authorization: Bearer <api key>'.",
+            };
+            return Task.CompletedTask;
+        }));
+
         builder.Services.AddQwenTtsStorage(cluster.ConnectionString, HealthEndpoints.ReadyTag);
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
-        builder.UseOrleansClient(client => client.ConfigureQwenTtsClient(builder.Configuration));
+        builder.UseOrleansClient(client => client.ConfigureQwenTtsClient(builder.Configuration).AddDashboard());
+
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddSingleton<TenantQuotas>();
+        builder.Services.AddSingleton<UsageRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
+        builder.Services.AddQwenTtsRouting(builder.Configuration);
+        builder.Services.AddHostedService<RouterService>();
+        builder.Services.AddSingleton<FrontendMetrics>();
+        builder.Services.Configure<SpeechLimits>(builder.Configuration.GetSection(SpeechLimits.Section));
+        builder.Services.AddSingleton(new SentenceSegmenter());
+        builder.Services.AddSingleton<SpeechPlanner>();
+        builder.Services.AddSingleton<SpeechStreamer>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
         app.MapOpenApi();
-        app.MapScalarApiReference();
+        app.MapScalarApiReference(options => options.WithTitle("QwenTts API"));
         app.MapDefaultEndpoints();
+        if (builder.Configuration.GetValue("Dashboard:Enabled", true))
+        {
+            app.MapOrleansDashboard("/dashboard");
+        }
+
+        var api = app.MapGroup("/v1").RequireAuthorization();
+        api.MapSpeechEndpoints();
+        api.MapVoiceEndpoints();
+        api.MapDeviceEndpoints();
+        api.MapModelEndpoints();
+        api.MapUsageEndpoints();
+
+        // Resolve once at start so the metrics' observable gauges exist before the first scrape.
+        app.Services.GetRequiredService<FrontendMetrics>();
         return app;
     }
 }

@@ -38,6 +38,9 @@ public sealed record SynthesisEvent
     /// <summary>Rejected / Failed: why, in words.</summary>
     [Id(6)] public string? Reason { get; init; }
 
+    /// <summary>Failed because the request itself is wrong (language, speaker, empty text): no card would do better.</summary>
+    [Id(7)] public bool InvalidRequest { get; init; }
+
     public static SynthesisEvent Rejected(string reason) => new() { Kind = SynthesisEventKind.Rejected, Reason = reason };
 }
 

@@ -83,7 +83,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         if (invalid is not null)
         {
             // The request itself is wrong (language, speaker, empty text): no other card would do better.
-            yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = invalid };
+            yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = invalid, InvalidRequest = true };
             yield break;
         }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.Dashboard;
 using Orleans.Configuration;
 using QwenTts.Grains;
 using QwenTts.Grains.Hosting;
@@ -40,6 +41,7 @@ public static class OrleansSiloConfiguration
             options.ConnectionString = cluster.ConnectionString;
         });
         silo.AddQwenTtsDevices(configuration);
+        silo.AddDashboard();
         return silo;
     }
 }

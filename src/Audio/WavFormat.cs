@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace QwenTts.Engine.Audio;
+namespace QwenTts.Audio;
 
 /// <summary>16-bit PCM WAV and raw PCM from float samples in [-1, 1].</summary>
 public static class WavFormat

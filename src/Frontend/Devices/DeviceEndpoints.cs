@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+using QwenTts.Frontend.Voices;
+using QwenTts.Grains.Interfaces.Devices;
+using QwenTts.Routing;
+
+namespace QwenTts.Frontend.Devices;
+
+/// <summary>GET /v1/devices: the cluster's cards as routing sees them.</summary>
+public static class DeviceEndpoints
+{
+    public sealed record DeviceResponse(
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("silo")] string Silo,
+        [property: JsonPropertyName("kind")] string Kind,
+        [property: JsonPropertyName("model")] string Model,
+        [property: JsonPropertyName("emulated")] bool Emulated,
+        [property: JsonPropertyName("provider")] string Provider,
+        [property: JsonPropertyName("relative_speed")] double RelativeSpeed,
+        [property: JsonPropertyName("memory_bytes")] long MemoryBytes,
+        [property: JsonPropertyName("active")] int Active,
+        [property: JsonPropertyName("queued")] int Queued,
+        [property: JsonPropertyName("max_concurrent")] int MaxConcurrent,
+        [property: JsonPropertyName("queue_limit")] int QueueLimit,
+        [property: JsonPropertyName("queued_work_frames")] double QueuedWorkFrames,
+        [property: JsonPropertyName("frames_per_second")] double FramesPerSecond,
+        [property: JsonPropertyName("healthy")] bool Healthy,
+        [property: JsonPropertyName("draining")] bool Draining,
+        [property: JsonPropertyName("can_clone")] bool CanClone,
+        [property: JsonPropertyName("completed")] long Completed,
+        [property: JsonPropertyName("reported_at")] DateTimeOffset ReportedAt)
+    {
+        public static DeviceResponse Of(DeviceLoad d) => new(d.Device.Key, d.Device.Silo, d.Kind.ToString().ToLowerInvariant(), d.Model,
+            d.Emulated, d.Provider, d.RelativeSpeed, d.MemoryBytes, d.Active, d.Queued, d.MaxConcurrent, d.QueueLimit,
+            Math.Round(d.QueuedWorkFrames, 1), Math.Round(d.FramesPerSecond, 1), d.Healthy, d.Draining, d.CanClone, d.CompletedTotal, d.ReportedAt);
+    }
+
+    public static RouteGroupBuilder MapDeviceEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/devices", (DeviceRouter router) => TypedResults.Ok(ListResponse<DeviceResponse>.Of(router.Devices.Select(DeviceResponse.Of).ToArray())))
+            .WithName("ListDevices").WithTags("Cluster").WithSummary("The cluster's cards: kind, emulated, load");
+        return api;
+    }
+}

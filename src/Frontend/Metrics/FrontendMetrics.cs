@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using QwenTts.Routing;
+
+namespace QwenTts.Frontend.Metrics;
+
+/// <summary>
+/// Prometheus-exported metrics of the frontend ("QwenTts.Frontend"): request latency, time to first audio, real-time
+/// factor, outcomes; and per card, from the cluster's card table: queue, running utterances, frames/s.
+/// </summary>
+public sealed class FrontendMetrics
+{
+    public const string MeterName = "QwenTts.Frontend";
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _latency;
+    private readonly Histogram<double> _firstAudio;
+    private readonly Histogram<double> _realTimeFactor;
+
+    public FrontendMetrics(IMeterFactory meters, DeviceRouter router)
+    {
+        var meter = meters.Create(MeterName);
+        _requests = meter.CreateCounter<long>("qwentts.speech.requests", description: "Speech requests by outcome and format");
+        _latency = meter.CreateHistogram<double>("qwentts.speech.duration", "s", "Speech request latency, arrival to last byte");
+        _firstAudio = meter.CreateHistogram<double>("qwentts.speech.time_to_first_audio", "s", "Arrival to first audio");
+        _realTimeFactor = meter.CreateHistogram<double>("qwentts.speech.real_time_factor", description: "Request latency over audio duration");
+        meter.CreateObservableGauge("qwentts.device.queued", () => router.Devices.Select(d => Measure(d.Queued, d)), description: "Utterances waiting per card");
+        meter.CreateObservableGauge("qwentts.device.active", () => router.Devices.Select(d => Measure(d.Active, d)), description: "Utterances running per card");
+        meter.CreateObservableGauge("qwentts.device.frames_per_second", () => router.Devices.Select(d => Measure(d.FramesPerSecond, d)),
+            description: "Measured throughput per card while busy");
+        meter.CreateObservableGauge("qwentts.device.queued_work_frames", () => router.Devices.Select(d => Measure(d.QueuedWorkFrames, d)),
+            description: "Frames still to generate per card");
+    }
+
+    public void RequestFinished(string outcome, string format, TimeSpan elapsed, double audioSeconds)
+    {
+        var tags = new TagList { { "outcome", outcome }, { "format", format } };
+        _requests.Add(1, tags);
+        _latency.Record(elapsed.TotalSeconds, tags);
+        if (audioSeconds > 0)
+        {
+            _realTimeFactor.Record(elapsed.TotalSeconds / audioSeconds);
+        }
+    }
+
+    public void FirstAudio(TimeSpan elapsed) => _firstAudio.Record(elapsed.TotalSeconds);
+
+    private static Measurement<double> Measure(double value, Grains.Interfaces.Devices.DeviceLoad device) => new(value,
+        new KeyValuePair<string, object?>("device", device.Device.Key),
+        new KeyValuePair<string, object?>("kind", device.Kind.ToString().ToLowerInvariant()),
+        new KeyValuePair<string, object?>("emulated", device.Emulated));
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text.Json;
+using QwenTts.Audio;
+using QwenTts.Frontend.Auth;
+using QwenTts.Frontend.Metrics;
+using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Usage;
+using QwenTts.Routing;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Frontend.Speech;
+
+/// <summary>POST /v1/audio/speech: the OpenAI-compatible speech endpoint, streamed as the audio is made.</summary>
+public static partial class SpeechEndpoints
+{
+    public static RouteGroupBuilder MapSpeechEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/audio/speech", CreateSpeechAsync)
+            .WithName("CreateSpeech")
+            .WithSummary("Generate audio from text")
+            .WithDescription("OpenAI-compatible. The audio is streamed as it is generated (stream_format audio) or as server-sent events (sse).")
+            .Accepts<SpeechRequest>("application/json")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return api;
+    }
+
+    private static async Task<IResult> CreateSpeechAsync(
+        SpeechRequest? request, HttpContext context, SpeechPlanner planner, SpeechStreamer streamer, TenantQuotas quotas,
+        UsageRecorder usage, FrontendMetrics metrics, ILoggerFactory loggers)
+    {
+        var tenant = context.Tenant();
+        if (request is null)
+        {
+            return ApiProblem.BadRequest("a JSON body is required, e.g. {\"input\": \"Hello\", \"voice\": \"alloy\"}.").ToResult(context);
+        }
+
+        var (plan, problem) = await planner.PlanAsync(request, tenant);
+        if (problem is not null)
+        {
+            return problem.ToResult(context);
+        }
+
+        var rate = quotas.AcquireRequest(tenant);
+        if (!rate.Allowed)
+        {
+            return new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter).ToResult(context);
+        }
+
+        var characters = await quotas.ReserveCharactersAsync(tenant, plan!.Characters, context.RequestAborted);
+        if (!characters.Allowed)
+        {
+            return new ApiProblem(StatusCodes.Status429TooManyRequests, "Character quota exhausted", characters.Reason!, characters.RetryAfter).ToResult(context);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var progress = new SpeechProgress();
+        var outcome = "completed";
+        try
+        {
+            return await StreamAsync(plan, progress, context, streamer, metrics, started);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            outcome = "cancelled";
+            return Results.Empty;
+        }
+        catch (ClusterSaturatedException ex) when (!context.Response.HasStarted)
+        {
+            outcome = "refused";
+            return new ApiProblem(StatusCodes.Status503ServiceUnavailable, "All cards are busy", ex.Message, ex.RetryAfter).ToResult(context);
+        }
+        catch (InvalidSynthesisRequestException ex) when (!context.Response.HasStarted)
+        {
+            outcome = "invalid";
+            return ApiProblem.BadRequest(ex.Message).ToResult(context);
+        }
+        catch (SynthesisFailedException ex) when (!context.Response.HasStarted)
+        {
+            outcome = "failed";
+            return new ApiProblem(StatusCodes.Status503ServiceUnavailable, "Synthesis could not run", ex.Message, TimeSpan.FromSeconds(2)).ToResult(context);
+        }
+        catch (CodecUnavailableException ex) when (!context.Response.HasStarted)
+        {
+            outcome = "failed";
+            return new ApiProblem(StatusCodes.Status501NotImplemented, $"Format {plan.Format} unavailable", ex.Message).ToResult(context);
+        }
+        catch (Exception ex) when (context.Response.HasStarted)
+        {
+            // Part of the audio is out: the only honest signal left is to break the response.
+            outcome = "failed";
+            LogFailedMidStream(loggers.CreateLogger(nameof(SpeechEndpoints)), plan.RequestId, ex.Message);
+            context.Abort();
+            return Results.Empty;
+        }
+        finally
+        {
+            usage.Record(new UsageRecord(plan.RequestId, tenant.Id, "/v1/audio/speech", outcome == "completed" ? plan.Characters : 0,
+                progress.AudioSeconds(SpeechStreamer.SampleRate), string.Join(",", progress.Devices.Distinct()), plan.VoiceName, outcome,
+                DateTimeOffset.UtcNow));
+            metrics.RequestFinished(outcome, plan.Format, Stopwatch.GetElapsedTime(started), progress.AudioSeconds(SpeechStreamer.SampleRate));
+        }
+    }
+
+    /// <summary>Waits for the first audio before answering, so a refusal can still be a 503; then streams.</summary>
+    private static async Task<IResult> StreamAsync(SpeechPlan plan, SpeechProgress progress, HttpContext context, SpeechStreamer streamer,
+        FrontendMetrics metrics, long started)
+    {
+        using var encoder = AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate);
+        await using var audio = streamer.RunAsync(plan, progress, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        var hasAudio = await audio.MoveNextAsync();
+        metrics.FirstAudio(Stopwatch.GetElapsedTime(started));
+
+        var response = context.Response;
+        response.Headers.CacheControl = "no-store";
+        response.Headers["X-Request-Id"] = plan.RequestId;
+        if (plan.ServerSentEvents)
+        {
+            response.ContentType = "text/event-stream";
+            await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.Begin()) }, context.RequestAborted);
+            while (hasAudio)
+            {
+                await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.Encode(audio.Current)) }, context.RequestAborted);
+                hasAudio = await audio.MoveNextAsync();
+            }
+
+            await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.End()) }, context.RequestAborted);
+            await SendEventAsync(response, new
+            {
+                type = "speech.audio.done",
+                usage = new { input_tokens = plan.Characters, output_tokens = progress.Frames, total_tokens = plan.Characters + progress.Frames },
+            }, context.RequestAborted);
+            return Results.Empty;
+        }
+
+        response.ContentType = encoder.ContentType;
+        await WriteAsync(response, encoder.Begin(), context.RequestAborted);
+        while (hasAudio)
+        {
+            await WriteAsync(response, encoder.Encode(audio.Current), context.RequestAborted);
+            hasAudio = await audio.MoveNextAsync();
+        }
+
+        await WriteAsync(response, encoder.End(), context.RequestAborted);
+        return Results.Empty;
+    }
+
+    private static async Task WriteAsync(HttpResponse response, byte[] bytes, CancellationToken cancellationToken)
+    {
+        if (bytes.Length > 0)
+        {
+            await response.Body.WriteAsync(bytes, cancellationToken);
+        }
+
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    private static async Task SendEventAsync(HttpResponse response, object payload, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync("data: " + JsonSerializer.Serialize(payload) + "\n\n", cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Speech request {RequestId} failed after audio was sent: {Reason}")]
+    private static partial void LogFailedMidStream(ILogger logger, string requestId, string reason);
+}

@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using QwenTts.Audio;
+using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Text;
+using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Grains.Interfaces.Voices;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Frontend.Speech;
+
+/// <summary>Checks a speech request field by field and resolves its voice; every problem is a 4xx that names the field.</summary>
+public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SentenceSegmenter segmenter)
+{
+    public static readonly string[] Models = ["qwen3-tts", "qwen3-tts-12hz", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
+
+    public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant)
+    {
+        var max = limits.Value;
+        if (request.Model is { } model && !Models.Contains(model, StringComparer.OrdinalIgnoreCase))
+        {
+            return Fail($"model '{model}' is not served here; use one of: {string.Join(", ", Models)}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Input))
+        {
+            return Fail("input is required and must not be empty.");
+        }
+
+        if (request.Input.Length > max.MaxInputCharacters)
+        {
+            return Fail($"input has {request.Input.Length} characters; the limit is {max.MaxInputCharacters}.");
+        }
+
+        var text = TextNormalizer.Normalize(request.Input);
+        if (text.Length == 0)
+        {
+            return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
+        }
+
+        var format = (request.ResponseFormat ?? "mp3").ToLowerInvariant();
+        if (!AudioEncoders.Formats.Contains(format))
+        {
+            return Fail($"response_format '{request.ResponseFormat}' is not supported; use one of: {string.Join(", ", AudioEncoders.Formats)}.");
+        }
+
+        var speed = request.Speed ?? 1.0;
+        if (double.IsNaN(speed) || speed < 0.25 || speed > 4.0)
+        {
+            return Fail("speed must be between 0.25 and 4.0.");
+        }
+
+        var streamFormat = (request.StreamFormat ?? "audio").ToLowerInvariant();
+        if (streamFormat is not ("audio" or "sse"))
+        {
+            return Fail($"stream_format '{request.StreamFormat}' is not supported; use audio or sse.");
+        }
+
+        var language = (request.Language ?? SupportedLanguages.Auto).Trim().ToLowerInvariant();
+        if (!SupportedLanguages.IsSupported(language))
+        {
+            return Fail($"language '{request.Language}' is not supported; use auto or one of: {string.Join(", ", SupportedLanguages.All)}.");
+        }
+
+        if (request.Instructions is { Length: var n } && n > max.MaxInstructionCharacters)
+        {
+            return Fail($"instructions has {n} characters; the limit is {max.MaxInstructionCharacters}.");
+        }
+
+        var instructions = string.IsNullOrWhiteSpace(request.Instructions) ? null : TextNormalizer.Normalize(request.Instructions);
+        var (voice, seed, voiceLanguage, problem) = await ResolveVoiceAsync(request.Voice, instructions, tenant);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        if (language == SupportedLanguages.Auto)
+        {
+            language = voiceLanguage is { } preferred && preferred != SupportedLanguages.Auto ? preferred : LanguageDetector.Detect(text);
+        }
+
+        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, voice!,
+            request.Voice, request.Seed ?? seed, format, speed, streamFormat == "sse", text.Length);
+        return (plan, null);
+    }
+
+    private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> ResolveVoiceAsync(string? name, string? instructions, Tenant tenant)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return instructions is null
+                ? (null, 0, null, ApiProblem.BadRequest("give voice (a named voice) or instructions (a description of the voice)."))
+                : (VoiceSpec.Designed(instructions), RandomSeed(), null, null);
+        }
+
+        if (VoiceKey.IsValidName(name))
+        {
+            var profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
+            if (profile is not null)
+            {
+                // Style instructions go on top of the description; they need the VoiceDesign model, so a cloned voice
+                // with instructions is spoken from its description and seed.
+                var description = instructions is null ? profile.Description : $"{profile.Description} {instructions}";
+                var spec = new VoiceSpec { Description = description, ClonePrompt = instructions is null ? profile.ClonePrompt : null };
+                return (spec, profile.Seed, profile.Language, null);
+            }
+        }
+
+        if (BuiltinVoices.All.TryGetValue(name, out var builtin))
+        {
+            var description = instructions is null ? builtin.Description : $"{builtin.Description} {instructions}";
+            return (VoiceSpec.Designed(description), builtin.Seed, null, null);
+        }
+
+        return (null, 0, null, ApiProblem.NotFound(
+            $"voice '{name}' is not one of your tenant's voices (see GET /v1/voices) nor a built-in voice ({string.Join(", ", BuiltinVoices.All.Keys)})."));
+    }
+
+    private static ulong RandomSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    private static (SpeechPlan?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));
+}

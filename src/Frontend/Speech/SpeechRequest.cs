@@ -1,0 +1,48 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace QwenTts.Frontend.Speech;
+
+/// <summary>
+/// POST /v1/audio/speech, as in the OpenAI speech API (model, input, voice, instructions, response_format, speed,
+/// stream_format), plus the native fields language and seed.
+/// </summary>
+public sealed record SpeechRequest
+{
+    /// <summary>Model id; "qwen3-tts" or an OpenAI name (tts-1, tts-1-hd, gpt-4o-mini-tts), all served by this cluster's model.</summary>
+    [JsonPropertyName("model")]
+    public string? Model { get; init; }
+
+    /// <summary>The text to speak.</summary>
+    [JsonPropertyName("input")]
+    public string? Input { get; init; }
+
+    /// <summary>A named voice of your tenant (see /v1/voices), or an OpenAI voice name (alloy, nova, ...).</summary>
+    [JsonPropertyName("voice")]
+    public string? Voice { get; init; }
+
+    /// <summary>Without a named voice: the voice description. With one: style added on top of it.</summary>
+    [JsonPropertyName("instructions")]
+    public string? Instructions { get; init; }
+
+    /// <summary>mp3 (default), opus, flac, wav or pcm (24 kHz 16-bit mono little-endian).</summary>
+    [JsonPropertyName("response_format")]
+    [DefaultValue("mp3")]
+    public string? ResponseFormat { get; init; }
+
+    /// <summary>0.25 to 4.0; changes tempo without changing pitch.</summary>
+    [JsonPropertyName("speed")]
+    public double? Speed { get; init; }
+
+    /// <summary>"audio" (the file, sent as it is made) or "sse" (server-sent events with base64 chunks).</summary>
+    [JsonPropertyName("stream_format")]
+    public string? StreamFormat { get; init; }
+
+    /// <summary>Native: a language name (english, chinese, ...) or "auto" (detected from the text).</summary>
+    [JsonPropertyName("language")]
+    public string? Language { get; init; }
+
+    /// <summary>Native: fixes sampling, so the same request gives the same audio.</summary>
+    [JsonPropertyName("seed")]
+    public ulong? Seed { get; init; }
+}

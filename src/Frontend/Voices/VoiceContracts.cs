@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+using QwenTts.Grains.Interfaces.Voices;
+
+namespace QwenTts.Frontend.Voices;
+
+/// <summary>POST /v1/voices: a new named voice designed from a description.</summary>
+public sealed record CreateVoiceRequest(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("description")] string? Description,
+    [property: JsonPropertyName("language")] string? Language,
+    [property: JsonPropertyName("seed")] ulong? Seed);
+
+/// <summary>PATCH /v1/voices/{name}: fields to change; the stored prompt is derived again.</summary>
+public sealed record UpdateVoiceRequest(
+    [property: JsonPropertyName("description")] string? Description,
+    [property: JsonPropertyName("language")] string? Language,
+    [property: JsonPropertyName("seed")] ulong? Seed);
+
+public sealed record VoiceResponse(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("description")] string Description,
+    [property: JsonPropertyName("language")] string Language,
+    [property: JsonPropertyName("seed")] ulong? Seed,
+    [property: JsonPropertyName("cloned")] bool Cloned,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt)
+{
+    public static VoiceResponse Of(VoiceProfile p) => new("voice", p.Name, p.Description, p.Language, p.Seed, p.ClonePrompt is not null, p.CreatedAt, p.UpdatedAt);
+
+    public static VoiceResponse Of(VoiceSummary s) => new("voice", s.Name, s.Description, s.Language, null, s.Cloned, s.CreatedAt, s.UpdatedAt);
+}
+
+public sealed record ListResponse<T>(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("data")] IReadOnlyList<T> Data)
+{
+    public static ListResponse<T> Of(IReadOnlyList<T> data) => new("list", data);
+}

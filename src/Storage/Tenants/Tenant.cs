@@ -1,0 +1,22 @@
+namespace QwenTts.Storage.Tenants;
+
+/// <summary>A customer of the service and its quotas.</summary>
+public sealed record Tenant(string Id, string DisplayName, int RequestsPerMinute, long CharactersPerDay, DateTimeOffset CreatedAt, bool Disabled);
+
+/// <summary>An API key as operators see it: never the key itself, only its prefix.</summary>
+public sealed record ApiKeyInfo(long Id, string TenantId, string Prefix, string Label, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>A freshly made key: the only moment its full text exists.</summary>
+public sealed record NewApiKey(string Key, ApiKeyInfo Info);
+
+/// <summary>One metered request.</summary>
+public sealed record UsageRecord(
+    string RequestId,
+    string TenantId,
+    string Endpoint,
+    int Characters,
+    double AudioSeconds,
+    string Devices,
+    string? Voice,
+    string Status,
+    DateTimeOffset RecordedAt);

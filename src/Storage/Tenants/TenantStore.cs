@@ -1,0 +1,114 @@
+using Npgsql;
+
+namespace QwenTts.Storage.Tenants;
+
+/// <summary>Tenants and their API keys in PostgreSQL.</summary>
+public sealed class TenantStore(NpgsqlDataSource dataSource)
+{
+    public async Task<Tenant> CreateTenantAsync(string id, string displayName, int requestsPerMinute, long charactersPerDay, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO tenants (id, display_name, requests_per_minute, characters_per_day) VALUES (@id, @name, @rpm, @cpd) " +
+            "RETURNING id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("name", displayName);
+        command.Parameters.AddWithValue("rpm", requestsPerMinute);
+        command.Parameters.AddWithValue("cpd", charactersPerDay);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return ReadTenant(reader);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new InvalidOperationException($"Tenant '{id}' already exists.", ex);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CheckViolation)
+        {
+            throw new ArgumentException($"Tenant id '{id}' or its quotas are not valid: {ex.MessageText}", ex);
+        }
+    }
+
+    public async Task<Tenant?> GetTenantAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL FROM tenants WHERE id = @id");
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL FROM tenants ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var tenants = new List<Tenant>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tenants.Add(ReadTenant(reader));
+        }
+
+        return tenants;
+    }
+
+    public async Task<NewApiKey> CreateKeyAsync(string tenantId, string label = "", CancellationToken cancellationToken = default)
+    {
+        var key = ApiKeyFormat.NewKey();
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO api_keys (tenant_id, key_hash, key_prefix, label) VALUES (@tenant, @hash, @prefix, @label) RETURNING id, created_at");
+        command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("hash", ApiKeyFormat.Hash(key));
+        command.Parameters.AddWithValue("prefix", ApiKeyFormat.Prefix(key));
+        command.Parameters.AddWithValue("label", label);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new NewApiKey(key, new ApiKeyInfo(reader.GetInt64(0), tenantId, ApiKeyFormat.Prefix(key), label, reader.GetFieldValue<DateTimeOffset>(1), null));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new InvalidOperationException($"Tenant '{tenantId}' does not exist.", ex);
+        }
+    }
+
+    /// <summary>The tenant a key belongs to, when the key is known, not revoked and its tenant is enabled.</summary>
+    public async Task<Tenant?> FindTenantByKeyAsync(string key, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL " +
+            "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id " +
+            "WHERE k.key_hash = @hash AND k.revoked_at IS NULL AND t.disabled_at IS NULL");
+        command.Parameters.AddWithValue("hash", ApiKeyFormat.Hash(key));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
+    }
+
+    public async Task<int> RevokeKeyAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE api_keys SET revoked_at = now() WHERE key_prefix = @prefix AND revoked_at IS NULL");
+        command.Parameters.AddWithValue("prefix", prefix);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListKeysAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, tenant_id, key_prefix, label, created_at, revoked_at FROM api_keys WHERE tenant_id = @tenant ORDER BY id");
+        command.Parameters.AddWithValue("tenant", tenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<ApiKeyInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new ApiKeyInfo(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+
+        return keys;
+    }
+
+    private static Tenant ReadTenant(NpgsqlDataReader reader) => new(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
+        reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5));
+}
