@@ -66,7 +66,7 @@ public static class FrontendHost
 
         var app = builder.Build();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodeProblems(limits.MaxBodyBytes);
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();

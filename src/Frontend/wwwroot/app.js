@@ -42,6 +42,11 @@
     }
     for (const name of builtins) select.add(new Option(`${name} (built-in)`, name));
     $("key-status").textContent = `Key accepted. ${data.length} saved voice(s).`;
+    const devices = await fetch("/v1/devices", { headers: headers(false) });
+    if (devices.ok) {
+      const cards = (await devices.json()).data;
+      $("miniature").hidden = !cards.some((card) => card.miniature);
+    }
     return true;
   }
 

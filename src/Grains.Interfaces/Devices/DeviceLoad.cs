@@ -65,6 +65,12 @@ public sealed record DeviceLoad
     /// <summary>The silo the device grain runs on (always its own silo: placement pins it).</summary>
     [Id(23)] public string HostSilo { get; init; } = "";
 
+    /// <summary>Name of the model the card serves (model.json name).</summary>
+    [Id(24)] public string ModelName { get; init; } = "";
+
+    /// <summary>The card serves the project's miniature: random weights, noise rather than speech.</summary>
+    [Id(25)] public bool Miniature { get; init; }
+
     public bool HasRoom => Healthy && !Draining && Queued + Active < MaxConcurrent + QueueLimit;
 
     /// <summary>When a request of <paramref name="frames"/> would finish here: (queued work + its size) / throughput.</summary>

@@ -373,6 +373,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             CanClone = _card.CanClone,
             LastError = _lastError,
             HostSilo = silo.Name,
+            ModelName = _card.Design.Manifest.Name,
+            Miniature = _card.Design.Manifest.Miniature,
         };
     }
 

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Npgsql;
+using QwenTts.LocalHosting;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.TestSupport;
+
+/// <summary>
+/// The whole system as real processes on loopback: a private PostgreSQL, silos with emulated cards running the tiny
+/// miniature, and the frontend; plus tenants and API keys made through the same store the admin command uses.
+/// </summary>
+public sealed class EmulatedSystem : IAsyncDisposable
+{
+    private readonly PostgresFixture _postgres = new();
+    private LocalSystem? _system;
+    private string _model = "";
+
+    public LocalSystem System => _system ?? throw new InvalidOperationException("not started");
+
+    public Uri Frontend => System.Frontend!.BaseAddress;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public string ModelDirectory => _model;
+
+    public sealed record CardSettings(int MaxConcurrent = 4, int QueueLimit = 16, double EmulatedFramesPerSecond = 50);
+
+    public static async Task<EmulatedSystem> StartAsync(int silos = 2, CardSettings? cards = null, IReadOnlyList<string>? frontendArguments = null)
+    {
+        var system = new EmulatedSystem();
+        await system._postgres.InitializeAsync();
+        system.ConnectionString = await system._postgres.CreateDatabaseAsync("system");
+        system._model = await MiniatureModels.BuildAsync("tiny");
+        var local = new LocalSystem(new LocalSystemOptions { ClusterId = "system-" + Guid.NewGuid().ToString("N")[..8] });
+        system._system = local;
+        local.AttachDatabase(system.ConnectionString);
+        cards ??= new CardSettings();
+        await Task.WhenAll(Enumerable.Range(0, silos).Select(i =>
+            local.StartSiloAsync(new SiloSpec("silo-" + (char)('a' + i), SiloArguments(system._model, cards)))));
+        await local.StartFrontendAsync(extraArguments: frontendArguments);
+        await system.WaitForCardsAsync(silos * 2);
+        return system;
+    }
+
+    public static List<string> SiloArguments(string model, CardSettings cards) =>
+    [
+        "--Model:Directory=" + model,
+        "--Model:MaxFramesPerTextToken=3",
+        "--Devices:EmulatedFramesPerSecond=" + cards.EmulatedFramesPerSecond.ToString(CultureInfo.InvariantCulture),
+        "--Devices:MaxConcurrent=" + cards.MaxConcurrent.ToString(CultureInfo.InvariantCulture),
+        "--Devices:QueueLimit=" + cards.QueueLimit.ToString(CultureInfo.InvariantCulture),
+        "--Devices:Cards:0:Index=0", "--Devices:Cards:0:Emulate=ascend-910b", "--Devices:Cards:0:RelativeSpeed=1.0", "--Devices:Cards:0:MemoryGiB=64",
+        "--Devices:Cards:1:Index=1", "--Devices:Cards:1:Emulate=hygon-dcu", "--Devices:Cards:1:RelativeSpeed=0.78", "--Devices:Cards:1:MemoryGiB=64",
+        "--Orleans:Membership:ProbeTimeout=00:00:01", "--Orleans:Membership:NumMissedProbesLimit=2",
+        "--Orleans:Membership:NumVotesForDeathDeclaration=1", "--Orleans:Membership:TableRefreshTimeout=00:00:01",
+        "--Drain:Timeout=00:00:20",
+    ];
+
+    /// <summary>A tenant with its quotas and an API key, as 'admin create-tenant' makes them.</summary>
+    public async Task<string> CreateTenantAsync(string id, int requestsPerMinute = 6000, long charactersPerDay = 10_000_000)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        var store = new TenantStore(dataSource);
+        await store.CreateTenantAsync(id, id, requestsPerMinute, charactersPerDay);
+        return (await store.CreateKeyAsync(id, "test")).Key;
+    }
+
+    public HttpClient Client(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = Frontend, Timeout = TimeSpan.FromSeconds(120) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>Waits until the frontend's card table lists every card (routing sees them all).</summary>
+    public async Task WaitForCardsAsync(int count)
+    {
+        var key = await CreateTenantAsync("probe-" + Guid.NewGuid().ToString("N")[..8]);
+        using var client = Client(key);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await client.GetAsync("/v1/devices");
+            var body = await response.Content.ReadAsStringAsync();
+            return global::System.Text.RegularExpressions.Regex.Matches(body, "\"id\":").Count;
+        }, n => n == count, TimeSpan.FromSeconds(60), $"{count} cards in /v1/devices");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_system is not null)
+        {
+            await _system.DisposeAsync();
+        }
+
+        await _postgres.DisposeAsync();
+        MiniatureModels.Delete(_model);
+    }
+}
