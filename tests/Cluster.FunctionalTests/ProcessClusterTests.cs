@@ -6,9 +6,11 @@ namespace QwenTts.Cluster.FunctionalTests;
 
 /// <summary>Silos and the frontend as real processes on a real PostgreSQL: membership, failure notice, durable state.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ProcessClusterTests(PostgresFixture postgres)
+public sealed class ProcessClusterTests(PostgresFixture postgres, MiniatureModelFixture models)
 {
     private static readonly TimeSpan ClusterTimeout = TimeSpan.FromSeconds(60);
+
+    private List<string> Cards => EmulatedSystem.SiloArguments(models.VoiceDesign, new EmulatedSystem.CardSettings());
 
     [Fact]
     public async Task Two_silos_join_through_postgres_and_the_cluster_notices_when_one_stops()
@@ -18,8 +20,8 @@ public sealed class ProcessClusterTests(PostgresFixture postgres)
         await using var system = new LocalSystem(new LocalSystemOptions { ClusterId = clusterId });
         system.AttachDatabase(connectionString);
 
-        var siloA = await system.StartSiloAsync(new SiloSpec("silo-a"));
-        var siloB = await system.StartSiloAsync(new SiloSpec("silo-b"));
+        var siloA = await system.StartSiloAsync(new SiloSpec("silo-a", Cards));
+        var siloB = await system.StartSiloAsync(new SiloSpec("silo-b", Cards));
         var frontend = await system.StartFrontendAsync();
 
         var active = await Eventually.HoldsAsync(() => MembershipTable.ActiveSilosAsync(connectionString, clusterId),
@@ -52,8 +54,8 @@ public sealed class ProcessClusterTests(PostgresFixture postgres)
         await using (var first = new LocalSystem(new LocalSystemOptions { ClusterId = clusterId }))
         {
             first.AttachDatabase(connectionString);
-            await first.StartSiloAsync(new SiloSpec("silo-a"));
-            await first.StartSiloAsync(new SiloSpec("silo-b"));
+            await first.StartSiloAsync(new SiloSpec("silo-a", Cards));
+            await first.StartSiloAsync(new SiloSpec("silo-b", Cards));
             await using var client = await ClusterClientHost.ConnectAsync(connectionString, clusterId);
             var result = await client.Client.GetGrain<IVoiceProfileGrain>(key).CreateAsync(design);
             Assert.Equal(VoiceWriteStatus.Created, result.Status);
@@ -63,8 +65,8 @@ public sealed class ProcessClusterTests(PostgresFixture postgres)
 
         await using var second = new LocalSystem(new LocalSystemOptions { ClusterId = clusterId });
         second.AttachDatabase(connectionString);
-        await second.StartSiloAsync(new SiloSpec("silo-c"));
-        await second.StartSiloAsync(new SiloSpec("silo-d"));
+        await second.StartSiloAsync(new SiloSpec("silo-c", Cards));
+        await second.StartSiloAsync(new SiloSpec("silo-d", Cards));
         await using var newClient = await ClusterClientHost.ConnectAsync(connectionString, clusterId);
 
         var read = await newClient.Client.GetGrain<IVoiceProfileGrain>(key).GetAsync();
