@@ -93,6 +93,13 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts a stopped server again on the same folder and port (an outage ends).</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        await StartServerAsync(cancellationToken);
+        _stopped = false;
+    }
+
     /// <summary>Stops the server, then deletes its folder when it was ephemeral.</summary>
     public async ValueTask DisposeAsync()
     {

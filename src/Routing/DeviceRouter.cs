@@ -20,6 +20,9 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     private Task? _refreshLoop;
     private int _roundRobin;
 
+    /// <summary>How long after a registry (re)start its snapshot may still miss cards (cards report every second).</summary>
+    private static readonly TimeSpan RegistryWarmUp = TimeSpan.FromSeconds(3);
+
     public RoutingOptions Options => options.Value;
 
     /// <summary>The last card table read from the registry.</summary>
@@ -32,7 +35,15 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var byDevice = snapshot.Devices.ToDictionary(d => d.Device);
+        var devices = snapshot.Devices;
+        if (snapshot.TakenAt - snapshot.RegistryStartedAt < RegistryWarmUp)
+        {
+            // The registry just (re)started, e.g. after its silo died: cards it has not heard from yet are not gone.
+            var fresh = devices.Select(d => d.Device).ToHashSet();
+            devices = [.. devices, .. Devices.Where(d => !fresh.Contains(d.Device))];
+        }
+
+        var byDevice = devices.ToDictionary(d => d.Device);
         lock (_gate)
         {
             foreach (var (device, tickets) in _pending)
@@ -42,7 +53,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
                     || (t.AdmissionNumber > 0 && load.AdmittedTotal >= t.AdmissionNumber));
             }
 
-            Volatile.Write(ref _devices, snapshot.Devices);
+            Volatile.Write(ref _devices, devices);
             LastRefresh = clock.GetUtcNow();
         }
     }
@@ -98,15 +109,22 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         }
     }
 
-    /// <summary>A call to this card failed: leave it out until the penalty passes or the registry drops it.</summary>
+    /// <summary>
+    /// A call to this card could not start: its silo is most likely gone, so leave out every card of that silo until
+    /// the penalty passes or the registry drops them.
+    /// </summary>
     public void MarkFailed(DeviceId device)
     {
         lock (_gate)
         {
-            _failedUntil[device] = clock.GetUtcNow() + options.Value.FailurePenalty;
+            var until = clock.GetUtcNow() + options.Value.FailurePenalty;
+            foreach (var card in Devices.Where(d => d.Device.Silo == device.Silo).Select(d => d.Device).Append(device))
+            {
+                _failedUntil[card] = until;
+            }
         }
 
-        LogCardAvoided(device, options.Value.FailurePenalty.TotalSeconds);
+        LogSiloAvoided(device.Silo, device, options.Value.FailurePenalty.TotalSeconds);
     }
 
     /// <summary>When it is worth trying again: the soonest a card frees a slot, between 1 and 30 seconds.</summary>
@@ -168,6 +186,6 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card table refresh failed: {Reason}")]
     private partial void LogRefreshFailed(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Avoiding card {Device} for {Seconds} s after a failed call")]
-    private partial void LogCardAvoided(DeviceId device, double seconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Avoiding the cards of silo {Silo} for {Seconds} s after a failed call to {Device}")]
+    private partial void LogSiloAvoided(string silo, DeviceId device, double seconds);
 }

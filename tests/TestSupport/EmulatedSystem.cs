@@ -17,9 +17,15 @@ public sealed class EmulatedSystem : IAsyncDisposable
 
     public LocalSystem System => _system ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The PostgreSQL server, to stop and start it (outage tests).</summary>
+    public PrivatePostgresServer Postgres => _postgres.Server;
+
     public Uri Frontend => System.Frontend!.BaseAddress;
 
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Cluster and service id: a restart on the same database must reuse it to see the same grain state.</summary>
+    public string ClusterId { get; private set; } = "";
 
     public string ModelDirectory => _model;
 
@@ -31,7 +37,8 @@ public sealed class EmulatedSystem : IAsyncDisposable
         await system._postgres.InitializeAsync();
         system.ConnectionString = await system._postgres.CreateDatabaseAsync("system");
         system._model = await MiniatureModels.BuildAsync("tiny");
-        var local = new LocalSystem(new LocalSystemOptions { ClusterId = "system-" + Guid.NewGuid().ToString("N")[..8] });
+        system.ClusterId = "system-" + Guid.NewGuid().ToString("N")[..8];
+        var local = new LocalSystem(new LocalSystemOptions { ClusterId = system.ClusterId });
         system._system = local;
         local.AttachDatabase(system.ConnectionString);
         cards ??= new CardSettings();

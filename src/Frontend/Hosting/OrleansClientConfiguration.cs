@@ -20,6 +20,7 @@ public static class OrleansClientConfiguration
             options.ConnectionString = cluster.ConnectionString;
         });
         client.UseConnectionRetryFilter<ForeverConnectionRetryFilter>();
+        client.Services.AllowStorageExceptions();
         return client;
     }
 }

@@ -95,7 +95,17 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
         if (VoiceKey.IsValidName(name))
         {
-            var profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
+            VoiceProfile? profile;
+            try
+            {
+                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
+            }
+            catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
+            {
+                // Voice storage unreachable (PostgreSQL down): a built-in name keeps working rather than fail.
+                profile = null;
+            }
+
             if (profile is not null)
             {
                 // Style instructions go on top of the description; they need the VoiceDesign model, so a cloned voice

@@ -56,7 +56,7 @@ public sealed partial class UsageRecorder(UsageStore store, ILogger<UsageRecorde
                     LogWriteFailed(batch.Count, ex.Message);
                 }
 
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(failures, 5))), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, 1 << Math.Min(failures, 3))), CancellationToken.None);
             }
         }
     }

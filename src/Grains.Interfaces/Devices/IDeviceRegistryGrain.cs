@@ -18,5 +18,12 @@ public interface IDeviceRegistryGrain : IGrainWithIntegerKey
     Task<DeviceSnapshot> GetSnapshotAsync();
 }
 
+/// <summary>
+/// The live cards. <see cref="RegistryStartedAt"/> tells a reader when the registry (re)started: for a moment after it
+/// moves to another silo it has not heard from every card yet, so readers keep what they knew.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record DeviceSnapshot([property: Id(0)] IReadOnlyList<DeviceLoad> Devices, [property: Id(1)] DateTimeOffset TakenAt);
+public sealed record DeviceSnapshot(
+    [property: Id(0)] IReadOnlyList<DeviceLoad> Devices,
+    [property: Id(1)] DateTimeOffset TakenAt,
+    [property: Id(2)] DateTimeOffset RegistryStartedAt = default);

@@ -56,6 +56,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        LogDeactivating(_id, reason.ReasonCode.ToString(), reason.Description, _active, _waiting.Count);
         RejectWaiting("the card's silo is shutting down");
         try
         {
@@ -377,6 +378,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             Miniature = _card.Design.Manifest.Miniature,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
+    private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: report to the registry failed: {Reason}")]
     private partial void LogReportFailed(DeviceId device, string reason);

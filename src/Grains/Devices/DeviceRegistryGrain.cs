@@ -21,6 +21,7 @@ public sealed class DeviceRegistryGrain(IClusterMembershipService membership, IO
     : Grain, IDeviceRegistryGrain
 {
     private readonly Dictionary<DeviceId, (DeviceLoad Load, DateTimeOffset ReceivedAt)> _devices = [];
+    private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
 
     public Task ReportAsync(DeviceLoad load)
     {
@@ -59,6 +60,6 @@ public sealed class DeviceRegistryGrain(IClusterMembershipService membership, IO
         }
 
         live.Sort((a, b) => string.CompareOrdinal(a.Device.Key, b.Device.Key));
-        return Task.FromResult(new DeviceSnapshot(live, now));
+        return Task.FromResult(new DeviceSnapshot(live, now, _startedAt));
     }
 }

@@ -41,6 +41,7 @@ public static class OrleansSiloConfiguration
             options.ConnectionString = cluster.ConnectionString;
         });
         silo.AddQwenTtsDevices(configuration);
+        silo.Services.AllowStorageExceptions();
         silo.AddDashboard();
         return silo;
     }

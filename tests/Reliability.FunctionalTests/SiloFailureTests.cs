@@ -1,0 +1,81 @@
+using QwenTts.TestSupport;
+
+namespace QwenTts.Reliability.FunctionalTests;
+
+/// <summary>Silo processes killed or stopped under steady load.</summary>
+public sealed class SiloFailureTests(ITestOutputHelper output)
+{
+    private static object Body(int i) => new { input = $"Request number {i} of the steady load test.", voice = "alloy", response_format = "pcm" };
+
+    [Fact]
+    public async Task Killing_a_silo_under_load_loses_no_request_and_the_cluster_keeps_serving()
+    {
+        await using var system = await EmulatedSystem.StartAsync();
+        var key = await system.CreateTenantAsync("load");
+        using var client = system.Client(key);
+        var siloB = system.System.Silos.Single(s => s.Name == "silo-b");
+        TimeSpan? killedAt = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcomes = await SpeechLoad.RunAsync(client, TimeSpan.FromMilliseconds(250), 80, Body, TimeSpan.FromSeconds(60), i =>
+        {
+            if (i == 24)
+            {
+                siloB.Process.Kill(); // SIGKILL: no drain, no goodbye
+                killedAt = clock.Elapsed;
+            }
+
+            return Task.CompletedTask;
+        });
+
+        output.WriteLine(SpeechLoad.Summary(outcomes));
+        foreach (var failed in outcomes.Where(o => o.Kind != SpeechLoad.Kind.Completed))
+        {
+            output.WriteLine($"  {failed.Kind} at {failed.SentAt.TotalSeconds:F1}s ({failed.Status}): {failed.Detail}");
+        }
+
+        Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Lost));
+        Assert.All(outcomes.Where(o => o.Kind == SpeechLoad.Kind.Refused), o => Assert.Equal(503, o.Status));
+        // Requests sent from 10 s after the kill on all complete: the cluster serves again within 10 s.
+        var afterRecovery = outcomes.Where(o => o.SentAt > killedAt!.Value + TimeSpan.FromSeconds(10)).ToList();
+        Assert.NotEmpty(afterRecovery);
+        Assert.All(afterRecovery, o => Assert.Equal(SpeechLoad.Kind.Completed, o.Kind));
+        Assert.True(outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed) >= 70, SpeechLoad.Summary(outcomes));
+    }
+
+    [Fact]
+    public async Task A_silo_asked_to_stop_finishes_its_running_utterances_and_takes_no_new_work()
+    {
+        await using var system = await EmulatedSystem.StartAsync();
+        var key = await system.CreateTenantAsync("drain");
+        using var client = system.Client(key);
+        var siloB = system.System.Silos.Single(s => s.Name == "silo-b");
+        var longText = string.Join(" ", Enumerable.Repeat("A long sentence that keeps a card busy while its silo drains.", 3));
+
+        // Long requests spread over both silos, then SIGTERM to silo-b while they run.
+        var running = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            await Task.Delay(i * 100);
+            var outcome = await SpeechLoad.RunAsync(client, TimeSpan.Zero, 1, _ => new { input = longText, voice = "onyx", response_format = "pcm" },
+                TimeSpan.FromSeconds(90));
+            return outcome[0];
+        })).ToList();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var stopping = siloB.Process.StopAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var duringDrain = await SpeechLoad.RunAsync(client, TimeSpan.FromMilliseconds(200), 5, Body, TimeSpan.FromSeconds(60));
+        var exitCode = await stopping;
+        var results = await Task.WhenAll(running);
+
+        output.WriteLine("long: " + SpeechLoad.Summary(results) + "; during drain: " + SpeechLoad.Summary(duringDrain));
+        output.WriteLine("--- silo-b ---\n" + string.Join('\n', siloB.Process.Output.Split('\n').Where(l => !l.StartsWith("      ", StringComparison.Ordinal) || l.Contains("Drain", StringComparison.Ordinal)).TakeLast(60)));
+        output.WriteLine("--- silo-a ---\n" + string.Join('\n', system.System.Silos.Single(x => x.Name == "silo-a").Process.Output.Split('\n')
+            .Where(l => l.Contains("eactivat", StringComparison.Ordinal) || l.Contains("uplicate", StringComparison.Ordinal) || l.Contains("/1", StringComparison.Ordinal) || l.Contains("fail", StringComparison.Ordinal) || l.Contains("Directory", StringComparison.Ordinal)).Take(60)));
+        output.WriteLine("--- frontend ---\n" + string.Join('\n', system.System.Frontend!.Process.Output.Split('\n').TakeLast(80)));
+        Assert.Equal(0, exitCode);
+        Assert.All(results, r => Assert.Equal(SpeechLoad.Kind.Completed, r.Kind));
+        Assert.All(duringDrain, r => Assert.Equal(SpeechLoad.Kind.Completed, r.Kind));
+        Assert.Contains("Draining", siloB.Process.Output, StringComparison.Ordinal);
+        Assert.Contains("Drained: 0 utterance(s) still running", siloB.Process.Output, StringComparison.Ordinal);
+    }
+}
