@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using QwenTts.Engine.Benchmarking;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
@@ -46,7 +46,7 @@ public static class EngineBenchmark
         foreach (var row in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Concurrency} | {row.Utterances} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RtfP50:F3} | {row.TtfaP50.TotalMilliseconds:F0} ms | {row.TtfaP95.TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
+                $"| {row.Concurrency} | {row.Utterances} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RealTimeFactorPercentile(0.5):F3} | {row.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {row.FirstAudioPercentile(0.95).TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
         }
 
         Console.WriteLine();
@@ -55,49 +55,15 @@ public static class EngineBenchmark
         return 0;
     }
 
-    private sealed record LevelResult(int Concurrency, int Utterances, int Frames, double FramesPerSecond, double RtfP50,
-        TimeSpan TtfaP50, TimeSpan TtfaP95, double OrtShare);
-
-    private static async Task<LevelResult> RunLevelAsync(SpeechSynthesizer synthesizer, int concurrency, int utterances)
-    {
-        var stats = new List<SynthesisStats>();
-        var next = -1;
-        var watch = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    private static Task<LevelResult> RunLevelAsync(SpeechSynthesizer synthesizer, int concurrency, int utterances) =>
+        LoadRunner.RunAsync(concurrency, utterances, (index, cancellationToken) => synthesizer.SynthesizeAsync(new SynthesisRequest
         {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < utterances)
-            {
-                var request = new SynthesisRequest
-                {
-                    Text = Texts[index % Texts.Length],
-                    Language = "auto",
-                    Voice = new VoicePrompt.Designed("A warm, steady narrator"),
-                    Seed = (ulong)index,
-                    Sampling = new SamplingOptions { MaxFramesPerTextToken = 4, MaxNewTokens = 160 },
-                };
-                await foreach (var chunk in synthesizer.SynthesizeAsync(request))
-                {
-                    if (chunk.Stats is { } s)
-                    {
-                        lock (stats)
-                        {
-                            stats.Add(s);
-                        }
-                    }
-                }
-            }
-        })).ToArray();
-        await Task.WhenAll(workers);
-        watch.Stop();
-
-        var frames = stats.Sum(s => s.Frames);
-        var ttfa = stats.Select(s => s.TimeToFirstAudio).Order().ToArray();
-        var rtf = stats.Select(s => s.RealTimeFactor).Order().ToArray();
-        var ortShare = stats.Sum(s => s.OrtTime.Ticks) / (double)stats.Sum(s => s.Wall.Ticks);
-        return new LevelResult(concurrency, stats.Count, frames, frames / watch.Elapsed.TotalSeconds, rtf[rtf.Length / 2],
-            ttfa[ttfa.Length / 2], ttfa[Math.Min(ttfa.Length - 1, (int)(ttfa.Length * 0.95))], ortShare);
-    }
+            Text = Texts[index % Texts.Length],
+            Language = "auto",
+            Voice = new VoicePrompt.Designed("A warm, steady narrator"),
+            Seed = (ulong)index,
+            Sampling = new SamplingOptions { MaxFramesPerTextToken = 4, MaxNewTokens = 160 },
+        }, cancellationToken));
 
     private static string Option(string[] args, string name, string fallback)
     {

@@ -68,6 +68,8 @@ public sealed class CardEngine : IDisposable
     {
         var (synthesizer, request) = Prepare(job);
         var tokens = synthesizer.BuildPrompt(request).ContentTokenCount;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        TimeSpan? firstAudio = null;
         await foreach (var chunk in synthesizer.SynthesizeAsync(request, cancellationToken))
         {
             if (Pacer is not null)
@@ -75,12 +77,25 @@ public sealed class CardEngine : IDisposable
                 await Pacer.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken);
             }
 
-            if (chunk.Stats is { } stats && tokens > 0)
+            if (chunk.Samples.Length > 0)
+            {
+                firstAudio ??= System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            }
+
+            if (chunk.Stats is not { } stats)
+            {
+                yield return chunk;
+                continue;
+            }
+
+            if (tokens > 0)
             {
                 Learn(stats.Frames / (double)tokens);
             }
 
-            yield return chunk;
+            // The card's own times: on an emulated card they include its pacing, as a real card's would.
+            var wall = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            yield return chunk with { Stats = stats with { Wall = wall, TimeToFirstAudio = firstAudio ?? wall } };
         }
     }
 

@@ -107,7 +107,7 @@ public static class SessionOptionsFactory
         };
         throw new ExecutionProviderUnavailableException(
             $"The loaded ONNX Runtime has no {provider.NativeProviderName} (it has: {string.Join(", ", available)}). " +
-            $"A {provider.Kind} card needs {build}, whose native library replaces the CPU-only libonnxruntime.so of the stock " +
+            $"A card on the {provider.Kind} provider needs {build}, whose native library replaces the CPU-only libonnxruntime.so of the stock " +
             "Microsoft.ML.OnnxRuntime package. Or declare the card as emulated to run it on the CPU.");
     }
 }

@@ -3,7 +3,8 @@ using QwenTts.Silo.Hosting;
 namespace QwenTts.Silo.Commands;
 
 /// <summary>
-/// <c>QwenTts.Silo [run]</c> hosts the silo; <c>migrate</c> applies the PostgreSQL schema and exits.
+/// <c>QwenTts.Silo [run]</c> hosts the silo; <c>migrate</c> applies the PostgreSQL schema; <c>doctor</c> says what this
+/// host can serve and why not; <c>bench</c> measures its cards.
 /// Every other argument is configuration (<c>--Silo:Name=a</c>, <c>--ConnectionStrings:Cluster=...</c>).
 /// </summary>
 public static class SiloCommandLine
@@ -18,8 +19,12 @@ public static class SiloCommandLine
                 return 0;
             case "migrate":
                 return await MigrateCommand.RunAsync(rest);
+            case "doctor":
+                return await DoctorCommand.RunAsync(rest);
+            case "bench":
+                return await BenchCommand.RunAsync(rest);
             default:
-                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: run (default), migrate.");
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: run (default), migrate, doctor [--load], bench [--sentences N] [--levels 1,4,8].");
                 return 2;
         }
     }
