@@ -40,6 +40,12 @@ public static class OrleansSiloConfiguration
             options.Invariant = ClusterSettings.AdoNetInvariant;
             options.ConnectionString = cluster.ConnectionString;
         });
+        if (configuration.GetValue("Orleans:Kubernetes", false))
+        {
+            // Pod name becomes the silo name, the pod IP the advertised address; dead silos' pods are deleted.
+            silo.UseKubernetesHosting();
+        }
+
         silo.AddQwenTtsDevices(configuration);
         silo.Services.AllowStorageExceptions();
         silo.AddDashboard();
