@@ -4,11 +4,12 @@ return args.FirstOrDefault() switch
 {
     "engine" => await EngineBenchmark.RunAsync(args[1..]),
     "routing" => await RoutingBenchmark.RunAsync(args[1..]),
+    "soak" => await SoakBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] | routing [--seconds S]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] | routing [--seconds S] | soak [--minutes M] [--rate R]");
     return 2;
 }

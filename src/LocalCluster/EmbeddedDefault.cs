@@ -54,22 +54,8 @@ public static class EmbeddedDefault
     }
 
     /// <summary>Each silo: one emulated Ascend-910B-like card (speed 1.0) and one emulated Hygon-like card (0.78).</summary>
-    private static List<string> SiloArguments(LocalClusterOptions options)
-    {
-        var arguments = new List<string>
-        {
-            "--Model:Directory=" + LocalModels.VoiceDesign,
-            "--Model:MaxFramesPerTextToken=3",
-            "--Devices:Cards:0:Index=0", "--Devices:Cards:0:Emulate=ascend-910b", "--Devices:Cards:0:RelativeSpeed=1.0", "--Devices:Cards:0:MemoryGiB=64",
-            "--Devices:Cards:1:Index=1", "--Devices:Cards:1:Emulate=hygon-dcu", "--Devices:Cards:1:RelativeSpeed=0.78", "--Devices:Cards:1:MemoryGiB=64",
-        };
-        if (options.WithBaseModel)
-        {
-            arguments.Add("--Model:CloneDirectory=" + LocalModels.Base);
-        }
-
-        return arguments;
-    }
+    private static List<string> SiloArguments(LocalClusterOptions options) => EmulatedCards.SiloArguments(LocalModels.VoiceDesign,
+        new EmulatedCards.Settings { CloneModel = options.WithBaseModel ? LocalModels.Base : null });
 
     private static void PrintSummary(LocalSystem system, RunningService frontend, string key)
     {

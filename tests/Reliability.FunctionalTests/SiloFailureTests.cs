@@ -1,3 +1,4 @@
+using QwenTts.LocalHosting;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Reliability.FunctionalTests;

@@ -49,19 +49,11 @@ public sealed class EmulatedSystem : IAsyncDisposable
         return system;
     }
 
-    public static List<string> SiloArguments(string model, CardSettings cards) =>
-    [
-        "--Model:Directory=" + model,
-        "--Model:MaxFramesPerTextToken=3",
-        "--Devices:EmulatedFramesPerSecond=" + cards.EmulatedFramesPerSecond.ToString(CultureInfo.InvariantCulture),
-        "--Devices:MaxConcurrent=" + cards.MaxConcurrent.ToString(CultureInfo.InvariantCulture),
-        "--Devices:QueueLimit=" + cards.QueueLimit.ToString(CultureInfo.InvariantCulture),
-        "--Devices:Cards:0:Index=0", "--Devices:Cards:0:Emulate=ascend-910b", "--Devices:Cards:0:RelativeSpeed=1.0", "--Devices:Cards:0:MemoryGiB=64",
-        "--Devices:Cards:1:Index=1", "--Devices:Cards:1:Emulate=hygon-dcu", "--Devices:Cards:1:RelativeSpeed=0.78", "--Devices:Cards:1:MemoryGiB=64",
-        "--Orleans:Membership:ProbeTimeout=00:00:01", "--Orleans:Membership:NumMissedProbesLimit=2",
-        "--Orleans:Membership:NumVotesForDeathDeclaration=1", "--Orleans:Membership:TableRefreshTimeout=00:00:01",
-        "--Drain:Timeout=00:00:20",
-    ];
+    public static List<string> SiloArguments(string model, CardSettings cards) => EmulatedCards.SiloArguments(model,
+        new EmulatedCards.Settings(cards.MaxConcurrent, cards.QueueLimit, cards.EmulatedFramesPerSecond, FastFailureDetection: true)
+        {
+            DrainTimeout = TimeSpan.FromSeconds(20),
+        });
 
     /// <summary>A tenant with its quotas and an API key, as 'admin create-tenant' makes them.</summary>
     public async Task<string> CreateTenantAsync(string id, int requestsPerMinute = 6000, long charactersPerDay = 10_000_000)

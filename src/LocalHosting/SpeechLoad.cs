@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 
-namespace QwenTts.TestSupport;
+namespace QwenTts.LocalHosting;
 
 /// <summary>
 /// Steady speech load over HTTP, bounded in count and time: one request every interval, each classified as

@@ -1,0 +1,109 @@
+using System.Globalization;
+using Npgsql;
+using QwenTts.LocalHosting;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Benchmarks;
+
+/// <summary>
+/// A few minutes of steady load on the whole system as processes (private PostgreSQL, two silos with emulated cards,
+/// the frontend), sampling each process's resident memory, open handles and threads, to show they level off instead
+/// of growing. Bounded in time and count; loopback only.
+/// </summary>
+public static class SoakBenchmark
+{
+    private sealed record Sample(TimeSpan At, string Process, long RssMiB, int Handles, int Threads);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var minutes = double.Parse(Option(args, "--minutes", "3"), CultureInfo.InvariantCulture);
+        var rate = double.Parse(Option(args, "--rate", "4"), CultureInfo.InvariantCulture);
+        var model = MiniatureLocator.Ensure("tiny");
+        var data = Path.Combine(Path.GetTempPath(), "qwentts-soak-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var system = new LocalSystem(new LocalSystemOptions { DataDirectory = data, Ephemeral = true, ClusterId = "soak" });
+        await system.StartPostgresAsync();
+        foreach (var name in new[] { "silo-a", "silo-b" })
+        {
+            await system.StartSiloAsync(new SiloSpec(name, EmulatedCards.SiloArguments(model, new EmulatedCards.Settings())));
+        }
+
+        var frontend = await system.StartFrontendAsync();
+        await using var dataSource = NpgsqlDataSource.Create(system.ConnectionString);
+        var tenants = new TenantStore(dataSource);
+        await tenants.CreateTenantAsync("soak", "soak", requestsPerMinute: 100_000, charactersPerDay: long.MaxValue / 2);
+        var key = (await tenants.CreateKeyAsync("soak")).Key;
+        using var client = new HttpClient { BaseAddress = frontend.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+
+        var count = (int)(minutes * 60 * rate);
+        Console.WriteLine($"Soak: {minutes} min, {rate} requests/s ({count} requests), 2 silos x 2 emulated cards, tiny miniature (noise, not speech).");
+        var samples = new List<Sample>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var service in system.Silos.Append(frontend))
+                {
+                    if (Measure(service.Process.ProcessId) is var (rss, handles, threads))
+                    {
+                        samples.Add(new Sample(clock.Elapsed, service.Name, rss, handles, threads));
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(15), stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+
+        var texts = new[] { "Soak test sentence number {0}.", "A slightly longer soak sentence, number {0}, with a comma.", "短句{0}。" };
+        var outcomes = await SpeechLoad.RunAsync(client, TimeSpan.FromSeconds(1 / rate), count,
+            i => new { input = string.Format(CultureInfo.InvariantCulture, texts[i % texts.Length], i), voice = "alloy", response_format = i % 2 == 0 ? "pcm" : "mp3" },
+            TimeSpan.FromSeconds(120));
+        await stop.CancelAsync();
+        await sampler;
+
+        Console.WriteLine(SpeechLoad.Summary(outcomes));
+        Console.WriteLine();
+        Console.WriteLine("| process | after warm-up: RSS MiB / handles / threads | at the end | RSS growth |");
+        Console.WriteLine("|---|---|---|---:|");
+        var verdict = true;
+        foreach (var group in samples.GroupBy(s => s.Process))
+        {
+            var series = group.OrderBy(s => s.At).ToList();
+            var baseline = series.FirstOrDefault(s => s.At > TimeSpan.FromMinutes(Math.Min(1, minutes / 3))) ?? series[0];
+            var last = series[^1];
+            var growth = (last.RssMiB - baseline.RssMiB) / (double)Math.Max(1, baseline.RssMiB);
+            verdict &= growth < 0.25 && last.Handles - baseline.Handles <= 50;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {group.Key} | {baseline.RssMiB} / {baseline.Handles} / {baseline.Threads} | {last.RssMiB} / {last.Handles} / {last.Threads} | {growth:P1} |"));
+        }
+
+        var lost = outcomes.Count(o => o.Kind == SpeechLoad.Kind.Lost);
+        Console.WriteLine();
+        Console.WriteLine(verdict && lost == 0 ? "Steady: memory and handles level off; no request lost." : "Growth or losses found: see the table.");
+        return verdict && lost == 0 ? 0 : 1;
+    }
+
+    /// <summary>Resident memory (MiB), open file descriptors and threads of a process, from /proc.</summary>
+    private static (long RssMiB, int Handles, int Threads)? Measure(int pid)
+    {
+        try
+        {
+            var status = File.ReadAllLines($"/proc/{pid}/status");
+            long Field(string name) => long.Parse(status.First(l => l.StartsWith(name, StringComparison.Ordinal))
+                .Split(':', StringSplitOptions.TrimEntries)[1].Split(' ')[0], CultureInfo.InvariantCulture);
+            return (Field("VmRSS") / 1024, Directory.GetFiles($"/proc/{pid}/fd").Length, (int)Field("Threads"));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    }
+}
