@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using QwenTts.Devices;
 using QwenTts.Devices.Cards;
 using QwenTts.Grains.Interfaces.Devices;
@@ -14,9 +15,11 @@ namespace QwenTts.Grains.Devices;
 /// One card. Pinned to its silo; owns the card's queue (up to MaxConcurrent running, QueueLimit waiting, FIFO),
 /// streams audio back, measures throughput and reports its load to the registry. Reentrant: many streams at once,
 /// all state touched on the grain's own scheduler; the model runs on the card engine's threads.
+/// Registered in its own directory (<see cref="DeviceDirectory"/>) so that another silo leaving does not deactivate it.
 /// </summary>
 [Reentrant]
 [DevicePlacement]
+[GrainDirectory(GrainDirectoryName = DeviceDirectory.Name)]
 [CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo, TimeProvider clock, ILogger<DeviceGrain> logger)
     : Grain, IDeviceGrain

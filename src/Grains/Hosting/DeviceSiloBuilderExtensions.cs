@@ -25,6 +25,9 @@ public static class DeviceSiloBuilderExtensions
         services.AddSingleton<DeviceHost>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeviceLifecycle>();
         services.AddPlacementDirector<DevicePlacementStrategy, DevicePlacementDirector>();
+#pragma warning disable ORLEANSEXP003 // see DeviceDirectory for why device grains use the distributed directory
+        silo.AddDistributedGrainDirectory(DeviceDirectory.Name);
+#pragma warning restore ORLEANSEXP003
         return silo;
     }
 }
