@@ -14,9 +14,10 @@ public static class EmbeddedDefault
         Directory.CreateDirectory(RepositoryLayout.LocalDataDirectory);
         await LocalModels.EnsureAsync(options.WithBaseModel, stop);
 
+        var dataDirectory = await PostgresDataDirectoryAsync(stop);
         await using var system = new LocalSystem(new LocalSystemOptions
         {
-            DataDirectory = Path.Combine(RepositoryLayout.LocalDataDirectory, "postgres"),
+            DataDirectory = dataDirectory,
             PostgresPort = options.PostgresPort,
             ClusterId = "qwentts-local",
             CommonArguments = [],
@@ -49,8 +50,26 @@ public static class EmbeddedDefault
 
         Console.WriteLine("Stopping the frontend, the silos (draining their cards) and PostgreSQL...");
         await system.StopAsync();
-        Console.WriteLine("Stopped. Data kept in " + Path.Combine(RepositoryLayout.LocalDataDirectory, "postgres"));
+        Console.WriteLine("Stopped. Data kept in " + dataDirectory);
         return 0;
+    }
+
+    /// <summary>
+    /// .local/postgres in the checkout; when the checkout is somewhere the postgres user cannot reach (under /root),
+    /// a folder of /var/tmp named after the checkout, so that runs still share their data.
+    /// </summary>
+    private static async Task<string> PostgresDataDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var preferred = Path.Combine(RepositoryLayout.LocalDataDirectory, "postgres");
+        if (await PrivatePostgresServer.IsUsableDataDirectoryAsync(preferred, cancellationToken))
+        {
+            return preferred;
+        }
+
+        var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepositoryLayout.Root)))[..12].ToLowerInvariant();
+        var fallback = Path.Combine("/var/tmp", "qwentts-" + id, "postgres");
+        Console.WriteLine($"The postgres user cannot reach {preferred}; keeping PostgreSQL's data in {fallback} instead.");
+        return fallback;
     }
 
     /// <summary>Each silo: one emulated Ascend-910B-like card (speed 1.0) and one emulated Hygon-like card (0.78).</summary>

@@ -180,6 +180,27 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
             : ProcessRunner.RunAsync(program, arguments, TimeSpan.FromMinutes(2), cancellationToken, environment);
     }
 
+    /// <summary>
+    /// Whether the server's user could use a data folder at this path: always when we are not root; as root, only
+    /// when every parent folder is traversable by the postgres user (a checkout under /root is not).
+    /// </summary>
+    public static async Task<bool> IsUsableDataDirectoryAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        if (!RunningAsRoot)
+        {
+            return true;
+        }
+
+        var parent = Path.GetDirectoryName(Path.GetFullPath(directory))!;
+        while (!Directory.Exists(parent))
+        {
+            parent = Path.GetDirectoryName(parent)!;
+        }
+
+        var probe = await ProcessRunner.RunAsync("runuser", ["-u", "postgres", "--", "test", "-x", parent], TimeSpan.FromSeconds(30), cancellationToken);
+        return probe.ExitCode == 0;
+    }
+
     private static async Task GiveToServerUserAsync(string directory, CancellationToken cancellationToken)
     {
         if (!RunningAsRoot)
