@@ -28,7 +28,7 @@ public sealed record VoiceResponse(
 {
     public static VoiceResponse Of(VoiceProfile p) => new("voice", p.Name, p.Description, p.Language, p.Seed, p.ClonePrompt is not null, p.CreatedAt, p.UpdatedAt);
 
-    public static VoiceResponse Of(VoiceSummary s) => new("voice", s.Name, s.Description, s.Language, null, s.Cloned, s.CreatedAt, s.UpdatedAt);
+    public static VoiceResponse Of(VoiceSummary s) => new("voice", s.Name, s.Description, s.Language, s.Seed, s.Cloned, s.CreatedAt, s.UpdatedAt);
 }
 
 public sealed record ListResponse<T>(

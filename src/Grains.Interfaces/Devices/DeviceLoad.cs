@@ -21,8 +21,6 @@ public sealed record DeviceLoad
 
     [Id(6)] public long MemoryBytes { get; init; }
 
-    [Id(7)] public long MemoryUsedBytes { get; init; }
-
     /// <summary>Utterances being synthesised now.</summary>
     [Id(8)] public int Active { get; init; }
 

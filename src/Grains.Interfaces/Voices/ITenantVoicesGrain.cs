@@ -17,8 +17,9 @@ public sealed record VoiceSummary(
     [property: Id(2)] string Language,
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] DateTimeOffset UpdatedAt,
-    [property: Id(5)] bool Cloned)
+    [property: Id(5)] bool Cloned,
+    [property: Id(6)] ulong Seed = 0)
 {
     public static VoiceSummary Of(VoiceProfile profile) => new(profile.Name, profile.Description, profile.Language,
-        profile.CreatedAt, profile.UpdatedAt, profile.ClonePrompt is not null);
+        profile.CreatedAt, profile.UpdatedAt, profile.ClonePrompt is not null, profile.Seed);
 }
