@@ -8,9 +8,10 @@ using QwenTts.Engine.Sampling;
 namespace QwenTts.Benchmarks;
 
 /// <summary>
-/// The engine on the small miniature, CPU provider: frames/s, real-time factor, time to first audio and the share
-/// of wall time spent inside ONNX Runtime Run, at 1 and 4 concurrent utterances, measured side by side in one run.
-/// The miniature makes noise, not speech; its widths are small, so the figures are about the engine's own overhead.
+/// The engine on the small miniature: frames/s, real-time factor, time to first audio and the share of wall time
+/// spent inside ONNX Runtime Run, at each concurrency level and on each execution provider asked for (CPU by
+/// default; <c>--providers cpu,cuda</c> puts a GPU beside it in the same run). The miniature makes noise, not speech;
+/// its widths are small, so the figures are about the engine's own overhead.
 /// </summary>
 public static class EngineBenchmark
 {
@@ -27,32 +28,41 @@ public static class EngineBenchmark
         var size = Option(args, "--size", "small");
         var utterances = int.Parse(Option(args, "--utterances", "8"), CultureInfo.InvariantCulture);
         var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
+        var device = int.Parse(Option(args, "--device", "0"), CultureInfo.InvariantCulture);
+        var levels = Option(args, "--levels", "1,4").Split(',').Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        var providers = Option(args, "--providers", "cpu").Split(',')
+            .Select(p => Enum.Parse<ExecutionProviderKind>(p, ignoreCase: true)).ToArray();
         var directory = MiniatureLocator.Ensure(size);
 
-        using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = threads });
-        Console.WriteLine($"Engine benchmark: {synthesizer.Manifest.Name} (miniature: noise, not speech), CPU provider, " +
-                          $"{threads} intra-op thread(s), {Environment.ProcessorCount} cores, {utterances} utterances per level.");
+        Console.WriteLine($"Engine benchmark: miniature-{size} (noise, not speech), providers {string.Join(", ", providers)}, " +
+                          $"{threads} intra-op thread(s) on the CPU, {Environment.ProcessorCount} cores, {utterances} utterances per level.");
+        Console.WriteLine($"ONNX Runtime providers in the loaded library: {string.Join(", ", SessionOptionsFactory.AvailableProviders())}.");
 
-        await RunLevelAsync(synthesizer, concurrency: 2, utterances: 2); // warm-up: JIT, ORT arenas
-        var rows = new List<LevelResult>();
-        foreach (var concurrency in new[] { 1, 4 })
+        var rows = new List<(ExecutionProviderKind Provider, LevelResult Result)>();
+        foreach (var provider in providers)
         {
-            rows.Add(await RunLevelAsync(synthesizer, concurrency, utterances));
+            var options = new ExecutionProviderOptions { Kind = provider, DeviceId = device, IntraOpThreads = threads };
+            using var synthesizer = SpeechSynthesizer.Load(directory, options);
+            await RunLevelAsync(synthesizer, concurrency: 2, utterances: 2); // warm-up: JIT, ORT arenas, kernel selection
+            foreach (var concurrency in levels)
+            {
+                rows.Add((provider, await RunLevelAsync(synthesizer, concurrency, utterances)));
+            }
         }
 
         Console.WriteLine();
-        Console.WriteLine("| concurrent | utterances | frames | frames/s (all) | RTF p50 | TTFA p50 | TTFA p95 | time in ORT Run |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var row in rows)
+        Console.WriteLine("| provider | concurrent | utterances | errors | frames | frames/s (all) | RTF p50 | TTFA p50 | TTFA p95 | time in ORT Run |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (provider, row) in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Concurrency} | {row.Utterances} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RealTimeFactorPercentile(0.5):F3} | {row.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {row.FirstAudioPercentile(0.95).TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
+                $"| {provider} | {row.Concurrency} | {row.Utterances} | {row.Errors} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RealTimeFactorPercentile(0.5):F3} | {row.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {row.FirstAudioPercentile(0.95).TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
         }
 
         Console.WriteLine();
         Console.WriteLine("RTF: wall time / audio time per utterance (below 1 is faster than real time). TTFA: time to the first audio chunk.");
         Console.WriteLine("Time in ORT Run: summed time inside InferenceSession.Run over summed utterance wall time.");
-        return 0;
+        return rows.Any(r => r.Result.Errors > 0) ? 1 : 0;
     }
 
     private static Task<LevelResult> RunLevelAsync(SpeechSynthesizer synthesizer, int concurrency, int utterances) =>

@@ -99,7 +99,7 @@ public static class SessionOptionsFactory
 
         var build = provider.Kind switch
         {
-            ExecutionProviderKind.Cuda => "an onnxruntime build with CUDA: the Microsoft.ML.OnnxRuntime.Gpu.Linux package (CUDA 12 and cuDNN 9 on the host)",
+            ExecutionProviderKind.Cuda => "an onnxruntime build with CUDA: the Microsoft.ML.OnnxRuntime.Gpu.Linux package 1.31 (CUDA 13 and cuDNN 9 on the host)",
             ExecutionProviderKind.Cann => "an onnxruntime build with CANN for Ascend (built with --use_cann against the host's CANN toolkit; see models/README.md)",
             ExecutionProviderKind.Rocm => "an onnxruntime build with ROCm for Hygon DCUs (built with --use_rocm against the host's DTK/ROCm)",
             ExecutionProviderKind.MIGraphX => "an onnxruntime build with MIGraphX for Hygon DCUs (built with --use_migraphx)",
