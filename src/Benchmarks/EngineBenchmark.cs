@@ -32,6 +32,8 @@ public static class EngineBenchmark
         var levels = Option(args, "--levels", "1,4").Split(',').Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
         var providers = Option(args, "--providers", "cpu").Split(',')
             .Select(p => Enum.Parse<ExecutionProviderKind>(p, ignoreCase: true)).ToArray();
+        var convSearch = args.Contains("--cudnn-conv-algo-search") ? Option(args, "--cudnn-conv-algo-search", "") : null;
+        var profile = args.Contains("--profile") ? Option(args, "--profile", "") : null;
         var directory = MiniatureLocator.Ensure(size);
 
         Console.WriteLine($"Engine benchmark: miniature-{size} (noise, not speech), providers {string.Join(", ", providers)}, " +
@@ -41,7 +43,11 @@ public static class EngineBenchmark
         var rows = new List<(ExecutionProviderKind Provider, LevelResult Result)>();
         foreach (var provider in providers)
         {
-            var options = new ExecutionProviderOptions { Kind = provider, DeviceId = device, IntraOpThreads = threads };
+            var options = new ExecutionProviderOptions
+            {
+                Kind = provider, DeviceId = device, IntraOpThreads = threads, CudnnConvAlgoSearch = convSearch,
+                ProfileDirectory = profile is null ? null : Path.Combine(profile, provider.ToString().ToLowerInvariant()),
+            };
             using var synthesizer = SpeechSynthesizer.Load(directory, options);
             await RunLevelAsync(synthesizer, concurrency: 2, utterances: 2); // warm-up: JIT, ORT arenas, kernel selection
             foreach (var concurrency in levels)

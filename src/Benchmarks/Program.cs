@@ -10,6 +10,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] | routing [--seconds S] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | routing [--seconds S] | soak [--minutes M] [--rate R]");
     return 2;
 }

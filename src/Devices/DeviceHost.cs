@@ -183,6 +183,8 @@ public sealed partial class DeviceHost(
         IntraOpThreads = spec.Threads,
         DeviceMemoryLimit = spec.DeviceMemoryLimit,
         CannPrecisionMode = spec.CannPrecisionMode,
+        CudnnConvAlgoSearch = spec.CudnnConvAlgoSearch,
+        ProfileDirectory = spec.ProfileDirectory is { } profiles ? Path.Combine(profiles, $"card-{spec.Index}") : null,
     };
 
     public void Dispose()

@@ -63,6 +63,12 @@ public sealed class CardSpec
 
     public string? CannPrecisionMode { get; set; }
 
+    /// <summary>CUDA: cuDNN convolution algorithm search (EXHAUSTIVE, HEURISTIC or DEFAULT).</summary>
+    public string? CudnnConvAlgoSearch { get; set; }
+
+    /// <summary>Diagnosis only: ONNX Runtime writes a per-node profile of every graph here when the card unloads.</summary>
+    public string? ProfileDirectory { get; set; }
+
     /// <summary>Overrides the provider chosen from the kind (Hygon: Rocm by default, or MIGraphX).</summary>
     public QwenTts.Engine.Runtime.ExecutionProviderKind? Provider { get; set; }
 

@@ -38,6 +38,15 @@ public sealed record ExecutionProviderOptions
     /// <summary>CANN: prefer CANN's graph engine.</summary>
     public bool EnableCannGraph { get; init; } = true;
 
+    /// <summary>CUDA: how cuDNN picks convolution algorithms (EXHAUSTIVE, HEURISTIC or DEFAULT; null: provider default).</summary>
+    public string? CudnnConvAlgoSearch { get; init; }
+
+    /// <summary>
+    /// When set, ONNX Runtime writes a per-node profile (JSON, one file per graph) into this folder when the model is
+    /// unloaded: where time goes and which provider ran each node. For diagnosis only: it slows every run.
+    /// </summary>
+    public string? ProfileDirectory { get; init; }
+
     /// <summary>CANN operator precision mode, e.g. force_fp16, allow_mix_precision (null: provider default).</summary>
     public string? CannPrecisionMode { get; init; }
 

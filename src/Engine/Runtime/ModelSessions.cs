@@ -59,6 +59,15 @@ public sealed class ModelSessions : IDisposable
                     throw new ModelValidationException($"Graph '{graph}' of model '{manifest.Name}' is missing: {path}.");
                 }
 
+                if (provider.ProfileDirectory is { } profiles)
+                {
+                    System.IO.Directory.CreateDirectory(profiles);
+                    // The prefix reaches ONNX Runtime only when profiling is switched on, so switch it off and on per graph.
+                    options.EnableProfiling = false;
+                    options.ProfileOutputPathPrefix = Path.Combine(profiles, graph);
+                    options.EnableProfiling = true;
+                }
+
                 InferenceSession session;
                 try
                 {
@@ -90,6 +99,11 @@ public sealed class ModelSessions : IDisposable
     {
         foreach (var session in _sessions.Values)
         {
+            if (Provider.ProfileDirectory is not null)
+            {
+                session.EndProfiling();
+            }
+
             session.Dispose();
         }
     }

@@ -42,6 +42,11 @@ public static class SessionOptionsFactory
                             settings["gpu_mem_limit"] = limit.ToString(CultureInfo.InvariantCulture);
                         }
 
+                        if (provider.CudnnConvAlgoSearch is { } search)
+                        {
+                            settings["cudnn_conv_algo_search"] = search;
+                        }
+
                         cuda.UpdateOptions(settings);
                         options.AppendExecutionProvider_CUDA(cuda);
                     }
