@@ -65,19 +65,28 @@ public static class SoakBenchmark
 
         Console.WriteLine(SpeechLoad.Summary(outcomes));
         Console.WriteLine();
-        Console.WriteLine("| process | after warm-up: RSS MiB / handles / threads | at the end | RSS growth |");
-        Console.WriteLine("|---|---|---|---:|");
+        Console.WriteLine("| process | after warm-up: RSS MiB / handles / threads | at the end | RSS growth | growth, first half | growth, second half |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|");
         var verdict = true;
+        var warmUp = TimeSpan.FromMinutes(Math.Min(1, minutes / 3));
         foreach (var group in samples.GroupBy(s => s.Process))
         {
             var series = group.OrderBy(s => s.At).ToList();
-            var baseline = series.FirstOrDefault(s => s.At > TimeSpan.FromMinutes(Math.Min(1, minutes / 3))) ?? series[0];
+            var baseline = series.FirstOrDefault(s => s.At > warmUp) ?? series[0];
+            var middle = series.FirstOrDefault(s => s.At >= baseline.At + ((series[^1].At - baseline.At) / 2)) ?? baseline;
             var last = series[^1];
-            var growth = (last.RssMiB - baseline.RssMiB) / (double)Math.Max(1, baseline.RssMiB);
-            verdict &= growth < 0.25 && last.Handles - baseline.Handles <= 50;
+            double Growth(Sample from, Sample to) => (to.RssMiB - from.RssMiB) / (double)Math.Max(1, baseline.RssMiB);
+            // Levelling off: the second half of the run grows memory no faster than half the first half did (or by under
+            // 3 % of the baseline), and handles stay within a small margin.
+            var levelsOff = Growth(middle, last) <= Math.Max(0.03, Growth(baseline, middle) / 2);
+            verdict &= levelsOff && Growth(baseline, last) < 0.25 && last.Handles - baseline.Handles <= 50;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key} | {baseline.RssMiB} / {baseline.Handles} / {baseline.Threads} | {last.RssMiB} / {last.Handles} / {last.Threads} | {growth:P1} |"));
+                $"| {group.Key} | {baseline.RssMiB} / {baseline.Handles} / {baseline.Threads} | {last.RssMiB} / {last.Handles} / {last.Threads} | {Growth(baseline, last):P1} | {Growth(baseline, middle):P1} | {Growth(middle, last):P1} |"));
         }
+
+        Console.WriteLine();
+        Console.WriteLine("RSS MiB by minute: " + string.Join("; ", samples.GroupBy(s => s.Process).Select(g =>
+            g.Key + " " + string.Join(" ", g.GroupBy(s => (int)s.At.TotalMinutes).Select(m => m.Last().RssMiB)))));
 
         var lost = outcomes.Count(o => o.Kind == SpeechLoad.Kind.Lost);
         Console.WriteLine();
