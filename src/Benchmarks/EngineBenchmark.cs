@@ -4,6 +4,7 @@ using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
 using QwenTts.Engine.Sampling;
+using static QwenTts.Benchmarks.CommandLineOptions;
 
 namespace QwenTts.Benchmarks;
 
@@ -32,8 +33,8 @@ public static class EngineBenchmark
         var levels = Option(args, "--levels", "1,4").Split(',').Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
         var providers = Option(args, "--providers", "cpu").Split(',')
             .Select(p => Enum.Parse<ExecutionProviderKind>(p, ignoreCase: true)).ToArray();
-        var convSearch = args.Contains("--cudnn-conv-algo-search") ? Option(args, "--cudnn-conv-algo-search", "") : null;
-        var profile = args.Contains("--profile") ? Option(args, "--profile", "") : null;
+        var convSearch = OptionalOption(args, "--cudnn-conv-algo-search");
+        var profile = OptionalOption(args, "--profile");
         var directory = MiniatureLocator.Ensure(size);
 
         Console.WriteLine($"Engine benchmark: miniature-{size} (noise, not speech), providers {string.Join(", ", providers)}, " +
@@ -80,10 +81,4 @@ public static class EngineBenchmark
             Seed = (ulong)index,
             Sampling = new SamplingOptions { MaxFramesPerTextToken = 4, MaxNewTokens = 160 },
         }, cancellationToken));
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
+using static QwenTts.Benchmarks.CommandLineOptions;
 
 namespace QwenTts.Benchmarks;
 
@@ -196,11 +197,5 @@ public static class RoutingBenchmark
             await router.RefreshAsync();
             await Task.Delay(100);
         }
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }

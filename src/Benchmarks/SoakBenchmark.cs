@@ -2,6 +2,7 @@ using System.Globalization;
 using Npgsql;
 using QwenTts.LocalHosting;
 using QwenTts.Storage.Tenants;
+using static QwenTts.Benchmarks.CommandLineOptions;
 
 namespace QwenTts.Benchmarks;
 
@@ -108,11 +109,5 @@ public static class SoakBenchmark
         {
             return null;
         }
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }

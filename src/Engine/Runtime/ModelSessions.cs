@@ -46,6 +46,11 @@ public sealed class ModelSessions : IDisposable
         try
         {
             using var options = SessionOptionsFactory.Create(provider);
+            if (provider.ProfileDirectory is { } profileDirectory)
+            {
+                System.IO.Directory.CreateDirectory(profileDirectory);
+            }
+
             foreach (var (graph, file) in manifest.Graphs)
             {
                 if (!contracts.TryGetValue(graph, out var contract))
@@ -61,7 +66,6 @@ public sealed class ModelSessions : IDisposable
 
                 if (provider.ProfileDirectory is { } profiles)
                 {
-                    System.IO.Directory.CreateDirectory(profiles);
                     // The prefix reaches ONNX Runtime only when profiling is switched on, so switch it off and on per graph.
                     options.EnableProfiling = false;
                     options.ProfileOutputPathPrefix = Path.Combine(profiles, graph);
