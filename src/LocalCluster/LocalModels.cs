@@ -37,9 +37,15 @@ public static class LocalModels
 
     private static void Build(string directory, ModelVariant variant, string tokenizer)
     {
-        if (File.Exists(Path.Combine(directory, ModelManifest.FileName)))
+        // The export layout's last file written is the HF folder's config; a folder from the old flat layout is rebuilt.
+        if (File.Exists(Path.Combine(directory, ModelFolder.DefaultHfSubfolder, HfModelConfig.ConfigFile)))
         {
             return;
+        }
+
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
         }
 
         Console.WriteLine($"Building the tiny {variant} miniature in {directory} (noise, not speech)...");

@@ -3,11 +3,17 @@ using QwenTts.Miniature.Graphs;
 
 namespace QwenTts.Miniature;
 
-/// <summary>Writes a complete miniature model directory: every graph, model.json, and the tokenizer beside them.</summary>
+/// <summary>
+/// Writes a complete miniature as the public export lays it out: each graph in its own folder with its external
+/// <c>.onnx.data</c>, the speech tokenizer's graphs under <c>tokenizer12hz/</c>, and an HF-style folder <c>hf/</c>
+/// with config.json, generation_config.json, speech_tokenizer/config.json and the tokenizer as vocab.json + merges.txt
+/// + tokenizer_config.json. No model.json: the engine imports the folder as it would a real export.
+/// </summary>
 public static class MiniatureModelBuilder
 {
     public sealed record Request(MiniatureSpec Spec, string OutputDirectory, string TokenizerJson,
-        ModelVariant Variant = ModelVariant.VoiceDesign, TensorFloatType Dtype = TensorFloatType.Float32, ulong Seed = 20240601);
+        ModelVariant Variant = ModelVariant.VoiceDesign, MiniaturePrecision? Precision = null, ulong Seed = 20240601,
+        bool OverflowTalker = false);
 
     public static ModelManifest Build(Request request)
     {
@@ -27,7 +33,7 @@ public static class MiniatureModelBuilder
             TalkerGraphs.Prefill,
             TalkerGraphs.Decode,
             CodePredictorGraph.Build,
-            CodecGraphs.DecodeChunk,
+            CodecDecoderGraph.Build,
         };
         if (request.Variant == ModelVariant.Base)
         {
@@ -35,12 +41,12 @@ public static class MiniatureModelBuilder
             builders.Add(CodecGraphs.SpeakerEncoder);
         }
 
+        // The graphs read widths and ids from this manifest; the engine reads them back from hf/ on import.
         var manifest = new ModelManifest
         {
             Name = $"qwen3-tts-12hz-miniature-{spec.Size}{(request.Variant == ModelVariant.Base ? "-base" : "")}",
             Variant = request.Variant,
             Miniature = true,
-            Dtype = request.Dtype,
             Talker = new TalkerShape
             {
                 Hidden = (int)spec.Talker.Hidden,
@@ -48,21 +54,19 @@ public static class MiniatureModelBuilder
                 KvHeads = (int)spec.Talker.KvHeads,
                 HeadDim = (int)spec.Talker.HeadDim,
             },
-            Graphs = new Dictionary<string, string>(),
         };
 
-        var context = new GraphContext(spec, manifest, request.Seed);
-        var graphs = new Dictionary<string, string>();
+        var context = new GraphContext(spec, manifest, request.Seed, request.Precision ?? MiniaturePrecision.Fp32, request.OverflowTalker);
         foreach (var build in builders)
         {
             var graph = build(context);
-            graph.Save(request.OutputDirectory);
-            graphs[graph.Name] = graph.Name + ".onnx";
+            var folder = graph.Name.StartsWith(ExportLayout.TokenizerFolder, StringComparison.Ordinal) ? ExportLayout.TokenizerFolder : graph.Name;
+            var directory = Path.Combine(request.OutputDirectory, folder);
+            Directory.CreateDirectory(directory);
+            graph.Save(directory);
         }
 
-        File.Copy(request.TokenizerJson, Path.Combine(request.OutputDirectory, "tokenizer.json"), overwrite: true);
-        manifest = manifest with { Graphs = graphs };
-        manifest.Save(request.OutputDirectory);
-        return manifest;
+        HfFolderWriter.Write(Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder), manifest, spec, request.TokenizerJson);
+        return ModelFolder.Import(request.OutputDirectory);
     }
 }

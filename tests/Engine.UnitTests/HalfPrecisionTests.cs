@@ -7,36 +7,95 @@ using QwenTts.TestSupport;
 
 namespace QwenTts.Engine.UnitTests;
 
-/// <summary>Exports in fp16: float inputs, outputs and the KV cache are half precision at the graph boundary.</summary>
+/// <summary>fp16 as the export writes it by default, a per-graph mix, and the guard that stops non-finite outputs.</summary>
 public sealed class HalfPrecisionTests
 {
-    [Fact]
-    public async Task An_fp16_model_synthesises_and_reproduces_its_codes()
+    private static SynthesisRequest Request => new()
     {
-        var directory = await MiniatureModels.BuildAsync("tiny", dtype: TensorFloatType.Float16);
+        Text = "Half precision.",
+        Language = "english",
+        Voice = new VoicePrompt.Designed("A bright voice"),
+        Seed = 11,
+        Sampling = new SamplingOptions { MaxFramesPerTextToken = 3 },
+    };
+
+    [Theory]
+    [InlineData("fp16", "fp16")]
+    [InlineData("mixed", "fp32")]
+    public async Task An_fp16_or_mixed_model_synthesises_and_reproduces_its_codes(string precision, string predictorPrecision)
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny", precision: precision);
         try
         {
             using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions());
-            var request = new SynthesisRequest
-            {
-                Text = "Half precision.",
-                Language = "english",
-                Voice = new VoicePrompt.Designed("A bright voice"),
-                Seed = 11,
-                Sampling = new SamplingOptions { MaxFramesPerTextToken = 3 },
-            };
+            var (audio, codes, _) = synthesizer.Synthesize(Request);
+            var again = synthesizer.GenerateCodes(Request);
 
-            var (audio, codes, _) = synthesizer.Synthesize(request);
-            var again = synthesizer.GenerateCodes(request);
-
-            Assert.Equal(TensorFloatType.Float16, synthesizer.Manifest.Dtype);
+            Assert.Equal("fp16", synthesizer.Sessions.Checks.Single(c => c.Graph == GraphNames.TalkerDecode).PrecisionName);
+            Assert.Equal(predictorPrecision, synthesizer.Sessions.Checks.Single(c => c.Graph == GraphNames.CodePredictor).PrecisionName);
+            Assert.Equal(predictorPrecision, synthesizer.Sessions.Checks.Single(c => c.Graph == GraphNames.CodecDecodeChunk).PrecisionName);
+            Assert.NotEmpty(codes);
             Assert.Equal(codes.Count * 1920, audio.Length);
             Assert.Equal(codes.Select(f => string.Join(",", f)), again.Select(f => string.Join(",", f)));
-            Assert.All(audio, s => Assert.False(float.IsNaN(s)));
+            Assert.All(audio, s => Assert.True(float.IsFinite(s)));
         }
         finally
         {
             MiniatureModels.Delete(directory);
         }
+    }
+
+    [Fact]
+    public async Task An_fp16_talker_whose_logits_overflow_fails_the_utterance_naming_graph_and_step_and_counts_it()
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny", precision: "fp16", overflowTalker: true);
+        long counted = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "qwentts.engine.non_finite")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
+        listener.Start();
+        try
+        {
+            using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions());
+
+            var error = Assert.Throws<NonFiniteOutputException>(() => synthesizer.GenerateCodes(Request));
+            var streamed = await Assert.ThrowsAsync<NonFiniteOutputException>(async () =>
+            {
+                await foreach (var _ in synthesizer.SynthesizeAsync(Request))
+                {
+                }
+            });
+
+            Assert.Equal(GraphNames.TalkerPrefill, error.Graph);
+            Assert.Equal(0, error.Step);
+            Assert.Contains("Graph 'talker_prefill' produced non-finite logits at step 0", error.Message, StringComparison.Ordinal);
+            Assert.Equal(GraphNames.TalkerPrefill, streamed.Graph);
+            Assert.True(Interlocked.Read(ref counted) >= 2);
+        }
+        finally
+        {
+            MiniatureModels.Delete(directory);
+        }
+    }
+
+    [Fact]
+    public void Embedding_sums_for_an_fp16_talker_are_rounded_to_fp16_after_each_add()
+    {
+        float[] target = [1f, 1000f];
+        float[] source = [1e-4f, 0.3f];
+        float[] plain = [1f, 1000f];
+
+        EmbeddingSum.Add(target, source, roundToHalf: true);
+        EmbeddingSum.Add(plain, source, roundToHalf: false);
+
+        Assert.Equal((float)(Half)(1f + 1e-4f), target[0]);
+        Assert.Equal(1000.5f, target[1]); // fp16 spacing at 1000 is 0.5
+        Assert.Equal(1000.3f, plain[1], 3);
     }
 }

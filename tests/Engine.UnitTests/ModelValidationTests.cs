@@ -1,13 +1,16 @@
-using System.Text.Json;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Text;
 using QwenTts.Miniature;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Engine.UnitTests;
 
-/// <summary>A model directory that does not match gets an error that names the graph and the tensor.</summary>
+/// <summary>
+/// The export's folder as it is shipped: found by layout, configured from the HF folder, model.json optional, and every
+/// mismatch named with graph, tensor, expected and found.
+/// </summary>
 public sealed class ModelValidationTests : IAsyncLifetime
 {
     private string _directory = "";
@@ -21,63 +24,122 @@ public sealed class ModelValidationTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_manifest_width_that_the_graphs_do_not_have_names_the_graph_and_tensor()
+    public void The_export_layout_loads_without_model_json_and_the_import_is_written_for_the_operator()
     {
-        EditManifest(m => m with { Talker = m.Talker with { Hidden = 2048 } });
+        Assert.False(File.Exists(Path.Combine(_directory, ModelManifest.FileName)));
 
-        var error = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
+        using var sessions = ModelSessions.Load(_directory, new ExecutionProviderOptions());
 
-        Assert.Contains("Graph 'text_project' output 'text_embed' has dimension 2 = 64, expected 2048", error.Message, StringComparison.Ordinal);
+        Assert.Equal("talker_decode/talker_decode.onnx", sessions.Manifest.Graphs[GraphNames.TalkerDecode]);
+        Assert.Equal("tokenizer12hz/tokenizer12hz_decode_chunk.onnx", sessions.Manifest.Graphs[GraphNames.CodecDecodeChunk]);
+        Assert.Equal(8192, sessions.Manifest.Generation.MaxNewTokens); // generation_config.json, not the code's 2048
+        Assert.Equal(2055, sessions.Manifest.Languages["chinese"]);
+        Assert.Equal("hf", sessions.Manifest.Tokenizer); // vocab.json + merges.txt, as the HF folder ships them
+        Assert.All(sessions.Checks, c => Assert.Equal("fp32", c.PrecisionName));
+        Assert.True(File.Exists(Path.Combine(_directory, ModelManifest.FileName)));
     }
 
     [Fact]
-    public void A_graph_with_a_renamed_input_names_the_missing_tensor()
+    public void A_hand_written_model_json_overrides_the_import()
     {
+        var imported = ModelFolder.Import(_directory);
+        (imported with { Name = "operator-named", Generation = imported.Generation with { MaxNewTokens = 1000 } }).Save(_directory);
+
+        using var sessions = ModelSessions.Load(_directory, new ExecutionProviderOptions());
+
+        Assert.Equal("operator-named", sessions.Manifest.Name);
+        Assert.Equal(1000, sessions.Manifest.Generation.MaxNewTokens);
+    }
+
+    [Fact]
+    public void The_hf_folder_can_live_elsewhere_and_a_folder_without_one_is_refused_clearly()
+    {
+        var elsewhere = Path.Combine(Path.GetTempPath(), "qwentts-hf-" + Guid.NewGuid().ToString("N"));
+        Directory.Move(Path.Combine(_directory, "hf"), elsewhere);
+        try
+        {
+            var error = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
+            using var sessions = ModelSessions.Load(_directory, new ExecutionProviderOptions(), hfDirectory: elsewhere);
+
+            Assert.Contains("no model.json and no Hugging Face folder", error.Message, StringComparison.Ordinal);
+            Assert.Equal(2148, sessions.Manifest.CodecIds.Pad);
+        }
+        finally
+        {
+            MiniatureModels.Delete(elsewhere);
+        }
+    }
+
+    [Fact]
+    public void Every_mismatch_is_listed_with_graph_tensor_expected_and_found()
+    {
+        // codec_embed with a renamed input and a width config.json does not have.
         var g = new OnnxGraphBuilder(GraphNames.CodecEmbed, 1);
         var ids = g.Input("input_ids", OnnxGraphBuilder.Int64, 1, "S");
-        g.Output(g.Gather(g.RandomWeight("table", 1f, 3072, 64), ids), "embed", OnnxGraphBuilder.Float, 1, "S", 64);
-        g.Save(_directory);
+        g.Output(g.Gather(g.RandomWeight("table", 1f, 3072, 48), ids), "embed", OnnxGraphBuilder.Float, 1, "S", 48);
+        g.Save(Path.Combine(_directory, GraphNames.CodecEmbed));
 
         var error = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
 
         Assert.Contains("Graph 'codec_embed' has no input 'token_ids' (it has: input_ids)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Graph 'codec_embed' output 'embed' has shape [1,-1,48], expected [1,?,64]", error.Message, StringComparison.Ordinal);
+        var check = Assert.Single(error.Checks, c => !c.Ok);
+        Assert.Equal(GraphNames.CodecEmbed, check.Graph);
+        Assert.Equal(2, check.Mismatches.Count);
+        Assert.Equal(7, error.Checks.Count); // every graph was read, not just up to the first problem
     }
 
     [Fact]
-    public void A_kv_cache_of_the_wrong_float_type_is_reported()
+    public void A_float_tensor_of_another_precision_than_its_graph_is_reported()
     {
-        EditManifest(m => m with { Dtype = TensorFloatType.Float16 });
+        var g = new OnnxGraphBuilder(GraphNames.CodePredictor, 1);
+        var context = g.Input("context", OnnxGraphBuilder.Float16, 1, "L", 64);
+        g.Input("gen_step", OnnxGraphBuilder.Int64);
+        var last = g.Slice(g.Cast(context, OnnxGraphBuilder.Float), -1, long.MaxValue, 1);
+        g.Output(g.MatMul(last, g.RandomWeight("head", 1f, 64, 2048)), "logits", OnnxGraphBuilder.Float, 1, 1, 2048);
+        g.Save(Path.Combine(_directory, GraphNames.CodePredictor));
 
         var error = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
 
-        Assert.Contains("has element type Float, expected Float16", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Graph 'code_predictor' output 'logits' has element type Float, expected Float16 like the graph's other float tensors",
+            error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_missing_graph_file_or_manifest_entry_is_reported()
+    public void Lengths_of_the_chunk_decoder_may_be_rank_one_or_two_but_nothing_else()
     {
-        File.Delete(Path.Combine(_directory, "code_predictor.onnx"));
-        var missingFile = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
-        EditManifest(m => m with { Graphs = m.Graphs.Where(g => g.Key != GraphNames.TalkerDecode).ToDictionary() });
-        var missingEntry = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
+        var contract = GraphContract.For(ModelFolder.Import(_directory)).Single(c => c.Graph == GraphNames.CodecDecodeChunk);
+        var lengths = contract.Outputs.Single(t => t.Name == "lengths");
 
-        Assert.Contains("Graph 'code_predictor' of model", missingFile.Message, StringComparison.Ordinal);
-        Assert.Contains("lacks graph(s): talker_decode", missingEntry.Message, StringComparison.Ordinal);
+        using var sessions = ModelSessions.Load(_directory, new ExecutionProviderOptions());
+        var declared = sessions[GraphNames.CodecDecodeChunk].OutputMetadata["lengths"].Dimensions;
+
+        Assert.Equal([1, 1], declared); // the miniature writes it as the export does
+        Assert.Equal([1L], lengths.Dims);
+        Assert.Equal([1L, 1L], lengths.AlsoDims!);
     }
 
     [Fact]
-    public void A_directory_without_a_manifest_is_reported()
+    public void A_missing_graph_and_the_newer_single_talker_export_are_refused_by_name()
     {
-        File.Delete(Path.Combine(_directory, ModelManifest.FileName));
+        Directory.Delete(Path.Combine(_directory, GraphNames.TalkerDecode), recursive: true);
+        var missing = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
+        Directory.CreateDirectory(Path.Combine(_directory, "talker"));
+        File.WriteAllText(Path.Combine(_directory, "talker", "talker_core.onnx"), "");
+        var newer = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
 
-        var error = Assert.Throws<ModelValidationException>(() => SpeechSynthesizer.Load(_directory, new ExecutionProviderOptions()));
-
-        Assert.Contains("No model.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks graph(s): talker_decode", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("newer single-talker export", newer.Message, StringComparison.Ordinal);
     }
 
-    private void EditManifest(Func<ModelManifest, ModelManifest> edit)
+    [Fact]
+    public void The_hf_folders_vocab_and_merges_tokenize_exactly_as_tokenizer_json()
     {
-        var manifest = edit(ModelManifest.Load(_directory));
-        File.WriteAllText(Path.Combine(_directory, ModelManifest.FileName), JsonSerializer.Serialize(manifest, ModelManifest.JsonOptions));
+        var fromJson = QwenTokenizer.Load(MiniatureModels.TokenizerJson);
+        var fromFolder = QwenTokenizer.Load(Path.Combine(_directory, "hf"));
+        const string text = "<|im_start|>assistant\nHello, world! 你好，世界。Ça va? 1234<|im_end|>\n";
+
+        Assert.Equal(fromJson.Encode(text), fromFolder.Encode(text));
+        Assert.Equal(151644, fromFolder.AddedTokens["<|im_start|>"]);
     }
 }

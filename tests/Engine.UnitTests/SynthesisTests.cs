@@ -31,33 +31,6 @@ public sealed class SynthesisTests(MiniatureFixture miniature)
     }
 
     [Fact]
-    public async Task Streamed_chunks_concatenate_to_the_whole_utterance_decode()
-    {
-        var request = Request(99);
-        var (whole, codes, _) = miniature.Synthesizer.Synthesize(request);
-
-        var chunks = new List<AudioChunk>();
-        await foreach (var chunk in miniature.Synthesizer.SynthesizeAsync(request))
-        {
-            chunks.Add(chunk);
-        }
-
-        var streamed = chunks.SelectMany(c => c.Samples).ToArray();
-        Assert.True(chunks.Count >= 3, $"expected several chunks, got {chunks.Count}");
-        Assert.Equal(4 * 1920, chunks[0].Samples.Length); // first chunk: 4 frames
-        Assert.Equal(codes.Count * 1920, whole.Length);
-        Assert.Equal(whole.Length, streamed.Length);
-        for (var i = 0; i < whole.Length; i++)
-        {
-            Assert.True(Math.Abs(whole[i] - streamed[i]) < 1e-5f, $"sample {i}: {whole[i]} vs {streamed[i]}");
-        }
-
-        Assert.All(streamed, s => Assert.InRange(s, -1f, 1f));
-        Assert.True(chunks[^1].IsFinal);
-        Assert.All(chunks[..^1], c => Assert.False(c.IsFinal));
-    }
-
-    [Fact]
     public async Task The_final_chunk_reports_frames_audio_length_and_time_inside_onnx_runtime()
     {
         AudioChunk? last = null;

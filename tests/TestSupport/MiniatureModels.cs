@@ -2,6 +2,7 @@ using System.Diagnostics;
 using QwenTts.Engine.Model;
 using QwenTts.LocalHosting;
 using QwenTts.Miniature;
+using QwenTts.Miniature.Graphs;
 
 namespace QwenTts.TestSupport;
 
@@ -15,12 +16,14 @@ public static class MiniatureModels
 
     public static string TokenizerJson => Path.Combine(RepositoryLayout.Root, "models", "tokenizer", "qwen3", "tokenizer.json");
 
+    /// <param name="precision">fp32 (default), fp16, or mixed (fp16 talker, fp32 predictor and decoder).</param>
     public static async Task<string> BuildAsync(string size = "tiny", ModelVariant variant = ModelVariant.VoiceDesign,
-        TensorFloatType dtype = TensorFloatType.Float32)
+        string precision = "fp32", bool overflowTalker = false)
     {
         await EnsureTokenizerAsync();
-        var directory = Path.Combine(Path.GetTempPath(), $"qwentts-test-model-{size}-{variant}-{dtype}-{Guid.NewGuid():N}"[..64]);
-        MiniatureModelBuilder.Build(new MiniatureModelBuilder.Request(MiniatureSpec.Named(size), directory, TokenizerJson, variant, dtype));
+        var directory = Path.Combine(Path.GetTempPath(), $"qwentts-test-model-{size}-{variant}-{precision}-{Guid.NewGuid():N}"[..64]);
+        MiniatureModelBuilder.Build(new MiniatureModelBuilder.Request(MiniatureSpec.Named(size), directory, TokenizerJson, variant,
+            MiniaturePrecision.Named(precision), OverflowTalker: overflowTalker));
         return directory;
     }
 

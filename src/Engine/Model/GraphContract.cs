@@ -1,6 +1,9 @@
 namespace QwenTts.Engine.Model;
 
-/// <summary>Element type a tensor must have: an exact type, or the model's float type (fp16 or fp32).</summary>
+/// <summary>
+/// Element type a tensor must have: an exact type, the graph's float type (fp16 or fp32, the same for every such
+/// tensor of the graph), or either float type on its own.
+/// </summary>
 public enum ElementKind
 {
     Int64,
@@ -10,9 +13,10 @@ public enum ElementKind
 
 /// <summary>
 /// One tensor of a graph's interface. Dims: a positive number must match exactly; 0 marks a dimension that varies
-/// (sequence length, cache length). An empty dims list is a scalar.
+/// (sequence length, cache length). An empty dims list is a scalar. <paramref name="AlsoDims"/>: another shape the
+/// export is known to write (tokenizer12hz_decode_chunk's lengths is [1,1] where the contract says [1]).
 /// </summary>
-public sealed record TensorContract(string Name, ElementKind Kind, IReadOnlyList<long> Dims);
+public sealed record TensorContract(string Name, ElementKind Kind, IReadOnlyList<long> Dims, IReadOnlyList<long>? AlsoDims = null);
 
 public sealed record GraphContract(string Graph, IReadOnlyList<TensorContract> Inputs, IReadOnlyList<TensorContract> Outputs)
 {
@@ -68,7 +72,7 @@ public sealed record GraphContract(string Graph, IReadOnlyList<TensorContract> I
                 [new("codes", ElementKind.Int64, [1, Varies, c.Codebooks])]),
             new(GraphNames.CodecDecodeChunk,
                 [new("audio_codes", ElementKind.Int64, [1, Varies, c.Codebooks]), new("context_frames", ElementKind.Int64, [])],
-                [new("audio_values", ElementKind.AnyFloat, [1, Varies]), new("lengths", ElementKind.Int64, [1])]),
+                [new("audio_values", ElementKind.AnyFloat, [1, Varies]), new("lengths", ElementKind.Int64, [1], AlsoDims: [1, 1])]),
         ];
     }
 }

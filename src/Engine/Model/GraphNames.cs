@@ -17,6 +17,9 @@ public static class GraphNames
     public static readonly string[] Required =
         [TextProject, CodecEmbed, CodePredictorEmbed, TalkerPrefill, TalkerDecode, CodePredictor, CodecDecodeChunk];
 
+    public static readonly string[] All =
+        [TextProject, CodecEmbed, CodePredictorEmbed, TalkerPrefill, TalkerDecode, CodePredictor, SpeakerEncoder, CodecEncode, CodecDecodeChunk];
+
     /// <summary>Graphs only the Base model's voice cloning needs.</summary>
     public static readonly string[] CloneOnly = [SpeakerEncoder, CodecEncode];
 }

@@ -21,8 +21,6 @@ public sealed record ModelManifest
     /// <summary>True for the project's scale model: random weights, it makes noise, not speech.</summary>
     public bool Miniature { get; init; }
 
-    public TensorFloatType Dtype { get; init; } = TensorFloatType.Float32;
-
     public required TalkerShape Talker { get; init; }
 
     public CodecShape Codec { get; init; } = new();
@@ -37,11 +35,17 @@ public sealed record ModelManifest
     /// <summary>CustomVoice preset speakers: name to codec id, and dialect language where the speaker has one.</summary>
     public IReadOnlyDictionary<string, PresetSpeaker> Speakers { get; init; } = new Dictionary<string, PresetSpeaker>();
 
-    /// <summary>Path of the Qwen tokenizer.json, relative to the model directory.</summary>
+    /// <summary>
+    /// The Qwen tokenizer, relative to the model directory: a tokenizer.json, or a folder with vocab.json, merges.txt
+    /// and tokenizer_config.json (the official HF folder).
+    /// </summary>
     public string Tokenizer { get; init; } = "tokenizer.json";
 
-    /// <summary>Graph name to .onnx file (relative). Each graph's weights sit in one external .onnx.data file beside it.</summary>
-    public required IReadOnlyDictionary<string, string> Graphs { get; init; }
+    /// <summary>
+    /// Graph name to .onnx file (relative). Each graph's weights sit in one external .onnx.data file beside it. Empty:
+    /// found by the export's layout. Each graph's precision (fp16 or fp32) is read from the graph itself.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Graphs { get; init; } = new Dictionary<string, string>();
 
     public GenerationDefaults Generation { get; init; } = new();
 
@@ -77,8 +81,9 @@ public sealed record ModelManifest
         return manifest;
     }
 
-    public void Save(string modelDirectory) =>
-        File.WriteAllText(Path.Combine(modelDirectory, FileName), JsonSerializer.Serialize(this, JsonOptions));
+    public void Save(string modelDirectory) => SaveTo(Path.Combine(modelDirectory, FileName));
+
+    public void SaveTo(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
 }
 
 public enum ModelVariant
@@ -88,6 +93,7 @@ public enum ModelVariant
     Base,
 }
 
+/// <summary>Precision of a graph's float tensors, read from the graph.</summary>
 public enum TensorFloatType
 {
     Float32,
@@ -125,6 +131,9 @@ public sealed record CodecShape
     public int DecodeChunkFrames { get; init; } = 300;
 
     public int LeftContextFrames { get; init; } = 25;
+
+    /// <summary>The chunk decoder was traced at 25 + 300 frames: no call may pass more (context included).</summary>
+    public int MaxDecodeFrames { get; init; } = 325;
 
     public int MelBins { get; init; } = 128;
 

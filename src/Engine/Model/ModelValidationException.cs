@@ -10,4 +10,9 @@ public sealed class ModelValidationException : Exception
     public ModelValidationException(string message, Exception inner) : base(message, inner)
     {
     }
+
+    public ModelValidationException(string message, IReadOnlyList<Runtime.GraphCheck> checks) : base(message) => Checks = checks;
+
+    /// <summary>Per-graph results when the graphs were read (every graph, matching or not).</summary>
+    public IReadOnlyList<Runtime.GraphCheck> Checks { get; } = [];
 }

@@ -1,4 +1,5 @@
 using QwenTts.Engine.Model;
+using QwenTts.Engine.Runtime;
 using QwenTts.Engine.Sampling;
 
 namespace QwenTts.Engine.Pipeline;
@@ -8,9 +9,11 @@ namespace QwenTts.Engine.Pipeline;
 /// masked for the first steps, 2048..3071 suppressed except EOS, temperature / top-k / top-p); c1..c15 from the code
 /// predictor, whose context starts afresh each frame as [h_talker, C(c0)] and grows by the embedding of each code;
 /// the next talker input is C(c0) + Σ cp_emb[j-1](c_j) + the text-track term. Stops at EOS (not emitted) or the cap.
+/// Every logits row is checked: NaN or inf fails the utterance naming the graph and step (never noise from garbage).
 /// </summary>
+/// <param name="halfSums">The talker takes fp16: round each embedding sum to fp16, as the reference runtime does.</param>
 public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEmbeddings embeddings, ModelManifest manifest,
-    SamplingOptions sampling, Xoshiro256 random)
+    SamplingOptions sampling, Xoshiro256 random, bool halfSums = false)
 {
     private readonly TokenSampler _sampler = new();
     private readonly int _hidden = manifest.Talker.Hidden;
@@ -33,6 +36,7 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
         var c0Ids = new int[1];
 
         talker.Prefill(prompt, rows, logits, hidden);
+        NonFiniteOutputException.ThrowIfAny(logits, GraphNames.TalkerPrefill, 0, "logits");
         for (var step = 0; step < frameLimit; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,6 +57,7 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
             for (var j = 1; j < _codebooks; j++)
             {
                 predictor.Logits(context, j + 1, j - 1, predictorLogits);
+                NonFiniteOutputException.ThrowIfAny(predictorLogits, GraphNames.CodePredictor, step, $"logits of codebook {j}");
                 var code = _sampler.Sample(predictorLogits, sampling.SubtalkerDoSample, sampling.SubtalkerTemperature,
                     sampling.SubtalkerTopK, sampling.SubtalkerTopP, random);
                 codes[j] = code;
@@ -77,6 +82,7 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
             }
 
             talker.Decode(frameEmbed, logits, hidden);
+            NonFiniteOutputException.ThrowIfAny(logits, GraphNames.TalkerDecode, step + 1, "logits");
         }
     }
 
@@ -89,11 +95,6 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
         return _sampler.Sample(logits, sampling.DoSample, sampling.Temperature, sampling.TopK, sampling.TopP, random);
     }
 
-    private void Accumulate(float[] target, float[] source, int offset)
-    {
-        for (var i = 0; i < _hidden; i++)
-        {
-            target[i] += source[offset + i];
-        }
-    }
+    private void Accumulate(float[] target, float[] source, int offset) =>
+        EmbeddingSum.Add(target.AsSpan(0, _hidden), source.AsSpan(offset, _hidden), halfSums);
 }

@@ -8,7 +8,8 @@ namespace QwenTts.Engine.Pipeline;
 /// the speaker slot and, for ICL, each reference frame as C(c0) + Σ cp_emb[j-1](c_j). Lookups are batched: one
 /// text_project run, one codec_embed run, one code_predictor_embed run per codebook.
 /// </summary>
-public sealed class PromptEmbedder(IEmbeddings embeddings, ModelManifest manifest)
+/// <param name="halfSums">The talker takes fp16: each sum is rounded to fp16 (see <see cref="EmbeddingSum"/>).</param>
+public sealed class PromptEmbedder(IEmbeddings embeddings, ModelManifest manifest, bool halfSums = false)
 {
     private readonly int _hidden = manifest.Talker.Hidden;
 
@@ -88,13 +89,6 @@ public sealed class PromptEmbedder(IEmbeddings embeddings, ModelManifest manifes
         }
     }
 
-    private void Add(float[] result, int row, float[] source, int offset)
-    {
-        var target = result.AsSpan(row * _hidden, _hidden);
-        var values = source.AsSpan(offset, _hidden);
-        for (var i = 0; i < _hidden; i++)
-        {
-            target[i] += values[i];
-        }
-    }
+    private void Add(float[] result, int row, float[] source, int offset) =>
+        EmbeddingSum.Add(result.AsSpan(row * _hidden, _hidden), source.AsSpan(offset, _hidden), halfSums);
 }

@@ -19,12 +19,14 @@ public sealed class SpeechSynthesizer : IDisposable
     private readonly ModelSessions _sessions;
     private readonly PromptBuilder _prompts;
 
-    public SpeechSynthesizer(ModelSessions sessions, QwenTokenizer tokenizer, StreamingOptions? streaming = null)
+    public SpeechSynthesizer(ModelSessions sessions, QwenTokenizer tokenizer, StreamingOptions? streaming = null, StaticShapeOptions? staticShapes = null)
     {
         _sessions = sessions;
         Tokenizer = tokenizer;
         _prompts = new PromptBuilder(tokenizer, sessions.Manifest);
         Streaming = streaming ?? new StreamingOptions();
+        var shapes = staticShapes ?? new StaticShapeOptions();
+        StaticShapes = shapes.IsEnabledFor(sessions.Provider.Kind) ? shapes : null;
     }
 
     public ModelManifest Manifest => _sessions.Manifest;
@@ -33,15 +35,49 @@ public sealed class SpeechSynthesizer : IDisposable
 
     public StreamingOptions Streaming { get; }
 
+    /// <summary>Non-null when this card runs at static shapes (bucketed KV cache, padded prefill and decodes).</summary>
+    public StaticShapeOptions? StaticShapes { get; private set; }
+
+    /// <summary>talker_decode's attention_mask is past + this long: 1 by default, 2 when the self-test finds the graph needs it.</summary>
+    public int DecodeMaskExtra { get; set; } = 1;
+
+    /// <summary>A copy of this synthesizer's settings with static shapes on or off (model-check compares the two).</summary>
+    public SpeechSynthesizer WithStaticShapes(bool enabled) => new(_sessions, Tokenizer, Streaming)
+    {
+        StaticShapes = enabled ? StaticShapes ?? new StaticShapeOptions() : null,
+        DecodeMaskExtra = DecodeMaskExtra,
+        _ownsSessions = false,
+    };
+
+    private bool _ownsSessions = true;
+
+    /// <summary>Frame counts the chunk decoder is called with at static shapes: the stream's chunk sizes and the graph's limit.</summary>
+    public IReadOnlyList<int> DecodeSizes()
+    {
+        var codec = Manifest.Codec;
+        var sizes = new SortedSet<int> { Streaming.FirstChunkFrames, codec.MaxDecodeFrames };
+        for (var chunk = Streaming.ChunkFrames; ; chunk = Math.Min(Streaming.MaxChunkFrames, chunk * 2))
+        {
+            sizes.Add(Math.Min(codec.MaxDecodeFrames, Streaming.LeftContextFrames + chunk));
+            if (chunk >= Streaming.MaxChunkFrames)
+            {
+                break;
+            }
+        }
+
+        return [.. sizes];
+    }
+
     public ModelSessions Sessions => _sessions;
 
-    public static SpeechSynthesizer Load(string modelDirectory, ExecutionProviderOptions provider, StreamingOptions? streaming = null)
+    public static SpeechSynthesizer Load(string modelDirectory, ExecutionProviderOptions provider, StreamingOptions? streaming = null,
+        string? hfDirectory = null, StaticShapeOptions? staticShapes = null)
     {
-        var sessions = ModelSessions.Load(modelDirectory, provider);
+        var sessions = ModelSessions.Load(modelDirectory, provider, hfDirectory);
         try
         {
             var tokenizer = QwenTokenizer.Load(Path.Combine(modelDirectory, sessions.Manifest.Tokenizer));
-            return new SpeechSynthesizer(sessions, tokenizer, streaming);
+            return new SpeechSynthesizer(sessions, tokenizer, streaming, staticShapes);
         }
         catch
         {
@@ -55,10 +91,11 @@ public sealed class SpeechSynthesizer : IDisposable
 
     /// <summary>
     /// The Base model's voice-clone prompt from a 24 kHz reference clip: its x-vector, and with the reference text its
-    /// codes for ICL mode. Half a second of silence is appended before encoding so the last phoneme does not bleed
-    /// into the first synthesised one.
+    /// codes for ICL mode. With <paramref name="appendSilence"/> (the default) half a second of silence is appended
+    /// before encoding so the last phoneme does not bleed into the first synthesised one: a community fix from
+    /// faster-qwen3-tts, not part of the official create_voice_clone_prompt.
     /// </summary>
-    public VoicePrompt.Cloned CreateClonePrompt(float[] referenceAudio24k, string? referenceText)
+    public VoicePrompt.Cloned CreateClonePrompt(float[] referenceAudio24k, string? referenceText, bool appendSilence = true)
     {
         if (!CanClone)
         {
@@ -72,7 +109,7 @@ public sealed class SpeechSynthesizer : IDisposable
             return new VoicePrompt.Cloned(embedding);
         }
 
-        var withSilence = new float[referenceAudio24k.Length + (Manifest.Codec.SampleRate / 2)];
+        var withSilence = new float[referenceAudio24k.Length + (appendSilence ? Manifest.Codec.SampleRate / 2 : 0)];
         referenceAudio24k.CopyTo(withSilence, 0);
         var (codes, frames) = encoders.Encode(withSilence);
         return new VoicePrompt.Cloned(embedding, codes, frames, referenceText);
@@ -120,9 +157,12 @@ public sealed class SpeechSynthesizer : IDisposable
     {
         var prompt = BuildPrompt(request);
         var watch = Stopwatch.StartNew();
-        using var utterance = new Utterance(_sessions, request);
+        using var utterance = new Utterance(this, request);
         var codes = utterance.Generate(prompt, _prompts, cancellationToken).ToList();
-        var audio = StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes);
+        var clone = request.Voice as VoicePrompt.Cloned;
+        var audio = clone is { IsIcl: true }
+            ? StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes, clone.ReferenceCodes, clone.ReferenceFrames)
+            : StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes);
         watch.Stop();
         var stats = new SynthesisStats(codes.Count, prompt.Length, watch.Elapsed, watch.Elapsed, utterance.Timer.Elapsed,
             utterance.Timer.Runs, audio.Length / (double)Manifest.Codec.SampleRate);
@@ -130,19 +170,25 @@ public sealed class SpeechSynthesizer : IDisposable
     }
 
     /// <summary>Only the codes (no audio): what tests of reproducibility compare.</summary>
-    public IReadOnlyList<int[]> GenerateCodes(SynthesisRequest request, CancellationToken cancellationToken = default)
+    public IReadOnlyList<int[]> GenerateCodes(SynthesisRequest request, CancellationToken cancellationToken = default) =>
+        GenerateCodesTimed(request, cancellationToken).Codes;
+
+    /// <summary>The codes and the time each graph took to make them.</summary>
+    public (IReadOnlyList<int[]> Codes, IReadOnlyDictionary<string, (TimeSpan Time, int Runs)> GraphTimes) GenerateCodesTimed(
+        SynthesisRequest request, CancellationToken cancellationToken = default)
     {
         var prompt = BuildPrompt(request);
-        using var utterance = new Utterance(_sessions, request);
-        return utterance.Generate(prompt, _prompts, cancellationToken).ToList();
+        using var utterance = new Utterance(this, request);
+        var codes = utterance.Generate(prompt, _prompts, cancellationToken).ToList();
+        return (codes, utterance.Timer.ByGraph);
     }
 
     private void Produce(SynthesisRequest request, TalkerPrompt prompt, Action<AudioChunk> emit, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        using var utterance = new Utterance(_sessions, request);
+        using var utterance = new Utterance(this, request);
         using var terminate = cancellationToken.Register(() => utterance.Run.Terminate = true);
-        var decoder = new StreamingCodecDecoder(utterance.Decoder, Manifest.Codec, Streaming.FirstChunkFrames, Streaming.ChunkFrames);
+        var decoder = new StreamingCodecDecoder(utterance.Decoder, Manifest.Codec, Streaming);
         if (request.Voice is VoicePrompt.Cloned { IsIcl: true } clone)
         {
             decoder.SeedContext(clone.ReferenceCodes!, clone.ReferenceFrames);
@@ -187,27 +233,39 @@ public sealed class SpeechSynthesizer : IDisposable
         emit(new AudioChunk(pending ?? [], Manifest.Codec.SampleRate, index, IsFinal: true) { Stats = stats });
     }
 
-    public void Dispose() => _sessions.Dispose();
+    public void Dispose()
+    {
+        if (_ownsSessions)
+        {
+            _sessions.Dispose();
+        }
+    }
 
     /// <summary>Per-utterance state: run options, timer, the ONNX parts and the seeded generator.</summary>
     private sealed class Utterance : IDisposable
     {
         private readonly ModelSessions _sessions;
         private readonly SynthesisRequest _request;
-        private readonly OnnxTalker _talker;
+        private readonly ITalker _talker;
         private readonly OnnxCodePredictor _predictor;
         private readonly OnnxEmbeddings _embeddings;
+        private readonly bool _halfSums;
 
-        public Utterance(ModelSessions sessions, SynthesisRequest request)
+        public Utterance(SpeechSynthesizer synthesizer, SynthesisRequest request)
         {
+            var sessions = synthesizer._sessions;
+            var shapes = synthesizer.StaticShapes;
             _sessions = sessions;
             _request = request;
+            _halfSums = sessions.FloatType(GraphNames.TalkerDecode) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
             Run = new RunOptions();
             Timer = new OrtTimer();
-            _talker = new OnnxTalker(sessions, Run, Timer);
+            _talker = shapes is null
+                ? new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra)
+                : new BucketedTalker(sessions, Run, Timer, shapes, synthesizer.DecodeMaskExtra);
             _predictor = new OnnxCodePredictor(sessions, Run, Timer);
-            _embeddings = new OnnxEmbeddings(sessions, Run, Timer);
-            Decoder = new OnnxCodecDecoder(sessions, Run, Timer);
+            _embeddings = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
+            Decoder = new OnnxCodecDecoder(sessions, Run, Timer, shapes is null ? null : synthesizer.DecodeSizes());
         }
 
         public RunOptions Run { get; }
@@ -222,7 +280,7 @@ public sealed class SpeechSynthesizer : IDisposable
             var sampling = _request.Sampling ?? SamplingOptions.From(manifest.Generation);
             var hidden = manifest.Talker.Hidden;
 
-            var embedder = new PromptEmbedder(_embeddings, manifest);
+            var embedder = new PromptEmbedder(_embeddings, manifest, _halfSums);
             var promptEmbeds = embedder.Embed(prompt, _request.Voice);
             var trailing = new float[Math.Max(1, prompt.TrailingTextIds.Count) * hidden];
             if (prompt.TrailingTextIds.Count > 0)
@@ -233,7 +291,7 @@ public sealed class SpeechSynthesizer : IDisposable
             var ttsPad = new float[hidden];
             _embeddings.Text([manifest.TextIds.TtsPad], ttsPad, 0);
 
-            var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed));
+            var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed), _halfSums);
             return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
                 sampling.FrameLimit(prompt.ContentTokenCount), cancellationToken);
         }

@@ -1,18 +1,20 @@
 using QwenTts.Engine.Model;
+using QwenTts.Engine.Runtime;
 
 namespace QwenTts.Engine.Pipeline;
 
 /// <summary>
-/// Turns frames into audio as they arrive, with the official recipe of the chunk decoder: each chunk is decoded with
-/// up to 25 frames of left context and only its new frames' samples are kept. The first chunk can be shorter, so
-/// the first audio comes early.
+/// Turns frames into audio as they arrive. The first chunk is small, so the first audio comes early; later chunks grow
+/// (each twice the last, up to a cap) and carry left context, and no call passes the chunk graph's 325-frame limit.
+/// The decoder is causal with a long receptive field, so a streamed seam differs a little from the official whole
+/// decode (<see cref="DecodeWhole"/>); model-check measures by how much.
 /// </summary>
-public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape codec, int firstChunkFrames, int chunkFrames)
+public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape codec, StreamingOptions options)
 {
     private readonly List<long> _codes = [];
     private int _frames;
     private int _decodedFrames;
-    private int _chunksDone;
+    private int _nextChunk = options.FirstChunkFrames;
 
     /// <summary>Frames decoded as context only (an ICL reference), never emitted.</summary>
     public void SeedContext(long[] referenceCodes, int frames)
@@ -25,6 +27,7 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
         _codes.AddRange(referenceCodes.AsSpan(0, frames * codec.Codebooks).ToArray());
         _frames = frames;
         _decodedFrames = frames;
+        _nextChunk = options.ChunkFrames;
     }
 
     /// <summary>Adds a frame; returns the samples of a chunk once enough frames are pending, else null.</summary>
@@ -36,8 +39,7 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
         }
 
         _frames++;
-        var wanted = _chunksDone == 0 ? firstChunkFrames : chunkFrames;
-        return _frames - _decodedFrames >= wanted ? DecodePending() : null;
+        return _frames - _decodedFrames >= _nextChunk ? DecodePending() : null;
     }
 
     /// <summary>Decodes whatever is pending (end of utterance); null when nothing is.</summary>
@@ -45,35 +47,56 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
 
     private float[] DecodePending()
     {
-        var context = Math.Min(codec.LeftContextFrames, _decodedFrames);
-        var start = _decodedFrames - context;
-        var frames = _frames - start;
-        var codes = new long[frames * codec.Codebooks];
-        _codes.CopyTo(start * codec.Codebooks, codes, 0, codes.Length);
-        var samples = decoder.Decode(codes, frames, context);
-        _decodedFrames = _frames;
-        _chunksDone++;
-        return samples;
+        var audio = new List<float>();
+        while (_decodedFrames < _frames)
+        {
+            var context = Math.Min(Math.Min(options.LeftContextFrames, _decodedFrames), codec.MaxDecodeFrames - 1);
+            var fresh = Math.Min(_frames - _decodedFrames, codec.MaxDecodeFrames - context);
+            audio.AddRange(DecodeRange(decoder, codec, _codes, _decodedFrames - context, context, fresh));
+            _decodedFrames += fresh;
+        }
+
+        _nextChunk = Math.Min(options.MaxChunkFrames, Math.Max(options.ChunkFrames, _nextChunk * 2));
+        return [.. audio];
     }
 
-    /// <summary>The official whole-utterance decode: chunks of 300 frames with 25 frames of left context.</summary>
-    public static float[] DecodeWhole(ICodecDecoder decoder, CodecShape codec, IReadOnlyList<int[]> frames)
+    /// <summary>
+    /// The official whole-utterance decode: chunks at frames 0, 300, 600, ... each with min(25, start) frames of left
+    /// context. With reference codes (ICL) they are decoded first as part of the utterance and their share of the
+    /// waveform is cut, proportionally, as the official code does.
+    /// </summary>
+    public static float[] DecodeWhole(ICodecDecoder decoder, CodecShape codec, IReadOnlyList<int[]> frames, long[]? referenceCodes = null, int referenceFrames = 0)
     {
-        var whole = new StreamingCodecDecoder(decoder, codec, codec.DecodeChunkFrames, codec.DecodeChunkFrames);
-        var audio = new List<float>();
+        var codes = new List<long>((referenceFrames + frames.Count) * codec.Codebooks);
+        if (referenceCodes is not null)
+        {
+            codes.AddRange(referenceCodes.AsSpan(0, referenceFrames * codec.Codebooks).ToArray());
+        }
+
         foreach (var frame in frames)
         {
-            if (whole.Push(frame) is { } chunk)
-            {
-                audio.AddRange(chunk);
-            }
+            codes.AddRange(frame.Select(c => (long)c));
         }
 
-        if (whole.Flush() is { } rest)
+        var total = referenceFrames + frames.Count;
+        var audio = new List<float>(total * codec.SamplesPerFrame);
+        for (var start = 0; start < total; start += codec.DecodeChunkFrames)
         {
-            audio.AddRange(rest);
+            var context = Math.Min(codec.LeftContextFrames, start);
+            audio.AddRange(DecodeRange(decoder, codec, codes, start - context, context, Math.Min(codec.DecodeChunkFrames, total - start)));
         }
 
-        return [.. audio];
+        var cut = total == 0 ? 0 : (int)((long)referenceFrames * audio.Count / total);
+        return [.. audio.Skip(cut)];
+    }
+
+    private static float[] DecodeRange(ICodecDecoder decoder, CodecShape codec, List<long> codes, int first, int context, int fresh)
+    {
+        var frames = context + fresh;
+        var slice = new long[frames * codec.Codebooks];
+        codes.CopyTo(first * codec.Codebooks, slice, 0, slice.Length);
+        var samples = decoder.Decode(slice, frames, context);
+        NonFiniteOutputException.ThrowIfAny(samples, GraphNames.CodecDecodeChunk, first + context, "audio");
+        return samples;
     }
 }

@@ -49,12 +49,21 @@ public sealed record SynthesisStats(
     public double FramesPerSecond => Wall > TimeSpan.Zero ? Frames / Wall.TotalSeconds : 0;
 }
 
-/// <summary>Streaming granularity of the codec decoder.</summary>
+/// <summary>
+/// Streaming granularity of the codec decoder: a small first chunk for early audio, then chunks that double up to
+/// <see cref="MaxChunkFrames"/>, each decoded with up to <see cref="LeftContextFrames"/> frames of left context (never
+/// more than the chunk graph's 325 frames a call in all). Defaults chosen by measurement (models/README.md).
+/// </summary>
 public sealed record StreamingOptions
 {
     /// <summary>Frames in the first chunk (80 ms each): small, for early first audio.</summary>
     public int FirstChunkFrames { get; init; } = 4;
 
-    /// <summary>Frames in every later chunk.</summary>
+    /// <summary>Frames in the second chunk; each later one is twice the last, up to <see cref="MaxChunkFrames"/>.</summary>
     public int ChunkFrames { get; init; } = 12;
+
+    public int MaxChunkFrames { get; init; } = 48;
+
+    /// <summary>Left context of every chunk after the first (the official decode uses 25).</summary>
+    public int LeftContextFrames { get; init; } = 25;
 }

@@ -1,22 +1,26 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenTts.Engine.Model;
 
 namespace QwenTts.Engine.Runtime;
 
 /// <summary>
-/// Every graph of one model directory loaded onto one card, checked against the manifest. Loaded once per card and
+/// Every graph of one model folder loaded onto one card, each checked against the contract. Loaded once per card and
 /// shared by all utterances on it (InferenceSession.Run is thread-safe).
 /// </summary>
 public sealed class ModelSessions : IDisposable
 {
     private readonly Dictionary<string, InferenceSession> _sessions;
+    private readonly Dictionary<string, GraphCheck> _checks;
 
-    private ModelSessions(string directory, ModelManifest manifest, ExecutionProviderOptions provider, Dictionary<string, InferenceSession> sessions)
+    private ModelSessions(string directory, ModelManifest manifest, ExecutionProviderOptions provider,
+        Dictionary<string, InferenceSession> sessions, Dictionary<string, GraphCheck> checks)
     {
         Directory = directory;
         Manifest = manifest;
         Provider = provider;
         _sessions = sessions;
+        _checks = checks;
     }
 
     public string Directory { get; }
@@ -25,6 +29,9 @@ public sealed class ModelSessions : IDisposable
 
     public ExecutionProviderOptions Provider { get; }
 
+    /// <summary>Each loaded graph's path, precision and (empty) mismatch list.</summary>
+    public IReadOnlyCollection<GraphCheck> Checks => _checks.Values;
+
     /// <summary>True when the Base model's clone graphs (speaker encoder, codec encoder) are loaded.</summary>
     public bool CanClone => GraphNames.CloneOnly.All(_sessions.ContainsKey);
 
@@ -32,9 +39,13 @@ public sealed class ModelSessions : IDisposable
         ? session
         : throw new ModelValidationException($"Model '{Manifest.Name}' has no graph '{graph}'.");
 
-    public static ModelSessions Load(string modelDirectory, ExecutionProviderOptions provider)
+    /// <summary>The float type of a graph's model-float tensors, as the graph declares it.</summary>
+    public TensorElementType FloatType(string graph) =>
+        _checks.TryGetValue(graph, out var check) && check.Precision == TensorFloatType.Float16 ? TensorElementType.Float16 : TensorElementType.Float;
+
+    public static ModelSessions Load(string modelDirectory, ExecutionProviderOptions provider, string? hfDirectory = null)
     {
-        var manifest = ModelManifest.Load(modelDirectory);
+        var manifest = ModelFolder.Open(modelDirectory, hfDirectory, out var imported);
         var missing = GraphNames.Required.Where(g => !manifest.Graphs.ContainsKey(g)).ToArray();
         if (missing.Length > 0)
         {
@@ -43,6 +54,7 @@ public sealed class ModelSessions : IDisposable
 
         var contracts = GraphContract.For(manifest).ToDictionary(c => c.Graph);
         var sessions = new Dictionary<string, InferenceSession>();
+        var checks = new Dictionary<string, GraphCheck>();
         try
         {
             using var options = SessionOptionsFactory.Create(provider);
@@ -53,40 +65,29 @@ public sealed class ModelSessions : IDisposable
 
             foreach (var (graph, file) in manifest.Graphs)
             {
-                if (!contracts.TryGetValue(graph, out var contract))
+                if (contracts.TryGetValue(graph, out var contract))
                 {
-                    continue; // a graph this engine does not use
+                    var path = Path.Combine(modelDirectory, file);
+                    sessions[graph] = Open(graph, path, options, provider);
+                    checks[graph] = GraphValidator.Check(sessions[graph], contract, file);
                 }
-
-                var path = Path.Combine(modelDirectory, file);
-                if (!File.Exists(path))
-                {
-                    throw new ModelValidationException($"Graph '{graph}' of model '{manifest.Name}' is missing: {path}.");
-                }
-
-                if (provider.ProfileDirectory is { } profiles)
-                {
-                    // The prefix reaches ONNX Runtime only when profiling is switched on, so switch it off and on per graph.
-                    options.EnableProfiling = false;
-                    options.ProfileOutputPathPrefix = Path.Combine(profiles, graph);
-                    options.EnableProfiling = true;
-                }
-
-                InferenceSession session;
-                try
-                {
-                    session = new InferenceSession(path, options);
-                }
-                catch (OnnxRuntimeException ex)
-                {
-                    throw new ModelValidationException($"Graph '{graph}' ({path}) could not be loaded: {ex.Message}", ex);
-                }
-
-                sessions[graph] = session;
-                GraphValidator.Validate(session, contract, manifest.Dtype);
             }
 
-            return new ModelSessions(modelDirectory, manifest, provider, sessions);
+            if (checks.Values.Any(c => !c.Ok))
+            {
+                var mismatches = checks.Values.SelectMany(c => c.Mismatches).ToArray();
+                throw new ModelValidationException(
+                    $"Model '{manifest.Name}' in {modelDirectory} does not match the Qwen3-TTS export contract ({mismatches.Length} mismatch(es)):" +
+                    Environment.NewLine + string.Join(Environment.NewLine, mismatches.Select(m => "  " + m)),
+                    checks.Values.ToArray());
+            }
+
+            if (imported)
+            {
+                ModelFolder.TryWrite(modelDirectory, manifest);
+            }
+
+            return new ModelSessions(modelDirectory, manifest, provider, sessions, checks);
         }
         catch
         {
@@ -96,6 +97,31 @@ public sealed class ModelSessions : IDisposable
             }
 
             throw;
+        }
+    }
+
+    private static InferenceSession Open(string graph, string path, SessionOptions options, ExecutionProviderOptions provider)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelValidationException($"Graph '{graph}' is missing: {path}.");
+        }
+
+        if (provider.ProfileDirectory is { } profiles)
+        {
+            // The prefix reaches ONNX Runtime only when profiling is switched on, so switch it off and on per graph.
+            options.EnableProfiling = false;
+            options.ProfileOutputPathPrefix = Path.Combine(profiles, graph);
+            options.EnableProfiling = true;
+        }
+
+        try
+        {
+            return new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelValidationException($"Graph '{graph}' ({path}) could not be loaded: {ex.Message}", ex);
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class OnnxCodePredictor : ICodePredictor
         _timer = timer;
         _hidden = sessions.Manifest.Talker.Hidden;
         _codebookSize = sessions.Manifest.Codec.CodebookSize;
-        _floats = new FloatTensors(sessions.Manifest.Dtype == TensorFloatType.Float16 ? TensorElementType.Float16 : TensorElementType.Float);
+        _floats = new FloatTensors(sessions.FloatType(GraphNames.CodePredictor));
         var steps = sessions.Manifest.Codec.Codebooks - 1;
         _stepValues = Enumerable.Range(0, steps).Select(s => new long[] { s }).ToArray();
         _steps = _stepValues.Select(FloatTensors.Int64Scalar).ToArray();
@@ -64,7 +64,7 @@ internal sealed class OnnxCodePredictor : ICodePredictor
 
         var started = _timer.Start();
         _session.Run(_run, InputNames, [contextValue, _steps[step]], OutputNames, [_output]);
-        _timer.Stop(started);
+        _timer.Stop(started, GraphNames.CodePredictor);
     }
 
     /// <summary>fp32: a cached view of the caller's buffer; fp16: a fresh half-precision copy.</summary>
@@ -88,7 +88,7 @@ internal sealed class OnnxCodePredictor : ICodePredictor
     {
         var started = _timer.Start();
         var result = run();
-        _timer.Stop(started);
+        _timer.Stop(started, GraphNames.CodePredictor);
         return result;
     }
 

@@ -31,15 +31,19 @@ internal sealed class OnnxTalker : ITalker
     private OrtValue[] _cache = [];
     private int _pastLength;
 
-    public OnnxTalker(ModelSessions sessions, RunOptions run, OrtTimer timer)
+    private readonly int _maskExtra;
+
+    /// <param name="maskExtra">attention_mask of talker_decode is past + this long (1, or 2 as the export was traced).</param>
+    public OnnxTalker(ModelSessions sessions, RunOptions run, OrtTimer timer, int maskExtra = 1)
     {
+        _maskExtra = maskExtra;
         _prefill = sessions[GraphNames.TalkerPrefill];
         _decode = sessions[GraphNames.TalkerDecode];
         _run = run;
         _timer = timer;
         _binding = _decode.CreateIoBinding();
         _cacheMemory = CacheMemory(sessions.Provider);
-        _floats = new FloatTensors(sessions.Manifest.Dtype == TensorFloatType.Float16 ? TensorElementType.Float16 : TensorElementType.Float);
+        _floats = new FloatTensors(sessions.FloatType(GraphNames.TalkerDecode));
         _hidden = sessions.Manifest.Talker.Hidden;
         _vocab = sessions.Manifest.Talker.CodecVocab;
         var layers = sessions.Manifest.Talker.Layers;
@@ -61,7 +65,7 @@ internal sealed class OnnxTalker : ITalker
         using var maskValue = FloatTensors.Int64(_mask, rows, [1, rows]);
         binding.BindInput("inputs_embeds", embedsValue);
         binding.BindInput("attention_mask", maskValue);
-        Run(_prefill, binding, logits, lastHidden, rows, _hiddenRows, _prefillCacheOutputs);
+        Run(_prefill, GraphNames.TalkerPrefill, binding, logits, lastHidden, rows, _hiddenRows, _prefillCacheOutputs);
         _pastLength = rows;
     }
 
@@ -72,12 +76,12 @@ internal sealed class OnnxTalker : ITalker
             throw new InvalidOperationException("Decode before Prefill.");
         }
 
-        EnsureMask(_pastLength + 1);
+        EnsureMask(_pastLength + _maskExtra);
         _position[0] = _pastLength;
         _binding.ClearBoundInputs();
         _binding.ClearBoundOutputs();
         using var embedValue = _floats.Input(embed, _hidden, [1, 1, _hidden]);
-        using var maskValue = FloatTensors.Int64(_mask, _pastLength + 1, [1, _pastLength + 1]);
+        using var maskValue = FloatTensors.Int64(_mask, _pastLength + _maskExtra, [1, _pastLength + _maskExtra]);
         using var positionValue = FloatTensors.Int64(_position, 1, [1]);
         _binding.BindInput("inputs_embeds", embedValue);
         _binding.BindInput("attention_mask", maskValue);
@@ -87,12 +91,12 @@ internal sealed class OnnxTalker : ITalker
             _binding.BindInput(_pastNames[i], _cache[i]);
         }
 
-        Run(_decode, _binding, logits, lastHidden, 1, lastHidden, _decodeCacheOutputs);
+        Run(_decode, GraphNames.TalkerDecode, _binding, logits, lastHidden, 1, lastHidden, _decodeCacheOutputs);
         _pastLength++;
     }
 
     /// <summary>Binds logits and last_hidden to our buffers (fp32) and the cache to the card; runs; keeps the new cache.</summary>
-    private void Run(InferenceSession session, OrtIoBinding binding, float[] logits, float[] lastHidden, int rows, float[] hiddenBuffer, string[] cacheOutputs)
+    private void Run(InferenceSession session, string graph, OrtIoBinding binding, float[] logits, float[] lastHidden, int rows, float[] hiddenBuffer, string[] cacheOutputs)
     {
         using var logitsValue = _floats.PreallocatedOutput(logits, _vocab, [1, 1, _vocab]);
         using var hiddenValue = _floats.PreallocatedOutput(hiddenBuffer, rows * _hidden, [1, rows, _hidden]);
@@ -114,7 +118,7 @@ internal sealed class OnnxTalker : ITalker
 
         var started = _timer.Start();
         session.RunWithBinding(_run, binding);
-        _timer.Stop(started);
+        _timer.Stop(started, graph);
 
         var outputs = binding.GetOutputValues();
         if (logitsValue is null)

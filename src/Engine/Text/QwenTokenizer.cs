@@ -23,18 +23,27 @@ public sealed partial class QwenTokenizer
     /// <summary>Added (special) tokens such as &lt;|im_start|&gt;, matched whole before BPE.</summary>
     public IReadOnlyDictionary<string, int> AddedTokens { get; }
 
-    public static QwenTokenizer Load(string tokenizerJsonPath)
+    /// <summary>
+    /// Loads a <c>tokenizer.json</c>, or an official HF folder's <c>vocab.json</c> + <c>merges.txt</c> with the added
+    /// tokens of <c>tokenizer_config.json</c> (the same BPE, as the export's runtime reads it).
+    /// </summary>
+    public static QwenTokenizer Load(string tokenizerPath)
     {
-        if (!File.Exists(tokenizerJsonPath))
+        if (Directory.Exists(tokenizerPath))
         {
-            throw new ModelValidationException($"Tokenizer file not found: {tokenizerJsonPath}. Run models/fetch-tokenizer.sh.");
+            return LoadVocabAndMerges(tokenizerPath);
         }
 
-        using var document = JsonDocument.Parse(File.ReadAllBytes(tokenizerJsonPath));
+        if (!File.Exists(tokenizerPath))
+        {
+            throw new ModelValidationException($"Tokenizer not found: {tokenizerPath}. Run models/fetch-tokenizer.sh, or point at the HF folder.");
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllBytes(tokenizerPath));
         var model = document.RootElement.GetProperty("model");
         if (model.GetProperty("type").GetString() != "BPE")
         {
-            throw new ModelValidationException($"{tokenizerJsonPath}: expected a BPE tokenizer.");
+            throw new ModelValidationException($"{tokenizerPath}: expected a BPE tokenizer.");
         }
 
         var vocabulary = model.GetProperty("vocab").EnumerateObject()
@@ -44,7 +53,29 @@ public sealed partial class QwenTokenizer
             .ToList();
         var added = document.RootElement.GetProperty("added_tokens").EnumerateArray()
             .ToDictionary(t => t.GetProperty("content").GetString()!, t => t.GetProperty("id").GetInt32());
+        return Create(vocabulary, merges, added);
+    }
 
+    private static QwenTokenizer LoadVocabAndMerges(string folder)
+    {
+        string Need(string file) => File.Exists(Path.Combine(folder, file))
+            ? Path.Combine(folder, file)
+            : throw new ModelValidationException($"Tokenizer folder {folder} has no {file} (it needs vocab.json, merges.txt and tokenizer_config.json, or tokenizer.json).");
+
+        using var vocabDocument = JsonDocument.Parse(File.ReadAllBytes(Need("vocab.json")));
+        var vocabulary = vocabDocument.RootElement.EnumerateObject()
+            .Select(p => new KeyValuePair<string, int>(p.Name, p.Value.GetInt32())).ToList();
+        var merges = File.ReadLines(Need("merges.txt"))
+            .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal)).ToList();
+        using var configDocument = JsonDocument.Parse(File.ReadAllBytes(Need("tokenizer_config.json")));
+        var added = configDocument.RootElement.TryGetProperty("added_tokens_decoder", out var decoder)
+            ? decoder.EnumerateObject().ToDictionary(p => p.Value.GetProperty("content").GetString()!, p => int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture))
+            : throw new ModelValidationException($"{folder}/tokenizer_config.json has no added_tokens_decoder: the special tokens' ids are unknown.");
+        return Create(vocabulary, merges, added);
+    }
+
+    private static QwenTokenizer Create(List<KeyValuePair<string, int>> vocabulary, List<string> merges, Dictionary<string, int> added)
+    {
         var bpe = BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
             Merges = merges,

@@ -38,15 +38,18 @@ public static class TalkerGraphs
         var d = c.Spec.Talker;
         var g = c.NewGraph(GraphNames.TalkerDecode, WeightScope);
         var x = c.FloatInput(g, "inputs_embeds", 1, 1, d.Hidden);
-        var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, 1, "P1");
+        var mask = g.Input("attention_mask", OnnxGraphBuilder.Int64, 1, "M");
         var position = g.Input("cache_position", OnnxGraphBuilder.Int64, 1);
         var past = Enumerable.Range(0, d.Layers)
             .Select(i => (Keys: c.FloatInput(g, $"past_key_{i}", 1, d.KvHeads, "P", d.HeadDim),
                           Values: c.FloatInput(g, $"past_value_{i}", 1, d.KvHeads, "P", d.HeadDim)))
             .ToArray();
 
+        // As transformers does (and the export traced with a past+2 mask): only the first past+1 entries are used.
+        var attended = g.Add(g.DimSize(past[0].Keys, 2), g.Int64Scalar(1));
+        var usedMask = g.Node("Slice", [mask, g.Int64Vector(0), g.Unsqueeze(attended, 0), g.Int64Vector(1)]);
         var (cos, sin) = g.RopeTables(g.Cast(position, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
-        var bias = g.PaddingMask(mask);
+        var bias = g.PaddingMask(usedMask);
         for (var i = 0; i < d.Layers; i++)
         {
             (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, past[i].Keys, past[i].Values);
@@ -69,7 +72,8 @@ public static class TalkerGraphs
         var last = g.Slice(normed, -1, long.MaxValue, 1);
         var headBias = new float[vocab];
         headBias[c.Manifest.CodecIds.Eos] = EosBias;
-        var logits = g.Add(g.MatMul(last, g.RandomWeight("codec_head.weight", 1f / MathF.Sqrt(d.Hidden), d.Hidden, vocab)),
+        var scale = (c.OverflowTalker ? 1e6f : 1f) / MathF.Sqrt(d.Hidden);
+        var logits = g.Add(g.MatMul(last, g.RandomWeight("codec_head.weight", scale, d.Hidden, vocab)),
             g.Weight("codec_head.eos_bias", headBias, vocab));
         c.FloatOutput(g, logits, "logits", 1, 1, vocab);
     }

@@ -124,8 +124,8 @@ public static class DoctorCommand
 
             try
             {
-                var manifest = ModelManifest.Load(directory);
-                report.Ok($"{label} {directory}: {manifest.Name} ({manifest.Variant}, {manifest.Dtype}, hidden {manifest.Talker.Hidden}, {manifest.Talker.Layers} layers)" +
+                var manifest = ModelFolder.Open(directory);
+                report.Ok($"{label} {directory}: {manifest.Name} ({manifest.Variant}, hidden {manifest.Talker.Hidden}, {manifest.Talker.Layers} layers)" +
                           (manifest.Miniature ? " — the miniature: noise, not speech" : ""));
                 foreach (var (graph, file) in manifest.Graphs)
                 {
@@ -143,19 +143,19 @@ public static class DoctorCommand
 
                 foreach (var missing in GraphNames.Required.Where(g => !manifest.Graphs.ContainsKey(g)))
                 {
-                    report.Problem($"  {missing}: required graph not listed in model.json");
+                    report.Problem($"  {missing}: required graph not found (model.json or the export's layout)");
                 }
 
                 var tokenizer = Path.Combine(directory, manifest.Tokenizer);
-                if (!File.Exists(tokenizer))
+                if (!File.Exists(tokenizer) && !Directory.Exists(tokenizer))
                 {
-                    report.Problem($"  tokenizer {tokenizer} missing (run models/fetch-tokenizer.sh or copy tokenizer.json)");
+                    report.Problem($"  tokenizer {tokenizer} missing (the HF folder's vocab.json + merges.txt, or a tokenizer.json)");
                 }
 
                 if (load)
                 {
                     using var sessions = ModelSessions.Load(directory, new ExecutionProviderOptions());
-                    report.Ok("  every graph loads on the CPU and matches model.json");
+                    report.Ok("  every graph loads on the CPU and matches the export contract (model-check DIR --deep proves it on a card)");
                 }
             }
             catch (ModelValidationException ex)

@@ -4,7 +4,7 @@ namespace QwenTts.Silo.Commands;
 
 /// <summary>
 /// <c>QwenTts.Silo [run]</c> hosts the silo; <c>migrate</c> applies the PostgreSQL schema; <c>doctor</c> says what this
-/// host can serve and why not; <c>bench</c> measures its cards.
+/// host can serve and why not; <c>bench</c> measures its cards; <c>model-check</c> proves a model folder on a card.
 /// Every other argument is configuration (<c>--Silo:Name=a</c>, <c>--ConnectionStrings:Cluster=...</c>).
 /// </summary>
 public static class SiloCommandLine
@@ -23,8 +23,10 @@ public static class SiloCommandLine
                 return await DoctorCommand.RunAsync(rest);
             case "bench":
                 return await BenchCommand.RunAsync(rest);
+            case "model-check":
+                return ModelCheckCommand.Run(rest);
             default:
-                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: run (default), migrate, doctor [--load], bench [--sentences N] [--levels 1,4,8].");
+                await Console.Error.WriteLineAsync($"Unknown command '{command}'. Commands: run (default), migrate, doctor [--load], bench [--sentences N] [--levels 1,4,8], model-check DIR [--hf DIR] [--provider P] [--device N] [--deep].");
                 return 2;
         }
     }

@@ -1,0 +1,163 @@
+using System.Globalization;
+using QwenTts.Engine.Model;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+
+namespace QwenTts.Engine.Diagnostics;
+
+/// <summary>What a self-test found; <see cref="Lines"/> is what model-check prints.</summary>
+public sealed record SelfTestReport(
+    int DecodeMaskExtra,
+    string DecodeMask,
+    string NonFinite,
+    string Bucketed,
+    bool BucketedIdentical,
+    FidelityResult? Fidelity,
+    int Frames,
+    IReadOnlyDictionary<string, (TimeSpan Time, int Runs)> GraphTimes,
+    StaticShapeWarmUp.Result? WarmUp)
+{
+    public bool NonFiniteFree => NonFinite == "none";
+
+    /// <summary>The card can serve: finite outputs, a working decode mask, and identical codes where static shapes are on.</summary>
+    public bool Serves(bool staticShapesOn) => NonFiniteFree && DecodeMaskExtra > 0 && (!staticShapesOn || BucketedIdentical);
+
+    public IEnumerable<string> Lines()
+    {
+        if (Fidelity is { } fidelity)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"streamed-vs-reference snr-db: {fidelity.SnrText} (max abs difference {fidelity.MaxAbsDifference:F5} over {Frames} frames)");
+        }
+
+        yield return $"bucketed-vs-dynamic codes: {Bucketed}";
+        yield return $"decode-mask: {DecodeMask}";
+        yield return $"non-finite: {NonFinite}";
+        foreach (var (graph, (time, runs)) in GraphTimes.OrderByDescending(g => g.Value.Time))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"time {graph}: {time.TotalMilliseconds:F1} ms in {runs} runs ({time.TotalMilliseconds / Math.Max(1, runs):F3} ms a run)");
+        }
+
+        if (WarmUp is { } warmUp)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"static shapes: {warmUp.Shapes} shapes run once in {warmUp.Elapsed.TotalSeconds:F2} s");
+        }
+    }
+}
+
+/// <summary>
+/// Proves a model on the card it is loaded on, with one short utterance: which decode mask length the talker needs
+/// (past+1 and past+2 compared), that no graph yields NaN or inf, that static shapes give the same codes as dynamic
+/// ones with the same seed, how far the streamed decode is from the official one, and the time per graph. It sets
+/// the synthesizer's decode mask to the length that works. model-check runs it deep; a silo runs it quick per card.
+/// </summary>
+public static class ModelSelfTest
+{
+    public static SelfTestReport Run(SpeechSynthesizer synthesizer, bool deep)
+    {
+        var frames = deep ? 160 : 12;
+        var request = new SynthesisRequest
+        {
+            Text = "A self-test sentence, spoken once to prove this card.",
+            Language = synthesizer.Manifest.Languages.ContainsKey("english") ? "english" : QwenIds.AutoLanguage,
+            Voice = new VoicePrompt.Designed("A calm, clear voice."),
+            Seed = 20260601,
+            Sampling = SamplingOptions.From(synthesizer.Manifest.Generation) with { MaxNewTokens = frames },
+        };
+
+        var (maskExtra, maskLine, nonFinite, codes, times) = CheckDecodeMask(synthesizer, request);
+        synthesizer.DecodeMaskExtra = maskExtra;
+        if (codes is null)
+        {
+            return new SelfTestReport(maskExtra, maskLine, nonFinite, "not compared (the dynamic run failed)", false, null, 0, times, null);
+        }
+
+        StaticShapeWarmUp.Result? warmUp = null;
+        string bucketed;
+        bool identical;
+        using (var staticShapes = synthesizer.WithStaticShapes(true))
+        {
+            warmUp = StaticShapeWarmUp.Run(staticShapes);
+            try
+            {
+                var padded = staticShapes.GenerateCodes(request);
+                var differs = FirstDifference(codes, padded);
+                identical = differs < 0;
+                bucketed = identical ? "identical" : $"differ at frame {differs}";
+            }
+            catch (Exception ex) when (ex is NonFiniteOutputException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                identical = false;
+                bucketed = "failed: " + ex.Message;
+            }
+        }
+
+        var fidelity = deep && codes.Count > 0 ? StreamingFidelity.Measure(synthesizer, codes, synthesizer.Streaming) : null;
+        return new SelfTestReport(maskExtra, maskLine, nonFinite, bucketed, identical, fidelity, codes.Count, times,
+            synthesizer.StaticShapes is null ? null : warmUp);
+    }
+
+    /// <summary>Generates with past+1 and past+2 masks; the first that runs gives the codes the rest compares against.</summary>
+    private static (int Extra, string Line, string NonFinite, IReadOnlyList<int[]>? Codes, IReadOnlyDictionary<string, (TimeSpan, int)> Times)
+        CheckDecodeMask(SpeechSynthesizer synthesizer, SynthesisRequest request)
+    {
+        var results = new Dictionary<int, (IReadOnlyList<int[]>? Codes, string? Error, IReadOnlyDictionary<string, (TimeSpan, int)> Times)>();
+        string nonFinite = "none";
+        using var dynamic = synthesizer.WithStaticShapes(false);
+        foreach (var extra in new[] { 1, 2 })
+        {
+            dynamic.DecodeMaskExtra = extra;
+            try
+            {
+                var (codes, times) = dynamic.GenerateCodesTimed(request);
+                results[extra] = (codes, null, times);
+            }
+            catch (NonFiniteOutputException ex)
+            {
+                nonFinite = $"{ex.Graph} at step {ex.Step}";
+                results[extra] = (null, ex.Message, new Dictionary<string, (TimeSpan, int)>());
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+            {
+                results[extra] = (null, ex.Message, new Dictionary<string, (TimeSpan, int)>());
+            }
+        }
+
+        var (one, two) = (results[1], results[2]);
+        if (one.Codes is not null && two.Codes is not null)
+        {
+            var differs = FirstDifference(one.Codes, two.Codes);
+            return differs < 0
+                ? (1, "past+1 and past+2 agree", nonFinite, one.Codes, one.Times)
+                : (2, $"need past+2 (past+1 differs at frame {differs}; the export was traced with past+2)", nonFinite, two.Codes, two.Times);
+        }
+
+        if (one.Codes is not null)
+        {
+            return (1, "need past+1 (past+2 fails: " + Short(two.Error) + ")", nonFinite, one.Codes, one.Times);
+        }
+
+        return two.Codes is not null
+            ? (2, "need past+2 (past+1 fails: " + Short(one.Error) + ")", nonFinite, two.Codes, two.Times)
+            : (0, "neither past+1 nor past+2 runs: " + Short(one.Error), nonFinite, null, one.Times);
+    }
+
+    /// <summary>Index of the first frame that differs (or where one list ends early), -1 when identical.</summary>
+    public static int FirstDifference(IReadOnlyList<int[]> a, IReadOnlyList<int[]> b)
+    {
+        for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
+        {
+            if (!a[i].AsSpan().SequenceEqual(b[i]))
+            {
+                return i;
+            }
+        }
+
+        return a.Count == b.Count ? -1 : Math.Min(a.Count, b.Count);
+    }
+
+    private static string Short(string? message) => message is null ? "" : message.Split('\n')[0].Trim();
+}

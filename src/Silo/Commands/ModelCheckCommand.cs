@@ -1,0 +1,96 @@
+using System.Globalization;
+using QwenTts.Engine.Diagnostics;
+using QwenTts.Engine.Model;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Runtime;
+
+namespace QwenTts.Silo.Commands;
+
+/// <summary>
+/// <c>QwenTts.Silo model-check DIR [--hf DIR] [--provider P] [--device N] [--deep]</c>: loads a model folder on the named
+/// card and says whether it would serve there. One line per graph (path, precision, OK or every mismatch); with
+/// --deep a short utterance proves the decode mask, finite outputs, static-shape codes, the streamed decode's distance
+/// from the official one, and the time per graph. Exit 0 only when the model would serve on that card.
+/// </summary>
+public static class ModelCheckCommand
+{
+    public const string Usage = "usage: model-check DIR [--hf DIR] [--provider cpu|cuda|cann|rocm|migraphx] [--device N] [--deep] [--static-shapes on|off]";
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal) || args.Contains("--help"))
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var directory = args[0];
+        var provider = new ExecutionProviderOptions
+        {
+            Kind = Enum.Parse<ExecutionProviderKind>(Option(args, "--provider") ?? "cpu", ignoreCase: true),
+            DeviceId = int.Parse(Option(args, "--device") ?? "0", CultureInfo.InvariantCulture),
+        };
+        var staticShapes = Option(args, "--static-shapes") is { } toggle ? new StaticShapeOptions { Enabled = toggle == "on" } : null;
+        Console.WriteLine($"model-check {directory} on {provider.Kind} device {provider.DeviceId}");
+
+        SpeechSynthesizer synthesizer;
+        try
+        {
+            SessionOptionsFactory.EnsureAvailable(provider);
+            synthesizer = SpeechSynthesizer.Load(directory, provider, hfDirectory: Option(args, "--hf"), staticShapes: staticShapes);
+        }
+        catch (ModelValidationException ex)
+        {
+            PrintChecks(ex.Checks);
+            Console.WriteLine(ex.Checks.Count == 0 ? "FAIL: " + ex.Message : $"FAIL: {ex.Checks.Sum(c => c.Mismatches.Count)} mismatch(es); the model would not serve.");
+            return 1;
+        }
+        catch (ExecutionProviderUnavailableException ex)
+        {
+            Console.WriteLine("FAIL: " + ex.Message);
+            return 1;
+        }
+
+        using (synthesizer)
+        {
+            var manifest = synthesizer.Manifest;
+            Console.WriteLine($"model {manifest.Name}: {manifest.Variant}, talker {manifest.Talker.Hidden} wide x {manifest.Talker.Layers} layers, " +
+                              $"max {manifest.Generation.MaxNewTokens} new frames" + (manifest.Miniature ? " (the miniature: noise, not speech)" : ""));
+            PrintChecks([.. synthesizer.Sessions.Checks]);
+            Console.WriteLine($"static shapes: {(synthesizer.StaticShapes is null ? "off" : "on")} for {provider.Kind}");
+            if (!args.Contains("--deep"))
+            {
+                Console.WriteLine("OK: every graph matches; run with --deep to prove it on this card.");
+                return 0;
+            }
+
+            var report = ModelSelfTest.Run(synthesizer, deep: true);
+            foreach (var line in report.Lines())
+            {
+                Console.WriteLine(line);
+            }
+
+            var serves = report.Serves(synthesizer.StaticShapes is not null);
+            Console.WriteLine(serves ? "OK: the model would serve on this card." : "FAIL: the model would not serve on this card (see above).");
+            return serves ? 0 : 1;
+        }
+    }
+
+    private static void PrintChecks(IReadOnlyCollection<GraphCheck> checks)
+    {
+        foreach (var check in checks.OrderBy(c => Array.IndexOf(GraphNames.All, c.Graph)))
+        {
+            Console.WriteLine($"graph {check.Graph,-28} {check.Path,-58} {check.PrecisionName,-5} {(check.Ok ? "inputs/outputs OK" : "MISMATCH")}");
+            foreach (var mismatch in check.Mismatches)
+            {
+                Console.WriteLine("    " + mismatch);
+            }
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}
