@@ -41,7 +41,8 @@ public static class EngineBenchmark
                           $"{threads} intra-op thread(s) on the CPU, {Environment.ProcessorCount} cores, {utterances} utterances per level.");
         Console.WriteLine($"ONNX Runtime providers in the loaded library: {string.Join(", ", SessionOptionsFactory.AvailableProviders())}.");
 
-        var rows = new List<(ExecutionProviderKind Provider, LevelResult Result)>();
+        var shapeModes = Option(args, "--shapes", "dynamic,static").Split(',');
+        var rows = new List<(ExecutionProviderKind Provider, string Shapes, LevelResult Result)>();
         foreach (var provider in providers)
         {
             var options = new ExecutionProviderOptions
@@ -49,21 +50,50 @@ public static class EngineBenchmark
                 Kind = provider, DeviceId = device, IntraOpThreads = threads, CudnnConvAlgoSearch = convSearch,
                 ProfileDirectory = profile is null ? null : Path.Combine(profile, provider.ToString().ToLowerInvariant()),
             };
-            using var synthesizer = SpeechSynthesizer.Load(directory, options);
-            await RunLevelAsync(synthesizer, concurrency: 2, utterances: 2); // warm-up: JIT, ORT arenas, kernel selection
+            using var loaded = SpeechSynthesizer.Load(directory, options);
+            var modes = shapeModes.Select(mode => (Mode: mode, Synthesizer: loaded.WithStaticShapes(mode == "static"))).ToList();
+            foreach (var (_, synthesizer) in modes)
+            {
+                if (synthesizer.StaticShapes is not null)
+                {
+                    var warmUp = QwenTts.Engine.Diagnostics.StaticShapeWarmUp.Run(synthesizer);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{provider}: static shapes compiled at start: {warmUp.Shapes} shapes in {warmUp.Elapsed.TotalSeconds:F2} s."));
+                }
+
+                await RunLevelAsync(synthesizer, concurrency: 2, utterances: 2); // warm-up: JIT, ORT arenas, kernel selection
+            }
+
+            // Modes side by side at each level, alternating, so drift on the machine hits both alike.
             foreach (var concurrency in levels)
             {
-                rows.Add((provider, await RunLevelAsync(synthesizer, concurrency, utterances)));
+                foreach (var (mode, synthesizer) in modes)
+                {
+                    rows.Add((provider, mode, await RunLevelAsync(synthesizer, concurrency, utterances)));
+                }
             }
+
+            modes.ForEach(m => m.Synthesizer.Dispose());
         }
 
         Console.WriteLine();
-        Console.WriteLine("| provider | concurrent | utterances | errors | frames | frames/s (all) | RTF p50 | TTFA p50 | TTFA p95 | time in ORT Run |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (provider, row) in rows)
+        Console.WriteLine("| provider | shapes | concurrent | utterances | errors | frames | frames/s (all) | RTF p50 | TTFA p50 | TTFA p95 | time in ORT Run |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (provider, shapes, row) in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {provider} | {row.Concurrency} | {row.Utterances} | {row.Errors} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RealTimeFactorPercentile(0.5):F3} | {row.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {row.FirstAudioPercentile(0.95).TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
+                $"| {provider} | {shapes} | {row.Concurrency} | {row.Utterances} | {row.Errors} | {row.Frames} | {row.FramesPerSecond:F1} | {row.RealTimeFactorPercentile(0.5):F3} | {row.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {row.FirstAudioPercentile(0.95).TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
+        }
+
+        foreach (var group in rows.GroupBy(r => (r.Provider, r.Result.Concurrency)))
+        {
+            var dynamicRow = group.FirstOrDefault(r => r.Shapes == "dynamic");
+            var staticRow = group.FirstOrDefault(r => r.Shapes == "static");
+            if (dynamicRow.Result is not null && staticRow.Result is not null)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{group.Key.Provider} c={group.Key.Concurrency}: static shapes give {staticRow.Result.FramesPerSecond / dynamicRow.Result.FramesPerSecond:P1} of dynamic frames/s."));
+            }
         }
 
         Console.WriteLine();

@@ -9,11 +9,8 @@ public static class MiniatureLocator
     public static string Ensure(string size)
     {
         var directory = Path.Combine(RepositoryLayout.ModelsBuildDirectory, "miniature-" + size);
-        if (!File.Exists(Path.Combine(directory, "model.json")))
-        {
-            var tokenizer = Path.Combine(RepositoryLayout.Root, "models", "tokenizer", "qwen3", "tokenizer.json");
-            MiniatureModelBuilder.Build(new MiniatureModelBuilder.Request(MiniatureSpec.Named(size), directory, tokenizer));
-        }
+        var tokenizer = Path.Combine(RepositoryLayout.Root, "models", "tokenizer", "qwen3", "tokenizer.json");
+        MiniatureModelBuilder.BuildIfMissing(new MiniatureModelBuilder.Request(MiniatureSpec.Named(size), directory, tokenizer));
 
         return directory;
     }

@@ -5,11 +5,12 @@ return args.FirstOrDefault() switch
     "engine" => await EngineBenchmark.RunAsync(args[1..]),
     "routing" => await RoutingBenchmark.RunAsync(args[1..]),
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
+    "seams" => await SeamsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | routing [--seconds S] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size small] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] [--shapes dynamic,static] | seams [--size small] [--frames N] | routing [--seconds S] | soak [--minutes M] [--rate R]");
     return 2;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QwenTts.Devices.Cards;
 using QwenTts.Devices.Discovery;
+using QwenTts.Engine.Diagnostics;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
@@ -131,19 +132,28 @@ public sealed partial class DeviceHost(
         }
 
         var provider = ProviderFor(spec);
-        var streaming = new StreamingOptions { FirstChunkFrames = model.FirstChunkFrames, ChunkFrames = model.ChunkFrames };
+        var streaming = new StreamingOptions
+        {
+            FirstChunkFrames = model.FirstChunkFrames, ChunkFrames = model.ChunkFrames, MaxChunkFrames = model.MaxChunkFrames,
+            LeftContextFrames = model.LeftContextFrames,
+        };
+        var shapes = new StaticShapeOptions { Enabled = model.StaticShapes };
         var watch = Stopwatch.StartNew();
-        var design = SpeechSynthesizer.Load(model.Directory, provider, streaming);
+        var design = SpeechSynthesizer.Load(model.Directory, provider, streaming, model.HfDirectory, shapes);
         SpeechSynthesizer? clone = null;
         try
         {
             if (!string.IsNullOrWhiteSpace(model.CloneDirectory))
             {
-                clone = SpeechSynthesizer.Load(model.CloneDirectory, provider, streaming);
+                clone = SpeechSynthesizer.Load(model.CloneDirectory, provider, streaming, model.CloneHfDirectory, shapes);
             }
 
+            var problem = model.SelfTestAtLoad ? SelfTest(spec.Index, design) ?? (clone is null ? null : SelfTest(spec.Index, clone)) : null;
             var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock) : null;
-            var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)));
+            var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)))
+            {
+                SelfTestProblem = problem,
+            };
             card.InitialFramesPerSecond = pacer?.FramesPerSecond ?? WarmUp(design);
             LogCardLoaded(spec.Index, card.Kind, card.Model, card.Emulated, provider.NativeProviderName, design.Manifest.Name,
                 design.Manifest.Miniature, watch.Elapsed.TotalSeconds);
@@ -155,6 +165,28 @@ public sealed partial class DeviceHost(
             clone?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The quick self-test of a model on this card (12 frames): sets the decode mask length that works, compiles every
+    /// static shape when they are on, and returns what would stop the card from serving (it then reports unhealthy).
+    /// </summary>
+    private string? SelfTest(int index, SpeechSynthesizer synthesizer)
+    {
+        var report = ModelSelfTest.Run(synthesizer, deep: false);
+        foreach (var line in report.Lines())
+        {
+            LogSelfTest(index, synthesizer.Manifest.Name, line);
+        }
+
+        if (report.Serves(synthesizer.StaticShapes is not null))
+        {
+            return null;
+        }
+
+        var problem = $"self-test of {synthesizer.Manifest.Name} failed: non-finite {report.NonFinite}; decode-mask {report.DecodeMask}; bucketed {report.Bucketed}";
+        LogSelfTestFailed(index, problem);
+        return problem;
     }
 
     /// <summary>Runs one short utterance so the first real one does not pay for warm-up; returns its frames/s.</summary>
@@ -197,6 +229,12 @@ public sealed partial class DeviceHost(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index}: {Kind} {Model} (emulated: {Emulated}) on {Provider}, model {ModelName} (miniature: {Miniature}) loaded in {Seconds:F1} s")]
     private partial void LogCardLoaded(int index, DeviceKind kind, string model, bool emulated, string provider, string modelName, bool miniature, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} self-test of {Model}: {Line}")]
+    private partial void LogSelfTest(int index, string model, string line);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Card {Index} reports unhealthy: {Problem}. Run QwenTts.Silo model-check DIR --deep on it.")]
+    private partial void LogSelfTestFailed(int index, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device discovery: {Note}")]
     private partial void LogDiscoveryNote(string note);

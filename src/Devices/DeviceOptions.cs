@@ -99,7 +99,23 @@ public sealed class ModelOptions
     /// <summary>Cap frames at this many per text token (0: only the model's hard cap). The miniature needs it.</summary>
     public int MaxFramesPerTextToken { get; set; }
 
+    /// <summary>The official HF folder of <see cref="Directory"/> (configs, tokenizer) when it is not the folder itself or its hf/.</summary>
+    public string? HfDirectory { get; set; }
+
+    public string? CloneHfDirectory { get; set; }
+
     public int FirstChunkFrames { get; set; } = 4;
 
     public int ChunkFrames { get; set; } = 12;
+
+    /// <summary>Stream chunks double from <see cref="ChunkFrames"/> up to this (see models/README.md for the measured choice).</summary>
+    public int MaxChunkFrames { get; set; } = new Engine.Pipeline.StreamingOptions().MaxChunkFrames;
+
+    public int LeftContextFrames { get; set; } = new Engine.Pipeline.StreamingOptions().LeftContextFrames;
+
+    /// <summary>Static shapes (bucketed KV cache, padded prefill and decodes): null = on for CANN and MIGraphX only.</summary>
+    public bool? StaticShapes { get; set; }
+
+    /// <summary>Run the quick self-test (decode mask, finite outputs, static-shape codes) on every card at load.</summary>
+    public bool SelfTestAtLoad { get; set; } = true;
 }

@@ -37,18 +37,9 @@ public static class LocalModels
 
     private static void Build(string directory, ModelVariant variant, string tokenizer)
     {
-        // The export layout's last file written is the HF folder's config; a folder from the old flat layout is rebuilt.
-        if (File.Exists(Path.Combine(directory, ModelFolder.DefaultHfSubfolder, HfModelConfig.ConfigFile)))
+        if (MiniatureModelBuilder.BuildIfMissing(new MiniatureModelBuilder.Request(MiniatureSpec.Tiny, directory, tokenizer, variant)))
         {
-            return;
+            Console.WriteLine($"Built the tiny {variant} miniature in {directory}, public-export layout (noise, not speech).");
         }
-
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-
-        Console.WriteLine($"Building the tiny {variant} miniature in {directory} (noise, not speech)...");
-        MiniatureModelBuilder.Build(new MiniatureModelBuilder.Request(MiniatureSpec.Tiny, directory, tokenizer, variant));
     }
 }

@@ -15,6 +15,26 @@ public static class MiniatureModelBuilder
         ModelVariant Variant = ModelVariant.VoiceDesign, MiniaturePrecision? Precision = null, ulong Seed = 20240601,
         bool OverflowTalker = false);
 
+    /// <summary>
+    /// Builds unless the folder already holds a complete miniature (its HF config is written last); a folder of the old
+    /// flat layout, or a half-written one, is rebuilt. Returns true when it built.
+    /// </summary>
+    public static bool BuildIfMissing(Request request)
+    {
+        if (File.Exists(Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder, HfModelConfig.ConfigFile)))
+        {
+            return false;
+        }
+
+        if (Directory.Exists(request.OutputDirectory))
+        {
+            Directory.Delete(request.OutputDirectory, recursive: true);
+        }
+
+        Build(request);
+        return true;
+    }
+
     public static ModelManifest Build(Request request)
     {
         if (!File.Exists(request.TokenizerJson))

@@ -51,6 +51,41 @@ public sealed class CardEngine : IDisposable
 
     public bool CanClone => Clone?.CanClone == true;
 
+    /// <summary>Set when the load-time self-test found the model would not serve on this card.</summary>
+    public string? SelfTestProblem { get; init; }
+
+    /// <summary>
+    /// Healthy unless the self-test failed or three utterances in five minutes ended in non-finite outputs (the router
+    /// then sends it nothing; the reason is the load report's last error).
+    /// </summary>
+    public bool Healthy
+    {
+        get
+        {
+            lock (_numericFailures)
+            {
+                var horizon = DateTimeOffset.UtcNow - NumericFailureWindow;
+                _numericFailures.RemoveAll(t => t < horizon);
+                return SelfTestProblem is null && _numericFailures.Count < 3;
+            }
+        }
+    }
+
+    private static readonly TimeSpan NumericFailureWindow = TimeSpan.FromMinutes(5);
+    private readonly List<DateTimeOffset> _numericFailures = [];
+
+    /// <summary>Notes a failed utterance; non-finite outputs count against the card's health.</summary>
+    public void Failed(Exception failure)
+    {
+        if (failure is QwenTts.Engine.Runtime.NonFiniteOutputException)
+        {
+            lock (_numericFailures)
+            {
+                _numericFailures.Add(DateTimeOffset.UtcNow);
+            }
+        }
+    }
+
     /// <summary>Throughput to assume before any measurement: the emulated profile, or the warm-up measurement.</summary>
     public double InitialFramesPerSecond { get; internal set; } = 1;
 

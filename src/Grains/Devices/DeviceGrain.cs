@@ -159,6 +159,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         if (failure is not null)
         {
+            _card.Failed(failure);
             yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = "synthesis failed on " + _id + ": " + failure.Message };
         }
     }
@@ -367,14 +368,14 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             QueuedWorkFrames = queuedWork,
             InFlightFrames = inFlight,
             FramesPerSecond = _throughput.FramesPerSecond,
-            Healthy = true,
+            Healthy = _card.Healthy,
             Draining = host.Draining,
             AdmittedTotal = _admitted,
             CompletedTotal = _completed,
             FailedTotal = _failed,
             ReportedAt = clock.GetUtcNow(),
             CanClone = _card.CanClone,
-            LastError = _lastError,
+            LastError = _lastError ?? _card.SelfTestProblem,
             HostSilo = silo.Name,
             ModelName = _card.Design.Manifest.Name,
             Miniature = _card.Design.Manifest.Miniature,
