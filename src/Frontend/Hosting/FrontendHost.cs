@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using Orleans.Dashboard;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Devices;
+using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
 using QwenTts.Frontend.Problems;
@@ -66,6 +67,7 @@ public static class FrontendHost
         builder.Services.AddSingleton<SpeechStreamer>();
 
         var app = builder.Build();
+        app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodeProblems(limits.MaxBodyBytes);
         app.UseDefaultFiles();
