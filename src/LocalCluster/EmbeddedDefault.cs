@@ -40,7 +40,8 @@ public static class EmbeddedDefault
                 }, cancellationToken: stop);
             }
 
-            var frontend = await system.StartFrontendAsync(options.FrontendPort, cancellationToken: stop);
+            var frontend = await system.StartFrontendAsync(options.FrontendPort,
+                ["--Auth:KeySnapshotDirectory=" + Path.Combine(RepositoryLayout.LocalDataDirectory, "frontend")], stop);
             PrintSummary(system, frontend, key);
             await Task.Delay(Timeout.Infinite, stop);
         }

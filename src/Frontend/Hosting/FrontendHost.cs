@@ -54,7 +54,13 @@ public static class FrontendHost
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<KeyCacheOptions>().Bind(builder.Configuration.GetSection(KeyCacheOptions.Section))
+            .Validate(o => o.IsValid, "Auth:KeyRefreshInterval must be positive and Auth:MaxKeyStaleness at least as long.").ValidateOnStart();
         builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddHostedService<KeyCacheRefresher>();
+        // Start the Orleans client, the key cache and Kestrel side by side: during a PostgreSQL outage the client cannot
+        // find a gateway, and the frontend must still listen and serve the keys it knows.
+        builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
         builder.Services.AddSingleton<TenantQuotas>();
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
