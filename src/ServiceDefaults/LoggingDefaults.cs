@@ -19,6 +19,8 @@ public static class LoggingDefaults
         ["Logging:LogLevel:QwenTts"] = "Information",
         // Per-request retries on another card: worth a line only when asked for.
         ["Logging:LogLevel:QwenTts.Routing"] = "Warning",
+        // An unready check is answered, with its reason, by /readyz itself; an error line per probe only floods the console.
+        ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
         ["Logging:Console:FormatterName"] = "simple",
     };
 
