@@ -69,13 +69,13 @@ public sealed class AdminArguments
         return new AdminArguments(command, positional, options);
     }
 
-    /// <summary>The single positional value the command takes, e.g. the tenant id.</summary>
+    /// <summary>The single positional value the command takes, e.g. the "tenant ID".</summary>
     public string Single(string what)
     {
         return Positional.Count switch
         {
             1 => Positional[0],
-            0 => throw new AdminUsageException($"{_command} needs {what}; see 'admin {_command} --help'."),
+            0 => throw new AdminUsageException($"{_command} needs a {what}; see 'admin {_command} --help'."),
             _ => throw new AdminUsageException($"{_command} takes one {what}, not {Positional.Count} ({string.Join(' ', Positional)}); see 'admin {_command} --help'."),
         };
     }

@@ -64,9 +64,9 @@ public static class AdminCommand
         {
             return Fail(ex.Message, 2);
         }
-        catch (Exception ex) when (AdminFailure.Describe(ex, connectionString) is { } line)
+        catch (Exception ex)
         {
-            return Fail(line, 1);
+            return Fail(AdminFailure.Describe(ex, connectionString), 1);
         }
     }
 

@@ -5,7 +5,7 @@ namespace QwenTts.Frontend.Admin;
 
 /// <summary>
 /// Turns what can go wrong between an admin command and PostgreSQL into one line that says what failed and what to
-/// do; null for exceptions that are bugs (those keep their stack trace).
+/// do. Anything unforeseen is still one line (its type and message): an operator needs the reason, not the stack.
 /// </summary>
 public static class AdminFailure
 {
@@ -13,7 +13,7 @@ public static class AdminFailure
         "Set ConnectionStrings__Cluster in the environment to the cluster database " +
         "(embedded default: ./deploy/local/admin.sh finds it for you).";
 
-    public static string? Describe(Exception exception, string? connectionString)
+    public static string Describe(Exception exception, string? connectionString)
     {
         var where = Where(connectionString);
         return exception switch
@@ -34,7 +34,7 @@ public static class AdminFailure
                 $"PostgreSQL at {where} did not answer in time. Is it running and reachable? {ConnectionHelp}",
             NpgsqlException npgsql => $"PostgreSQL at {where} failed: {npgsql.Message}",
             InvalidOperationException or ArgumentException => exception.Message,
-            _ => null,
+            _ => $"{exception.GetType().Name}: {exception.Message}",
         };
     }
 

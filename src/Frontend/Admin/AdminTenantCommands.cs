@@ -7,7 +7,7 @@ public static class AdminTenantCommands
 {
     public static async Task<int> CreateTenantAsync(AdminArguments arguments, TenantStore tenants)
     {
-        var id = arguments.Single("a tenant ID");
+        var id = arguments.Single("tenant ID");
         var rpm = (int)arguments.Number("rpm", 60, 1, int.MaxValue);
         var charactersPerDay = arguments.Number("chars-per-day", 200_000, 1, long.MaxValue);
         var tenant = await tenants.CreateTenantAsync(id, arguments.Text("name", id), rpm, charactersPerDay);
@@ -20,14 +20,14 @@ public static class AdminTenantCommands
 
     public static async Task<int> CreateKeyAsync(AdminArguments arguments, TenantStore tenants)
     {
-        var key = await tenants.CreateKeyAsync(arguments.Single("a tenant ID"), arguments.Text("label", ""));
+        var key = await tenants.CreateKeyAsync(arguments.Single("tenant ID"), arguments.Text("label", ""));
         Console.WriteLine($"api key {key.Key}");
         return 0;
     }
 
     public static async Task<int> RevokeKeyAsync(AdminArguments arguments, TenantStore tenants)
     {
-        var prefix = arguments.Single("a key prefix");
+        var prefix = arguments.Single("key prefix");
         var revoked = await tenants.RevokeKeyAsync(prefix);
         if (revoked == 0)
         {
@@ -51,7 +51,7 @@ public static class AdminTenantCommands
 
     public static async Task<int> ListKeysAsync(AdminArguments arguments, TenantStore tenants)
     {
-        var tenant = arguments.Single("a tenant ID");
+        var tenant = arguments.Single("tenant ID");
         if (await tenants.GetTenantAsync(tenant) is null)
         {
             throw new InvalidOperationException($"Tenant '{tenant}' does not exist; 'admin list-tenants' shows the tenants.");
