@@ -27,6 +27,7 @@ public static class EmbeddedDefault
         try
         {
             await system.StartPostgresAsync(stop);
+            await AdminAccess.WriteAsync(system.ConnectionString, stop);
             var key = await DemoTenant.EnsureAsync(system.ConnectionString, stop);
             for (var i = 0; i < options.Silos; i++)
             {
@@ -39,7 +40,8 @@ public static class EmbeddedDefault
                 }, cancellationToken: stop);
             }
 
-            var frontend = await system.StartFrontendAsync(options.FrontendPort, cancellationToken: stop);
+            var frontend = await system.StartFrontendAsync(options.FrontendPort,
+                ["--Auth:KeySnapshotDirectory=" + Path.Combine(RepositoryLayout.LocalDataDirectory, "frontend")], stop);
             PrintSummary(system, frontend, key);
             await Task.Delay(Timeout.Infinite, stop);
         }
@@ -91,8 +93,10 @@ public static class EmbeddedDefault
             Console.WriteLine($"  {silo.Name,-15} {silo.BaseAddress} (health, /metrics)");
         }
 
-        Console.WriteLine($"  PostgreSQL      127.0.0.1:{system.Postgres.Port} (data in {system.Postgres.DataDirectory})");
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(system.ConnectionString);
+        Console.WriteLine($"  PostgreSQL      127.0.0.1:{system.Postgres.Port}, database {database.Database}, user {database.Username}, password in {Path.Combine(system.Postgres.DataDirectory, "password")}");
         Console.WriteLine($"  Demo API key    {key}");
+        Console.WriteLine($"  Admin           {AdminAccess.Command} list-tenants   (--help for all; it reads {AdminAccess.File})");
         Console.WriteLine();
         Console.WriteLine("Try it:");
         Console.WriteLine($"  curl -s {frontend.BaseAddress}v1/audio/speech -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\");

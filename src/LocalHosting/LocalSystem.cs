@@ -68,8 +68,9 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>Starts the frontend and waits until it is ready, or with <paramref name="waitUntilReady"/> false only until it answers.</summary>
     public async Task<RunningService> StartFrontendAsync(int httpPort = 0, IReadOnlyList<string>? extraArguments = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool waitUntilReady = true)
     {
         httpPort = httpPort != 0 ? httpPort : PrivatePostgresServer.FindFreeLoopbackPort();
         var arguments = new List<string> { $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}" };
@@ -77,7 +78,9 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         arguments.AddRange(extraArguments ?? []);
         var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo);
         _frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"));
-        await _frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken);
+        await (waitUntilReady
+            ? _frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken)
+            : _frontend.WaitUntilAliveAsync(options.ReadyTimeout, cancellationToken));
         return _frontend;
     }
 

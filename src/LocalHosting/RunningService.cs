@@ -12,7 +12,14 @@ public sealed class RunningService(string name, ServiceProcess process, Uri base
     public Uri BaseAddress { get; } = baseAddress;
 
     /// <summary>Polls <c>/readyz</c> until it answers 200; fails with the process output if it exits or times out.</summary>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitUntilOkAsync("/readyz", timeout, cancellationToken);
+
+    /// <summary>Polls <c>/healthz</c>: the process listens, whatever its dependencies (PostgreSQL, the cluster) are doing.</summary>
+    public Task WaitUntilAliveAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitUntilOkAsync("/healthz", timeout, cancellationToken);
+
+    private async Task WaitUntilOkAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -26,7 +33,7 @@ public sealed class RunningService(string name, ServiceProcess process, Uri base
 
             try
             {
-                using var response = await Http.GetAsync(new Uri(BaseAddress, "/readyz"), deadline.Token);
+                using var response = await Http.GetAsync(new Uri(BaseAddress, path), deadline.Token);
                 lastAnswer = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(deadline.Token)}";
                 if (response.IsSuccessStatusCode)
                 {
@@ -52,7 +59,7 @@ public sealed class RunningService(string name, ServiceProcess process, Uri base
             }
         }
 
-        throw new TimeoutException($"{Name} was not ready within {timeout}; last /readyz: {lastAnswer}\n{Tail(Process.Output)}");
+        throw new TimeoutException($"{Name} did not answer {path} with 200 within {timeout}; last {path}: {lastAnswer}\n{Tail(Process.Output)}");
     }
 
     private static string Tail(string text) => text.Length <= 6000 ? text : text[^6000..];

@@ -43,7 +43,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
 
         startInfo.Environment["DOTNET_NOLOGO"] = "1";
-        startInfo.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[key] = value;

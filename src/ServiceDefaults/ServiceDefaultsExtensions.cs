@@ -14,6 +14,7 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.AddQwenTtsLogging();
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(options =>

@@ -1,116 +1,109 @@
-using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
 using QwenTts.ServiceDefaults;
-using QwenTts.Storage;
 using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Admin;
 
 /// <summary>
-/// Operator commands against the cluster database (ConnectionStrings:Cluster):
-///   admin create-tenant ID [--name NAME] [--rpm N] [--chars-per-day N]   (prints the tenant's first API key)
-///   admin create-key TENANT [--label TEXT]                              (prints a new API key, shown only once)
-///   admin revoke-key PREFIX
-///   admin list-tenants
-///   admin list-keys TENANT
+/// Operator commands against the cluster database, read from <c>ConnectionStrings__Cluster</c> in the environment
+/// (never put the password in argv: other users see it in ps). Every mistake or failure is one line on stderr and a
+/// non-zero exit: 2 for a wrong command line, 1 for a refusal or an unreachable database.
 /// </summary>
 public static class AdminCommand
 {
+    private sealed record Command(string Name, string Usage, string Summary, string[] Options, Func<AdminArguments, TenantStore, Task<int>> Run);
+
+    private static readonly Command[] Commands =
+    [
+        new("create-tenant", "create-tenant ID [--name NAME] [--rpm N] [--chars-per-day N]",
+            "Makes a tenant (defaults: 60 requests/min, 200000 characters/day) and prints its first API key.",
+            ["name", "rpm", "chars-per-day"], AdminTenantCommands.CreateTenantAsync),
+        new("create-key", "create-key TENANT [--label TEXT]", "Prints a new API key for the tenant (shown only once; only its hash is stored).",
+            ["label"], AdminTenantCommands.CreateKeyAsync),
+        new("revoke-key", "revoke-key PREFIX", "Revokes the key(s) whose prefix (as list-keys shows it, e.g. qtts_AbCdEfG) matches.",
+            [], AdminTenantCommands.RevokeKeyAsync),
+        new("list-tenants", "list-tenants", "Lists tenants with their quotas.", [], AdminTenantCommands.ListTenantsAsync),
+        new("list-keys", "list-keys TENANT", "Lists a tenant's keys by prefix, with their labels and revocation times.", [], AdminTenantCommands.ListKeysAsync),
+    ];
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0)
         {
-            return Usage();
+            return Fail($"a command is needed: {string.Join(", ", Commands.Select(c => c.Name))} (admin --help).", 2);
         }
 
-        var (positional, options) = Split(args[1..]);
-        var builder = Host.CreateApplicationBuilder(options.Select(o => $"--{o.Key}={o.Value}").Where(o => o.Contains(':', StringComparison.Ordinal)).ToArray());
-        builder.Services.AddQwenTtsStorage(ClusterSettings.From(builder.Configuration).ConnectionString);
-        using var host = builder.Build();
-        var tenants = host.Services.GetRequiredService<TenantStore>();
+        if (args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Overview());
+            return 0;
+        }
+
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is null)
+        {
+            return Fail($"'{args[0]}' is not an admin command; commands: {string.Join(", ", Commands.Select(c => c.Name))} (admin --help).", 2);
+        }
+
+        string? connectionString = null;
         try
         {
-            switch (args[0])
+            var arguments = AdminArguments.Parse(command.Name, args[1..], command.Options);
+            if (arguments.WantsHelp)
             {
-                case "create-tenant" when positional.Count == 1:
-                    var tenant = await tenants.CreateTenantAsync(positional[0], options.GetValueOrDefault("name", positional[0]),
-                        int.Parse(options.GetValueOrDefault("rpm", "60"), CultureInfo.InvariantCulture),
-                        long.Parse(options.GetValueOrDefault("chars-per-day", "200000"), CultureInfo.InvariantCulture));
-                    var first = await tenants.CreateKeyAsync(tenant.Id, "first key");
-                    Console.WriteLine($"tenant {tenant.Id} ({tenant.RequestsPerMinute} requests/min, {tenant.CharactersPerDay} characters/day)");
-                    Console.WriteLine($"api key {first.Key}");
-                    Console.WriteLine("Keep the key: only its hash is stored.");
-                    return 0;
-                case "create-key" when positional.Count == 1:
-                    var key = await tenants.CreateKeyAsync(positional[0], options.GetValueOrDefault("label", ""));
-                    Console.WriteLine($"api key {key.Key}");
-                    return 0;
-                case "revoke-key" when positional.Count == 1:
-                    var revoked = await tenants.RevokeKeyAsync(positional[0]);
-                    Console.WriteLine($"revoked {revoked} key(s) with prefix {positional[0]}");
-                    return revoked > 0 ? 0 : 1;
-                case "list-tenants":
-                    foreach (var t in await tenants.ListTenantsAsync())
-                    {
-                        Console.WriteLine($"{t.Id}\t{t.DisplayName}\t{t.RequestsPerMinute} rpm\t{t.CharactersPerDay} chars/day{(t.Disabled ? "\tdisabled" : "")}");
-                    }
-
-                    return 0;
-                case "list-keys" when positional.Count == 1:
-                    foreach (var k in await tenants.ListKeysAsync(positional[0]))
-                    {
-                        Console.WriteLine($"{k.Prefix}…\t{k.Label}\tcreated {k.CreatedAt:u}{(k.RevokedAt is { } r ? $"\trevoked {r:u}" : "")}");
-                    }
-
-                    return 0;
-                default:
-                    return Usage();
+                Console.WriteLine($"usage: QwenTts.Frontend admin {command.Usage}\n  {command.Summary}\n  {AdminFailure.ConnectionHelp}");
+                return 0;
             }
+
+            connectionString = ConnectionString(arguments);
+            await using var dataSource = DataSource(connectionString);
+            return await command.Run(arguments, new TenantStore(dataSource));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        catch (AdminUsageException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message);
-            return 1;
+            return Fail(ex.Message, 2);
         }
-    }
-
-    private static (List<string> Positional, Dictionary<string, string> Options) Split(string[] args)
-    {
-        var positional = new List<string>();
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
+        catch (Exception ex)
         {
-            if (args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                var option = args[i][2..];
-                var equals = option.IndexOf('=', StringComparison.Ordinal);
-                if (equals > 0)
-                {
-                    options[option[..equals]] = option[(equals + 1)..];
-                }
-                else if (i + 1 < args.Length)
-                {
-                    options[option] = args[++i];
-                }
-            }
-            else
-            {
-                positional.Add(args[i]);
-            }
+            return Fail(AdminFailure.Describe(ex, connectionString), 1);
         }
-
-        return (positional, options);
     }
 
-    private static int Usage()
+    private static string ConnectionString(AdminArguments arguments)
     {
-        Console.Error.WriteLine("""
-            usage: QwenTts.Frontend admin <command> --ConnectionStrings:Cluster=...
-              create-tenant ID [--name NAME] [--rpm N] [--chars-per-day N]
-              create-key TENANT [--label TEXT]
-              revoke-key PREFIX
-              list-tenants
-              list-keys TENANT
-            """);
-        return 2;
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(arguments.ConfigurationArguments.ToArray()).Build();
+        try
+        {
+            return ClusterSettings.From(configuration).ConnectionString;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new AdminUsageException("No database given: ConnectionStrings__Cluster is not set. " + AdminFailure.ConnectionHelp);
+        }
     }
+
+    private static NpgsqlDataSource DataSource(string connectionString)
+    {
+        try
+        {
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.ConnectionStringBuilder.Timeout = Math.Min(builder.ConnectionStringBuilder.Timeout, 5);
+            return builder.Build();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new AdminUsageException($"ConnectionStrings__Cluster is not a valid connection string ({ex.Message}). {AdminFailure.ConnectionHelp}");
+        }
+    }
+
+    private static int Fail(string line, int exitCode)
+    {
+        Console.Error.WriteLine("admin: " + line);
+        return exitCode;
+    }
+
+    private static string Overview() =>
+        "usage: QwenTts.Frontend admin <command> [options]   (admin <command> --help for one command)\n" +
+        string.Join('\n', Commands.Select(c => $"  {c.Usage,-62} {c.Summary}")) + "\n" + AdminFailure.ConnectionHelp;
 }

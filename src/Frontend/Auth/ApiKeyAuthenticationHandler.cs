@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Auth;
@@ -37,22 +36,19 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is not in the expected format.");
         }
 
-        Tenant? tenant;
-        try
+        var lookup = await tenants.FindAsync(key, Context.RequestAborted);
+        switch (lookup.Status)
         {
-            tenant = await tenants.FindAsync(key, Context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            Context.Items[UnavailableItem] = true;
-            return AuthenticateResult.Fail("The key store is unavailable: " + ex.Message);
-        }
-
-        if (tenant is null)
-        {
-            return AuthenticateResult.Fail("Unknown or revoked API key.");
+            case KeyStatus.Unavailable:
+                Context.Items[UnavailableItem] = true;
+                return AuthenticateResult.Fail("The key cannot be checked now: " + lookup.Reason + ". Retry shortly.");
+            case KeyStatus.Revoked:
+                return AuthenticateResult.Fail("This API key was revoked, or its tenant is disabled.");
+            case KeyStatus.Unknown:
+                return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
 
+        var tenant = lookup.Tenant!;
         var identity = new ClaimsIdentity([new Claim(TenantClaim, tenant.Id), new Claim(ClaimTypes.Name, tenant.DisplayName)], SchemeName);
         Context.Features.Set(new TenantFeature(tenant));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using Orleans.Dashboard;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Devices;
+using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
 using QwenTts.Frontend.Problems;
@@ -30,10 +31,15 @@ public static class FrontendHost
         var cluster = ClusterSettings.From(builder.Configuration);
         var limits = builder.Configuration.GetSection(SpeechLimits.Section).Get<SpeechLimits>() ?? new SpeechLimits();
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes;
+            kestrel.UseServerRejectionProblems();
+        });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DependencyExceptionHandler>();
+        builder.Services.AddExceptionHandler<UnexpectedExceptionHandler>();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
@@ -53,7 +59,13 @@ public static class FrontendHost
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<KeyCacheOptions>().Bind(builder.Configuration.GetSection(KeyCacheOptions.Section))
+            .Validate(o => o.IsValid, "Auth:KeyRefreshInterval must be positive and Auth:MaxKeyStaleness at least as long.").ValidateOnStart();
         builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddHostedService<KeyCacheRefresher>();
+        // Start the Orleans client, the key cache and Kestrel side by side: during a PostgreSQL outage the client cannot
+        // find a gateway, and the frontend must still listen and serve the keys it knows.
+        builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
         builder.Services.AddSingleton<TenantQuotas>();
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
@@ -66,6 +78,7 @@ public static class FrontendHost
         builder.Services.AddSingleton<SpeechStreamer>();
 
         var app = builder.Build();
+        app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodeProblems(limits.MaxBodyBytes);
         app.UseDefaultFiles();

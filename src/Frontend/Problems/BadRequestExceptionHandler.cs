@@ -17,7 +17,7 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         }
 
         var detail = bad.InnerException is JsonException json
-            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
+            ? JsonProblemDetail.Describe(json)
             : bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? "The request body is too large."
                 : bad.Message;

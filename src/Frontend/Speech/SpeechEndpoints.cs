@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using QwenTts.Audio;
 using QwenTts.Frontend.Auth;
+using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
@@ -101,8 +102,10 @@ public static partial class SpeechEndpoints
         }
         finally
         {
+            var cards = string.Join(",", progress.Devices.Distinct());
+            context.Features.Set(new ServedByFeature(cards));
             usage.Record(new UsageRecord(plan.RequestId, tenant.Id, "/v1/audio/speech", outcome == "completed" ? plan.Characters : 0,
-                progress.AudioSeconds(SpeechStreamer.SampleRate), string.Join(",", progress.Devices.Distinct()), plan.VoiceName, outcome,
+                progress.AudioSeconds(SpeechStreamer.SampleRate), cards, plan.VoiceName, outcome,
                 DateTimeOffset.UtcNow));
             metrics.RequestFinished(outcome, plan.Format, Stopwatch.GetElapsedTime(started), progress.AudioSeconds(SpeechStreamer.SampleRate));
         }

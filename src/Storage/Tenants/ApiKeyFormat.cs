@@ -23,6 +23,8 @@ public static class ApiKeyFormat
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
+    public static string HashHex(string key) => Convert.ToHexStringLower(Hash(key));
+
     public static string Prefix(string key) => key.Length <= PrefixLength ? key : key[..PrefixLength];
 
     /// <summary>Cheap shape check before any database work.</summary>

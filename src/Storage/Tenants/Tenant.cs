@@ -6,6 +6,10 @@ public sealed record Tenant(string Id, string DisplayName, int RequestsPerMinute
 /// <summary>An API key as operators see it: never the key itself, only its prefix.</summary>
 public sealed record ApiKeyInfo(long Id, string TenantId, string Prefix, string Label, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
+/// <summary>A key as frontends keep it in memory and in their snapshot: its SHA-256 in hex (never the key), its tenant, and
+/// whether it is revoked (or its tenant disabled).</summary>
+public sealed record KnownApiKey(string HashHex, Tenant Tenant, bool Revoked);
+
 /// <summary>A freshly made key: the only moment its full text exists.</summary>
 public sealed record NewApiKey(string Key, ApiKeyInfo Info);
 

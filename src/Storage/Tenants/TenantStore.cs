@@ -86,6 +86,23 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
     }
 
+    /// <summary>Every key with its tenant and whether it still admits requests, for the frontends' key cache.</summary>
+    public async Task<IReadOnlyList<KnownApiKey>> ListKnownKeysAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, " +
+            "encode(k.key_hash, 'hex'), k.revoked_at IS NOT NULL OR t.disabled_at IS NOT NULL " +
+            "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new List<KnownApiKey>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new KnownApiKey(reader.GetString(6), ReadTenant(reader), reader.GetBoolean(7)));
+        }
+
+        return keys;
+    }
+
     public async Task<int> RevokeKeyAsync(string prefix, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("UPDATE api_keys SET revoked_at = now() WHERE key_prefix = @prefix AND revoked_at IS NULL");

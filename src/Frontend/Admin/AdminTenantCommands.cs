@@ -1,0 +1,67 @@
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Frontend.Admin;
+
+/// <summary>The admin commands' work on tenants and keys; arguments are already checked for shape.</summary>
+public static class AdminTenantCommands
+{
+    public static async Task<int> CreateTenantAsync(AdminArguments arguments, TenantStore tenants)
+    {
+        var id = arguments.Single("tenant ID");
+        var rpm = (int)arguments.Number("rpm", 60, 1, int.MaxValue);
+        var charactersPerDay = arguments.Number("chars-per-day", 200_000, 1, long.MaxValue);
+        var tenant = await tenants.CreateTenantAsync(id, arguments.Text("name", id), rpm, charactersPerDay);
+        var first = await tenants.CreateKeyAsync(tenant.Id, "first key");
+        Console.WriteLine($"tenant {tenant.Id} ({tenant.RequestsPerMinute} requests/min, {tenant.CharactersPerDay} characters/day)");
+        Console.WriteLine($"api key {first.Key}");
+        Console.WriteLine("Keep the key: only its hash is stored.");
+        return 0;
+    }
+
+    public static async Task<int> CreateKeyAsync(AdminArguments arguments, TenantStore tenants)
+    {
+        var key = await tenants.CreateKeyAsync(arguments.Single("tenant ID"), arguments.Text("label", ""));
+        Console.WriteLine($"api key {key.Key}");
+        return 0;
+    }
+
+    public static async Task<int> RevokeKeyAsync(AdminArguments arguments, TenantStore tenants)
+    {
+        var prefix = arguments.Single("key prefix");
+        var revoked = await tenants.RevokeKeyAsync(prefix);
+        if (revoked == 0)
+        {
+            throw new InvalidOperationException($"No active key has the prefix '{prefix}'; 'admin list-keys TENANT' shows the prefixes.");
+        }
+
+        Console.WriteLine($"revoked {revoked} key(s) with prefix {prefix}; frontends refuse them from their next key refresh (Auth:KeyRefreshInterval).");
+        return 0;
+    }
+
+    public static async Task<int> ListTenantsAsync(AdminArguments arguments, TenantStore tenants)
+    {
+        arguments.ExpectNoPositional();
+        foreach (var t in await tenants.ListTenantsAsync())
+        {
+            Console.WriteLine($"{t.Id}\t{t.DisplayName}\t{t.RequestsPerMinute} rpm\t{t.CharactersPerDay} chars/day{(t.Disabled ? "\tdisabled" : "")}");
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> ListKeysAsync(AdminArguments arguments, TenantStore tenants)
+    {
+        var tenant = arguments.Single("tenant ID");
+        if (await tenants.GetTenantAsync(tenant) is null)
+        {
+            throw new InvalidOperationException($"Tenant '{tenant}' does not exist; 'admin list-tenants' shows the tenants.");
+        }
+
+        foreach (var k in await tenants.ListKeysAsync(tenant))
+        {
+            Console.WriteLine($"{k.Prefix}…\t{k.Label}\tcreated {k.CreatedAt:u}{(k.RevokedAt is { } r ? $"\trevoked {r:u}" : "")}");
+        }
+
+        return 0;
+    }
+}

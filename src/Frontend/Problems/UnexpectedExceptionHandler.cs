@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace QwenTts.Frontend.Problems;
+
+/// <summary>
+/// The last resort (registered after the specific handlers): a failure nobody foresaw is a 500 problem whose detail gives
+/// the request id to quote, since the exception is logged under that id (the exception middleware logs it).
+/// </summary>
+public sealed class UnexpectedExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (context.Response.HasStarted)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal error",
+                Detail = $"The server failed on {context.Request.Method} {context.Request.Path} ({exception.GetType().Name}). " +
+                         $"It is logged under request id {context.TraceIdentifier}; quote it when you report the problem.",
+            },
+        });
+    }
+}
