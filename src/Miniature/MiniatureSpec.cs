@@ -1,3 +1,5 @@
+using QwenTts.Graphs;
+
 namespace QwenTts.Miniature;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using QwenTts.Graphs;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Runtime;
@@ -74,9 +75,9 @@ public sealed class ModelValidationTests : IAsyncLifetime
     public void Every_mismatch_is_listed_with_graph_tensor_expected_and_found()
     {
         // codec_embed with a renamed input and a width config.json does not have.
-        var g = new OnnxGraphBuilder(GraphNames.CodecEmbed, 1);
+        var g = new OnnxGraphBuilder(GraphNames.CodecEmbed, new RandomWeights(1).For("test"));
         var ids = g.Input("input_ids", OnnxGraphBuilder.Int64, 1, "S");
-        g.Output(g.Gather(g.RandomWeight("table", 1f, 3072, 48), ids), "embed", OnnxGraphBuilder.Float, 1, "S", 48);
+        g.Output(g.Gather(g.Parameter("table", 1f, 3072, 48), ids), "embed", OnnxGraphBuilder.Float, 1, "S", 48);
         g.Save(Path.Combine(_directory, GraphNames.CodecEmbed));
 
         var error = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));
@@ -92,11 +93,11 @@ public sealed class ModelValidationTests : IAsyncLifetime
     [Fact]
     public void A_float_tensor_of_another_precision_than_its_graph_is_reported()
     {
-        var g = new OnnxGraphBuilder(GraphNames.CodePredictor, 1);
+        var g = new OnnxGraphBuilder(GraphNames.CodePredictor, new RandomWeights(1).For("test"));
         var context = g.Input("context", OnnxGraphBuilder.Float16, 1, "L", 64);
         g.Input("gen_step", OnnxGraphBuilder.Int64);
         var last = g.Slice(g.Cast(context, OnnxGraphBuilder.Float), -1, long.MaxValue, 1);
-        g.Output(g.MatMul(last, g.RandomWeight("head", 1f, 64, 2048)), "logits", OnnxGraphBuilder.Float, 1, 1, 2048);
+        g.Output(g.MatMul(last, g.Parameter("head", 1f, 64, 2048)), "logits", OnnxGraphBuilder.Float, 1, 1, 2048);
         g.Save(Path.Combine(_directory, GraphNames.CodePredictor));
 
         var error = Assert.Throws<ModelValidationException>(() => ModelSessions.Load(_directory, new ExecutionProviderOptions()));

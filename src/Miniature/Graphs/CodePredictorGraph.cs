@@ -1,3 +1,4 @@
+using QwenTts.Graphs;
 using QwenTts.Engine.Model;
 
 namespace QwenTts.Miniature.Graphs;
@@ -26,7 +27,7 @@ public static class CodePredictorGraph
         }
 
         var last = g.Slice(g.RmsNorm(x, "norm", d.Hidden), -1, long.MaxValue, 1);
-        var heads = g.RandomWeight("lm_head", 1f / MathF.Sqrt(d.Hidden), codec.Codebooks - 1, d.Hidden, codec.CodebookSize);
+        var heads = g.Parameter("lm_head", 1f / MathF.Sqrt(d.Hidden), codec.Codebooks - 1, d.Hidden, codec.CodebookSize);
         var logits = g.MatMul(last, g.Gather(heads, step));
         c.FloatOutput(g, logits, "logits", 1, 1, codec.CodebookSize);
         return g;

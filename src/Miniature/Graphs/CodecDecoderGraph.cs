@@ -1,3 +1,4 @@
+using QwenTts.Graphs;
 using QwenTts.Engine.Model;
 
 namespace QwenTts.Miniature.Graphs;
@@ -26,7 +27,7 @@ public static class CodecDecoderGraph
 
         // Row of code k of codebook q in one stacked table: q * 2048 + k.
         var offsets = g.Int64Vector(Enumerable.Range(0, codec.Codebooks).Select(q => (long)q * codec.CodebookSize).ToArray());
-        var table = g.RandomWeight("quantizer.codebooks", 1f, (long)codec.Codebooks * codec.CodebookSize, spec.Hidden);
+        var table = g.Parameter("quantizer.codebooks", 1f, (long)codec.Codebooks * codec.CodebookSize, spec.Hidden);
         var summed = g.Node("ReduceSum", [g.Gather(table, g.Add(codes, offsets)), g.Int64Vector(2)],
             n => n.Attribute.Add(OnnxGraphBuilder.IntAttribute("keepdims", 0)));                           // [1,T,W]
 
@@ -86,16 +87,16 @@ public static class CodecDecoderGraph
     private static string CausalConv(OnnxGraphBuilder g, string x, string name, long inputs, long outputs, long kernel)
     {
         var padded = g.Node("Pad", [x, g.Int64Vector(0, 0, kernel - 1, 0, 0, 0)]);
-        return g.Node("Conv", [padded, g.RandomWeight(name + ".weight", 1f / MathF.Sqrt(inputs * kernel), outputs, inputs, kernel),
-            g.RandomWeight(name + ".bias", 0.02f, outputs)]);
+        return g.Node("Conv", [padded, g.Parameter(name + ".weight", 1f / MathF.Sqrt(inputs * kernel), outputs, inputs, kernel),
+            g.Parameter(name + ".bias", 0.02f, outputs)]);
     }
 
     /// <summary>Transposed conv k=2r, stride r: (L+1)·r samples, of which the last r are cut (causal trim).</summary>
     private static string Upsample(OnnxGraphBuilder g, string x, string name, long inputs, long outputs, long rate)
     {
         var kernel = 2 * rate;
-        var up = g.Node("ConvTranspose", [x, g.RandomWeight(name + ".weight", 1f / MathF.Sqrt(inputs * 2), inputs, outputs, kernel),
-            g.RandomWeight(name + ".bias", 0.02f, outputs)], n => n.Attribute.Add(OnnxGraphBuilder.IntsAttribute("strides", rate)));
+        var up = g.Node("ConvTranspose", [x, g.Parameter(name + ".weight", 1f / MathF.Sqrt(inputs * 2), inputs, outputs, kernel),
+            g.Parameter(name + ".bias", 0.02f, outputs)], n => n.Attribute.Add(OnnxGraphBuilder.IntsAttribute("strides", rate)));
         var keep = g.Unsqueeze(g.Mul(g.DimSize(x, 2), g.Int64Scalar(rate)), 0);
         return g.Node("Slice", [up, g.Int64Vector(0), keep, g.Int64Vector(2)]);
     }

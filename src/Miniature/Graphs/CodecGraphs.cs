@@ -1,3 +1,4 @@
+using QwenTts.Graphs;
 using QwenTts.Engine.Model;
 
 namespace QwenTts.Miniature.Graphs;

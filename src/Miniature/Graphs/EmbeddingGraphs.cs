@@ -1,3 +1,5 @@
+using QwenTts.Graphs;
+
 namespace QwenTts.Miniature.Graphs;
 
 /// <summary>text_project, codec_embed and code_predictor_embed: the three embedding lookups of the talker.</summary>
@@ -8,7 +10,7 @@ public static class EmbeddingGraphs
     {
         var g = c.NewGraph(Engine.Model.GraphNames.TextProject);
         var ids = g.Input("input_ids", OnnxGraphBuilder.Int64, 1, "S");
-        var embedded = g.Gather(g.RandomWeight("text_embedding.weight", 1f, c.Manifest.Talker.TextVocab, c.Spec.TextHidden), ids);
+        var embedded = g.Gather(g.Parameter("text_embedding.weight", 1f, c.Manifest.Talker.TextVocab, c.Spec.TextHidden), ids);
         var hidden = g.Silu(g.Linear(embedded, "text_projection.linear_fc1", c.Spec.TextHidden, c.Spec.TextHidden, bias: true));
         var projected = g.Linear(hidden, "text_projection.linear_fc2", c.Spec.TextHidden, c.Spec.Talker.Hidden, bias: true);
         c.FloatOutput(g, projected, "text_embed", 1, "S", c.Spec.Talker.Hidden);
@@ -20,7 +22,7 @@ public static class EmbeddingGraphs
     {
         var g = c.NewGraph(Engine.Model.GraphNames.CodecEmbed);
         var ids = g.Input("token_ids", OnnxGraphBuilder.Int64, 1, "S");
-        var embedded = g.Gather(g.RandomWeight("codec_embedding.weight", 1f, c.Manifest.Talker.CodecVocab, c.Spec.Talker.Hidden), ids);
+        var embedded = g.Gather(g.Parameter("codec_embedding.weight", 1f, c.Manifest.Talker.CodecVocab, c.Spec.Talker.Hidden), ids);
         c.FloatOutput(g, embedded, "embed", 1, "S", c.Spec.Talker.Hidden);
         return g;
     }
@@ -32,7 +34,7 @@ public static class EmbeddingGraphs
         var ids = g.Input("token_id", OnnxGraphBuilder.Int64, 1, "S");
         var layer = g.Input("layer_idx", OnnxGraphBuilder.Int64);
         var codec = c.Manifest.Codec;
-        var tables = g.RandomWeight("code_predictor.embeddings", 1f, codec.Codebooks - 1, codec.CodebookSize, c.Spec.Talker.Hidden);
+        var tables = g.Parameter("code_predictor.embeddings", 1f, codec.Codebooks - 1, codec.CodebookSize, c.Spec.Talker.Hidden);
         var embedded = g.Gather(g.Gather(tables, layer), ids);
         c.FloatOutput(g, embedded, "embed", 1, "S", c.Spec.Talker.Hidden);
         return g;

@@ -1,3 +1,4 @@
+using QwenTts.Graphs;
 using QwenTts.Engine.Model;
 
 namespace QwenTts.Miniature.Graphs;
@@ -17,7 +18,14 @@ public sealed class GraphContext(MiniatureSpec spec, ModelManifest manifest, ulo
     /// <summary>Float type of a graph's interface; the arithmetic inside is always fp32 so CPU kernels exist.</summary>
     public int BoundaryFloat(OnnxGraphBuilder g) => Precision.IsHalf(g.Name) ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float;
 
-    public OnnxGraphBuilder NewGraph(string name, string? weightScope = null) => new(name, seed, weightScope);
+    /// <summary>Every weight the graphs drew, for the HF folder's safetensors.</summary>
+    public RandomWeights Weights { get; } = new(seed);
+
+    /// <param name="weightScope">Graphs sharing a scope get identical weights for equal names (talker prefill and decode).</param>
+    public OnnxGraphBuilder NewGraph(string name, string? weightScope = null) => new(name, Weights.For(weightScope ?? name))
+    {
+        DocString = "QwenTts miniature: a scale model of the Qwen3-TTS graph layout with random weights. It makes noise, not speech.",
+    };
 
     /// <summary>A float input in the graph's type, cast to fp32 for the arithmetic.</summary>
     public string FloatInput(OnnxGraphBuilder g, string name, params object[] dims)

@@ -1,3 +1,4 @@
+using QwenTts.Graphs;
 using QwenTts.Engine.Model;
 
 namespace QwenTts.Miniature.Graphs;
@@ -73,7 +74,7 @@ public static class TalkerGraphs
         var headBias = new float[vocab];
         headBias[c.Manifest.CodecIds.Eos] = EosBias;
         var scale = (c.OverflowTalker ? 1e6f : 1f) / MathF.Sqrt(d.Hidden);
-        var logits = g.Add(g.MatMul(last, g.RandomWeight("codec_head.weight", scale, d.Hidden, vocab)),
+        var logits = g.Add(g.MatMul(last, g.Parameter("codec_head.weight", scale, d.Hidden, vocab)),
             g.Weight("codec_head.eos_bias", headBias, vocab));
         c.FloatOutput(g, logits, "logits", 1, 1, vocab);
     }

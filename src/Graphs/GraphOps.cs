@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace QwenTts.Miniature;
+namespace QwenTts.Graphs;
 
 /// <summary>ONNX operators as methods, and the transformer pieces the Qwen3-TTS graphs are made of.</summary>
 public static class GraphOps
@@ -55,8 +55,8 @@ public static class GraphOps
 
     public static string Linear(this OnnxGraphBuilder g, string x, string name, long inputs, long outputs, bool bias)
     {
-        var y = g.MatMul(x, g.RandomWeight(name + ".weight", 1f / MathF.Sqrt(inputs), inputs, outputs));
-        return bias ? g.Add(y, g.RandomWeight(name + ".bias", 0.02f, outputs)) : y;
+        var y = g.MatMul(x, g.Parameter(name + ".weight", 1f / MathF.Sqrt(inputs), inputs, outputs));
+        return bias ? g.Add(y, g.Parameter(name + ".bias", 0.02f, outputs)) : y;
     }
 
     /// <summary>RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * weight.</summary>
@@ -64,7 +64,7 @@ public static class GraphOps
     {
         var meanSquare = g.ReduceMeanLast(g.Mul(x, x));
         var rms = g.Node("Sqrt", [g.Add(meanSquare, g.FloatScalar(eps))]);
-        return g.Mul(g.Div(x, rms), g.ConstantWeight(name + ".weight", 1f, width));
+        return g.Mul(g.Div(x, rms), g.OnesParameter(name + ".weight", width));
     }
 
     /// <summary>cos and sin tables [S, D] for rotary positions (float [S]), theta as in Qwen3 (1e6).</summary>

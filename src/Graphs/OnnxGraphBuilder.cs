@@ -1,12 +1,21 @@
 using Google.Protobuf;
 using Onnx;
-using QwenTts.Engine.Sampling;
 
-namespace QwenTts.Miniature;
+namespace QwenTts.Graphs;
+
+/// <summary>How a learned weight starts when it is made up rather than read (the miniature draws, a model reads).</summary>
+public enum WeightInit
+{
+    Normal,
+    Ones,
+}
+
+/// <summary>Supplies the values of a learned weight by name: random for the miniature, read from safetensors for the engine.</summary>
+public delegate float[] WeightSource(string name, long[] dims, WeightInit init, float scale);
 
 /// <summary>
 /// A small vocabulary for writing ONNX graphs (opset 17): named inputs and outputs, nodes, and weights that go to
-/// one external <c>.onnx.data</c> file beside the graph, as in the public export.
+/// one external <c>.onnx.data</c> file beside the graph, as in the public export, or inline for a graph built in memory.
 /// </summary>
 public sealed class OnnxGraphBuilder
 {
@@ -14,17 +23,17 @@ public sealed class OnnxGraphBuilder
 
     private readonly GraphProto _graph;
     private readonly string _name;
-    private readonly string _weightScope;
-    private readonly ulong _seed;
-    private readonly MemoryStream _weights = new();
+    private readonly WeightSource _weights;
+    private readonly bool _inline;
+    private readonly MemoryStream _external = new();
     private int _counter;
 
-    /// <param name="weightScope">Graphs sharing a scope draw identical weights for equal names (talker prefill and decode).</param>
-    public OnnxGraphBuilder(string name, ulong seed, string? weightScope = null)
+    /// <param name="inline">Weights inside the model (for <see cref="ToBytes"/>) instead of in an external data file.</param>
+    public OnnxGraphBuilder(string name, WeightSource weights, bool inline = false)
     {
         _name = name;
-        _weightScope = weightScope ?? name;
-        _seed = seed;
+        _weights = weights;
+        _inline = inline;
         _graph = new GraphProto { Name = name };
     }
 
@@ -77,32 +86,26 @@ public sealed class OnnxGraphBuilder
         return names;
     }
 
-    /// <summary>A weight drawn from N(0, scale²), deterministic for (seed, graph, name).</summary>
-    public string RandomWeight(string name, float scale, params long[] dims)
-    {
-        var random = Xoshiro256.ForStream(_seed, _weightScope + "/" + name);
-        var data = new float[dims.Aggregate(1L, (a, b) => a * b)];
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = (float)(random.NextGaussian() * scale);
-        }
+    /// <summary>A learned weight, from the builder's weight source (made-up ones: N(0, scale²)).</summary>
+    public string Parameter(string name, float scale, params long[] dims) => Weight(name, _weights(name, dims, WeightInit.Normal, scale), dims);
 
-        return Weight(name, data, dims);
-    }
+    /// <summary>A learned weight that starts at ones (a norm's scale).</summary>
+    public string OnesParameter(string name, params long[] dims) => Weight(name, _weights(name, dims, WeightInit.Ones, 1f), dims);
 
-    public string ConstantWeight(string name, float value, params long[] dims)
-    {
-        var data = new float[dims.Aggregate(1L, (a, b) => a * b)];
-        Array.Fill(data, value);
-        return Weight(name, data, dims);
-    }
-
-    /// <summary>A float weight stored in the external data file.</summary>
+    /// <summary>A float weight stored in the external data file (or inline).</summary>
     public string Weight(string name, float[] data, params long[] dims)
     {
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan());
-        var offset = _weights.Position;
-        _weights.Write(bytes);
+        if (_inline)
+        {
+            var inline = new TensorProto { Name = name, DataType = Float, RawData = ByteString.CopyFrom(bytes) };
+            inline.Dims.AddRange(dims);
+            _graph.Initializer.Add(inline);
+            return name;
+        }
+
+        var offset = _external.Position;
+        _external.Write(bytes);
         var tensor = new TensorProto { Name = name, DataType = Float, DataLocation = TensorProto.Types.DataLocation.External };
         tensor.Dims.AddRange(dims);
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = _name + ".onnx.data" });
@@ -136,24 +139,30 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>What the model says it is (the miniature says it makes noise).</summary>
+    public string DocString { get; init; } = "Built by QwenTts.";
+
     /// <summary>Writes <c>{name}.onnx</c> and <c>{name}.onnx.data</c> into the folder.</summary>
     public void Save(string directory)
     {
-        var model = new ModelProto
-        {
-            IrVersion = 8,
-            ProducerName = "qwentts-miniature",
-            ProducerVersion = "1",
-            DocString = "QwenTts miniature: a scale model of the Qwen3-TTS graph layout with random weights. It makes noise, not speech.",
-            Graph = _graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         using (var file = File.Create(Path.Combine(directory, _name + ".onnx")))
         {
-            model.WriteTo(file);
+            Model().WriteTo(file);
         }
 
-        File.WriteAllBytes(Path.Combine(directory, _name + ".onnx.data"), _weights.ToArray());
+        File.WriteAllBytes(Path.Combine(directory, _name + ".onnx.data"), _external.ToArray());
+    }
+
+    /// <summary>The serialized model, for a builder with inline weights (loaded straight into a session).</summary>
+    public byte[] ToBytes() => _inline
+        ? Model().ToByteArray()
+        : throw new InvalidOperationException("A graph with external weights is saved to a folder, not serialized alone.");
+
+    private ModelProto Model()
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "qwentts", ProducerVersion = "1", DocString = DocString, Graph = _graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return model;
     }
 
     public static AttributeProto IntAttribute(string name, long value) =>
