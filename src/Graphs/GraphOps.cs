@@ -115,16 +115,18 @@ public static class GraphOps
     /// <summary>
     /// One Qwen3 decoder layer: RMSNorm, grouped-query attention with per-head q/k RMSNorm and RoPE over an optional
     /// past cache, then a SwiGLU MLP; residuals around both. Returns the new hidden state and the full K/V.
+    /// <paramref name="cache"/>, instead of a growing past, merges the new K/V into a fixed-size cache.
     /// </summary>
     public static (string Hidden, string Keys, string Values) DecoderLayer(this OnnxGraphBuilder g, string prefix, string x,
-        TransformerDims d, string cos, string sin, string maskBias, string? pastKeys, string? pastValues)
+        TransformerDims d, string cos, string sin, string maskBias, string? pastKeys, string? pastValues,
+        Func<string, string, (string Keys, string Values)>? cache = null)
     {
-        var normed = g.RmsNorm(x, prefix + ".input_layernorm", d.Hidden);
+        var normed = g.RmsNorm(x, prefix + ".input_layernorm", d.Hidden, d.RmsEps);
 
         var q = g.Reshape(g.Linear(normed, prefix + ".q_proj", d.Hidden, d.Heads * d.HeadDim, bias: false), 0, 0, d.Heads, d.HeadDim);
-        q = g.Rotate(g.Transpose(g.RmsNorm(q, prefix + ".q_norm", d.HeadDim), 0, 2, 1, 3), cos, sin, d.HeadDim);
+        q = g.Rotate(g.Transpose(g.RmsNorm(q, prefix + ".q_norm", d.HeadDim, d.RmsEps), 0, 2, 1, 3), cos, sin, d.HeadDim);
         var k = g.Reshape(g.Linear(normed, prefix + ".k_proj", d.Hidden, d.KvHeads * d.HeadDim, bias: false), 0, 0, d.KvHeads, d.HeadDim);
-        k = g.Rotate(g.Transpose(g.RmsNorm(k, prefix + ".k_norm", d.HeadDim), 0, 2, 1, 3), cos, sin, d.HeadDim);
+        k = g.Rotate(g.Transpose(g.RmsNorm(k, prefix + ".k_norm", d.HeadDim, d.RmsEps), 0, 2, 1, 3), cos, sin, d.HeadDim);
         var v = g.Transpose(g.Reshape(g.Linear(normed, prefix + ".v_proj", d.Hidden, d.KvHeads * d.HeadDim, bias: false), 0, 0, d.KvHeads, d.HeadDim), 0, 2, 1, 3);
 
         if (pastKeys is not null && pastValues is not null)
@@ -132,13 +134,17 @@ public static class GraphOps
             k = g.Concat(2, pastKeys, k);
             v = g.Concat(2, pastValues, v);
         }
+        else if (cache is not null)
+        {
+            (k, v) = cache(k, v);
+        }
 
         var scores = g.Mul(g.MatMul(q, g.Transpose(g.RepeatKv(k, d), 0, 1, 3, 2)), g.FloatScalar(1f / MathF.Sqrt(d.HeadDim)));
         var weights = g.Softmax(g.Add(scores, maskBias));
         var attended = g.Reshape(g.Transpose(g.MatMul(weights, g.RepeatKv(v, d)), 0, 2, 1, 3), 0, 0, d.Heads * d.HeadDim);
         x = g.Add(x, g.Linear(attended, prefix + ".o_proj", d.Heads * d.HeadDim, d.Hidden, bias: false));
 
-        var post = g.RmsNorm(x, prefix + ".post_attention_layernorm", d.Hidden);
+        var post = g.RmsNorm(x, prefix + ".post_attention_layernorm", d.Hidden, d.RmsEps);
         var gate = g.Silu(g.Linear(post, prefix + ".mlp.gate_proj", d.Hidden, d.Mlp, bias: false));
         var up = g.Linear(post, prefix + ".mlp.up_proj", d.Hidden, d.Mlp, bias: false);
         x = g.Add(x, g.Linear(g.Mul(gate, up), prefix + ".mlp.down_proj", d.Mlp, d.Hidden, bias: false));
@@ -165,5 +171,5 @@ public static class GraphOps
     }
 }
 
-/// <summary>Widths of one transformer stack of the miniature.</summary>
-public sealed record TransformerDims(long Hidden, int Layers, long Heads, long KvHeads, long HeadDim, long Mlp, double RopeTheta = 1e6);
+/// <summary>Widths of one transformer stack.</summary>
+public sealed record TransformerDims(long Hidden, int Layers, long Heads, long KvHeads, long HeadDim, long Mlp, double RopeTheta = 1e6, float RmsEps = 1e-6f);

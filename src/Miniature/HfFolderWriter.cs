@@ -11,6 +11,11 @@ namespace QwenTts.Miniature;
 /// </summary>
 public static class HfFolderWriter
 {
+    /// <summary>Bumped whenever the miniature's files change, so folders built by an older builder are rebuilt.</summary>
+    public const int Version = 2;
+
+    public const string VersionField = "qwentts_miniature_version";
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static void Write(string directory, ModelManifest manifest, MiniatureSpec spec, string tokenizerJson)
@@ -39,6 +44,7 @@ public static class HfFolderWriter
         return new JsonObject
         {
             ["qwentts_miniature"] = true,
+            [VersionField] = Version,
             ["_comment"] = "QwenTts miniature: random weights at tiny widths, it makes noise, not speech.",
             ["tts_model_type"] = manifest.Variant switch
             {
@@ -79,6 +85,8 @@ public static class HfFolderWriter
                     ["num_key_value_heads"] = spec.CodePredictor.KvHeads,
                     ["head_dim"] = spec.CodePredictor.HeadDim,
                     ["intermediate_size"] = spec.CodePredictor.Mlp,
+                    ["rope_theta"] = spec.CodePredictor.RopeTheta,
+                    ["rms_norm_eps"] = spec.CodePredictor.RmsEps,
                     ["vocab_size"] = manifest.Codec.CodebookSize,
                     ["num_code_groups"] = manifest.Codec.Codebooks,
                 },

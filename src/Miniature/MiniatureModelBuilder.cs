@@ -7,8 +7,9 @@ namespace QwenTts.Miniature;
 /// <summary>
 /// Writes a complete miniature as the public export lays it out: each graph in its own folder with its external
 /// <c>.onnx.data</c>, the speech tokenizer's graphs under <c>tokenizer12hz/</c>, and an HF-style folder <c>hf/</c>
-/// with config.json, generation_config.json, speech_tokenizer/config.json and the tokenizer as vocab.json + merges.txt
-/// + tokenizer_config.json. No model.json: the engine imports the folder as it would a real export.
+/// with config.json, generation_config.json, speech_tokenizer/config.json, the tokenizer as vocab.json + merges.txt
+/// + tokenizer_config.json, and model.safetensors with the graphs' own weights under the official names. No model.json:
+/// the engine imports the folder as it would a real export.
 /// </summary>
 public static class MiniatureModelBuilder
 {
@@ -17,12 +18,13 @@ public static class MiniatureModelBuilder
         bool OverflowTalker = false);
 
     /// <summary>
-    /// Builds unless the folder already holds a complete miniature (its HF config is written last); a folder of the old
-    /// flat layout, or a half-written one, is rebuilt. Returns true when it built.
+    /// Builds unless the folder already holds a complete miniature of this builder's version (its HF config, written
+    /// last, says which); an older or half-written one is rebuilt. Returns true when it built.
     /// </summary>
     public static bool BuildIfMissing(Request request)
     {
-        if (File.Exists(Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder, HfModelConfig.ConfigFile)))
+        var config = Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder, HfModelConfig.ConfigFile);
+        if (File.Exists(config) && File.ReadAllText(config).Contains($"\"{HfFolderWriter.VersionField}\": {HfFolderWriter.Version}", StringComparison.Ordinal))
         {
             return false;
         }
@@ -87,7 +89,10 @@ public static class MiniatureModelBuilder
             graph.Save(directory);
         }
 
-        HfFolderWriter.Write(Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder), manifest, spec, request.TokenizerJson);
+        var hf = Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder);
+        Directory.CreateDirectory(hf);
+        CheckpointWriter.Write(hf, context.Weights);
+        HfFolderWriter.Write(hf, manifest, spec, request.TokenizerJson);
         return ModelFolder.Import(request.OutputDirectory);
     }
 }

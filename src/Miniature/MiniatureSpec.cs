@@ -31,10 +31,23 @@ public sealed record MiniatureSpec(
         Decoder: new TransformerDims(Hidden: 32, Layers: 8, Heads: 4, KvHeads: 4, HeadDim: 8, Mlp: 64, RopeTheta: 10000),
         SpeakerWidth: 64);
 
+    /// <summary>
+    /// The real layer counts (talker 28, code predictor 5, decoder 8) and head counts at 1/16 of every real width, so
+    /// the split of a frame's time between graphs predicts the real model's.
+    /// </summary>
+    public static MiniatureSpec Proportional { get; } = new(
+        "proportional",
+        Talker: new TransformerDims(Hidden: 128, Layers: 28, Heads: 16, KvHeads: 8, HeadDim: 8, Mlp: 384),
+        CodePredictor: new TransformerDims(Hidden: 64, Layers: 5, Heads: 16, KvHeads: 8, HeadDim: 8, Mlp: 192),
+        TextHidden: 128,
+        Decoder: new TransformerDims(Hidden: 32, Layers: 8, Heads: 4, KvHeads: 4, HeadDim: 8, Mlp: 64, RopeTheta: 10000),
+        SpeakerWidth: 64);
+
     public static MiniatureSpec Named(string size) => size switch
     {
         "tiny" => Tiny,
         "small" => Small,
-        _ => throw new ArgumentException($"Unknown miniature size '{size}': use tiny or small."),
+        "proportional" => Proportional,
+        _ => throw new ArgumentException($"Unknown miniature size '{size}': use tiny, small or proportional."),
     };
 }

@@ -16,6 +16,15 @@ public sealed record LevelResult(
 
     public double OrtShare => Stats.Sum(s => s.Wall.Ticks) is var wall and > 0 ? Stats.Sum(s => s.OrtTime.Ticks) / (double)wall : 0;
 
+    /// <summary>ONNX Runtime runs per generated frame, over all utterances.</summary>
+    public double RunsPerFrame => Frames > 0 ? Stats.Sum(s => s.OrtRuns) / (double)Frames : 0;
+
+    /// <summary>Milliseconds per generated frame spent in each graph, over all utterances.</summary>
+    public IReadOnlyDictionary<string, double> MillisecondsPerFrame => Stats
+        .SelectMany(s => s.GraphTimes)
+        .GroupBy(g => g.Key)
+        .ToDictionary(g => g.Key, g => Frames > 0 ? g.Sum(x => x.Value.Time.TotalMilliseconds) / Frames : 0);
+
     public TimeSpan WallPercentile(double p) => Percentile(Stats.Select(s => s.Wall), p);
 
     public TimeSpan FirstAudioPercentile(double p) => Percentile(Stats.Select(s => s.TimeToFirstAudio), p);

@@ -17,7 +17,8 @@ public sealed record SelfTestReport(
     FidelityResult? Fidelity,
     int Frames,
     IReadOnlyDictionary<string, (TimeSpan Time, int Runs)> GraphTimes,
-    StaticShapeWarmUp.Result? WarmUp)
+    StaticShapeWarmUp.Result? WarmUp,
+    string? Accelerated = null)
 {
     public bool NonFiniteFree => NonFinite == "none";
 
@@ -42,6 +43,11 @@ public sealed record SelfTestReport(
         }
 
         yield return $"bucketed-vs-dynamic codes: {Bucketed}";
+        if (Accelerated is not null)
+        {
+            yield return $"accelerated-vs-export codes: {Accelerated}";
+        }
+
         yield return $"decode-mask: {DecodeMask}";
         yield return $"non-finite: {NonFinite}";
         foreach (var (graph, (time, runs)) in GraphTimes.OrderByDescending(g => g.Value.Time))
@@ -106,7 +112,20 @@ public static class ModelSelfTest
 
         var fidelity = deep && codes.Count > 0 ? StreamingFidelity.Measure(synthesizer, codes, synthesizer.Streaming) : null;
         return new SelfTestReport(maskExtra, maskLine, nonFinite, bucketed, agreeing, fidelity, codes.Count, times,
-            synthesizer.StaticShapes is null ? null : warmUp);
+            synthesizer.StaticShapes is null ? null : warmUp, deep ? CompareAccelerated(synthesizer, request, codes) : null);
+    }
+
+    /// <summary>The codes with the cached predictor and host lookups against the export's graphs alone, same seed.</summary>
+    private static string CompareAccelerated(SpeechSynthesizer synthesizer, SynthesisRequest request, IReadOnlyList<int[]> accelerated)
+    {
+        if (synthesizer.Acceleration.CachedPredictor is null && synthesizer.Acceleration.Tables.Tables is null)
+        {
+            return "not compared (nothing accelerated: export graphs only)";
+        }
+
+        using var export = synthesizer.With(staticShapes: false, cachedPredictor: false, hostLookups: false);
+        var differs = FirstDifference(accelerated, export.GenerateCodes(request));
+        return differs < 0 ? "identical" : $"differ at frame {differs}";
     }
 
     /// <summary>Generates with past+1 and past+2 masks; the first that runs gives the codes the rest compares against.</summary>

@@ -28,6 +28,8 @@ public sealed class HfModelConfig
 
     public TalkerShape Talker { get; private set; } = null!;
 
+    public PredictorShape? CodePredictor { get; private set; }
+
     public CodecShape Codec { get; private set; } = null!;
 
     public TextIds TextIds { get; private set; } = null!;
@@ -89,6 +91,7 @@ public sealed class HfModelConfig
 
         var codecDefaults = new CodecShape();
         var predictor = talker["code_predictor_config"] as JsonObject;
+        CodePredictor = predictor is null ? null : ReadPredictor(predictor);
         Codec = new CodecShape
         {
             Codebooks = Int(talker, "num_code_groups", codecDefaults.Codebooks),
@@ -139,6 +142,22 @@ public sealed class HfModelConfig
                 SubtalkerTopK = Int(generation, "subtalker_top_k", sampling.SubtalkerTopK),
                 SubtalkerTopP = Float(generation, "subtalker_top_p", sampling.SubtalkerTopP),
             };
+    }
+
+    private PredictorShape ReadPredictor(JsonObject predictor)
+    {
+        var shape = new PredictorShape { Hidden = 1024, Layers = 5 };
+        return new PredictorShape
+        {
+            Hidden = Int(predictor, "hidden_size", shape.Hidden),
+            Layers = Int(predictor, "num_hidden_layers", shape.Layers),
+            Heads = Int(predictor, "num_attention_heads", shape.Heads),
+            KvHeads = Int(predictor, "num_key_value_heads", shape.KvHeads),
+            HeadDim = Int(predictor, "head_dim", shape.HeadDim),
+            Mlp = Int(predictor, "intermediate_size", shape.Mlp),
+            RopeTheta = predictor["rope_theta"] is JsonValue theta ? theta.GetValue<double>() : Fallback("code_predictor_config.rope_theta", shape.RopeTheta),
+            RmsEps = Float(predictor, "rms_norm_eps", shape.RmsEps),
+        };
     }
 
     private static Dictionary<string, PresetSpeaker> ReadSpeakers(JsonObject talker)

@@ -41,6 +41,7 @@ public static class ModelFolder
             Variant = config.Variant,
             Miniature = File.ReadAllText(Path.Combine(hf, HfModelConfig.ConfigFile)).Contains("\"qwentts_miniature\": true", StringComparison.Ordinal),
             Talker = config.Talker,
+            CodePredictor = config.CodePredictor,
             Codec = config.Codec,
             TextIds = config.TextIds,
             CodecIds = config.CodecIds,
@@ -48,6 +49,7 @@ public static class ModelFolder
             Speakers = config.Speakers,
             Generation = config.Generation,
             Tokenizer = TokenizerPath(modelDirectory, hf),
+            HfDirectory = Path.GetRelativePath(modelDirectory, hf).Replace('\\', '/'),
             Graphs = graphs,
         };
     }

@@ -23,6 +23,9 @@ public sealed record ModelManifest
 
     public required TalkerShape Talker { get; init; }
 
+    /// <summary>The code predictor's transformer (from config.json); null when unknown (the export's graph is then the only way).</summary>
+    public PredictorShape? CodePredictor { get; init; }
+
     public CodecShape Codec { get; init; } = new();
 
     public TextIds TextIds { get; init; } = new();
@@ -40,6 +43,9 @@ public sealed record ModelManifest
     /// and tokenizer_config.json (the official HF folder).
     /// </summary>
     public string Tokenizer { get; init; } = "tokenizer.json";
+
+    /// <summary>The official HF folder (configs, tokenizer, safetensors weights), relative to the model directory.</summary>
+    public string? HfDirectory { get; init; }
 
     /// <summary>
     /// Graph name to .onnx file (relative). Each graph's weights sit in one external .onnx.data file beside it. Empty:
@@ -114,6 +120,26 @@ public sealed record TalkerShape
     public int CodecVocab { get; init; } = 3072;
 
     public int TextVocab { get; init; } = 151936;
+}
+
+/// <summary>The code predictor's transformer (1.7B: hidden 1024, 5 layers, 16 heads / 8 KV heads of 128, MLP 3072).</summary>
+public sealed record PredictorShape
+{
+    public required int Hidden { get; init; }
+
+    public required int Layers { get; init; }
+
+    public int Heads { get; init; } = 16;
+
+    public int KvHeads { get; init; } = 8;
+
+    public int HeadDim { get; init; } = 128;
+
+    public int Mlp { get; init; } = 3072;
+
+    public double RopeTheta { get; init; } = 1e6;
+
+    public float RmsEps { get; init; } = 1e-6f;
 }
 
 /// <summary>The 12 Hz speech tokenizer: 16 codebooks of 2048, 24 kHz, 1920 samples a frame.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
@@ -19,9 +20,11 @@ public sealed class SpeechSynthesizer : IDisposable
     private readonly ModelSessions _sessions;
     private readonly PromptBuilder _prompts;
 
-    public SpeechSynthesizer(ModelSessions sessions, QwenTokenizer tokenizer, StreamingOptions? streaming = null, StaticShapeOptions? staticShapes = null)
+    public SpeechSynthesizer(ModelSessions sessions, QwenTokenizer tokenizer, StreamingOptions? streaming = null, StaticShapeOptions? staticShapes = null,
+        EngineAcceleration? acceleration = null)
     {
         _sessions = sessions;
+        Acceleration = acceleration ?? EngineAcceleration.None("export graphs (acceleration not loaded)");
         Tokenizer = tokenizer;
         _prompts = new PromptBuilder(tokenizer, sessions.Manifest);
         Streaming = streaming ?? new StreamingOptions();
@@ -41,13 +44,35 @@ public sealed class SpeechSynthesizer : IDisposable
     /// <summary>talker_decode's attention_mask is past + this long: 1 by default, 2 when the self-test finds the graph needs it.</summary>
     public int DecodeMaskExtra { get; set; } = 1;
 
-    /// <summary>A copy of this synthesizer's settings with static shapes on or off (model-check compares the two).</summary>
-    public SpeechSynthesizer WithStaticShapes(bool enabled) => new(_sessions, Tokenizer, Streaming)
-    {
-        StaticShapes = enabled ? StaticShapes ?? new StaticShapeOptions() : null,
-        DecodeMaskExtra = DecodeMaskExtra,
-        _ownsSessions = false,
-    };
+    /// <summary>The cached predictor and host tables built from the checkpoint, with why each is or is not used.</summary>
+    public EngineAcceleration Acceleration { get; }
+
+    /// <summary>Runs the cached code predictor when the checkpoint gave one that agrees with the export.</summary>
+    public bool UseCachedPredictor { get; private init; } = true;
+
+    /// <summary>Looks codec and predictor embeddings up on the host when the checkpoint's tables agree with the graphs.</summary>
+    public bool UseHostLookups { get; private init; } = true;
+
+    /// <summary>
+    /// A view of this synthesizer (same sessions, nothing reloaded) with static shapes, the cached predictor or host
+    /// lookups switched: model-check and the benchmarks compare the variants side by side.
+    /// </summary>
+    public SpeechSynthesizer With(bool? staticShapes = null, bool? cachedPredictor = null, bool? hostLookups = null) =>
+        new(_sessions, Tokenizer, Streaming, acceleration: Acceleration)
+        {
+            StaticShapes = staticShapes switch
+            {
+                true => StaticShapes ?? new StaticShapeOptions(),
+                false => null,
+                null => StaticShapes,
+            },
+            UseCachedPredictor = cachedPredictor ?? UseCachedPredictor,
+            UseHostLookups = hostLookups ?? UseHostLookups,
+            DecodeMaskExtra = DecodeMaskExtra,
+            _ownsSessions = false,
+        };
+
+    public SpeechSynthesizer WithStaticShapes(bool enabled) => With(staticShapes: enabled);
 
     private bool _ownsSessions = true;
 
@@ -71,13 +96,14 @@ public sealed class SpeechSynthesizer : IDisposable
     public ModelSessions Sessions => _sessions;
 
     public static SpeechSynthesizer Load(string modelDirectory, ExecutionProviderOptions provider, StreamingOptions? streaming = null,
-        string? hfDirectory = null, StaticShapeOptions? staticShapes = null)
+        string? hfDirectory = null, StaticShapeOptions? staticShapes = null, bool accelerate = true)
     {
         var sessions = ModelSessions.Load(modelDirectory, provider, hfDirectory);
         try
         {
             var tokenizer = QwenTokenizer.Load(Path.Combine(modelDirectory, sessions.Manifest.Tokenizer));
-            return new SpeechSynthesizer(sessions, tokenizer, streaming, staticShapes);
+            var acceleration = accelerate ? EngineAcceleration.Load(sessions) : EngineAcceleration.None("export graphs (acceleration switched off)");
+            return new SpeechSynthesizer(sessions, tokenizer, streaming, staticShapes, acceleration);
         }
         catch
         {
@@ -230,13 +256,14 @@ public sealed class SpeechSynthesizer : IDisposable
         watch.Stop();
         var stats = new SynthesisStats(frames, prompt.Length, watch.Elapsed, firstAudio ?? watch.Elapsed, utterance.Timer.Elapsed,
             utterance.Timer.Runs, samples / (double)Manifest.Codec.SampleRate);
-        emit(new AudioChunk(pending ?? [], Manifest.Codec.SampleRate, index, IsFinal: true) { Stats = stats });
+        emit(new AudioChunk(pending ?? [], Manifest.Codec.SampleRate, index, IsFinal: true) { Stats = stats with { GraphTimes = utterance.Timer.ByGraph } });
     }
 
     public void Dispose()
     {
         if (_ownsSessions)
         {
+            Acceleration.Dispose();
             _sessions.Dispose();
         }
     }
@@ -247,8 +274,8 @@ public sealed class SpeechSynthesizer : IDisposable
         private readonly ModelSessions _sessions;
         private readonly SynthesisRequest _request;
         private readonly ITalker _talker;
-        private readonly OnnxCodePredictor _predictor;
-        private readonly OnnxEmbeddings _embeddings;
+        private readonly ICodePredictor _predictor;
+        private readonly IEmbeddings _embeddings;
         private readonly bool _halfSums;
 
         public Utterance(SpeechSynthesizer synthesizer, SynthesisRequest request)
@@ -263,8 +290,15 @@ public sealed class SpeechSynthesizer : IDisposable
             _talker = shapes is null
                 ? new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra)
                 : new BucketedTalker(sessions, Run, Timer, shapes, synthesizer.DecodeMaskExtra);
-            _predictor = new OnnxCodePredictor(sessions, Run, Timer);
-            _embeddings = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
+            var acceleration = synthesizer.Acceleration;
+            _predictor = synthesizer.UseCachedPredictor && acceleration.CachedPredictor is { } cached
+                ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize,
+                    acceleration.PredictorLayers, acceleration.PredictorCacheElements, Run, Timer)
+                : new OnnxCodePredictor(sessions, Run, Timer);
+            var graphLookups = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
+            _embeddings = synthesizer.UseHostLookups && acceleration.Tables.Tables is { } tables
+                ? new HostEmbeddings(graphLookups, tables)
+                : graphLookups;
             Decoder = new OnnxCodecDecoder(sessions, Run, Timer, shapes is null ? null : synthesizer.DecodeSizes());
         }
 

@@ -40,6 +40,9 @@ public sealed record SynthesisStats(
     int OrtRuns,
     double AudioSeconds)
 {
+    /// <summary>Time and runs of each graph (empty when not measured).</summary>
+    public IReadOnlyDictionary<string, (TimeSpan Time, int Runs)> GraphTimes { get; init; } = new Dictionary<string, (TimeSpan, int)>();
+
     /// <summary>Wall time over audio duration: below 1 is faster than real time.</summary>
     public double RealTimeFactor => AudioSeconds > 0 ? Wall.TotalSeconds / AudioSeconds : double.NaN;
 

@@ -58,6 +58,8 @@ public static class ModelCheckCommand
                               $"max {manifest.Generation.MaxNewTokens} new frames" + (manifest.Miniature ? " (the miniature: noise, not speech)" : ""));
             PrintChecks([.. synthesizer.Sessions.Checks]);
             Console.WriteLine($"static shapes: {(synthesizer.StaticShapes is null ? "off" : "on")} for {provider.Kind}");
+            Console.WriteLine($"code predictor: {synthesizer.Acceleration.PredictorStatus}");
+            Console.WriteLine($"embedding lookups: {synthesizer.Acceleration.Tables.Status}");
             if (!args.Contains("--deep"))
             {
                 Console.WriteLine("OK: every graph matches; run with --deep to prove it on this card.");

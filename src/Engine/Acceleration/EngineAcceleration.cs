@@ -1,0 +1,208 @@
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Model;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+
+namespace QwenTts.Engine.Acceleration;
+
+/// <summary>
+/// What a card runs instead of the export's slowest parts, built from the HF folder's safetensors at load and used
+/// only when it agrees with the export's own graphs: the cached code predictor (compared on every gen_step) and host
+/// lookups of the codec and predictor embedding tables (compared on sample rows). Anything missing or disagreeing
+/// falls back to the export's graphs, and the reason is kept for the log and model-check.
+/// </summary>
+public sealed class EngineAcceleration : IDisposable
+{
+    /// <summary>Largest logit difference allowed against the export, relative to max(1, the logits' largest magnitude).</summary>
+    public const double Fp32Tolerance = 1e-3;
+
+    public const double Fp16Tolerance = 3e-2;
+
+    private EngineAcceleration()
+    {
+    }
+
+    public InferenceSession? CachedPredictor { get; private set; }
+
+    public EngineTablesState Tables { get; private set; } = new(null, "not tried");
+
+    /// <summary>One line on the cached predictor: used with its largest difference, or why not.</summary>
+    public string PredictorStatus { get; private set; } = "not tried";
+
+    public int PredictorLayers { get; private set; }
+
+    public int PredictorCacheElements { get; private set; }
+
+    public static EngineAcceleration None(string why) => new() { PredictorStatus = why, Tables = new(null, why) };
+
+    public static EngineAcceleration Load(ModelSessions sessions)
+    {
+        var manifest = sessions.Manifest;
+        var hf = manifest.HfDirectory is null ? null : Path.Combine(sessions.Directory, manifest.HfDirectory);
+        SafetensorsFile? file;
+        try
+        {
+            file = hf is null ? null : SafetensorsFile.OpenFolder(hf);
+        }
+        catch (ModelValidationException ex)
+        {
+            return None("export graphs (the checkpoint could not be read: " + ex.Message + ")");
+        }
+
+        if (file is null)
+        {
+            return None($"export graphs (no model.safetensors in {hf ?? "the HF folder (none known)"})");
+        }
+
+        var weights = new CheckpointWeights(file, manifest);
+        var acceleration = new EngineAcceleration { Tables = LoadTables(sessions, weights) };
+        acceleration.LoadPredictor(sessions, weights);
+        return acceleration;
+    }
+
+    private void LoadPredictor(ModelSessions sessions, CheckpointWeights weights)
+    {
+        var manifest = sessions.Manifest;
+        InferenceSession? session = null;
+        try
+        {
+            var model = CachedPredictorGraph.Build(manifest, weights.Predictor);
+            using var options = SessionOptionsFactory.Create(sessions.Provider);
+            session = new InferenceSession(model, options);
+            var shape = manifest.CodePredictor!;
+            PredictorLayers = shape.Layers;
+            PredictorCacheElements = shape.KvHeads * CachedPredictorGraph.Slots * shape.HeadDim;
+            var (difference, scale) = Compare(sessions, session);
+            var half = sessions.FloatType(GraphNames.CodePredictor) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+            var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
+            var figures = string.Create(CultureInfo.InvariantCulture,
+                $"largest logit difference {difference:G3} over 15 gen_steps, allowed {tolerance:G3} ({(half ? "fp16" : "fp32")} export, logits up to {scale:F1})");
+            if (difference <= tolerance)
+            {
+                CachedPredictor = session;
+                PredictorStatus = "cached (" + figures + ")";
+                return;
+            }
+
+            PredictorStatus = "export graph (the cached predictor disagrees with it: " + figures + ")";
+        }
+        catch (Exception ex) when (ex is ModelValidationException or OnnxRuntimeException)
+        {
+            PredictorStatus = "export graph (the cached predictor could not be built: " + ex.Message + ")";
+        }
+
+        session?.Dispose();
+    }
+
+    /// <summary>Runs the export's code_predictor and the cached one on the same 16 rows, every gen_step; largest difference and scale.</summary>
+    private (double Difference, double Scale) Compare(ModelSessions sessions, InferenceSession cached)
+    {
+        var manifest = sessions.Manifest;
+        var hidden = manifest.Talker.Hidden;
+        var rows = manifest.Codec.Codebooks;
+        var random = new Xoshiro256(20260601);
+        var context = new float[rows * hidden];
+        for (var i = 0; i < context.Length; i++)
+        {
+            context[i] = (float)random.NextGaussian();
+        }
+
+        using var run = new RunOptions();
+        using var export = new OnnxCodePredictor(sessions, run, new OrtTimer());
+        using var step = new CachedCodePredictor(cached, hidden, manifest.Codec.CodebookSize, PredictorLayers, PredictorCacheElements, run, new OrtTimer());
+        var expected = new float[manifest.Codec.CodebookSize];
+        var actual = new float[manifest.Codec.CodebookSize];
+        double difference = 0, scale = 0;
+        for (var s = 0; s < rows - 1; s++)
+        {
+            export.Logits(context, s + 2, s, expected);
+            step.Logits(context, s + 2, s, actual);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                difference = Math.Max(difference, Math.Abs(expected[i] - actual[i]));
+                scale = Math.Max(scale, Math.Abs(expected[i]));
+            }
+        }
+
+        return (difference, scale);
+    }
+
+    private static EngineTablesState LoadTables(ModelSessions sessions, CheckpointWeights weights)
+    {
+        try
+        {
+            var manifest = sessions.Manifest;
+            var codec = weights.CodecTable();
+            var predictor = weights.PredictorTables();
+            RoundForHalfGraph(sessions, GraphNames.CodecEmbed, [codec]);
+            RoundForHalfGraph(sessions, GraphNames.CodePredictorEmbed, predictor);
+            var tables = new EmbeddingTables(codec, predictor, manifest.Talker.Hidden);
+            var mismatch = SampleMismatch(sessions, tables);
+            return mismatch is null
+                ? new EngineTablesState(tables, "host tables (sample rows equal the graphs')")
+                : new EngineTablesState(null, "graph runs (the checkpoint's tables differ from the graphs: " + mismatch + ")");
+        }
+        catch (ModelValidationException ex)
+        {
+            return new EngineTablesState(null, "graph runs (the tables could not be read: " + ex.Message + ")");
+        }
+    }
+
+    /// <summary>An fp16 graph returns fp16 rows: the host copy is rounded the same way, so both give identical inputs.</summary>
+    private static void RoundForHalfGraph(ModelSessions sessions, string graph, float[][] tables)
+    {
+        if (sessions.FloatType(graph) != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16)
+        {
+            return;
+        }
+
+        foreach (var table in tables)
+        {
+            for (var i = 0; i < table.Length; i++)
+            {
+                table[i] = (float)(Half)table[i];
+            }
+        }
+    }
+
+    private static string? SampleMismatch(ModelSessions sessions, EmbeddingTables tables)
+    {
+        var manifest = sessions.Manifest;
+        var hidden = manifest.Talker.Hidden;
+        using var run = new RunOptions();
+        using var graphs = new OnnxEmbeddings(sessions, run, new OrtTimer());
+        int[] codecIds = [0, 1, manifest.Codec.CodebookSize - 1, manifest.CodecIds.Pad, manifest.CodecIds.Eos, manifest.Talker.CodecVocab - 1];
+        var fromGraph = new float[codecIds.Length * hidden];
+        graphs.Codec(codecIds, fromGraph, 0);
+        for (var i = 0; i < codecIds.Length; i++)
+        {
+            if (!fromGraph.AsSpan(i * hidden, hidden).SequenceEqual(tables.CodecRow(codecIds[i])))
+            {
+                return $"codec_embed row {codecIds[i]}";
+            }
+        }
+
+        int[] codes = [0, 7, manifest.Codec.CodebookSize - 1];
+        var row = new float[codes.Length * hidden];
+        for (var layer = 0; layer < manifest.Codec.Codebooks - 1; layer++)
+        {
+            graphs.PredictorCodes(codes, layer, row, 0);
+            for (var i = 0; i < codes.Length; i++)
+            {
+                if (!row.AsSpan(i * hidden, hidden).SequenceEqual(tables.PredictorRow(layer, codes[i])))
+                {
+                    return $"code_predictor_embed layer {layer} row {codes[i]}";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose() => CachedPredictor?.Dispose();
+}
+
+/// <summary>The host embedding tables when usable, and one line on why or why not.</summary>
+public sealed record EngineTablesState(EmbeddingTables? Tables, string Status);
