@@ -57,7 +57,7 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         arguments.AddRange(CommonArguments());
         arguments.AddRange(spec.Arguments ?? []);
 
-        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo);
+        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo, Secrets());
         var silo = new RunningService(spec.Name, process, new Uri($"http://127.0.0.1:{httpPort}"));
         _silos.Add(silo);
         if (waitUntilReady)
@@ -76,7 +76,7 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         var arguments = new List<string> { $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}" };
         arguments.AddRange(CommonArguments());
         arguments.AddRange(extraArguments ?? []);
-        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo);
+        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, Secrets());
         _frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"));
         await (waitUntilReady
             ? _frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken)
@@ -113,9 +113,11 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection string holds the password: it goes by environment, never argv, where ps shows it to every user.</summary>
+    private Dictionary<string, string> Secrets() => new() { ["ConnectionStrings__Cluster"] = ConnectionString };
+
     private IEnumerable<string> CommonArguments() =>
     [
-        $"--ConnectionStrings:Cluster={ConnectionString}",
         $"--Orleans:ClusterId={options.ClusterId}",
         $"--Orleans:ServiceId={options.ClusterId}",
         .. options.CommonArguments,

@@ -16,8 +16,9 @@ public sealed record ClusterSettings(string ConnectionString, string ClusterId, 
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new InvalidOperationException(
-                "ConnectionStrings:Cluster is not set. Point it at the PostgreSQL database that holds the cluster, " +
-                "e.g. --ConnectionStrings:Cluster=\"Host=127.0.0.1;Port=5432;Database=qwentts;Username=...;Password=...\"");
+                "ConnectionStrings:Cluster is not set. Point it at the PostgreSQL database that holds the cluster through the " +
+                "environment (argv is visible to every user in ps), e.g. " +
+                "ConnectionStrings__Cluster=\"Host=127.0.0.1;Port=5432;Database=qwentts;Username=...;Password=...\"");
         }
 
         return new ClusterSettings(

@@ -19,6 +19,8 @@ public static class LoggingDefaults
         ["Logging:LogLevel:QwenTts"] = "Information",
         // Per-request retries on another card: worth a line only when asked for.
         ["Logging:LogLevel:QwenTts.Routing"] = "Warning",
+        // The API key handler logs every refusal and challenge at information; the request's own line already says 401.
+        ["Logging:LogLevel:QwenTts.Frontend.Auth.ApiKeyAuthenticationHandler"] = "Warning",
         // An unready check is answered, with its reason, by /readyz itself; an error line per probe only floods the console.
         ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
         ["Logging:Console:FormatterName"] = "simple",

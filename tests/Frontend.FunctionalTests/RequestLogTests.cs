@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using QwenTts.LocalHosting;
+using QwenTts.Storage.Tenants;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Frontend.FunctionalTests;
@@ -29,14 +30,20 @@ public sealed class RequestLogTests(SystemFixture fixture)
         }));
         statuses.Add((await client.GetAsync("/v1/voices")).StatusCode);
         statuses.Add((await client.PostAsync("/v1/audio/speech", new StringContent("{", Encoding.UTF8, "application/json"))).StatusCode);
+        using (var stranger = fixture.System.Client(ApiKeyFormat.NewKey()))
+        {
+            statuses.Add((await stranger.GetAsync("/v1/voices")).StatusCode);
+        }
 
         var tenantLines = await Eventually.HoldsAsync(() => Task.FromResult(New(fixture.System.System.Frontend!, before)
             .Where(l => l.Contains($"tenant={tenant}", StringComparison.Ordinal)).ToList()), l => l.Count >= 6, TimeSpan.FromSeconds(10), "six request lines");
         await Task.Delay(500);
         var infoLines = processes.SelectMany(p => New(p, before)).Where(l => l.Contains(" info: ", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.BadRequest], statuses);
-        Assert.True(infoLines.Count == 6, "one info line per request, nothing else:\n" + string.Join('\n', infoLines));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.BadRequest,
+            HttpStatusCode.Unauthorized], statuses);
+        Assert.True(infoLines.Count == 7, "one info line per request, nothing else:\n" + string.Join('\n', infoLines));
+        Assert.Single(infoLines, l => l.Contains("GET /v1/voices 401", StringComparison.Ordinal) && l.Contains("tenant=-", StringComparison.Ordinal));
         Assert.Equal(4, tenantLines.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l,
             @"RequestId:\S+ POST /v1/audio/speech 200 \d+ ms tenant=\S+ cards=silo-[ab]/[01]")));
         Assert.Single(tenantLines, l => l.Contains("GET /v1/voices 200", StringComparison.Ordinal) && l.Contains("RequestId:", StringComparison.Ordinal));

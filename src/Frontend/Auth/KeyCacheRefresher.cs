@@ -43,8 +43,9 @@ public sealed partial class KeyCacheRefresher(
         {
             snapshot = new KeySnapshot(clock.GetUtcNow(), Source, await store.ListKnownKeysAsync(cancellationToken));
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the database does, a failed refresh must not stop the frontend: it keeps the keys it has.
             if (!_failing)
             {
                 _failing = true;

@@ -21,12 +21,6 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
             : bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? "The request body is too large."
                 : bad.Message;
-        context.Response.StatusCode = bad.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = bad.StatusCode, Title = "Invalid request", Detail = detail },
-        });
+        return await problems.TryWriteProblemAsync(context, exception, bad.StatusCode, "Invalid request", detail);
     }
 }

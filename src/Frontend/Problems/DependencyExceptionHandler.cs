@@ -17,19 +17,9 @@ public sealed partial class DependencyExceptionHandler(IProblemDetailsService pr
         }
 
         LogUnavailable(context.Request.Path, dependency, exception.Message);
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Temporarily unavailable",
-                Detail = $"The request could not complete because {dependency} is unavailable ({exception.GetType().Name}). Retry shortly.",
-            },
-        });
+        return await problems.TryWriteProblemAsync(context, exception, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
+            $"The request could not complete because {dependency} is unavailable ({exception.GetType().Name}). Retry shortly.");
     }
 
     /// <summary>Which dependency failed, from the exception and its inner exceptions; null when it is not one.</summary>

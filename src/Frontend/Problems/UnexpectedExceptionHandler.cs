@@ -15,18 +15,8 @@ public sealed class UnexpectedExceptionHandler(IProblemDetailsService problems) 
             return false;
         }
 
-        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status500InternalServerError,
-                Title = "Internal error",
-                Detail = $"The server failed on {context.Request.Method} {context.Request.Path} ({exception.GetType().Name}). " +
-                         $"It is logged under request id {context.TraceIdentifier}; quote it when you report the problem.",
-            },
-        });
+        return await problems.TryWriteProblemAsync(context, exception, StatusCodes.Status500InternalServerError, "Internal error",
+            $"The server failed on {context.Request.Method} {context.Request.Path} ({exception.GetType().Name}). " +
+            $"It is logged under request id {context.TraceIdentifier}; quote it when you report the problem.");
     }
 }
