@@ -1,0 +1,143 @@
+using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Acceleration;
+using QwenTts.Engine.Diagnostics;
+using QwenTts.Engine.Model;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+using QwenTts.Miniature;
+using QwenTts.TestSupport;
+
+namespace QwenTts.Engine.UnitTests;
+
+/// <summary>The cached code predictor and host lookups built from the checkpoint, against the export's own graphs.</summary>
+[Collection(MiniatureCollection.Name)]
+public sealed class AccelerationTests(MiniatureFixture miniature)
+{
+    [Fact]
+    public void The_cached_predictor_gives_the_export_logits_for_every_gen_step()
+    {
+        var sessions = miniature.Synthesizer.Sessions;
+        var acceleration = miniature.Synthesizer.Acceleration;
+        var hidden = sessions.Manifest.Talker.Hidden;
+        var random = new Xoshiro256(99);
+        var context = Enumerable.Range(0, 16 * hidden).Select(_ => (float)random.NextGaussian()).ToArray();
+        using var run = new RunOptions();
+        using var export = new OnnxCodePredictor(sessions, run, new OrtTimer());
+        using var cached = new CachedCodePredictor(acceleration.CachedPredictor!, hidden, 2048, acceleration.PredictorLayers,
+            acceleration.PredictorCacheElements, run, new OrtTimer());
+        var expected = new float[2048];
+        var actual = new float[2048];
+
+        for (var step = 0; step < 15; step++)
+        {
+            export.Logits(context, step + 2, step, expected);
+            cached.Logits(context, step + 2, step, actual);
+            var difference = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(difference < 1e-4, $"gen_step {step}: largest logit difference {difference}");
+        }
+
+        Assert.StartsWith("cached (largest logit difference", acceleration.PredictorStatus, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Host_lookups_equal_the_graph_lookups_row_for_row()
+    {
+        var sessions = miniature.Synthesizer.Sessions;
+        var hidden = sessions.Manifest.Talker.Hidden;
+        using var run = new RunOptions();
+        using var graphs = new OnnxEmbeddings(sessions, run, new OrtTimer());
+        using var host = new HostEmbeddings(new OnnxEmbeddings(sessions, run, new OrtTimer()), miniature.Synthesizer.Acceleration.Tables.Tables!);
+        int[] ids = [.. Enumerable.Range(0, 3072).Where(i => i % 97 == 0), 2148, 2149, 2150, 3071];
+        var (fromGraph, fromHost) = (new float[ids.Length * hidden], new float[ids.Length * hidden]);
+
+        graphs.Codec(ids, fromGraph, 0);
+        host.Codec(ids, fromHost, 0);
+        Assert.Equal(fromGraph, fromHost);
+        for (var layer = 0; layer < 15; layer++)
+        {
+            var codes = ids.Where(i => i < 2048).ToArray();
+            var (graphRows, hostRows) = (new float[codes.Length * hidden], new float[codes.Length * hidden]);
+            graphs.PredictorCodes(codes, layer, graphRows, 0);
+            host.PredictorCodes(codes, layer, hostRows, 0);
+            Assert.Equal(graphRows, hostRows);
+        }
+    }
+
+    [Fact]
+    public void Accelerated_and_export_graphs_give_identical_codes_with_the_same_seed()
+    {
+        using var export = miniature.Synthesizer.With(cachedPredictor: false, hostLookups: false);
+        var request = new SynthesisRequest
+        {
+            Text = "Identical codes, run by run.",
+            Language = "english",
+            Voice = new VoicePrompt.Designed("A calm narrator"),
+            Seed = 17,
+            Sampling = new SamplingOptions { MaxNewTokens = 120 },
+        };
+
+        var (accelerated, acceleratedTimes) = miniature.Synthesizer.GenerateCodesTimed(request);
+        var (reference, referenceTimes) = export.GenerateCodesTimed(request);
+
+        Assert.Equal(120, accelerated.Count);
+        Assert.Equal(-1, ModelSelfTest.FirstDifference(reference, accelerated));
+        Assert.Equal(120 * 15, referenceTimes[GraphNames.CodePredictor].Runs);
+        Assert.Equal(120 * 15, referenceTimes[GraphNames.CodePredictorEmbed].Runs);
+        Assert.Equal(120 * 16, acceleratedTimes[CachedPredictorGraph.Name].Runs);
+        Assert.False(acceleratedTimes.ContainsKey(GraphNames.CodePredictorEmbed));
+    }
+
+    [Fact]
+    public async Task A_wrong_weight_in_the_checkpoint_makes_the_load_fall_back_to_the_export_graphs_and_say_why()
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny");
+        try
+        {
+            var path = Path.Combine(directory, "hf", "model.safetensors");
+            var file = SafetensorsFile.Open([path]);
+            var tensors = file.Names.Select(n => (Name: n, Data: file.ReadFloats(n), file.Entry(n).Shape)).ToList();
+            var wrong = tensors.FindIndex(t => t.Name == "talker.code_predictor.model.layers.0.mlp.down_proj.weight");
+            tensors[wrong].Data[0] += 5f;
+            var codec = tensors.FindIndex(t => t.Name == OfficialWeights.CodecEmbedding);
+            tensors[codec].Data[3] -= 1f;
+            SafetensorsWriter.Write(path, tensors);
+
+            using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions());
+            var codes = synthesizer.GenerateCodes(new SynthesisRequest
+            {
+                Text = "Still served.", Language = "english", Voice = new VoicePrompt.Designed("A voice"), Sampling = new SamplingOptions { MaxNewTokens = 4 },
+            });
+
+            Assert.Null(synthesizer.Acceleration.CachedPredictor);
+            Assert.StartsWith("export graph (the cached predictor disagrees with it: largest logit difference", synthesizer.Acceleration.PredictorStatus, StringComparison.Ordinal);
+            Assert.Null(synthesizer.Acceleration.Tables.Tables);
+            Assert.Equal("graph runs (the checkpoint's tables differ from the graphs: codec_embed row 0)", synthesizer.Acceleration.Tables.Status);
+            Assert.Equal(4, codes.Count);
+        }
+        finally
+        {
+            MiniatureModels.Delete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task A_model_folder_without_a_checkpoint_runs_on_the_export_graphs_and_says_so()
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny");
+        try
+        {
+            File.Delete(Path.Combine(directory, "hf", "model.safetensors"));
+
+            using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions());
+
+            Assert.Null(synthesizer.Acceleration.CachedPredictor);
+            Assert.Contains("no model.safetensors", synthesizer.Acceleration.PredictorStatus, StringComparison.Ordinal);
+        }
+        finally
+        {
+            MiniatureModels.Delete(directory);
+        }
+    }
+}
