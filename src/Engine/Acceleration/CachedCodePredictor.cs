@@ -8,7 +8,8 @@ namespace QwenTts.Engine.Acceleration;
 /// The code predictor through its cached step graph, for one utterance. The engine asks for logits with the context
 /// grown by one row each step (rows = step + 2); only the new row is run. At a frame's first step the talker row goes
 /// in first (its logits unused), then the c0 row; the cache is two fixed sets of host buffers that swap roles each
-/// run, so no cache is ever copied or allocated. Slots past the position are masked, so stale rows do no harm.
+/// run, so no cache is ever copied or allocated. Slots past the position are masked, so stale rows do no harm. Two
+/// IOBindings (A to B, B to A) keep everything bound between runs; only the row is rebound.
 /// </summary>
 internal sealed class CachedCodePredictor : ICodePredictor
 {
@@ -17,9 +18,10 @@ internal sealed class CachedCodePredictor : ICodePredictor
     private readonly OrtTimer _timer;
     private readonly int _hidden;
     private readonly int _codebookSize;
-    private readonly string[] _inputNames;
-    private readonly string[] _outputNames;
     private readonly OrtValue[][] _caches;
+    private readonly OrtIoBinding[] _bindings;
+    private readonly string[] _pastNames;
+    private readonly string[] _presentNames;
     private readonly long[] _position = new long[1];
     private readonly long[] _step = new long[1];
     private readonly OrtValue _positionValue;
@@ -35,14 +37,28 @@ internal sealed class CachedCodePredictor : ICodePredictor
         _timer = timer;
         _hidden = talkerHidden;
         _codebookSize = codebookSize;
-        var pastNames = Enumerable.Range(0, layers).SelectMany(i => new[] { $"past_key_{i}", $"past_value_{i}" }).ToArray();
-        _inputNames = ["row", "position", "gen_step", .. pastNames];
-        _outputNames = ["logits", .. pastNames.Select(n => n.Replace("past_", "present_", StringComparison.Ordinal))];
+        _pastNames = Enumerable.Range(0, layers).SelectMany(i => new[] { $"past_key_{i}", $"past_value_{i}" }).ToArray();
+        _presentNames = _pastNames.Select(n => n.Replace("past_", "present_", StringComparison.Ordinal)).ToArray();
         var shape = session.InputMetadata["past_key_0"].Dimensions.Select(d => (long)d).ToArray();
-        _caches = [.. Enumerable.Range(0, 2).Select(_ => pastNames
+        _caches = [.. Enumerable.Range(0, 2).Select(_ => _pastNames
             .Select(__ => OrtValue.CreateTensorValueFromMemory(new float[cacheElements], shape)).ToArray())];
         _positionValue = FloatTensors.Int64(_position, 1, [1]);
         _stepValue = FloatTensors.Int64Scalar(_step);
+        _bindings = [Bind(_caches[0], _caches[1]), Bind(_caches[1], _caches[0])];
+    }
+
+    private OrtIoBinding Bind(OrtValue[] from, OrtValue[] to)
+    {
+        var binding = _session.CreateIoBinding();
+        binding.BindInput("position", _positionValue);
+        binding.BindInput("gen_step", _stepValue);
+        for (var i = 0; i < _pastNames.Length; i++)
+        {
+            binding.BindInput(_pastNames[i], from[i]);
+            binding.BindOutput(_presentNames[i], to[i]);
+        }
+
+        return binding;
     }
 
     public void Logits(float[] context, int rows, int step, float[] logits)
@@ -62,20 +78,30 @@ internal sealed class CachedCodePredictor : ICodePredictor
             _logitsValue?.Dispose();
             _logitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, _codebookSize), [1, 1, _codebookSize]);
             _logitsBuffer = logits;
+            foreach (var each in _bindings)
+            {
+                each.BindOutput("logits", _logitsValue);
+            }
         }
 
         _position[0] = row;
         _step[0] = step;
         using var rowValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, context.AsMemory(row * _hidden, _hidden), [1, 1, _hidden]);
-        var (from, to) = (_caches[_current], _caches[1 - _current]);
+        var binding = _bindings[_current];
+        binding.BindInput("row", rowValue);
         var started = _timer.Start();
-        _session.Run(_run, _inputNames, [rowValue, _positionValue, _stepValue, .. from], _outputNames, [_logitsValue!, .. to]);
+        _session.RunWithBinding(_run, binding);
         _timer.Stop(started, CachedPredictorGraph.Name);
         _current = 1 - _current;
     }
 
     public void Dispose()
     {
+        foreach (var binding in _bindings)
+        {
+            binding.Dispose();
+        }
+
         foreach (var value in _caches.SelectMany(c => c))
         {
             value.Dispose();
