@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace QwenTts.Engine.Runtime;
 
 /// <summary>
@@ -11,10 +9,6 @@ public sealed class NonFiniteOutputException(string graph, int step, string what
     : Exception($"Graph '{graph}' produced non-finite {what} at step {step} (NaN or inf: fp16 overflow or a broken kernel?). " +
                 "The utterance was stopped; run `QwenTts.Silo model-check DIR --deep` on this card.")
 {
-    public static readonly Meter Meter = new("QwenTts.Engine");
-
-    private static readonly Counter<long> Counter = Meter.CreateCounter<long>("qwentts.engine.non_finite", description: "Graph outputs with NaN or inf, by graph");
-
     public string Graph { get; } = graph;
 
     public int Step { get; } = step;
@@ -27,7 +21,7 @@ public sealed class NonFiniteOutputException(string graph, int step, string what
             return;
         }
 
-        Counter.Add(1, new KeyValuePair<string, object?>("graph", graph));
+        EngineMetrics.NonFiniteOutput(graph);
         throw new NonFiniteOutputException(graph, step, what);
     }
 
