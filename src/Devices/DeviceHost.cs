@@ -173,6 +173,12 @@ public sealed partial class DeviceHost(
     /// </summary>
     private string? SelfTest(int index, SpeechSynthesizer synthesizer)
     {
+        LogAcceleration(index, synthesizer.Manifest.Name, synthesizer.Acceleration.PredictorStatus, synthesizer.Acceleration.Tables.Status);
+        if (synthesizer.Manifest.DefaultedFields.Count > 0)
+        {
+            LogDefaultedConfig(index, synthesizer.Manifest.Name, string.Join(", ", synthesizer.Manifest.DefaultedFields));
+        }
+
         var report = ModelSelfTest.Run(synthesizer, deep: false);
         foreach (var line in report.Lines())
         {
@@ -229,6 +235,12 @@ public sealed partial class DeviceHost(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index}: {Kind} {Model} (emulated: {Emulated}) on {Provider}, model {ModelName} (miniature: {Miniature}) loaded in {Seconds:F1} s")]
     private partial void LogCardLoaded(int index, DeviceKind kind, string model, bool emulated, string provider, string modelName, bool miniature, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: code predictor {Predictor}; embedding lookups {Lookups}")]
+    private partial void LogAcceleration(int index, string model, string predictor, string lookups);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Card {Index} model {Model}: the HF folder lacks {Fields}; the release's values are used")]
+    private partial void LogDefaultedConfig(int index, string model, string fields);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} self-test of {Model}: {Line}")]
     private partial void LogSelfTest(int index, string model, string line);

@@ -11,9 +11,11 @@ public static class CheckpointWriter
 {
     public const string FileName = "model.safetensors";
 
-    public static void Write(string hfDirectory, RandomWeights weights, string dtype = "F32")
+    public static void Write(string hfDirectory, RandomWeights weights, ModelManifest manifest, string dtype = "F32")
     {
-        var tensors = new List<(string, float[], long[])>();
+        var eosBias = new float[manifest.Talker.CodecVocab];
+        eosBias[manifest.CodecIds.Eos] = Graphs.TalkerGraphs.EosBias;
+        var tensors = new List<(string, float[], long[])> { (OfficialWeights.TalkerHeadBias, eosBias, [manifest.Talker.CodecVocab]) };
         foreach (var (key, (data, dims)) in weights.Drawn.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             var (scope, name) = (key[..key.IndexOf('/')], key[(key.IndexOf('/') + 1)..]);
@@ -28,16 +30,21 @@ public static class CheckpointWriter
                 case (GraphNames.CodePredictor, OfficialWeights.StackedHeads):
                     tensors.AddRange(Unstack(data, dims, transpose: true, OfficialWeights.PredictorHead));
                     break;
-                case (GraphNames.CodePredictor, _) when OfficialWeights.PredictorTensor(name) is var (official, transposed):
-                    tensors.Add(transposed
-                        ? (official, OfficialWeights.Transpose(data, dims[0], dims[1]), [dims[1], dims[0]])
-                        : (official, data, dims));
+                case (GraphNames.CodePredictor, _) when OfficialWeights.PredictorTensor(name) is { } tensor:
+                    tensors.Add(Official(tensor, data, dims));
+                    break;
+                case (Graphs.TalkerGraphs.WeightScope, _) when OfficialWeights.TalkerTensor(name) is { } tensor:
+                    tensors.Add(Official(tensor, data, dims));
                     break;
             }
         }
 
         SafetensorsWriter.Write(Path.Combine(hfDirectory, FileName), tensors, dtype);
     }
+
+    private static (string, float[], long[]) Official((string Name, bool Transposed) tensor, float[] data, long[] dims) => tensor.Transposed
+        ? (tensor.Name, OfficialWeights.Transpose(data, dims[0], dims[1]), [dims[1], dims[0]])
+        : (tensor.Name, data, dims);
 
     /// <summary>[n, rows, columns] into n tensors of [rows, columns] (or [columns, rows] transposed).</summary>
     private static IEnumerable<(string, float[], long[])> Unstack(float[] data, long[] dims, bool transpose, Func<int, string> name)

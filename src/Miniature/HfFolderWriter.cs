@@ -63,6 +63,8 @@ public static class HfFolderWriter
                 ["num_key_value_heads"] = spec.Talker.KvHeads,
                 ["head_dim"] = spec.Talker.HeadDim,
                 ["intermediate_size"] = spec.Talker.Mlp,
+                ["rope_theta"] = spec.Talker.RopeTheta,
+                ["rms_norm_eps"] = spec.Talker.RmsEps,
                 ["vocab_size"] = manifest.Talker.CodecVocab,
                 ["text_vocab_size"] = manifest.Talker.TextVocab,
                 ["text_hidden_size"] = spec.TextHidden,

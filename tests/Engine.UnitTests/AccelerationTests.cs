@@ -85,7 +85,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
         Assert.Equal(-1, ModelSelfTest.FirstDifference(reference, accelerated));
         Assert.Equal(120 * 15, referenceTimes[GraphNames.CodePredictor].Runs);
         Assert.Equal(120 * 15, referenceTimes[GraphNames.CodePredictorEmbed].Runs);
-        Assert.Equal(120 * 16, acceleratedTimes[CachedPredictorGraph.Name].Runs);
+        Assert.Equal(120 * 16, acceleratedTimes[SlotDecoderGraph.PredictorName].Runs);
         Assert.False(acceleratedTimes.ContainsKey(GraphNames.CodePredictorEmbed));
     }
 

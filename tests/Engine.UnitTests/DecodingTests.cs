@@ -1,3 +1,4 @@
+using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Diagnostics;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
@@ -112,7 +113,9 @@ public sealed class DecodingTests(MiniatureFixture miniature)
         var bucketedCodes = bucketed.GenerateCodes(request);
         var warmUp = StaticShapeWarmUp.Run(bucketed);
 
-        Assert.Equal(300, dynamicCodes.Count); // passes the first cache capacity (256): the cache grows once
+        Assert.Equal(300, dynamicCodes.Count); // the cache is sized once for the prompt and the frame limit (512 here)
+        Assert.StartsWith("built from the checkpoint (largest logit difference", miniature.Synthesizer.Acceleration.TalkerStatus, StringComparison.Ordinal);
+        Assert.Equal(300, bucketed.GenerateCodesTimed(request).GraphTimes[SlotDecoderGraph.TalkerName].Runs);
         Assert.Equal(-1, ModelSelfTest.FirstDifference(dynamicCodes, bucketedCodes));
         Assert.True(warmUp.Shapes > 20, $"{warmUp.Shapes} shapes");
     }
@@ -120,8 +123,12 @@ public sealed class DecodingTests(MiniatureFixture miniature)
     [Fact]
     public void The_self_test_reports_every_check_on_a_healthy_model()
     {
-        var report = ModelSelfTest.Run(miniature.Synthesizer, deep: false);
+        using var staticCard = miniature.Synthesizer.WithStaticShapes(true);
+        var report = ModelSelfTest.Run(staticCard, deep: false);
+        var dynamicCard = ModelSelfTest.Run(miniature.Synthesizer, deep: false);
 
+        Assert.Equal("not compared (static shapes are off on this card)", dynamicCard.Bucketed);
+        Assert.True(dynamicCard.Serves(staticShapesOn: false));
         Assert.Equal(1, report.DecodeMaskExtra);
         Assert.Equal("past+1 and past+2 agree", report.DecodeMask);
         Assert.Equal("none", report.NonFinite);

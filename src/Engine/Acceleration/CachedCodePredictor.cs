@@ -88,10 +88,10 @@ internal sealed class CachedCodePredictor : ICodePredictor
         _step[0] = step;
         using var rowValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, context.AsMemory(row * _hidden, _hidden), [1, 1, _hidden]);
         var binding = _bindings[_current];
-        binding.BindInput("row", rowValue);
+        binding.BindInput("rows", rowValue);
         var started = _timer.Start();
         _session.RunWithBinding(_run, binding);
-        _timer.Stop(started, CachedPredictorGraph.Name);
+        _timer.Stop(started, SlotDecoderGraph.PredictorName);
         _current = 1 - _current;
     }
 

@@ -24,12 +24,23 @@ public sealed class CheckpointWeights(SafetensorsFile file, ModelManifest manife
             return stacked;
         }
 
-        var (official, transposed) = OfficialWeights.PredictorTensor(name)
-            ?? throw new ModelValidationException($"The cached code predictor needs weight '{name}', which has no checkpoint name.");
+        return Read(OfficialWeights.PredictorTensor(name), name, dims);
+    };
+
+    /// <summary>Weights of the static-shape talker graph by graph name.</summary>
+    public WeightSource Talker => (name, dims, _, _) => Read(OfficialWeights.TalkerTensor(name), name, dims);
+
+    /// <summary>True when the checkpoint has a codec_head bias (only the miniature's does).</summary>
+    public bool HasTalkerHeadBias => File.Contains(OfficialWeights.TalkerHeadBias);
+
+    private float[] Read((string Name, bool Transposed)? tensor, string graphName, long[] dims)
+    {
+        var (official, transposed) = tensor
+            ?? throw new ModelValidationException($"A graph built from the checkpoint needs weight '{graphName}', which has no checkpoint name.");
         return transposed
             ? OfficialWeights.Transpose(File.ReadFloats(official, dims[1], dims[0]), dims[1], dims[0])
             : File.ReadFloats(official, dims);
-    };
+    }
 
     /// <summary>codec_embedding [3072, hidden].</summary>
     public float[] CodecTable() => File.ReadFloats(OfficialWeights.CodecEmbedding, manifest.Talker.CodecVocab, manifest.Talker.Hidden);

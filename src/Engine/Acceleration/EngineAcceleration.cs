@@ -24,7 +24,17 @@ public sealed class EngineAcceleration : IDisposable
     {
     }
 
+    private readonly Lock _talkerGate = new();
+    private CheckpointWeights? _weights;
+    private bool _talkerTried;
+
     public InferenceSession? CachedPredictor { get; private set; }
+
+    /// <summary>The static-shape talker built from the checkpoint, once asked for (see <see cref="EnsureTalkerStep"/>).</summary>
+    public InferenceSession? TalkerStep { get; private set; }
+
+    /// <summary>One line on the static-shape talker: built with its largest difference, or why not.</summary>
+    public string TalkerStatus { get; private set; } = "not built (static shapes not asked for)";
 
     public EngineTablesState Tables { get; private set; } = new(null, "not tried");
 
@@ -46,7 +56,7 @@ public sealed class EngineAcceleration : IDisposable
         {
             file = hf is null ? null : SafetensorsFile.OpenFolder(hf);
         }
-        catch (ModelValidationException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return None("export graphs (the checkpoint could not be read: " + ex.Message + ")");
         }
@@ -57,7 +67,7 @@ public sealed class EngineAcceleration : IDisposable
         }
 
         var weights = new CheckpointWeights(file, manifest);
-        var acceleration = new EngineAcceleration { Tables = LoadTables(sessions, weights) };
+        var acceleration = new EngineAcceleration { Tables = LoadTables(sessions, weights), _weights = weights };
         acceleration.LoadPredictor(sessions, weights);
         return acceleration;
     }
@@ -68,12 +78,12 @@ public sealed class EngineAcceleration : IDisposable
         InferenceSession? session = null;
         try
         {
-            var model = CachedPredictorGraph.Build(manifest, weights.Predictor);
+            var model = SlotDecoderGraph.Build(SlotDecoderGraph.Predictor(manifest), weights.Predictor, inline: true).ToBytes();
             using var options = SessionOptionsFactory.Create(sessions.Provider);
             session = new InferenceSession(model, options);
             var shape = manifest.CodePredictor!;
             PredictorLayers = shape.Layers;
-            PredictorCacheElements = shape.KvHeads * CachedPredictorGraph.Slots * shape.HeadDim;
+            PredictorCacheElements = shape.KvHeads * SlotDecoderGraph.PredictorSlots * shape.HeadDim;
             var (difference, scale) = Compare(sessions, session);
             var half = sessions.FloatType(GraphNames.CodePredictor) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
             var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
@@ -88,12 +98,107 @@ public sealed class EngineAcceleration : IDisposable
 
             PredictorStatus = "export graph (the cached predictor disagrees with it: " + figures + ")";
         }
-        catch (Exception ex) when (ex is ModelValidationException or OnnxRuntimeException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             PredictorStatus = "export graph (the cached predictor could not be built: " + ex.Message + ")";
         }
 
         session?.Dispose();
+    }
+
+    /// <summary>
+    /// Builds the slot-cache talker from the checkpoint (once; a real talker is gigabytes, so its weights go to a temporary
+    /// external-data file that is removed once loaded) and keeps it only when it matches the export's talker_prefill and
+    /// talker_decode on a test prompt.
+    /// </summary>
+    public InferenceSession? EnsureTalkerStep(ModelSessions sessions)
+    {
+        lock (_talkerGate)
+        {
+            if (_talkerTried)
+            {
+                return TalkerStep;
+            }
+
+            _talkerTried = true;
+            if (_weights is null)
+            {
+                TalkerStatus = "unavailable: " + PredictorStatus;
+                return null;
+            }
+
+            var folder = Directory.CreateTempSubdirectory("qwentts-talker-step-").FullName;
+            InferenceSession? session = null;
+            try
+            {
+                var graph = SlotDecoderGraph.Build(SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias), _weights.Talker, inline: false);
+                graph.Save(folder);
+                using var options = SessionOptionsFactory.Create(sessions.Provider);
+                session = new InferenceSession(Path.Combine(folder, SlotDecoderGraph.TalkerName + ".onnx"), options);
+                var (difference, scale) = CompareTalker(sessions, session);
+                var half = sessions.FloatType(GraphNames.TalkerDecode) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+                var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
+                var figures = string.Create(CultureInfo.InvariantCulture,
+                    $"largest logit difference {difference:G3} against talker_prefill and talker_decode, allowed {tolerance:G3}");
+                if (difference <= tolerance)
+                {
+                    TalkerStep = session;
+                    TalkerStatus = "built from the checkpoint (" + figures + ")";
+                    return session;
+                }
+
+                TalkerStatus = "unavailable: the checkpoint's talker disagrees with the export (" + figures + ")";
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                TalkerStatus = "unavailable: the talker could not be built from the checkpoint: " + ex.Message;
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            session?.Dispose();
+            return null;
+        }
+    }
+
+    /// <summary>A 7-row prompt and one decode step, through the export's talker and the slot-cache one.</summary>
+    private static (double Difference, double Scale) CompareTalker(ModelSessions sessions, InferenceSession step)
+    {
+        var t = sessions.Manifest.Talker;
+        const int rows = 7;
+        var random = new Xoshiro256(20260602);
+        var prompt = Enumerable.Range(0, (rows + 1) * t.Hidden).Select(_ => (float)random.NextGaussian()).ToArray();
+        var next = prompt[(rows * t.Hidden)..];
+        using var run = new RunOptions();
+        var (expected, actual) = (new float[t.CodecVocab], new float[t.CodecVocab]);
+        var (expectedHidden, actualHidden) = (new float[t.Hidden], new float[t.Hidden]);
+        using var export = new OnnxTalker(sessions, run, new OrtTimer());
+        using var slots = new BucketedTalker(step, sessions, run, new OrtTimer(), new StaticShapeOptions { PrefillLengths = [rows], CacheCapacities = [32] });
+        slots.Reserve(8);
+        double difference = 0, scale = 0;
+        void Compare()
+        {
+            for (var i = 0; i < expected.Length; i++)
+            {
+                difference = Math.Max(difference, Math.Abs(expected[i] - actual[i]));
+                scale = Math.Max(scale, Math.Abs(expected[i]));
+            }
+
+            for (var i = 0; i < expectedHidden.Length; i++)
+            {
+                difference = Math.Max(difference, Math.Abs(expectedHidden[i] - actualHidden[i]));
+            }
+        }
+
+        export.Prefill(prompt, rows, expected, expectedHidden);
+        slots.Prefill(prompt, rows, actual, actualHidden);
+        Compare();
+        export.Decode(next, expected, expectedHidden);
+        slots.Decode(next, actual, actualHidden);
+        Compare();
+        return (difference, scale);
     }
 
     /// <summary>Runs the export's code_predictor and the cached one on the same 16 rows, every gen_step; largest difference and scale.</summary>
@@ -144,7 +249,7 @@ public sealed class EngineAcceleration : IDisposable
                 ? new EngineTablesState(tables, "host tables (sample rows equal the graphs')")
                 : new EngineTablesState(null, "graph runs (the checkpoint's tables differ from the graphs: " + mismatch + ")");
         }
-        catch (ModelValidationException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return new EngineTablesState(null, "graph runs (the tables could not be read: " + ex.Message + ")");
         }
@@ -201,7 +306,11 @@ public sealed class EngineAcceleration : IDisposable
         return null;
     }
 
-    public void Dispose() => CachedPredictor?.Dispose();
+    public void Dispose()
+    {
+        CachedPredictor?.Dispose();
+        TalkerStep?.Dispose();
+    }
 }
 
 /// <summary>The host embedding tables when usable, and one line on why or why not.</summary>

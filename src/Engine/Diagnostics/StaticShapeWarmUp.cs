@@ -35,27 +35,25 @@ public static class StaticShapeWarmUp
             Zero(GraphNames.TextProject, new() { ["input_ids"] = [1, length] });
             Zero(GraphNames.CodecEmbed, new() { ["token_ids"] = [1, length] });
             Zero(GraphNames.CodePredictorEmbed, new() { ["token_id"] = [1, length], ["layer_idx"] = [] });
-            if (length > 1)
-            {
-                Zero(GraphNames.TalkerPrefill, new() { ["inputs_embeds"] = [1, length, talker.Hidden], ["attention_mask"] = [1, length] });
-            }
         }
 
+        // The slot-cache talker: every prefill length and one row, at every capacity.
+        var step = synthesizer.Acceleration.EnsureTalkerStep(sessions)
+            ?? throw new InvalidOperationException("Static shapes need the talker built from the checkpoint, which is " + synthesizer.Acceleration.TalkerStatus);
         foreach (var capacity in shapes.CacheCapacities)
         {
-            var inputs = new Dictionary<string, long[]>
+            foreach (var rows in shapes.PrefillLengths.Append(1))
             {
-                ["inputs_embeds"] = [1, 1, talker.Hidden],
-                ["attention_mask"] = [1, capacity + synthesizer.DecodeMaskExtra],
-                ["cache_position"] = [1],
-            };
-            for (var i = 0; i < talker.Layers; i++)
-            {
-                inputs[$"past_key_{i}"] = [1, talker.KvHeads, capacity, talker.HeadDim];
-                inputs[$"past_value_{i}"] = [1, talker.KvHeads, capacity, talker.HeadDim];
-            }
+                var inputs = new Dictionary<string, long[]> { ["rows"] = [1, rows, talker.Hidden], ["position"] = [1] };
+                for (var i = 0; i < talker.Layers; i++)
+                {
+                    inputs[$"past_key_{i}"] = [1, talker.KvHeads, capacity, talker.HeadDim];
+                    inputs[$"past_value_{i}"] = [1, talker.KvHeads, capacity, talker.HeadDim];
+                }
 
-            Zero(GraphNames.TalkerDecode, inputs);
+                RunOnce(step, inputs);
+                count++;
+            }
         }
 
         for (var rows = 2; rows <= codec.Codebooks; rows++)

@@ -28,7 +28,9 @@ public sealed class HfModelConfig
 
     public TalkerShape Talker { get; private set; } = null!;
 
-    public PredictorShape? CodePredictor { get; private set; }
+    public DecoderShape? CodePredictor { get; private set; }
+
+    public DecoderShape? TalkerDecoder { get; private set; }
 
     public CodecShape Codec { get; private set; } = null!;
 
@@ -91,7 +93,8 @@ public sealed class HfModelConfig
 
         var codecDefaults = new CodecShape();
         var predictor = talker["code_predictor_config"] as JsonObject;
-        CodePredictor = predictor is null ? null : ReadPredictor(predictor);
+        CodePredictor = predictor is null ? null : ReadDecoder(predictor, new DecoderShape { Hidden = 1024, Layers = 5 }, "code_predictor_config.");
+        TalkerDecoder = ReadDecoder(talker, new DecoderShape { Hidden = 2048, Layers = 28, Mlp = 6144 }, "talker_config.");
         Codec = new CodecShape
         {
             Codebooks = Int(talker, "num_code_groups", codecDefaults.Codebooks),
@@ -144,21 +147,17 @@ public sealed class HfModelConfig
             };
     }
 
-    private PredictorShape ReadPredictor(JsonObject predictor)
+    private DecoderShape ReadDecoder(JsonObject json, DecoderShape release, string section) => new()
     {
-        var shape = new PredictorShape { Hidden = 1024, Layers = 5 };
-        return new PredictorShape
-        {
-            Hidden = Int(predictor, "hidden_size", shape.Hidden),
-            Layers = Int(predictor, "num_hidden_layers", shape.Layers),
-            Heads = Int(predictor, "num_attention_heads", shape.Heads),
-            KvHeads = Int(predictor, "num_key_value_heads", shape.KvHeads),
-            HeadDim = Int(predictor, "head_dim", shape.HeadDim),
-            Mlp = Int(predictor, "intermediate_size", shape.Mlp),
-            RopeTheta = predictor["rope_theta"] is JsonValue theta ? theta.GetValue<double>() : Fallback("code_predictor_config.rope_theta", shape.RopeTheta),
-            RmsEps = Float(predictor, "rms_norm_eps", shape.RmsEps),
-        };
-    }
+        Hidden = Int(json, "hidden_size", release.Hidden),
+        Layers = Int(json, "num_hidden_layers", release.Layers),
+        Heads = Int(json, "num_attention_heads", release.Heads),
+        KvHeads = Int(json, "num_key_value_heads", release.KvHeads),
+        HeadDim = Int(json, "head_dim", release.HeadDim),
+        Mlp = Int(json, "intermediate_size", release.Mlp),
+        RopeTheta = json["rope_theta"] is JsonValue theta ? theta.GetValue<double>() : Fallback(section + "rope_theta", release.RopeTheta),
+        RmsEps = json["rms_norm_eps"] is JsonValue eps ? eps.GetValue<float>() : Fallback(section + "rms_norm_eps", release.RmsEps),
+    };
 
     private static Dictionary<string, PresetSpeaker> ReadSpeakers(JsonObject talker)
     {

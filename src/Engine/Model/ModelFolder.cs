@@ -23,6 +23,14 @@ public static class ModelFolder
         if (File.Exists(Path.Combine(modelDirectory, ModelManifest.FileName)))
         {
             var manifest = ModelManifest.Load(modelDirectory);
+            if (!string.IsNullOrWhiteSpace(hfDirectory) && (manifest.HfDirectory is null
+                || Path.GetFullPath(Path.Combine(modelDirectory, manifest.HfDirectory)) != Path.GetFullPath(hfDirectory).TrimEnd(Path.DirectorySeparatorChar)))
+            {
+                throw new ModelValidationException(
+                    $"{Path.Combine(modelDirectory, ModelManifest.FileName)} names the HF folder '{manifest.HfDirectory}', but '{hfDirectory}' was given: " +
+                    "delete model.json to import again from the given folder, or make them agree.");
+            }
+
             return manifest.Graphs.Count > 0 ? manifest : manifest with { Graphs = ExportLayout.Find(modelDirectory) };
         }
 
@@ -42,12 +50,14 @@ public static class ModelFolder
             Miniature = File.ReadAllText(Path.Combine(hf, HfModelConfig.ConfigFile)).Contains("\"qwentts_miniature\": true", StringComparison.Ordinal),
             Talker = config.Talker,
             CodePredictor = config.CodePredictor,
+            TalkerDecoder = config.TalkerDecoder,
             Codec = config.Codec,
             TextIds = config.TextIds,
             CodecIds = config.CodecIds,
             Languages = config.Languages,
             Speakers = config.Speakers,
             Generation = config.Generation,
+            DefaultedFields = config.Defaulted,
             Tokenizer = TokenizerPath(modelDirectory, hf),
             HfDirectory = Path.GetRelativePath(modelDirectory, hf).Replace('\\', '/'),
             Graphs = graphs,
@@ -87,7 +97,7 @@ public static class ModelFolder
     /// <summary>Best effort: a read-only model folder still loads, it just is not annotated.</summary>
     public static void TryWrite(string modelDirectory, ModelManifest manifest)
     {
-        var temporary = Path.Combine(modelDirectory, $".{ModelManifest.FileName}.{Environment.ProcessId}.tmp");
+        var temporary = Path.Combine(modelDirectory, $".{ModelManifest.FileName}.{Guid.NewGuid():N}.tmp");
         try
         {
             manifest.SaveTo(temporary);

@@ -24,7 +24,10 @@ public sealed record ModelManifest
     public required TalkerShape Talker { get; init; }
 
     /// <summary>The code predictor's transformer (from config.json); null when unknown (the export's graph is then the only way).</summary>
-    public PredictorShape? CodePredictor { get; init; }
+    public DecoderShape? CodePredictor { get; init; }
+
+    /// <summary>The talker's transformer (from config.json), for graphs built from the checkpoint; null when unknown.</summary>
+    public DecoderShape? TalkerDecoder { get; init; }
 
     public CodecShape Codec { get; init; } = new();
 
@@ -54,6 +57,10 @@ public sealed record ModelManifest
     public IReadOnlyDictionary<string, string> Graphs { get; init; } = new Dictionary<string, string>();
 
     public GenerationDefaults Generation { get; init; } = new();
+
+    /// <summary>On import: config fields the HF folder lacks, for which the release's values were used (logged, never silent).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> DefaultedFields { get; init; } = [];
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -122,8 +129,11 @@ public sealed record TalkerShape
     public int TextVocab { get; init; } = 151936;
 }
 
-/// <summary>The code predictor's transformer (1.7B: hidden 1024, 5 layers, 16 heads / 8 KV heads of 128, MLP 3072).</summary>
-public sealed record PredictorShape
+/// <summary>
+/// A Qwen3 transformer stack as config.json describes it (1.7B talker: hidden 2048, 28 layers, MLP 6144; code predictor:
+/// hidden 1024, 5 layers, MLP 3072; both 16 heads / 8 KV heads of 128, RoPE theta 1e6, RMSNorm eps 1e-6).
+/// </summary>
+public sealed record DecoderShape
 {
     public required int Hidden { get; init; }
 

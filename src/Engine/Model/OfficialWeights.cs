@@ -12,7 +12,11 @@ namespace QwenTts.Engine.Model;
 public static partial class OfficialWeights
 {
     public const string CodecEmbedding = "talker.model.codec_embedding.weight";
+    public const string TalkerPrefix = "talker.";
     public const string PredictorPrefix = "talker.code_predictor.";
+
+    /// <summary>Not in the release: the miniature's codec_head bias (it keeps random weights from choosing EOS).</summary>
+    public const string TalkerHeadBias = "talker.codec_head.bias";
 
     /// <summary>Graph name of the stacked predictor heads [15, hidden, 2048].</summary>
     public const string StackedHeads = "lm_head";
@@ -24,17 +28,28 @@ public static partial class OfficialWeights
 
     public static string PredictorEmbedding(int codebook) => $"{PredictorPrefix}model.codec_embedding.{codebook}.weight";
 
-    /// <summary>The checkpoint name of a code-predictor graph weight and whether it is stored transposed; null if unknown.</summary>
-    public static (string Name, bool Transposed)? PredictorTensor(string graphName)
+    /// <summary>The checkpoint name of a talker graph weight and whether it is stored transposed; null if unknown.</summary>
+    public static (string Name, bool Transposed)? TalkerTensor(string graphName) => graphName switch
     {
-        switch (graphName)
+        "codec_head.weight" => (TalkerPrefix + graphName, true),
+        "codec_head.bias" => (TalkerHeadBias, false),
+        _ => LayerTensor(TalkerPrefix, graphName),
+    };
+
+    /// <summary>The checkpoint name of a code-predictor graph weight and whether it is stored transposed; null if unknown.</summary>
+    public static (string Name, bool Transposed)? PredictorTensor(string graphName) => graphName switch
+    {
+        "small_to_mtp_projection.weight" => (PredictorPrefix + graphName, true),
+        "small_to_mtp_projection.bias" => (PredictorPrefix + graphName, false),
+        _ => LayerTensor(PredictorPrefix, graphName),
+    };
+
+    /// <summary>A decoder stack's norm and layer weights under <paramref name="prefix"/> + "model.".</summary>
+    private static (string Name, bool Transposed)? LayerTensor(string prefix, string graphName)
+    {
+        if (graphName == "norm.weight")
         {
-            case "small_to_mtp_projection.weight":
-                return (PredictorPrefix + graphName, true);
-            case "small_to_mtp_projection.bias":
-                return (PredictorPrefix + graphName, false);
-            case "norm.weight":
-                return (PredictorPrefix + "model.norm.weight", false);
+            return (prefix + "model.norm.weight", false);
         }
 
         var match = LayerWeight().Match(graphName);
@@ -46,10 +61,10 @@ public static partial class OfficialWeights
         var (layer, part) = (match.Groups[1].Value, match.Groups[2].Value);
         return part switch
         {
-            "q_proj" or "k_proj" or "v_proj" or "o_proj" => ($"{PredictorPrefix}model.layers.{layer}.self_attn.{part}.weight", true),
-            "q_norm" or "k_norm" => ($"{PredictorPrefix}model.layers.{layer}.self_attn.{part}.weight", false),
-            "input_layernorm" or "post_attention_layernorm" => ($"{PredictorPrefix}model.layers.{layer}.{part}.weight", false),
-            "mlp.gate_proj" or "mlp.up_proj" or "mlp.down_proj" => ($"{PredictorPrefix}model.layers.{layer}.{part}.weight", true),
+            "q_proj" or "k_proj" or "v_proj" or "o_proj" => ($"{prefix}model.layers.{layer}.self_attn.{part}.weight", true),
+            "q_norm" or "k_norm" => ($"{prefix}model.layers.{layer}.self_attn.{part}.weight", false),
+            "input_layernorm" or "post_attention_layernorm" => ($"{prefix}model.layers.{layer}.{part}.weight", false),
+            "mlp.gate_proj" or "mlp.up_proj" or "mlp.down_proj" => ($"{prefix}model.layers.{layer}.{part}.weight", true),
             _ => null,
         };
     }

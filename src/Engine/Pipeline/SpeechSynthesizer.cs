@@ -287,19 +287,31 @@ public sealed class SpeechSynthesizer : IDisposable
             _halfSums = sessions.FloatType(GraphNames.TalkerDecode) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
             Run = new RunOptions();
             Timer = new OrtTimer();
-            _talker = shapes is null
-                ? new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra)
-                : new BucketedTalker(sessions, Run, Timer, shapes, synthesizer.DecodeMaskExtra);
-            var acceleration = synthesizer.Acceleration;
-            _predictor = synthesizer.UseCachedPredictor && acceleration.CachedPredictor is { } cached
-                ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize,
-                    acceleration.PredictorLayers, acceleration.PredictorCacheElements, Run, Timer)
-                : new OnnxCodePredictor(sessions, Run, Timer);
-            var graphLookups = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
-            _embeddings = synthesizer.UseHostLookups && acceleration.Tables.Tables is { } tables
-                ? new HostEmbeddings(graphLookups, tables)
-                : graphLookups;
-            Decoder = new OnnxCodecDecoder(sessions, Run, Timer, shapes is null ? null : synthesizer.DecodeSizes());
+            var built = new List<IDisposable> { Run };
+            try
+            {
+                // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
+                _talker = shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
+                    ? new BucketedTalker(step, sessions, Run, Timer, shapes)
+                    : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
+                built.Add(_talker);
+                var acceleration = synthesizer.Acceleration;
+                _predictor = synthesizer.UseCachedPredictor && acceleration.CachedPredictor is { } cached
+                    ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize,
+                        acceleration.PredictorLayers, acceleration.PredictorCacheElements, Run, Timer)
+                    : new OnnxCodePredictor(sessions, Run, Timer);
+                built.Add(_predictor);
+                var graphLookups = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
+                _embeddings = synthesizer.UseHostLookups && acceleration.Tables.Tables is { } tables
+                    ? new HostEmbeddings(graphLookups, tables)
+                    : graphLookups;
+                Decoder = new OnnxCodecDecoder(sessions, Run, Timer, shapes is null ? null : synthesizer.DecodeSizes());
+            }
+            catch
+            {
+                built.ForEach(part => part.Dispose());
+                throw;
+            }
         }
 
         public RunOptions Run { get; }
@@ -325,9 +337,11 @@ public sealed class SpeechSynthesizer : IDisposable
             var ttsPad = new float[hidden];
             _embeddings.Text([manifest.TextIds.TtsPad], ttsPad, 0);
 
+            var frameLimit = sampling.FrameLimit(prompt.ContentTokenCount);
+            (_talker as IReservesFrames)?.Reserve(frameLimit);
             var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed), _halfSums);
             return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
-                sampling.FrameLimit(prompt.ContentTokenCount), cancellationToken);
+                frameLimit, cancellationToken);
         }
 
         public void Dispose()

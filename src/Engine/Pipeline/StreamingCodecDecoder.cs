@@ -86,7 +86,8 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
             audio.AddRange(DecodeRange(decoder, codec, codes, start - context, context, Math.Min(codec.DecodeChunkFrames, total - start)));
         }
 
-        var cut = total == 0 ? 0 : (int)((long)referenceFrames * audio.Count / total);
+        // As the official code: int(ref_len / total_len * wav_len), in floating point.
+        var cut = total == 0 ? 0 : (int)((double)referenceFrames / total * audio.Count);
         return [.. audio.Skip(cut)];
     }
 

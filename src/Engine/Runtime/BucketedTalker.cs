@@ -1,190 +1,116 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
-using QwenTts.Engine.Model;
+using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Pipeline;
 
 namespace QwenTts.Engine.Runtime;
 
 /// <summary>
-/// The talker at static shapes. The KV cache lives in host buffers of a fixed capacity; rows past the utterance's length
-/// are masked out (attention_mask 0), so talker_decode always sees the same shape. Each step's new key/value row, which
-/// the graph appends at index capacity, is copied into the cache at the utterance's length. The prompt less its last row
-/// is prefilled at a fixed length (right-padded and masked; causal attention keeps real rows blind to the padding), and
-/// the last prompt row goes through talker_decode, which gives the same logits and hidden state as prefill's last row.
-/// Cost against the dynamic talker: attention over the capacity instead of the length, and the cache crosses the
-/// host boundary each step on a card (the device-side row write is not done yet; see models/README.md).
+/// The talker at static shapes, through the slot-cache talker graph built from the checkpoint (the export's
+/// talker_decode cannot take a padded cache: its causal mask is tied to cache_position and the cache length). The
+/// cache has one capacity for the whole utterance (prompt plus its frame limit, rounded up to a configured size), so
+/// it never grows; the prompt is prefilled in one run at a configured length (right-padded: causal masking keeps real
+/// rows blind to the padding, whose slots are overwritten before they are ever attended); each frame is one run at
+/// one row. The cache outputs stay where the provider put them (on the card) and go straight back in.
 /// </summary>
-internal sealed class BucketedTalker : ITalker
+internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions shapes)
+    : ITalker, IReservesFrames
 {
-    private readonly InferenceSession _prefill;
-    private readonly InferenceSession _decode;
-    private readonly RunOptions _run;
-    private readonly OrtTimer _timer;
-    private readonly StaticShapeOptions _shapes;
-    private readonly int _maskExtra;
-    private readonly FloatTensors _floats;
-    private readonly TensorElementType _cacheType;
-    private readonly int _elementSize;
-    private readonly int _hidden;
-    private readonly int _vocab;
-    private readonly int _kvHeads;
-    private readonly int _headDim;
-    private readonly string[] _pastNames;
-    private readonly string[] _newNames;
-    private byte[][] _cache = [];
-    private OrtValue[] _cacheValues = [];
-    private int _capacity;
+    private readonly int _hidden = sessions.Manifest.Talker.Hidden;
+    private readonly int _vocab = sessions.Manifest.Talker.CodecVocab;
+    private readonly string[] _pastNames = Enumerable.Range(0, sessions.Manifest.Talker.Layers)
+        .SelectMany(i => new[] { $"past_key_{i}", $"past_value_{i}" }).ToArray();
+    private readonly OrtMemoryInfo _cacheMemory = OnnxTalker.CacheMemory(sessions.Provider);
+    private readonly long[] _position = new long[1];
+    private IDisposableReadOnlyCollection<OrtValue>? _cacheOwner;
+    private OrtValue[] _cache = [];
+    private int _frames = sessions.Manifest.Generation.MaxNewTokens;
     private int _length;
 
-    public BucketedTalker(ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions shapes, int maskExtra)
-    {
-        _prefill = sessions[GraphNames.TalkerPrefill];
-        _decode = sessions[GraphNames.TalkerDecode];
-        _run = run;
-        _timer = timer;
-        _shapes = shapes;
-        _maskExtra = maskExtra;
-        _cacheType = sessions.FloatType(GraphNames.TalkerDecode);
-        _floats = new FloatTensors(_cacheType);
-        _elementSize = _cacheType == TensorElementType.Float16 ? 2 : 4;
-        var talker = sessions.Manifest.Talker;
-        (_hidden, _vocab, _kvHeads, _headDim) = (talker.Hidden, talker.CodecVocab, talker.KvHeads, talker.HeadDim);
-        _pastNames = Enumerable.Range(0, talker.Layers).SelectMany(i => new[] { $"past_key_{i}", $"past_value_{i}" }).ToArray();
-        _newNames = _pastNames.Select(n => "new_" + n).ToArray();
-    }
+    /// <summary>The most frames this utterance may make: the cache is sized once for prompt plus these.</summary>
+    public void Reserve(int frames) => _frames = frames;
 
     public void Prefill(float[] embeds, int rows, float[] logits, float[] lastHidden)
     {
-        var head = rows - 1;
-        Allocate(_shapes.CacheCapacity(rows));
-        if (head > 0)
+        var capacity = shapes.CacheCapacity(rows + _frames);
+        var t = sessions.Manifest.Talker;
+        var cacheLength = t.KvHeads * capacity * t.HeadDim;
+        var zeros = _pastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(new float[cacheLength], [1, t.KvHeads, capacity, t.HeadDim])).ToArray();
+        try
         {
-            var length = _shapes.PrefillLength(head);
+            _cache = zeros;
+            var length = shapes.PrefillLength(rows);
             var padded = new float[length * _hidden];
-            Array.Copy(embeds, padded, head * _hidden);
-            var mask = new long[length];
-            Array.Fill(mask, 1L, 0, head);
-            using var embedsValue = _floats.Input(padded, padded.Length, [1, length, _hidden]);
-            using var maskValue = FloatTensors.Int64(mask, length, [1, length]);
-            using var binding = _prefill.CreateIoBinding();
-            binding.BindInput("inputs_embeds", embedsValue);
-            binding.BindInput("attention_mask", maskValue);
-            binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
-            binding.BindOutputToDevice("last_hidden", OrtMemoryInfo.DefaultInstance);
-            foreach (var name in _pastNames)
+            Array.Copy(embeds, padded, rows * _hidden);
+            _length = 0;
+            Run(padded, length, rows - 1, logits, lastHidden);
+            _length = rows;
+        }
+        finally
+        {
+            foreach (var zero in zeros)
             {
-                binding.BindOutputToDevice(name, OrtMemoryInfo.DefaultInstance);
-            }
-
-            var started = _timer.Start();
-            _prefill.RunWithBinding(_run, binding);
-            _timer.Stop(started, GraphNames.TalkerPrefill);
-            using var outputs = binding.GetOutputValues();
-            for (var i = 0; i < _pastNames.Length; i++)
-            {
-                CopyRows(outputs[i + 2].GetTensorMutableRawData(), length, 0, _cache[i], 0, head);
+                zero.Dispose();
             }
         }
-
-        _length = head;
-        var last = new float[_hidden];
-        Array.Copy(embeds, head * _hidden, last, 0, _hidden);
-        Decode(last, logits, lastHidden);
     }
 
     public void Decode(float[] embed, float[] logits, float[] lastHidden)
     {
-        if (_cacheValues.Length == 0)
+        if (_cacheOwner is null)
         {
             throw new InvalidOperationException("Decode before Prefill.");
         }
 
-        if (_length + 1 > _capacity)
-        {
-            Grow(_shapes.CacheCapacity(_length + 1));
-        }
+        Run(embed, 1, 0, logits, lastHidden);
+        _length++;
+    }
 
-        var mask = new long[_capacity + _maskExtra];
-        Array.Fill(mask, 1L, 0, _length);
-        Array.Fill(mask, 1L, _capacity, _maskExtra);
-        var position = new long[] { _length };
-        using var binding = _decode.CreateIoBinding();
-        using var embedValue = _floats.Input(embed, _hidden, [1, 1, _hidden]);
-        using var maskValue = FloatTensors.Int64(mask, mask.Length, [1, mask.Length]);
-        using var positionValue = FloatTensors.Int64(position, 1, [1]);
-        binding.BindInput("inputs_embeds", embedValue);
-        binding.BindInput("attention_mask", maskValue);
-        binding.BindInput("cache_position", positionValue);
+    /// <summary>Runs <paramref name="count"/> rows at positions from the current length; reads row <paramref name="keep"/>.</summary>
+    private void Run(float[] rows, int count, int keep, float[] logits, float[] lastHidden)
+    {
+        _position[0] = _length;
+        using var binding = step.CreateIoBinding();
+        using var rowsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, count * _hidden), [1, count, _hidden]);
+        using var positionValue = FloatTensors.Int64(_position, 1, [1]);
+        binding.BindInput("rows", rowsValue);
+        binding.BindInput("position", positionValue);
         for (var i = 0; i < _pastNames.Length; i++)
         {
-            binding.BindInput(_pastNames[i], _cacheValues[i]);
+            binding.BindInput(_pastNames[i], _cache[i]);
         }
 
         binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
         binding.BindOutputToDevice("last_hidden", OrtMemoryInfo.DefaultInstance);
-        foreach (var name in _newNames)
+        foreach (var name in _pastNames)
         {
-            binding.BindOutputToDevice(name, OrtMemoryInfo.DefaultInstance);
+            binding.BindOutputToDevice(name.Replace("past_", "present_", StringComparison.Ordinal), _cacheMemory);
         }
 
-        var started = _timer.Start();
-        _decode.RunWithBinding(_run, binding);
-        _timer.Stop(started, GraphNames.TalkerDecode);
+        var started = timer.Start();
+        step.RunWithBinding(run, binding);
+        timer.Stop(started, SlotDecoderGraph.TalkerName);
 
-        using var outputs = binding.GetOutputValues();
-        FloatTensors.Read(outputs[0], logits.AsSpan(0, _vocab));
-        FloatTensors.Read(outputs[1], lastHidden.AsSpan(0, _hidden));
-        for (var i = 0; i < _newNames.Length; i++)
-        {
-            CopyRows(outputs[i + 2].GetTensorMutableRawData(), _capacity + 1, _capacity, _cache[i], _length, 1);
-        }
-
-        _length++;
+        var outputs = binding.GetOutputValues();
+        FloatTensors.Read(outputs[0], logits.AsSpan(0, _vocab), keep * _vocab);
+        FloatTensors.Read(outputs[1], lastHidden.AsSpan(0, _hidden), keep * _hidden);
+        var previous = _cacheOwner;
+        _cache = outputs.Skip(2).ToArray();
+        _cacheOwner = outputs;
+        previous?.Dispose();
     }
 
-    /// <summary>Copies <paramref name="count"/> rows from [1,kv,sourceRows,d] at row <paramref name="from"/> into the cache at row <paramref name="to"/>.</summary>
-    private void CopyRows(Span<byte> source, int sourceRows, int from, byte[] cache, int to, int count)
+    public void Dispose()
     {
-        var row = _headDim * _elementSize;
-        for (var h = 0; h < _kvHeads; h++)
+        _cacheOwner?.Dispose();
+        if (!ReferenceEquals(_cacheMemory, OrtMemoryInfo.DefaultInstance))
         {
-            source.Slice(((h * sourceRows) + from) * row, count * row).CopyTo(cache.AsSpan(((h * _capacity) + to) * row));
+            _cacheMemory.Dispose();
         }
     }
+}
 
-    private void Allocate(int capacity)
-    {
-        DisposeCache();
-        _capacity = capacity;
-        var bytes = _kvHeads * capacity * _headDim * _elementSize;
-        _cache = _pastNames.Select(_ => GC.AllocateArray<byte>(bytes, pinned: true)).ToArray();
-        _cacheValues = _cache.Select(buffer => OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, _cacheType,
-            [1, _kvHeads, capacity, _headDim], Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0), buffer.Length)).ToArray();
-    }
-
-    private void Grow(int capacity)
-    {
-        var (old, oldCapacity) = (_cache, _capacity);
-        var oldValues = _cacheValues;
-        _cacheValues = [];
-        Allocate(capacity);
-        for (var i = 0; i < old.Length; i++)
-        {
-            CopyRows(old[i], oldCapacity, 0, _cache[i], 0, _length);
-            oldValues[i].Dispose();
-        }
-    }
-
-    private void DisposeCache()
-    {
-        foreach (var value in _cacheValues)
-        {
-            value.Dispose();
-        }
-
-        _cacheValues = [];
-    }
-
-    public void Dispose() => DisposeCache();
+/// <summary>A talker that sizes its cache for the utterance's frame limit before the prompt goes in.</summary>
+internal interface IReservesFrames
+{
+    void Reserve(int frames);
 }

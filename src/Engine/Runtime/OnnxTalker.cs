@@ -148,7 +148,7 @@ internal sealed class OnnxTalker : ITalker
     }
 
     /// <summary>Where the cache lives: on the card for GPU and NPU providers, so it is never copied back to the host.</summary>
-    private static OrtMemoryInfo CacheMemory(ExecutionProviderOptions provider) => provider.Kind switch
+    internal static OrtMemoryInfo CacheMemory(ExecutionProviderOptions provider) => provider.Kind switch
     {
         ExecutionProviderKind.Cuda => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, provider.DeviceId, OrtMemType.Default),
         ExecutionProviderKind.Rocm or ExecutionProviderKind.MIGraphX =>
@@ -161,5 +161,9 @@ internal sealed class OnnxTalker : ITalker
     {
         _cacheOwner?.Dispose();
         _binding.Dispose();
+        if (!ReferenceEquals(_cacheMemory, OrtMemoryInfo.DefaultInstance))
+        {
+            _cacheMemory.Dispose();
+        }
     }
 }

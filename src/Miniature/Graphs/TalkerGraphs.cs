@@ -9,7 +9,7 @@ namespace QwenTts.Miniature.Graphs;
 /// </summary>
 public static class TalkerGraphs
 {
-    private const string WeightScope = "talker";
+    public const string WeightScope = "talker";
 
     /// <summary>Logit bias of the codec EOS id: the miniature's random weights never decide to stop; the length cap does.</summary>
     public const float EosBias = -40f;
@@ -50,7 +50,10 @@ public static class TalkerGraphs
         var attended = g.Add(g.DimSize(past[0].Keys, 2), g.Int64Scalar(1));
         var usedMask = g.Node("Slice", [mask, g.Int64Vector(0), g.Unsqueeze(attended, 0), g.Int64Vector(1)]);
         var (cos, sin) = g.RopeTables(g.Cast(position, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
-        var bias = g.PaddingMask(usedMask);
+        // And as transformers' causal mask does: key index <= cache_position (the traced graph ties the two together).
+        var keyIndexes = g.Node("Range", [g.Int64Scalar(0), attended, g.Int64Scalar(1)]);
+        var causal = g.Unsqueeze(g.Mul(g.Cast(g.Node("Greater", [keyIndexes, position]), OnnxGraphBuilder.Float), g.FloatScalar(-1e9f)), 0, 1, 2);
+        var bias = g.Add(g.PaddingMask(usedMask), causal);
         for (var i = 0; i < d.Layers; i++)
         {
             (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, past[i].Keys, past[i].Values);

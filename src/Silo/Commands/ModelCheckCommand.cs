@@ -57,9 +57,18 @@ public static class ModelCheckCommand
             Console.WriteLine($"model {manifest.Name}: {manifest.Variant}, talker {manifest.Talker.Hidden} wide x {manifest.Talker.Layers} layers, " +
                               $"max {manifest.Generation.MaxNewTokens} new frames" + (manifest.Miniature ? " (the miniature: noise, not speech)" : ""));
             PrintChecks([.. synthesizer.Sessions.Checks]);
+            if (manifest.DefaultedFields.Count > 0)
+            {
+                Console.WriteLine($"config: not in the HF folder, the release's values used: {string.Join(", ", manifest.DefaultedFields)}");
+            }
             Console.WriteLine($"static shapes: {(synthesizer.StaticShapes is null ? "off" : "on")} for {provider.Kind}");
             Console.WriteLine($"code predictor: {synthesizer.Acceleration.PredictorStatus}");
             Console.WriteLine($"embedding lookups: {synthesizer.Acceleration.Tables.Status}");
+            if (synthesizer.StaticShapes is not null || args.Contains("--deep"))
+            {
+                synthesizer.Acceleration.EnsureTalkerStep(synthesizer.Sessions);
+                Console.WriteLine($"static-shape talker: {synthesizer.Acceleration.TalkerStatus}");
+            }
             if (!args.Contains("--deep"))
             {
                 Console.WriteLine("OK: every graph matches; run with --deep to prove it on this card.");

@@ -1,0 +1,104 @@
+using QwenTts.Engine.Model;
+using QwenTts.Graphs;
+
+namespace QwenTts.Engine.Acceleration;
+
+/// <summary>What a slot-cache decoder graph is: its transformer, input projection, head and fixed or varying sizes.</summary>
+/// <param name="Projection">Linear from the input width to the transformer's, or null (the talker; the 0.6B predictor).</param>
+/// <param name="StackedHeads">True: one head per codebook chosen by gen_step (predictor); false: one head (talker codec_head).</param>
+/// <param name="Slots">Fixed cache slots, or null for a varying capacity (one compiled shape per capacity).</param>
+/// <param name="Rows">Fixed rows a run, or null (prefill many, decode one).</param>
+/// <param name="AllRows">Logits and post-norm hidden of every row (talker), or logits of the last row only (predictor).</param>
+public sealed record SlotDecoderSpec(string Name, TransformerDims Dims, long InputWidth, string? Projection, bool StackedHeads,
+    int Heads, long Vocab, int? Slots, int? Rows, bool AllRows, bool HeadBias);
+
+/// <summary>
+/// A Qwen3 decoder whose KV cache is a fixed number of slots, built from a checkpoint's weights: R rows in at positions
+/// p..p+R-1 (an input), their K/V written into those slots (a one-hot product, so no scatter op is needed), slots after
+/// each row's position masked out. The cache goes in and comes out at the same shape, so a run never changes shape:
+/// fit for CUDA graphs and NPU graph compilation, and the output cache can be fed back as the next input on the card.
+/// RoPE, masks and positions are explicit inputs, which the export's graphs do not allow (their causal mask is tied
+/// to cache_position and the cache length).
+/// </summary>
+public static class SlotDecoderGraph
+{
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline)
+    {
+        var d = spec.Dims;
+        object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
+        object rowsDim = spec.Rows is { } fixedRows ? fixedRows : "R";
+        var g = new OnnxGraphBuilder(spec.Name, weights, inline) { DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint." };
+        var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
+        var start = g.Input("position", OnnxGraphBuilder.Int64, 1);
+        var step = spec.StackedHeads ? g.Input("gen_step", OnnxGraphBuilder.Int64) : null;
+        var past = Enumerable.Range(0, d.Layers)
+            .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim),
+                          Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim)))
+            .ToArray();
+
+        var x = spec.Projection is { } projection ? g.Linear(rows, projection, spec.InputWidth, d.Hidden, bias: true) : rows;
+        var rowCount = g.DimSize(x, 1);
+        var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), rowCount, g.Int64Scalar(1)]), start);          // [R]
+        var (cos, sin) = g.RopeTables(g.Cast(positions, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
+        var slots = g.Node("Range", [g.Int64Scalar(0), g.DimSize(past[0].Keys, 2), g.Int64Scalar(1)]);      // [C]
+        var rowPositions = g.Unsqueeze(positions, 1);                                                          // [R,1]
+        var written = g.Cast(g.Node("Equal", [g.Unsqueeze(slots, 0), rowPositions]), OnnxGraphBuilder.Float); // [R,C]
+        var scatter = g.Transpose(written, 1, 0);                                                              // [C,R]
+        var keep = g.Reshape(g.Sub(g.FloatScalar(1f), g.Node("ReduceSum", [written, g.Int64Vector(0)],
+            n => n.Attribute.Add(OnnxGraphBuilder.IntAttribute("keepdims", 0)))), 1, 1, -1, 1);              // [1,1,C,1]
+        var later = g.Cast(g.Node("Greater", [g.Unsqueeze(slots, 0), rowPositions]), OnnxGraphBuilder.Float);  // [R,C]
+        var bias = g.Unsqueeze(g.Mul(later, g.FloatScalar(-1e9f)), 0, 1);                                      // [1,1,R,C]
+
+        for (var i = 0; i < d.Layers; i++)
+        {
+            var layer = past[i];
+            (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, null, null,
+                (k, v) => (g.Add(g.Mul(layer.Keys, keep), g.MatMul(scatter, k)), g.Add(g.Mul(layer.Values, keep), g.MatMul(scatter, v))));
+            g.Output(keys, $"present_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
+            g.Output(values, $"present_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
+        }
+
+        var normed = g.RmsNorm(x, "norm", d.Hidden, d.RmsEps);
+        if (spec.StackedHeads)
+        {
+            var heads = g.Parameter(OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab);
+            g.Output(g.MatMul(g.Slice(normed, -1, long.MaxValue, 1), g.Gather(heads, step!)), "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
+            return g;
+        }
+
+        var logits = g.MatMul(normed, g.Parameter("codec_head.weight", 1f, d.Hidden, spec.Vocab));
+        if (spec.HeadBias)
+        {
+            logits = g.Add(logits, g.Parameter("codec_head.bias", 0f, spec.Vocab));
+        }
+
+        g.Output(logits, "logits", OnnxGraphBuilder.Float, 1, rowsDim, spec.Vocab);
+        g.Output(normed, "last_hidden", OnnxGraphBuilder.Float, 1, rowsDim, d.Hidden);
+        return g;
+    }
+
+    /// <summary>The code predictor step: one row, 16 slots, lm_head[gen_step] on it.</summary>
+    public static SlotDecoderSpec Predictor(ModelManifest manifest)
+    {
+        var shape = manifest.CodePredictor ?? throw new ModelValidationException("config.json has no code_predictor_config: the cached predictor cannot be built.");
+        return new SlotDecoderSpec(PredictorName, Dims(shape.Hidden, shape.Layers, shape.Heads, shape.KvHeads, shape.HeadDim, shape.Mlp, shape.RopeTheta, shape.RmsEps),
+            manifest.Talker.Hidden, shape.Hidden == manifest.Talker.Hidden ? null : "small_to_mtp_projection", StackedHeads: true,
+            manifest.Codec.Codebooks - 1, manifest.Codec.CodebookSize, Slots: PredictorSlots, Rows: 1, AllRows: false, HeadBias: false);
+    }
+
+    /// <summary>The talker at static shapes: any rows (padded prefill, one-row decode) over a cache of a chosen capacity.</summary>
+    public static SlotDecoderSpec Talker(ModelManifest manifest, bool headBias)
+    {
+        var t = manifest.Talker;
+        var shape = manifest.TalkerDecoder ?? throw new ModelValidationException("config.json lacks the talker's attention widths.");
+        return new SlotDecoderSpec(TalkerName, Dims(t.Hidden, t.Layers, shape.Heads, t.KvHeads, t.HeadDim, shape.Mlp, shape.RopeTheta, shape.RmsEps),
+            t.Hidden, Projection: null, StackedHeads: false, 1, t.CodecVocab, Slots: null, Rows: null, AllRows: true, HeadBias: headBias);
+    }
+
+    public const string PredictorName = "code_predictor_cached";
+    public const string TalkerName = "talker_step";
+    public const int PredictorSlots = 16;
+
+    private static TransformerDims Dims(long hidden, int layers, long heads, long kvHeads, long headDim, long mlp, double theta, float eps) =>
+        new(hidden, layers, heads, kvHeads, headDim, mlp, theta, eps);
+}
