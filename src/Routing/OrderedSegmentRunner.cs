@@ -6,37 +6,39 @@ using QwenTts.Grains.Interfaces.Synthesis;
 namespace QwenTts.Routing;
 
 /// <summary>
-/// Runs a request's segments on several cards at once and hands their audio back strictly in text order. A bounded
-/// window (look-ahead, and a share of the cluster's cards) caps how many segments synthesise at a time; the first one
-/// starts at once, so the first audio comes no later than when segments ran one by one. A look-ahead segment that finds
-/// the cluster full waits for its turn and tries again, as a sequential request would have.
+/// Runs a request's segments on several cards at once and hands their audio back strictly in text order. Two bounds:
+/// a share of the cluster's cards caps how many segments synthesise at a time (a slot frees when its segment is made,
+/// so cards never wait for the client), and the look-ahead caps how far past the segment being streamed work may run
+/// (so buffered audio stays bounded). The first segment starts at once, so first audio comes no later than when
+/// segments ran one by one. A look-ahead segment that finds the cluster full waits for its turn and tries again, as a
+/// sequential request would have.
 /// </summary>
 public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceRouter router, IOptions<RoutingOptions> options)
 {
     /// <summary>How many segments of one request may synthesise at once now.</summary>
-    public int Window
+    public int CardsPerRequest
     {
         get
         {
             var o = options.Value;
-            if (!o.ParallelSegments)
-            {
-                return 1;
-            }
-
             var usable = router.Devices.Count(d => d.Healthy && !d.Draining);
-            return Math.Clamp((int)Math.Floor(usable * o.MaxCardShare), 1, 1 + Math.Max(0, o.SegmentLookAhead));
+            return o.ParallelSegments ? Math.Clamp((int)Math.Floor(usable * o.MaxCardShare), 1, 1 + Math.Max(0, o.SegmentLookAhead)) : 1;
         }
     }
+
+    /// <summary>How many segments may be started but not yet streamed: the one streaming plus the look-ahead.</summary>
+    public int Window => options.Value.ParallelSegments ? 1 + Math.Max(0, options.Value.SegmentLookAhead) : 1;
 
     public async IAsyncEnumerable<SegmentOutput> RunAsync(IAsyncEnumerable<SynthesisJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var window = Window;
-        using var slots = new SemaphoreSlim(window, window);
+        var cards = CardsPerRequest;
+        using var ahead = new SemaphoreSlim(window, window);
+        using var slots = new SemaphoreSlim(cards, cards);
         var runs = Channel.CreateUnbounded<SegmentRun>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var started = new List<SegmentRun>();
-        var feeder = FeedAsync(jobs, slots, runs.Writer, started, stop.Token);
+        var feeder = FeedAsync(jobs, ahead, slots, runs.Writer, started, stop.Token);
         try
         {
             var index = 0;
@@ -48,7 +50,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
                     yield return new SegmentOutput(index, run.Job, e);
                 }
 
-                slots.Release();
+                ahead.Release();
                 index++;
             }
         }
@@ -70,13 +72,14 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         }
     }
 
-    private async Task FeedAsync(IAsyncEnumerable<SynthesisJob> jobs, SemaphoreSlim slots, ChannelWriter<SegmentRun> runs, List<SegmentRun> started,
-        CancellationToken cancellationToken)
+    private async Task FeedAsync(IAsyncEnumerable<SynthesisJob> jobs, SemaphoreSlim ahead, SemaphoreSlim slots, ChannelWriter<SegmentRun> runs,
+        List<SegmentRun> started, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var job in jobs.WithCancellation(cancellationToken))
             {
+                await ahead.WaitAsync(cancellationToken);
                 await slots.WaitAsync(cancellationToken);
                 var run = new SegmentRun(job);
                 lock (started)
@@ -84,7 +87,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
                     started.Add(run);
                 }
 
-                run.Producer = ProduceAsync(run, cancellationToken);
+                run.Producer = ProduceAsync(run, slots, cancellationToken);
                 await runs.WriteAsync(run, cancellationToken);
             }
 
@@ -96,7 +99,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         }
     }
 
-    private async Task ProduceAsync(SegmentRun run, CancellationToken cancellationToken)
+    private async Task ProduceAsync(SegmentRun run, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         try
         {
@@ -127,6 +130,10 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         catch (Exception ex)
         {
             run.Events.Writer.TryComplete(ex);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 
