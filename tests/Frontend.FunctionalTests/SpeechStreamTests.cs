@@ -166,6 +166,23 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task Session_close_stops_the_work_and_reports_what_was_spoken()
+    {
+        await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);
+        await client.SendAsync(Config());
+        await client.SendAsync(new { type = "input.text", text = string.Join(" ", Enumerable.Range(1, 10).Select(i => $"Sentence {i} of a session closed early.")) + " " });
+        await client.ReadToCloseAsync(Limit, e => e.GetProperty("type").GetString() == "audio.done");
+        await client.SendAsync(new { type = "session.close" });
+
+        var close = await client.ReadToCloseAsync(Limit);
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, close);
+        var done = client.Events("session.done").Single();
+        Assert.InRange(done.GetProperty("total_sentences").GetInt32(), 1, 9);
+        Assert.Empty(client.Events("error"));
+    }
+
+    [Fact]
     public async Task A_session_that_goes_quiet_is_closed_with_4408()
     {
         await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);

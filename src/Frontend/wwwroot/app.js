@@ -70,9 +70,9 @@
     $("generate").disabled = true;
     $("timing").hidden = true;
     // WAV is PCM behind a 44-byte header: play it while it arrives. Other formats play once complete.
-    const player = format === "wav" ? new PcmPlayer(24000) : null;
+    const progressive = format === "wav" ? new PcmPlayer(24000) : null;
     if (streamPlayer) streamPlayer.close();
-    streamPlayer = player;
+    streamPlayer = progressive;
     const timings = (window.qwenttsTimings = { requestStart: performance.now(), firstSoundAt: null, responseEndAt: null });
     let header = format === "wav" ? 44 : 0;
     $("progress").hidden = false;
@@ -92,12 +92,12 @@
         if (done) break;
         chunks.push(value);
         received += value.length;
-        if (player) {
+        if (progressive) {
           const skip = Math.min(header, value.length);
           header -= skip;
-          player.push(value.subarray(skip));
-          if (player.firstSoundAt !== null && timings.firstSoundAt === null) {
-            timings.firstSoundAt = player.firstSoundAt;
+          progressive.push(value.subarray(skip));
+          if (progressive.firstSoundAt !== null && timings.firstSoundAt === null) {
+            timings.firstSoundAt = progressive.firstSoundAt;
             showTiming(timings, null);
           }
         }

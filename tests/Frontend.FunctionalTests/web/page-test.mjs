@@ -12,6 +12,7 @@ try {
   const page = await browser.newPage();
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
 
   await page.goto(url);
   const title = await page.title();
@@ -27,7 +28,9 @@ try {
   await page.fill("#description", "A cheerful young woman, bright and quick.");
   await page.click("#generate");
   const sawProgress = await page.waitForSelector("#progress-text:has-text('KiB')", { timeout: 30000 }).then(() => true, () => false);
-  await page.waitForSelector("#player:not([hidden])", { timeout: 60000 });
+  await page.waitForSelector("#player:not([hidden])", { timeout: 60000 }).catch(async (error) => {
+    throw new Error(`${error.message}; page error: ${await page.textContent("#error")}; console: ${consoleErrors.join(" | ")}`);
+  });
   const doneText = await page.textContent("#progress-text");
   const duration = await page.evaluate(async () => {
     const audio = document.getElementById("player");
