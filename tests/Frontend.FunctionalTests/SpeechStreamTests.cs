@@ -166,6 +166,22 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task Unpunctuated_text_that_stalls_is_spoken_without_waiting_for_input_done()
+    {
+        await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);
+        await client.SendAsync(Config());
+        await client.SendAsync(new { type = "input.text", text = "an answer that never ends with a full stop" });
+
+        await client.ReadToCloseAsync(TimeSpan.FromSeconds(10), e => e.GetProperty("type").GetString() == "audio.start");
+        await client.SendAsync(new { type = "input.done" });
+        var close = await client.ReadToCloseAsync(Limit);
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, close);
+        Assert.Equal("an answer that never ends with a full stop", client.Events("audio.start").Single().GetProperty("sentence_text").GetString());
+        Assert.Equal(1, client.Events("session.done").Single().GetProperty("total_sentences").GetInt32());
+    }
+
+    [Fact]
     public async Task Session_close_stops_the_work_and_reports_what_was_spoken()
     {
         await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);

@@ -348,11 +348,6 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     encoder?.Dispose();
                     encoder = AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate);
                     (sentenceBytes, binaryFrames) = (0, 0);
-                    if (index == 0)
-                    {
-                        services.Metrics.FirstAudio(Stopwatch.GetElapsedTime(_started));
-                    }
-
                     await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, SpeechStreamer.SampleRate), cancellationToken);
                     sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken);
                 }
