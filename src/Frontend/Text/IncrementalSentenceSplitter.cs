@@ -10,10 +10,6 @@ namespace QwenTts.Frontend.Text;
 /// </summary>
 public sealed class IncrementalSentenceSplitter(int maxPending)
 {
-    private static readonly char[] CjkEnds = ['。', '！', '？', '；', '…'];
-    private static readonly char[] WesternEnds = ['.', '!', '?'];
-    private static readonly char[] ClauseMarks = [',', '，', '、', ';', ':', '：'];
-    private static readonly char[] Closers = ['"', '\'', '”', '’', '」', '』', ')', '）', '»'];
     private readonly StringBuilder _pending = new();
 
     public bool HasPending => _pending.ToString().Trim().Length > 0;
@@ -44,15 +40,14 @@ public sealed class IncrementalSentenceSplitter(int maxPending)
         var text = _pending.ToString();
         for (var i = 0; i < text.Length; i++)
         {
-            var cjk = Array.IndexOf(CjkEnds, text[i]) >= 0;
-            if (!cjk && Array.IndexOf(WesternEnds, text[i]) < 0)
+            var cjk = Array.IndexOf(Punctuation.CjkSentenceEnds, text[i]) >= 0;
+            if (!cjk && Array.IndexOf(Punctuation.WesternSentenceEnds, text[i]) < 0)
             {
                 continue;
             }
 
             var end = i + 1;
-            while (end < text.Length && (Array.IndexOf(CjkEnds, text[end]) >= 0 || Array.IndexOf(WesternEnds, text[end]) >= 0
-                                         || Array.IndexOf(Closers, text[end]) >= 0))
+            while (end < text.Length && (Punctuation.IsSentenceEnd(text[end]) || Punctuation.IsCloser(text[end])))
             {
                 end++;
             }
@@ -82,7 +77,7 @@ public sealed class IncrementalSentenceSplitter(int maxPending)
         }
 
         var window = text[..maxPending];
-        var clause = window.LastIndexOfAny(ClauseMarks);
+        var clause = window.LastIndexOfAny(Punctuation.ClauseMarks);
         if (clause >= maxPending / 3)
         {
             return clause + 1;

@@ -10,10 +10,6 @@ namespace QwenTts.Frontend.Text;
 /// </summary>
 public sealed class SentenceSegmenter(SegmentationOptions options)
 {
-    private static readonly char[] SentenceEnds = ['.', '!', '?', '。', '！', '？', '；', '…'];
-    private static readonly char[] Commas = [',', '，', '、', ';', ':', '：'];
-    private static readonly char[] Closers = ['"', '\'', '”', '’', '」', '』', ')', '）', '»'];
-
     /// <summary>The same limits for every language.</summary>
     public SentenceSegmenter(int targetSegment = 160, int maxSegment = 300) : this(new SegmentationOptions
     {
@@ -79,7 +75,7 @@ public sealed class SentenceSegmenter(SegmentationOptions options)
         var start = 0;
         for (var i = 0; i < text.Length; i++)
         {
-            if (Array.IndexOf(SentenceEnds, text[i]) < 0)
+            if (!Punctuation.IsSentenceEnd(text[i]))
             {
                 continue;
             }
@@ -90,7 +86,7 @@ public sealed class SentenceSegmenter(SegmentationOptions options)
             }
 
             var end = i + 1;
-            while (end < text.Length && (Array.IndexOf(SentenceEnds, text[end]) >= 0 || Array.IndexOf(Closers, text[end]) >= 0))
+            while (end < text.Length && (Punctuation.IsSentenceEnd(text[end]) || Punctuation.IsCloser(text[end])))
             {
                 end++;
             }
@@ -113,7 +109,7 @@ public sealed class SentenceSegmenter(SegmentationOptions options)
         var start = 0;
         for (var i = 0; i < sentence.Length; i++)
         {
-            if (Array.IndexOf(Commas, sentence[i]) >= 0 && (chinese || i + 1 - start >= 8))
+            if (Punctuation.IsClauseMark(sentence[i]) && (chinese || i + 1 - start >= 8))
             {
                 pieces.Add(sentence[start..(i + 1)]);
                 start = i + 1;

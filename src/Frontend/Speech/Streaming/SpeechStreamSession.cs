@@ -410,37 +410,26 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     {
         _outcome = "closed";
         await _stop.CancelAsync();
-        await _send.WaitAsync();
-        try
-        {
-            if (!_closeSent && socket.State == WebSocketState.Open)
-            {
-                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(SessionDone(), StreamJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "session closed by client", CancellationToken.None);
-                _closeSent = true;
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException)
-        {
-        }
-        finally
-        {
-            _send.Release();
-        }
+        await SendLastAsync(SessionDone(), WebSocketCloseStatus.NormalClosure, "session closed by client");
     }
 
     private async Task FailAsync(StreamError error)
     {
         _outcome = error.Code;
         await _stop.CancelAsync();
+        await SendLastAsync(new StreamErrorEvent(error.Code, error.Message, (int)error.CloseCode), error.CloseCode, error.Code);
+    }
+
+    /// <summary>One last event, then the close frame; once per session, and quietly if the client is already gone.</summary>
+    private async Task SendLastAsync<T>(T payload, WebSocketCloseStatus status, string description)
+    {
         await _send.WaitAsync();
         try
         {
             if (!_closeSent && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                var payload = new StreamErrorEvent(error.Code, error.Message, (int)error.CloseCode);
                 await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(payload, StreamJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
-                await socket.CloseOutputAsync(error.CloseCode, error.Code, CancellationToken.None);
+                await socket.CloseOutputAsync(status, description, CancellationToken.None);
                 _closeSent = true;
             }
         }
