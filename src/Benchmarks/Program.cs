@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
     "engine" => await EngineBenchmark.RunAsync(args[1..]),
     "routing" => await RoutingBenchmark.RunAsync(args[1..]),
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
+    "longtext" => await LongTextBenchmark.RunAsync(args[1..]),
     "seams" => await SeamsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };

@@ -27,4 +27,13 @@ public sealed class RoutingOptions
 
     /// <summary>Initial frames per character of text, learned from completed requests afterwards.</summary>
     public double InitialFramesPerCharacter { get; set; } = 1.0;
+
+    /// <summary>Segments of one long request run on several cards at once (streamed in order); false runs them one by one.</summary>
+    public bool ParallelSegments { get; set; } = true;
+
+    /// <summary>How many segments past the one being streamed may already be started (their audio waits in memory).</summary>
+    public int SegmentLookAhead { get; set; } = 6;
+
+    /// <summary>The largest share of the cluster's usable cards one request may occupy, so other tenants are still served.</summary>
+    public double MaxCardShare { get; set; } = 0.75;
 }

@@ -14,6 +14,7 @@ public static class RoutingServiceCollectionExtensions
         services.AddSingleton<DeviceRouter>();
         services.AddSingleton(sp => new FrameEstimator(sp.GetRequiredService<IOptions<RoutingOptions>>().Value.InitialFramesPerCharacter));
         services.AddSingleton<SynthesisDispatcher>();
+        services.AddSingleton<OrderedSegmentRunner>();
         return services;
     }
 }

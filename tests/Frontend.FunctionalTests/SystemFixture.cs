@@ -15,7 +15,8 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _system = await EmulatedSystem.StartAsync();
+        // Short streaming timeouts so the WebSocket idle tests take seconds.
+        _system = await EmulatedSystem.StartAsync(frontendArguments: ["--Speech:Streaming:IdleTimeout=00:00:03", "--Speech:Streaming:ConfigTimeout=00:00:03"]);
         AcmeKey = await System.CreateTenantAsync("acme");
         GlobexKey = await System.CreateTenantAsync("globex");
     }

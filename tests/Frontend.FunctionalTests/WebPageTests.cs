@@ -11,7 +11,7 @@ public sealed class WebPageTests(SystemFixture fixture)
     private static string WebDirectory => Path.Combine(RepositoryLayout.Root, "tests", "Frontend.FunctionalTests", "web");
 
     [Fact]
-    public async Task A_person_can_generate_play_download_and_save_a_voice_in_the_page()
+    public async Task A_person_can_generate_hear_it_while_it_arrives_download_save_a_voice_and_speak_as_they_type()
     {
         var key = await fixture.System.CreateTenantAsync("browser-" + Guid.NewGuid().ToString("N")[..6]);
         var screenshot = Path.Combine(Path.GetTempPath(), "qwentts-web-page.png");
@@ -33,6 +33,12 @@ public sealed class WebPageTests(SystemFixture fixture)
 
         Assert.Contains("browser-voice", result.GetProperty("voiceOptions").EnumerateArray().Select(v => v.GetString()));
         Assert.Contains("A cheerful young woman", result.GetProperty("listed").GetString(), StringComparison.Ordinal);
+        var timings = result.GetProperty("timings");
+        Assert.True(timings.GetProperty("firstSoundAt").ValueKind == JsonValueKind.Number, $"the page played while receiving: {timings}");
+        Assert.True(timings.GetProperty("firstSoundAt").GetDouble() < timings.GetProperty("responseEndAt").GetDouble(),
+            $"first sound before the response ended: {timings}");
+        Assert.Matches(@"First sound: \d+ ms\. Card\(s\): .*/\d", result.GetProperty("timingText").GetString());
+        Assert.Matches(@"Session done: 2 sentence\(s\), .* card\(s\): .*/\d", result.GetProperty("liveStatus").GetString());
         Assert.Empty(result.GetProperty("consoleErrors").EnumerateArray());
         Assert.True(new FileInfo(screenshot).Length > 10_000);
     }

@@ -20,6 +20,11 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header) && KeyFromSubProtocol() is { } offered)
+        {
+            header = "Bearer " + offered;
+        }
+
         if (string.IsNullOrEmpty(header))
         {
             return AuthenticateResult.NoResult();
@@ -53,6 +58,13 @@ public sealed class ApiKeyAuthenticationHandler(
         Context.Features.Set(new TenantFeature(tenant));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>Browsers cannot set headers on a WebSocket: they offer the key as the subprotocol "qwentts.key.&lt;key&gt;".</summary>
+    private string? KeyFromSubProtocol() => Request.Headers.SecWebSocketProtocol.ToString()
+        .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        .FirstOrDefault(p => p.StartsWith(SubProtocolKeyPrefix, StringComparison.Ordinal))?[SubProtocolKeyPrefix.Length..];
+
+    public const string SubProtocolKeyPrefix = "qwentts.key.";
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Orleans.Dashboard;
 using QwenTts.Frontend.Auth;
@@ -11,6 +12,7 @@ using QwenTts.Frontend.Models;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
+using QwenTts.Frontend.Speech.Streaming;
 using QwenTts.Frontend.Text;
 using QwenTts.Frontend.Usage;
 using QwenTts.Frontend.Voices;
@@ -73,14 +75,17 @@ public static class FrontendHost
         builder.Services.AddHostedService<RouterService>();
         builder.Services.AddSingleton<FrontendMetrics>();
         builder.Services.Configure<SpeechLimits>(builder.Configuration.GetSection(SpeechLimits.Section));
-        builder.Services.AddSingleton(new SentenceSegmenter());
+        builder.Services.Configure<SegmentationOptions>(builder.Configuration.GetSection(SegmentationOptions.Section));
+        builder.Services.AddSingleton(sp => new SentenceSegmenter(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value));
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
+        builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
 
         var app = builder.Build();
         app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodeProblems(limits.MaxBodyBytes);
+        app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
@@ -96,6 +101,7 @@ public static class FrontendHost
 
         var api = app.MapGroup("/v1").RequireAuthorization();
         api.MapSpeechEndpoints();
+        api.MapSpeechStreamEndpoints();
         api.MapVoiceEndpoints();
         api.MapDeviceEndpoints();
         api.MapModelEndpoints();

@@ -16,3 +16,9 @@ public sealed record SpeechPlan(
     double Speed,
     bool ServerSentEvents,
     int Characters);
+
+/// <summary>A request's validated settings apart from its text; "auto" language is resolved per text.</summary>
+public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed)
+{
+    public string LanguageFor(string text) => Language == Text.SupportedLanguages.Auto ? Text.LanguageDetector.Detect(text) : Language;
+}

@@ -17,11 +17,6 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
     public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant)
     {
         var max = limits.Value;
-        if (request.Model is { } model && !Models.Contains(model, StringComparer.OrdinalIgnoreCase))
-        {
-            return Fail($"model '{model}' is not served here; use one of: {string.Join(", ", Models)}.");
-        }
-
         if (string.IsNullOrWhiteSpace(request.Input))
         {
             return Fail("input is required and must not be empty.");
@@ -38,33 +33,54 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
         }
 
-        var format = (request.ResponseFormat ?? "mp3").ToLowerInvariant();
-        if (!AudioEncoders.Formats.Contains(format))
+        var (settings, problem) = await PlanSettingsAsync(request, tenant, AudioEncoders.Formats);
+        if (problem is not null)
         {
-            return Fail($"response_format '{request.ResponseFormat}' is not supported; use one of: {string.Join(", ", AudioEncoders.Formats)}.");
+            return (null, problem);
+        }
+
+        var language = settings!.LanguageFor(text);
+        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, settings.Voice,
+            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length);
+        return (plan, null);
+    }
+
+    /// <summary>Everything of a request but its input: format, speed, language, voice (the WebSocket's session.config).</summary>
+    public async Task<(SpeechSettings? Settings, ApiProblem? Problem)> PlanSettingsAsync(SpeechRequest request, Tenant tenant, IReadOnlyCollection<string> formats)
+    {
+        var max = limits.Value;
+        if (request.Model is { } model && !Models.Contains(model, StringComparer.OrdinalIgnoreCase))
+        {
+            return Fail<SpeechSettings>($"model '{model}' is not served here; use one of: {string.Join(", ", Models)}.");
+        }
+
+        var format = (request.ResponseFormat ?? formats.First()).ToLowerInvariant();
+        if (!formats.Contains(format))
+        {
+            return Fail<SpeechSettings>($"response_format '{request.ResponseFormat}' is not supported; use one of: {string.Join(", ", formats)}.");
         }
 
         var speed = request.Speed ?? 1.0;
         if (double.IsNaN(speed) || speed < 0.25 || speed > 4.0)
         {
-            return Fail("speed must be between 0.25 and 4.0.");
+            return Fail<SpeechSettings>("speed must be between 0.25 and 4.0.");
         }
 
         var streamFormat = (request.StreamFormat ?? "audio").ToLowerInvariant();
         if (streamFormat is not ("audio" or "sse"))
         {
-            return Fail($"stream_format '{request.StreamFormat}' is not supported; use audio or sse.");
+            return Fail<SpeechSettings>($"stream_format '{request.StreamFormat}' is not supported; use audio or sse.");
         }
 
         var language = (request.Language ?? SupportedLanguages.Auto).Trim().ToLowerInvariant();
         if (!SupportedLanguages.IsSupported(language))
         {
-            return Fail($"language '{request.Language}' is not supported; use auto or one of: {string.Join(", ", SupportedLanguages.All)}.");
+            return Fail<SpeechSettings>($"language '{request.Language}' is not supported; use auto or one of: {string.Join(", ", SupportedLanguages.All)}.");
         }
 
         if (request.Instructions is { Length: var n } && n > max.MaxInstructionCharacters)
         {
-            return Fail($"instructions has {n} characters; the limit is {max.MaxInstructionCharacters}.");
+            return Fail<SpeechSettings>($"instructions has {n} characters; the limit is {max.MaxInstructionCharacters}.");
         }
 
         var instructions = string.IsNullOrWhiteSpace(request.Instructions) ? null : TextNormalizer.Normalize(request.Instructions);
@@ -74,14 +90,12 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return (null, problem);
         }
 
-        if (language == SupportedLanguages.Auto)
+        if (language == SupportedLanguages.Auto && voiceLanguage is { } preferred && preferred != SupportedLanguages.Auto)
         {
-            language = voiceLanguage is { } preferred && preferred != SupportedLanguages.Auto ? preferred : LanguageDetector.Detect(text);
+            language = preferred;
         }
 
-        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, voice!,
-            request.Voice, request.Seed ?? seed, format, speed, streamFormat == "sse", text.Length);
-        return (plan, null);
+        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice!, request.Voice, request.Seed ?? seed), null);
     }
 
     private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> ResolveVoiceAsync(string? name, string? instructions, Tenant tenant)
@@ -128,5 +142,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
     private static ulong RandomSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
 
-    private static (SpeechPlan?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));
+    private static (T?, ApiProblem?) Fail<T>(string detail) where T : class => (null, ApiProblem.BadRequest(detail));
+
+    private static (SpeechPlan?, ApiProblem?) Fail(string detail) => Fail<SpeechPlan>(detail);
 }

@@ -21,63 +21,66 @@ public sealed class SpeechProgress
 }
 
 /// <summary>
-/// Synthesises a plan's segments in order, each routed on its own to the best card, with the same voice and seed,
-/// streaming audio as it arrives and a short pause between segments. With a speed other than 1 each segment is
-/// time-stretched as a whole before it is sent.
+/// Synthesises a plan's segments with the same voice and seed, several at once on different cards when the input is
+/// long (see <see cref="OrderedSegmentRunner"/>), and streams their audio strictly in text order with a short pause
+/// between segments. With a speed other than 1 each segment is time-stretched as a whole before it is sent.
 /// </summary>
-public sealed class SpeechStreamer(SynthesisDispatcher dispatcher, IOptions<SpeechLimits> limits)
+public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechLimits> limits)
 {
     public const int SampleRate = 24000;
 
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pause = new float[SampleRate * limits.Value.SegmentPauseMilliseconds / 1000];
-        for (var index = 0; index < plan.Segments.Count; index++)
+        var stretch = Math.Abs(plan.Speed - 1) > 1e-3;
+        var stretchBuffer = new List<float>();
+        var current = 0;
+        await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
         {
-            if (index > 0 && pause.Length > 0)
+            if (index != current)
             {
-                progress.Samples += pause.Length;
-                yield return pause;
-            }
-
-            var job = new SynthesisJob
-            {
-                RequestId = $"{plan.RequestId}-{index}",
-                Tenant = plan.Tenant.Id,
-                Text = plan.Segments[index],
-                Language = plan.Language,
-                Voice = plan.Voice,
-                Seed = plan.Seed,
-            };
-            List<float>? stretchBuffer = Math.Abs(plan.Speed - 1) > 1e-3 ? [] : null;
-            await foreach (var e in dispatcher.RunAsync(job, cancellationToken))
-            {
-                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
+                current = index;
+                if (pause.Length > 0)
                 {
-                    if (stretchBuffer is not null)
-                    {
-                        stretchBuffer.AddRange(samples);
-                        continue;
-                    }
-
-                    progress.Samples += samples.Length;
-                    yield return samples;
-                }
-                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
-                {
-                    progress.Devices.Add(summary.Device);
-                    progress.Frames += summary.Frames;
+                    progress.Samples += pause.Length;
+                    yield return pause;
                 }
             }
 
-            if (stretchBuffer is not null)
+            if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
             {
-                var stretched = TimeStretch.Apply(stretchBuffer.ToArray(), plan.Speed, SampleRate);
-                progress.Samples += stretched.Length;
-                yield return stretched;
-            }
+                if (stretch)
+                {
+                    stretchBuffer.AddRange(samples);
+                    continue;
+                }
 
-            progress.SegmentsDone++;
+                progress.Samples += samples.Length;
+                yield return samples;
+            }
+            else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+            {
+                progress.Devices.Add(summary.Device);
+                progress.Frames += summary.Frames;
+                progress.SegmentsDone++;
+                if (stretch)
+                {
+                    var stretched = TimeStretch.Apply(stretchBuffer.ToArray(), plan.Speed, SampleRate);
+                    stretchBuffer.Clear();
+                    progress.Samples += stretched.Length;
+                    yield return stretched;
+                }
+            }
         }
     }
+
+    private static IEnumerable<SynthesisJob> Jobs(SpeechPlan plan) => plan.Segments.Select((text, index) => new SynthesisJob
+    {
+        RequestId = $"{plan.RequestId}-{index}",
+        Tenant = plan.Tenant.Id,
+        Text = text,
+        Language = plan.Language,
+        Voice = plan.Voice,
+        Seed = plan.Seed,
+    });
 }

@@ -3,6 +3,7 @@
   const $ = (id) => document.getElementById(id);
   const builtins = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse"];
   let audioUrl = null;
+  let streamPlayer = null;
 
   const key = () => $("api-key").value.trim();
   const headers = (json) => ({ Authorization: `Bearer ${key()}`, ...(json ? { "Content-Type": "application/json" } : {}) });
@@ -67,6 +68,13 @@
     if (voice) body.voice = voice; else body.instructions = $("description").value;
 
     $("generate").disabled = true;
+    $("timing").hidden = true;
+    // WAV is PCM behind a 44-byte header: play it while it arrives. Other formats play once complete.
+    const progressive = format === "wav" ? new PcmPlayer(24000) : null;
+    if (streamPlayer) streamPlayer.close();
+    streamPlayer = progressive;
+    const timings = (window.qwenttsTimings = { requestStart: performance.now(), firstSoundAt: null, responseEndAt: null });
+    let header = format === "wav" ? 44 : 0;
     $("progress").hidden = false;
     $("progress").removeAttribute("value");
     $("progress-text").textContent = "Waiting for a card…";
@@ -84,8 +92,19 @@
         if (done) break;
         chunks.push(value);
         received += value.length;
+        if (progressive) {
+          const skip = Math.min(header, value.length);
+          header -= skip;
+          progressive.push(value.subarray(skip));
+          if (progressive.firstSoundAt !== null && timings.firstSoundAt === null) {
+            timings.firstSoundAt = progressive.firstSoundAt;
+            showTiming(timings, null);
+          }
+        }
         $("progress-text").textContent = `Receiving audio… ${(received / 1024).toFixed(0)} KiB`;
       }
+      timings.responseEndAt = performance.now();
+      showTiming(timings, await cardsOf(response.headers.get("X-Request-Id")));
       let bytes = new Uint8Array(received);
       let offset = 0;
       for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
@@ -109,6 +128,68 @@
     }
   }
 
+  function showTiming(timings, cards) {
+    const first = timings.firstSoundAt === null ? "after the download" : `${Math.round(timings.firstSoundAt - timings.requestStart)} ms`;
+    $("timing").textContent = `First sound: ${first}.` + (cards ? ` Card(s): ${cards}.` : "");
+    $("timing").hidden = false;
+  }
+
+  // The cards that served a request, from the tenant's usage (written a moment after the request ends).
+  async function cardsOf(requestId) {
+    for (let attempt = 0; requestId && attempt < 10; attempt++) {
+      const response = await fetch("/v1/usage?limit=20", { headers: headers(false) });
+      if (!response.ok) return null;
+      const record = (await response.json()).data.find((r) => r.request_id === requestId);
+      if (record) return [...new Set(record.devices.split(","))].join(", ");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    return null;
+  }
+
+  // Speak as I type: text goes over the WebSocket as it is typed; audio plays per sentence as it comes back.
+  let live = null;
+  function startLive() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/v1/audio/speech/stream`, ["qwentts", `qwentts.key.${key()}`]);
+    socket.binaryType = "arraybuffer";
+    live = { socket, player: new PcmPlayer(24000), sent: 0, cards: new Set() };
+    $("live-text").value = "";
+    const status = (text) => { $("live-status").textContent = text; };
+    socket.onopen = () => {
+      const voice = $("voice").value;
+      const config = { type: "session.config", response_format: "pcm", language: $("language").value };
+      if (voice) config.voice = voice; else config.instructions = $("description").value;
+      socket.send(JSON.stringify(config));
+      $("live-text").disabled = false;
+      $("live-done").disabled = false;
+      $("live-text").focus();
+      status("Connected. Type; each finished sentence is spoken.");
+    };
+    socket.onmessage = (message) => {
+      if (message.data instanceof ArrayBuffer) { live.player.push(new Uint8Array(message.data)); return; }
+      const event = JSON.parse(message.data);
+      if (event.type === "audio.done") {
+        live.cards.add(event.device);
+        status(`Sentence ${event.sentence_index + 1} spoken on card ${event.device} (${event.seconds.toFixed(1)} s).`);
+      } else if (event.type === "session.done") {
+        status(`Session done: ${event.total_sentences} sentence(s), ${event.audio_seconds.toFixed(1)} s of audio, card(s): ${[...live.cards].join(", ")}.`);
+      } else if (event.type === "error") {
+        showError(`${event.code}: ${event.message}`);
+      }
+    };
+    socket.onclose = () => {
+      $("live-text").disabled = true;
+      $("live-done").disabled = true;
+    };
+  }
+
+  function sendTyped() {
+    const text = $("live-text").value;
+    if (!live || live.socket.readyState !== WebSocket.OPEN || text.length <= live.sent) return;
+    live.socket.send(JSON.stringify({ type: "input.text", text: text.slice(live.sent) }));
+    live.sent = text.length;
+  }
+
   async function saveVoice() {
     const name = $("voice-name").value.trim();
     const response = await fetch("/v1/voices", {
@@ -126,6 +207,12 @@
   });
   $("generate").addEventListener("click", generate);
   $("save-voice").addEventListener("click", saveVoice);
+  $("live-start").addEventListener("click", startLive);
+  $("live-text").addEventListener("input", sendTyped);
+  $("live-done").addEventListener("click", () => {
+    sendTyped();
+    live.socket.send(JSON.stringify({ type: "input.done" }));
+  });
 
   const saved = localStorage.getItem("qwentts-key");
   if (saved) {

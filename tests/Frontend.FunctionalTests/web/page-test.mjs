@@ -12,6 +12,7 @@ try {
   const page = await browser.newPage();
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
 
   await page.goto(url);
   const title = await page.title();
@@ -20,13 +21,16 @@ try {
   await page.waitForSelector("#key-status:has-text('Key accepted')", { timeout: 30000 });
   const miniatureNotice = await page.waitForSelector("#miniature:not([hidden])", { timeout: 10000 }).then(() => true, () => false);
 
-  await page.fill("#text", "Hello from the browser test. The page streams and plays this.");
+  await page.fill("#text", "Hello from the browser test. The page streams and plays this. It starts to play before the last "
+    + "byte has arrived. A fourth sentence keeps the response going. And a fifth one, to be sure.");
   await page.selectOption("#language", "english");
   await page.selectOption("#format", "wav");
   await page.fill("#description", "A cheerful young woman, bright and quick.");
   await page.click("#generate");
   const sawProgress = await page.waitForSelector("#progress-text:has-text('KiB')", { timeout: 30000 }).then(() => true, () => false);
-  await page.waitForSelector("#player:not([hidden])", { timeout: 60000 });
+  await page.waitForSelector("#player:not([hidden])", { timeout: 60000 }).catch(async (error) => {
+    throw new Error(`${error.message}; page error: ${await page.textContent("#error")}; console: ${consoleErrors.join(" | ")}`);
+  });
   const doneText = await page.textContent("#progress-text");
   const duration = await page.evaluate(async () => {
     const audio = document.getElementById("player");
@@ -38,6 +42,8 @@ try {
     }
     return audio.duration;
   });
+  const timings = await page.evaluate(() => window.qwenttsTimings);
+  const timingText = await page.textContent("#timing");
   const download = await page.getAttribute("#download", "download");
   const downloadHidden = await page.isHidden("#download");
 
@@ -76,8 +82,19 @@ try {
   await page.click("#generate");
   await page.waitForSelector("#progress-text:has-text('Done')", { timeout: 60000 });
 
+  // Speak as I type: the WebSocket demo, key sent as a subprotocol.
+  await page.click("#live-start");
+  await page.waitForSelector("#live-text:not([disabled])", { timeout: 30000 });
+  await page.type("#live-text", "Typed in the browser. ", { delay: 5 });
+  await page.waitForSelector("#live-status:has-text('spoken on card')", { timeout: 60000 });
+  await page.type("#live-text", "And a last one.", { delay: 5 });
+  await page.click("#live-done");
+  await page.waitForSelector("#live-status:has-text('Session done')", { timeout: 60000 });
+  const liveStatus = await page.textContent("#live-status");
+
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ title, miniatureNotice, sawProgress, doneText, duration, download, downloadHidden, decoded, voiceOptions, listed, consoleErrors }));
+  console.log(JSON.stringify({ title, miniatureNotice, sawProgress, doneText, duration, download, downloadHidden, decoded, voiceOptions, listed,
+    timings, timingText, liveStatus, consoleErrors }));
 } finally {
   await browser.close();
 }

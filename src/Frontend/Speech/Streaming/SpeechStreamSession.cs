@@ -1,0 +1,500 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using QwenTts.Audio;
+using QwenTts.Frontend.Metrics;
+using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Text;
+using QwenTts.Frontend.Usage;
+using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Routing;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Frontend.Speech.Streaming;
+
+/// <summary>What a session needs from the frontend, resolved once per connection.</summary>
+public sealed record StreamServices(SpeechPlanner Planner, OrderedSegmentRunner Runner, SentenceSegmenter Segmenter, TenantQuotas Quotas,
+    UsageRecorder Usage, FrontendMetrics Metrics, StreamingOptions Options, ILogger Logger);
+
+/// <summary>
+/// One WebSocket text-in session: session.config, then text in pieces as an LLM writes it, cut into sentences as they
+/// complete and sent to the cards at once (several in parallel, audio in text order), then input.done. Every misuse
+/// ends in an error event and a close code; when the session ends early its work on the cards is cancelled.
+/// </summary>
+public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant, StreamServices services)
+{
+    private static readonly string[] Formats = ["pcm", "wav"];
+    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly Channel<SynthesisJob> _sentences = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<string> _devices = [];
+    private readonly IncrementalSentenceSplitter _splitter = new(services.Options.MaxPendingCharacters);
+    private readonly string _requestId = "speech_" + Guid.NewGuid().ToString("N");
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private SpeechSettings? _settings;
+    private bool _closeSent;
+    private int _receivedCharacters;
+    private int _queued;
+    private int _spokenCharacters;
+    private int _sentencesDone;
+    private long _bytes;
+    private long _samples;
+    private int _frames;
+    private string _outcome = "completed";
+
+    public IReadOnlyList<string> Devices => _devices;
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _stop.Token);
+        var inbox = new StreamInbox();
+        var pump = inbox.PumpAsync(socket, services.Options.MaxMessageBytes, aborted);
+        var output = Task.CompletedTask;
+        try
+        {
+            output = await ReceiveInputAsync(inbox, linked.Token);
+            await output;
+        }
+        finally
+        {
+            await _stop.CancelAsync();
+            await output.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (_closeSent)
+            {
+                // Give the client a moment to answer our close frame, so it sees a clean close.
+                await pump.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (!pump.IsCompleted)
+            {
+                socket.Abort();
+                await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            var seconds = _samples / (double)SpeechStreamer.SampleRate;
+            services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _spokenCharacters, seconds,
+                string.Join(",", _devices.Distinct()), _settings?.VoiceName, _outcome, DateTimeOffset.UtcNow));
+            services.Metrics.RequestFinished(_outcome, _settings?.Format ?? "pcm", Stopwatch.GetElapsedTime(_started), seconds);
+        }
+    }
+
+    /// <summary>Reads client messages until input.done (then returns the output task) or until the session must end.</summary>
+    private async Task<Task> ReceiveInputAsync(StreamInbox inbox, CancellationToken cancellationToken)
+    {
+        var output = Task.CompletedTask;
+        var lastMessage = Stopwatch.GetTimestamp();
+        var inputDone = false;
+        var next = inbox.Messages.ReadAsync(cancellationToken).AsTask();
+        while (true)
+        {
+            var idle = Stopwatch.GetElapsedTime(lastMessage);
+            var wait = _settings is null ? services.Options.ConfigTimeout - idle
+                : inputDone ? Timeout.InfiniteTimeSpan
+                : _splitter.HasPending ? services.Options.SentenceIdleFlush - idle
+                : services.Options.IdleTimeout - idle;
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var timer = Task.Delay(wait == Timeout.InfiniteTimeSpan ? wait : wait > TimeSpan.Zero ? wait : TimeSpan.Zero, tick.Token);
+            var finished = await Task.WhenAny(next, timer, output.IsCompleted && !inputDone ? Task.Delay(Timeout.Infinite, tick.Token) : output);
+            await tick.CancelAsync();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return output;
+            }
+
+            if (finished == output)
+            {
+                return output; // all audio sent (or it failed and said so)
+            }
+
+            if (finished == timer)
+            {
+                if (_settings is null)
+                {
+                    await FailAsync(StreamError.IdleTimeout($"no session.config within {services.Options.ConfigTimeout.TotalSeconds:0.#} s of connecting."));
+                    return output;
+                }
+
+                if (_splitter.HasPending && idle < services.Options.IdleTimeout)
+                {
+                    await QueueAsync([_splitter.Flush()], cancellationToken); // unpunctuated text stalled: speak it
+                    continue;
+                }
+
+                await FailAsync(StreamError.IdleTimeout($"no message for {services.Options.IdleTimeout.TotalSeconds:0.#} s before input.done."));
+                return output;
+            }
+
+            Inbound message;
+            try
+            {
+                message = await next;
+            }
+            catch (ChannelClosedException)
+            {
+                message = new Inbound(InboundKind.Closed);
+            }
+
+            next = inbox.Messages.ReadAsync(cancellationToken).AsTask();
+            lastMessage = Stopwatch.GetTimestamp();
+            var error = message.Kind switch
+            {
+                InboundKind.Binary => StreamError.BinaryNotAccepted(),
+                InboundKind.TooBig => StreamError.TooBig($"a message of more than {services.Options.MaxMessageBytes} bytes; send text in smaller pieces."),
+                _ => null,
+            };
+            if (message.Kind == InboundKind.Closed)
+            {
+                // The client closed or vanished without session.close: stop its work; answer a close frame if there was one.
+                _outcome = "cancelled";
+                await _stop.CancelAsync();
+                if (socket.State == WebSocketState.CloseReceived)
+                {
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "closed by client");
+                }
+
+                return output;
+            }
+
+            if (error is null)
+            {
+                (error, var step) = await HandleAsync(message.Text, inputDone, cancellationToken);
+                switch (step)
+                {
+                    case Step.Configured:
+                        output = SendAudioAsync(cancellationToken);
+                        break;
+                    case Step.InputDone:
+                        inputDone = true;
+                        break;
+                    case Step.Close:
+                        await StopEarlyAsync();
+                        return output;
+                }
+            }
+
+            if (error is not null)
+            {
+                await FailAsync(error);
+                return output;
+            }
+        }
+    }
+
+    private enum Step
+    {
+        Continue,
+        Configured,
+        InputDone,
+        Close,
+    }
+
+    private async Task<(StreamError? Error, Step Step)> HandleAsync(string json, bool inputDone, CancellationToken cancellationToken)
+    {
+        StreamClientMessage? message;
+        try
+        {
+            message = JsonSerializer.Deserialize<StreamClientMessage>(json, StreamJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return (StreamError.InvalidJson($"the message is not valid JSON of the expected shape: {ex.Message}"), Step.Continue);
+        }
+
+        if (message is null)
+        {
+            return (StreamError.InvalidJson("the message must be a JSON object with a type."), Step.Continue);
+        }
+
+        switch (message.Type)
+        {
+            case "session.config" when _settings is not null:
+                return (StreamError.WrongOrder("session.config may be sent only once, as the first message."), Step.Continue);
+            case "session.config":
+                return await ConfigureAsync(message);
+            case "input.text" or "input.done" or "session.close" when _settings is null:
+                return (StreamError.WrongOrder($"{message.Type} before session.config; the first message must be session.config."), Step.Continue);
+            case "input.text" when inputDone:
+                return (StreamError.WrongOrder("input.text after input.done; open a new session for more text."), Step.Continue);
+            case "input.text":
+                return (await AddTextAsync(message, cancellationToken), Step.Continue);
+            case "input.done" when inputDone:
+                return (StreamError.WrongOrder("input.done was already sent."), Step.Continue);
+            case "input.done":
+                var error = await QueueAsync([_splitter.Flush()], cancellationToken);
+                _sentences.Writer.TryComplete();
+                return (error, Step.InputDone);
+            case "session.close":
+                return (null, Step.Close);
+            default:
+                return (StreamError.UnknownType(message.Type), Step.Continue);
+        }
+    }
+
+    private async Task<(StreamError?, Step)> ConfigureAsync(StreamClientMessage message)
+    {
+        if (message.TaskType is { } task && !string.Equals(task, "VoiceDesign", StringComparison.OrdinalIgnoreCase))
+        {
+            return (StreamError.InvalidConfig($"task_type '{task}' is not served here; this cluster serves VoiceDesign (a voice from a description or a saved voice)."), Step.Continue);
+        }
+
+        if (message.Speed is { } speed && Math.Abs(speed - 1) > 1e-9)
+        {
+            return (StreamError.InvalidConfig("speed must be 1 on the streaming endpoint (audio is sent as it is made; use POST /v1/audio/speech to change tempo)."), Step.Continue);
+        }
+
+        string? voice;
+        switch (message.Voice.ValueKind)
+        {
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                voice = null;
+                break;
+            case JsonValueKind.String:
+                voice = message.Voice.GetString();
+                break;
+            case JsonValueKind.Object when message.Voice.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String:
+                voice = id.GetString();
+                break;
+            default:
+                return (StreamError.InvalidConfig("voice must be a voice name or {\"id\": \"name\"}."), Step.Continue);
+        }
+
+        var request = new SpeechRequest
+        {
+            Model = message.Model,
+            Voice = voice,
+            Instructions = message.Instructions,
+            Language = message.Language,
+            ResponseFormat = message.ResponseFormat,
+            Seed = message.Seed,
+        };
+        var (settings, problem) = await services.Planner.PlanSettingsAsync(request, tenant, Formats);
+        if (problem is not null)
+        {
+            return (StreamError.InvalidConfig(problem.Detail), Step.Continue);
+        }
+
+        _settings = settings;
+        return (null, Step.Configured);
+    }
+
+    private async Task<StreamError?> AddTextAsync(StreamClientMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Text.ValueKind != JsonValueKind.String)
+        {
+            return StreamError.InvalidMessage("input.text needs a text field that is a string.");
+        }
+
+        var text = message.Text.GetString()!;
+        _receivedCharacters += text.Length;
+        if (_receivedCharacters > services.Options.MaxSessionCharacters)
+        {
+            return StreamError.TooBig($"a session may send at most {services.Options.MaxSessionCharacters} characters; open a new session.");
+        }
+
+        return await QueueAsync(_splitter.Add(text), cancellationToken);
+    }
+
+    /// <summary>Normalises complete sentences, cuts long ones per language, counts them against the quota, and queues them.</summary>
+    private async Task<StreamError?> QueueAsync(IReadOnlyList<string> sentences, CancellationToken cancellationToken)
+    {
+        foreach (var sentence in sentences)
+        {
+            var text = TextNormalizer.Normalize(sentence);
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            var language = _settings!.LanguageFor(text);
+            foreach (var segment in services.Segmenter.Split(text))
+            {
+                var quota = await services.Quotas.ReserveCharactersAsync(tenant, segment.Length, cancellationToken);
+                if (!quota.Allowed)
+                {
+                    return StreamError.QuotaExceeded(quota.Reason!);
+                }
+
+                _sentences.Writer.TryWrite(new SynthesisJob
+                {
+                    RequestId = $"{_requestId}-{_queued++}",
+                    Tenant = tenant.Id,
+                    Text = segment,
+                    Language = language,
+                    Voice = _settings.Voice,
+                    Seed = _settings.Seed,
+                });
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Sends each sentence's audio as it is made, in text order: audio.start, binary frames, audio.done; then session.done.</summary>
+    private async Task SendAudioAsync(CancellationToken cancellationToken)
+    {
+        var settings = _settings!;
+        try
+        {
+            var current = -1;
+            IAudioEncoder? encoder = null;
+            long sentenceBytes = 0;
+            var binaryFrames = 0;
+            await foreach (var (index, job, e) in services.Runner.RunAsync(_sentences.Reader.ReadAllAsync(cancellationToken), cancellationToken))
+            {
+                if (index != current)
+                {
+                    current = index;
+                    encoder?.Dispose();
+                    encoder = AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate);
+                    (sentenceBytes, binaryFrames) = (0, 0);
+                    await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, SpeechStreamer.SampleRate), cancellationToken);
+                    sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken);
+                }
+
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
+                {
+                    _samples += samples.Length;
+                    var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken);
+                    binaryFrames += sent > 0 ? 1 : 0;
+                    sentenceBytes += sent;
+                }
+                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+                {
+                    sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken);
+                    _devices.Add(summary.Device);
+                    _frames += summary.Frames;
+                    _spokenCharacters += job.Text.Length;
+                    _sentencesDone++;
+                    await SendJsonAsync(new AudioDoneEvent(index, sentenceBytes, binaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device),
+                        cancellationToken);
+                }
+            }
+
+            encoder?.Dispose();
+            await SendJsonAsync(SessionDone(), cancellationToken);
+            await CloseAsync(WebSocketCloseStatus.NormalClosure, "session done");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The session ended early (client gone, session.close, an error already sent).
+        }
+        catch (ClusterSaturatedException ex)
+        {
+            await FailAsync(StreamError.ClusterBusy($"{ex.Message} Retry in {ex.RetryAfter.TotalSeconds:0} s."));
+        }
+        catch (InvalidSynthesisRequestException ex)
+        {
+            await FailAsync(StreamError.InvalidMessage(ex.Message));
+        }
+        catch (Exception ex) when (ex is SynthesisFailedException or CodecUnavailableException or OrleansException or TimeoutException)
+        {
+            LogSessionFailed(services.Logger, _requestId, ex.Message);
+            await FailAsync(StreamError.SynthesisFailed(ex.Message));
+        }
+        catch (WebSocketException)
+        {
+            _outcome = "cancelled"; // the client went away while we were sending
+        }
+    }
+
+    private SessionDoneEvent SessionDone()
+    {
+        var characters = _spokenCharacters;
+        return new SessionDoneEvent(_requestId, _sentencesDone, _bytes, Math.Round(_samples / (double)SpeechStreamer.SampleRate, 3), characters,
+            _devices.Distinct().ToList(), new StreamUsage(characters, _frames, characters + _frames));
+    }
+
+    /// <summary>session.close: stop the work still running, report what was spoken, close normally.</summary>
+    private async Task StopEarlyAsync()
+    {
+        _outcome = "closed";
+        await _stop.CancelAsync();
+        await SendLastAsync(SessionDone(), WebSocketCloseStatus.NormalClosure, "session closed by client");
+    }
+
+    private async Task FailAsync(StreamError error)
+    {
+        _outcome = error.Code;
+        await _stop.CancelAsync();
+        await SendLastAsync(new StreamErrorEvent(error.Code, error.Message, (int)error.CloseCode), error.CloseCode, error.Code);
+    }
+
+    /// <summary>One last event, then the close frame; once per session, and quietly if the client is already gone.</summary>
+    private async Task SendLastAsync<T>(T payload, WebSocketCloseStatus status, string description)
+    {
+        await _send.WaitAsync();
+        try
+        {
+            if (!_closeSent && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(payload, StreamJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
+                await socket.CloseOutputAsync(status, description, CancellationToken.None);
+                _closeSent = true;
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string description)
+    {
+        await _send.WaitAsync();
+        try
+        {
+            if (!_closeSent)
+            {
+                await socket.CloseOutputAsync(status, description, CancellationToken.None);
+                _closeSent = true;
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task SendJsonAsync<T>(T payload, CancellationToken cancellationToken)
+    {
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(payload, StreamJson.Options), WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private async Task<int> SendBinaryAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        if (bytes.Length == 0)
+        {
+            return 0;
+        }
+
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(bytes, WebSocketMessageType.Binary, true, cancellationToken);
+            _bytes += bytes.Length;
+            return bytes.Length;
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Streaming session {RequestId} failed: {Reason}")]
+    private static partial void LogSessionFailed(ILogger logger, string requestId, string reason);
+}

@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using QwenTts.Grains.Interfaces.Synthesis;
+
+namespace QwenTts.Routing;
+
+/// <summary>
+/// Runs a request's segments on several cards at once and hands their audio back strictly in text order. Two bounds:
+/// a share of the cluster's cards caps how many segments synthesise at a time (a slot frees when its segment is made,
+/// so cards never wait for the client), and the look-ahead caps how far past the segment being streamed work may run
+/// (so buffered audio stays bounded). The first segment starts at once, so first audio comes no later than when
+/// segments ran one by one. A look-ahead segment that finds the cluster full waits for its turn and tries again, as a
+/// sequential request would have.
+/// </summary>
+public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceRouter router, IOptions<RoutingOptions> options)
+{
+    /// <summary>How many segments of one request may synthesise at once now.</summary>
+    public int CardsPerRequest
+    {
+        get
+        {
+            var o = options.Value;
+            var usable = router.Devices.Count(d => d.Healthy && !d.Draining);
+            return o.ParallelSegments ? Math.Clamp((int)Math.Floor(usable * o.MaxCardShare), 1, 1 + Math.Max(0, o.SegmentLookAhead)) : 1;
+        }
+    }
+
+    /// <summary>How many segments may be started but not yet streamed: the one streaming plus the look-ahead.</summary>
+    public int Window => options.Value.ParallelSegments ? 1 + Math.Max(0, options.Value.SegmentLookAhead) : 1;
+
+    public async IAsyncEnumerable<SegmentOutput> RunAsync(IAsyncEnumerable<SynthesisJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var window = Window;
+        var cards = CardsPerRequest;
+        using var ahead = new SemaphoreSlim(window, window);
+        using var slots = new SemaphoreSlim(cards, cards);
+        var runs = Channel.CreateUnbounded<SegmentRun>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var started = new List<SegmentRun>();
+        var feeder = FeedAsync(jobs, ahead, slots, runs.Writer, started, stop.Token);
+        try
+        {
+            var index = 0;
+            await foreach (var run in runs.Reader.ReadAllAsync(cancellationToken))
+            {
+                run.BecomeHead();
+                await foreach (var e in run.Events.Reader.ReadAllAsync(cancellationToken))
+                {
+                    yield return new SegmentOutput(index, run.Job, e);
+                }
+
+                ahead.Release();
+                index++;
+            }
+        }
+        finally
+        {
+            // Stopped early (client gone, failure): cancel what is still running on cards and wait for it to let go.
+            await stop.CancelAsync();
+            await feeder.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            SegmentRun[] all;
+            lock (started)
+            {
+                all = [.. started];
+            }
+
+            foreach (var run in all)
+            {
+                await run.Producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task FeedAsync(IAsyncEnumerable<SynthesisJob> jobs, SemaphoreSlim ahead, SemaphoreSlim slots, ChannelWriter<SegmentRun> runs,
+        List<SegmentRun> started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var job in jobs.WithCancellation(cancellationToken))
+            {
+                await ahead.WaitAsync(cancellationToken);
+                await slots.WaitAsync(cancellationToken);
+                var run = new SegmentRun(job);
+                lock (started)
+                {
+                    started.Add(run);
+                }
+
+                run.Producer = ProduceAsync(run, slots, cancellationToken);
+                await runs.WriteAsync(run, cancellationToken);
+            }
+
+            runs.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            runs.TryComplete(ex);
+        }
+    }
+
+    private async Task ProduceAsync(SegmentRun run, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var wrote = false;
+                try
+                {
+                    await foreach (var e in dispatcher.RunAsync(run.Job, cancellationToken))
+                    {
+                        if (e.Kind is SynthesisEventKind.Audio or SynthesisEventKind.Completed)
+                        {
+                            wrote = true;
+                            await run.Events.Writer.WriteAsync(e, cancellationToken);
+                        }
+                    }
+
+                    break;
+                }
+                catch (ClusterSaturatedException) when (!wrote && !run.IsHead)
+                {
+                    await run.Head.WaitAsync(cancellationToken);
+                }
+            }
+
+            run.Events.Writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            run.Events.Writer.TryComplete(ex);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private sealed class SegmentRun(SynthesisJob job)
+    {
+        private readonly TaskCompletionSource _head = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public SynthesisJob Job { get; } = job;
+
+        public Channel<SynthesisEvent> Events { get; } = Channel.CreateUnbounded<SynthesisEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+        public Task Producer { get; set; } = Task.CompletedTask;
+
+        public Task Head => _head.Task;
+
+        public bool IsHead => _head.Task.IsCompleted;
+
+        public void BecomeHead() => _head.TrySetResult();
+    }
+}

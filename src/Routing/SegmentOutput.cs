@@ -1,0 +1,6 @@
+using QwenTts.Grains.Interfaces.Synthesis;
+
+namespace QwenTts.Routing;
+
+/// <summary>One event (audio or completion) of the segment at <paramref name="Index"/>, delivered in text order.</summary>
+public sealed record SegmentOutput(int Index, SynthesisJob Job, SynthesisEvent Event);
