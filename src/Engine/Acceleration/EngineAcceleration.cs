@@ -163,20 +163,23 @@ public sealed class EngineAcceleration : IDisposable
         }
     }
 
-    /// <summary>A 7-row prompt and one decode step, through the export's talker and the slot-cache one.</summary>
+    /// <summary>
+    /// A 7-row prompt (padded to 16 rows, as static shapes pad it) and four decode steps over a 64-slot cache, through the
+    /// export's talker and the slot-cache one.
+    /// </summary>
     private static (double Difference, double Scale) CompareTalker(ModelSessions sessions, InferenceSession step)
     {
         var t = sessions.Manifest.Talker;
         const int rows = 7;
+        const int steps = 4;
         var random = new Xoshiro256(20260602);
-        var prompt = Enumerable.Range(0, (rows + 1) * t.Hidden).Select(_ => (float)random.NextGaussian()).ToArray();
-        var next = prompt[(rows * t.Hidden)..];
+        var prompt = Enumerable.Range(0, (rows + steps) * t.Hidden).Select(_ => (float)random.NextGaussian()).ToArray();
         using var run = new RunOptions();
         var (expected, actual) = (new float[t.CodecVocab], new float[t.CodecVocab]);
         var (expectedHidden, actualHidden) = (new float[t.Hidden], new float[t.Hidden]);
         using var export = new OnnxTalker(sessions, run, new OrtTimer());
-        using var slots = new BucketedTalker(step, sessions, run, new OrtTimer(), new StaticShapeOptions { PrefillLengths = [rows], CacheCapacities = [32] });
-        slots.Reserve(8);
+        using var slots = new BucketedTalker(step, sessions, run, new OrtTimer(), new StaticShapeOptions { PrefillLengths = [16], CacheCapacities = [64] });
+        slots.Reserve(steps);
         double difference = 0, scale = 0;
         void Compare()
         {
@@ -195,9 +198,14 @@ public sealed class EngineAcceleration : IDisposable
         export.Prefill(prompt, rows, expected, expectedHidden);
         slots.Prefill(prompt, rows, actual, actualHidden);
         Compare();
-        export.Decode(next, expected, expectedHidden);
-        slots.Decode(next, actual, actualHidden);
-        Compare();
+        for (var s = 0; s < steps; s++)
+        {
+            var next = prompt[((rows + s) * t.Hidden)..((rows + s + 1) * t.Hidden)];
+            export.Decode(next, expected, expectedHidden);
+            slots.Decode(next, actual, actualHidden);
+            Compare();
+        }
+
         return (difference, scale);
     }
 

@@ -14,8 +14,9 @@ public sealed record SlotDecoderSpec(string Name, TransformerDims Dims, long Inp
 
 /// <summary>
 /// A Qwen3 decoder whose KV cache is a fixed number of slots, built from a checkpoint's weights: R rows in at positions
-/// p..p+R-1 (an input), their K/V written into those slots (a one-hot product, so no scatter op is needed), slots after
-/// each row's position masked out. The cache goes in and comes out at the same shape, so a run never changes shape:
+/// p..p+R-1 (an input), their K/V written into those slots (ScatterElements: the values are copied, not recomputed;
+/// padding rows past the last slot land on it and stay masked until a real row overwrites it), slots after each row's
+/// position masked out. The cache goes in and comes out at the same shape, so a run never changes shape:
 /// fit for CUDA graphs and NPU graph compilation, and the output cache can be fed back as the next input on the card.
 /// RoPE, masks and positions are explicit inputs, which the export's graphs do not allow (their causal mask is tied
 /// to cache_position and the cache length).
@@ -40,20 +41,22 @@ public static class SlotDecoderGraph
         var rowCount = g.DimSize(x, 1);
         var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), rowCount, g.Int64Scalar(1)]), start);          // [R]
         var (cos, sin) = g.RopeTables(g.Cast(positions, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
-        var slots = g.Node("Range", [g.Int64Scalar(0), g.DimSize(past[0].Keys, 2), g.Int64Scalar(1)]);      // [C]
+        var capacity = g.DimSize(past[0].Keys, 2);
+        var slots = g.Node("Range", [g.Int64Scalar(0), capacity, g.Int64Scalar(1)]);                          // [C]
         var rowPositions = g.Unsqueeze(positions, 1);                                                          // [R,1]
-        var written = g.Cast(g.Node("Equal", [g.Unsqueeze(slots, 0), rowPositions]), OnnxGraphBuilder.Float); // [R,C]
-        var scatter = g.Transpose(written, 1, 0);                                                              // [C,R]
-        var keep = g.Reshape(g.Sub(g.FloatScalar(1f), g.Node("ReduceSum", [written, g.Int64Vector(0)],
-            n => n.Attribute.Add(OnnxGraphBuilder.IntAttribute("keepdims", 0)))), 1, 1, -1, 1);              // [1,1,C,1]
         var later = g.Cast(g.Node("Greater", [g.Unsqueeze(slots, 0), rowPositions]), OnnxGraphBuilder.Float);  // [R,C]
         var bias = g.Unsqueeze(g.Mul(later, g.FloatScalar(-1e9f)), 0, 1);                                      // [1,1,R,C]
+        var lastSlot = g.Sub(capacity, g.Int64Scalar(1));
+        var targets = g.Node("Expand", [g.Reshape(g.Node("Min", [positions, lastSlot]), 1, 1, -1, 1),
+            g.Concat(0, g.Int64Vector(1, d.KvHeads), g.Unsqueeze(rowCount, 0), g.Int64Vector(d.HeadDim))]);   // [1,kv,R,d]
+        string Write(string cache, string rowsKv) => g.Node("ScatterElements", [cache, targets, rowsKv],
+            n => n.Attribute.Add(OnnxGraphBuilder.IntAttribute("axis", 2)));
 
         for (var i = 0; i < d.Layers; i++)
         {
             var layer = past[i];
             (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, null, null,
-                (k, v) => (g.Add(g.Mul(layer.Keys, keep), g.MatMul(scatter, k)), g.Add(g.Mul(layer.Values, keep), g.MatMul(scatter, v))));
+                (k, v) => (Write(layer.Keys, k), Write(layer.Values, v)));
             g.Output(keys, $"present_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
             g.Output(values, $"present_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
         }

@@ -42,7 +42,7 @@ public static class StaticShapeWarmUp
             ?? throw new InvalidOperationException("Static shapes need the talker built from the checkpoint, which is " + synthesizer.Acceleration.TalkerStatus);
         foreach (var capacity in shapes.CacheCapacities)
         {
-            foreach (var rows in shapes.PrefillLengths.Append(1))
+            foreach (var rows in shapes.PrefillLengths.Append(1).Where(rows => rows <= capacity))
             {
                 var inputs = new Dictionary<string, long[]> { ["rows"] = [1, rows, talker.Hidden], ["position"] = [1] };
                 for (var i = 0; i < talker.Layers; i++)
