@@ -58,6 +58,13 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         }
         finally
         {
+            if (aborted.IsCancellationRequested && _outcome == "completed")
+            {
+                // The connection dropped before the session ended: whichever of the input loop, the inbox or the sender
+                // noticed first, the outcome is the same.
+                _outcome = "cancelled";
+            }
+
             await _stop.CancelAsync();
             await output.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (_closeSent)
