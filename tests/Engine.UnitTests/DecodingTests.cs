@@ -99,7 +99,7 @@ public sealed class DecodingTests(MiniatureFixture miniature)
             Assert.True(Math.Abs(whole[i] - streamed[i]) < 1e-4f, $"sample {i}: {whole[i]} vs {streamed[i]}");
         }
 
-        Assert.True(fidelity.SnrDb > 6, $"streamed vs official SNR {fidelity.SnrDb:F1} dB");
+        Assert.True(fidelity.SnrDb > 20, $"streamed vs official SNR {fidelity.SnrDb:F1} dB"); // about 30 dB measured on the tiny miniature
         Assert.True(fidelity.MaxAbsDifference > 0, "the miniature's decoder has a long receptive field: seams must show");
     }
 
