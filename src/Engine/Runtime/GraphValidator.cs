@@ -36,11 +36,12 @@ public static class GraphValidator
     /// <summary>The graph's float type: that of its first model-float tensor, which all the others must share.</summary>
     private static TensorFloatType? Precision(InferenceSession session, GraphContract contract)
     {
-        var first = contract.Inputs.Select(t => (t, session.InputMetadata))
-            .Concat(contract.Outputs.Select(t => (t, session.OutputMetadata)))
-            .Where(p => p.t.Kind is ElementKind.ModelFloat or ElementKind.AnyFloat && p.Item2.ContainsKey(p.t.Name) && p.Item2[p.t.Name].IsTensor)
-            .Select(p => p.Item2[p.t.Name].ElementDataType)
-            .FirstOrDefault(t => t is TensorElementType.Float or TensorElementType.Float16);
+        var declared = contract.Inputs.Select(tensor => (Tensor: tensor, Metadata: session.InputMetadata))
+            .Concat(contract.Outputs.Select(tensor => (Tensor: tensor, Metadata: session.OutputMetadata)));
+        var first = declared
+            .Where(d => d.Tensor.Kind is ElementKind.ModelFloat or ElementKind.AnyFloat)
+            .Select(d => d.Metadata.TryGetValue(d.Tensor.Name, out var metadata) && metadata.IsTensor ? metadata.ElementDataType : default)
+            .FirstOrDefault(type => type is TensorElementType.Float or TensorElementType.Float16);
         return first switch
         {
             TensorElementType.Float16 => TensorFloatType.Float16,
