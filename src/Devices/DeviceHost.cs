@@ -180,10 +180,10 @@ public sealed partial class DeviceHost(
         }
 
         var report = ModelSelfTest.Run(synthesizer, deep: false);
-        foreach (var line in report.Lines())
-        {
-            LogSelfTest(index, synthesizer.Manifest.Name, line);
-        }
+        // One line a model at start-up (the console stays readable); the time of each graph at Debug.
+        var lines = report.Lines().ToList();
+        LogSelfTest(index, synthesizer.Manifest.Name, string.Join("; ", lines.Where(l => !l.StartsWith("time ", StringComparison.Ordinal))));
+        LogSelfTestTimes(index, synthesizer.Manifest.Name, string.Join("; ", lines.Where(l => l.StartsWith("time ", StringComparison.Ordinal))));
 
         if (report.Serves(synthesizer.StaticShapes is not null))
         {
@@ -242,8 +242,11 @@ public sealed partial class DeviceHost(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card {Index} model {Model}: the HF folder lacks {Fields}; the release's values are used")]
     private partial void LogDefaultedConfig(int index, string model, string fields);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} self-test of {Model}: {Line}")]
-    private partial void LogSelfTest(int index, string model, string line);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} self-test of {Model}: {Summary}")]
+    private partial void LogSelfTest(int index, string model, string summary);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Card {Index} self-test of {Model}: {Times}")]
+    private partial void LogSelfTestTimes(int index, string model, string times);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Card {Index} reports unhealthy: {Problem}. Run QwenTts.Silo model-check DIR --deep on it.")]
     private partial void LogSelfTestFailed(int index, string problem);
