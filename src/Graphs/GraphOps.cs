@@ -62,7 +62,9 @@ public static class GraphOps
     /// <summary>RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * weight.</summary>
     public static string RmsNorm(this OnnxGraphBuilder g, string x, string name, long width, float eps = 1e-6f)
     {
-        var meanSquare = g.ReduceMeanLast(g.Mul(x, x));
+        // Pow(x, 2) -> ReduceMean -> Add -> Sqrt -> Div -> Mul is the pattern ONNX Runtime fuses into one node
+        // (SimplifiedLayerNormalization) in a compact graph.
+        var meanSquare = g.ReduceMeanLast(g.Compact ? g.Node("Pow", [x, g.FloatScalar(2f)]) : g.Mul(x, x));
         var rms = g.Node("Sqrt", [g.Add(meanSquare, g.FloatScalar(eps))]);
         return g.Mul(g.Div(x, rms), g.OnesParameter(name + ".weight", width));
     }

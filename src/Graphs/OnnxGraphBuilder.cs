@@ -139,6 +139,13 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>
+    /// Fewer nodes for the same values (the engine's own graphs; the miniature keeps the export-like form): RMSNorm in the
+    /// pattern ONNX Runtime fuses into one node. A run's cost at small widths is mostly per node.
+    /// </summary>
+    public bool Compact { get; init; }
+
+
     /// <summary>What the model says it is (the miniature says it makes noise).</summary>
     public string DocString { get; init; } = "Built by QwenTts.";
 

@@ -28,7 +28,11 @@ public static class SlotDecoderGraph
         var d = spec.Dims;
         object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
         object rowsDim = spec.Rows is { } fixedRows ? fixedRows : "R";
-        var g = new OnnxGraphBuilder(spec.Name, weights, inline) { DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint." };
+        var g = new OnnxGraphBuilder(spec.Name, weights, inline)
+        {
+            DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint.",
+            Compact = true,
+        };
         var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
         var start = g.Input("position", OnnxGraphBuilder.Int64, 1);
         var step = spec.StackedHeads ? g.Input("gen_step", OnnxGraphBuilder.Int64) : null;
