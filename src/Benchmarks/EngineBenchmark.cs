@@ -10,8 +10,8 @@ using static QwenTts.Benchmarks.CommandLineOptions;
 namespace QwenTts.Benchmarks;
 
 /// <summary>
-/// The engine on a miniature, each configuration side by side on the same loaded sessions: the export's graphs alone,
-/// host lookups, the cached code predictor, both, and both at static shapes. Per configuration and concurrency level:
+/// The engine on a miniature, each configuration side by side on the same loaded sessions: the export's graphs alone
+/// (dynamic and static shapes), host lookups, the cached code predictor, both, and both at static shapes. Per configuration and concurrency level:
 /// runs per frame, time per frame in each graph, frames/s, real-time factor, time to first audio and the share of
 /// wall time inside ONNX Runtime; then the ratios against the export's graphs and whether the codes are identical.
 /// The miniature makes noise, not speech; `proportional` has the real layer counts at 1/16 of the widths.
@@ -31,6 +31,7 @@ public static class EngineBenchmark
     private static readonly Configuration[] All =
     [
         new("export", false, false, false),
+        new("export static", true, false, false),
         new("host-lookups", false, false, true),
         new("cached-predictor", false, true, false),
         new("cached+host", false, true, true),

@@ -12,6 +12,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | routing [--seconds S] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | routing [--seconds S] | soak [--minutes M] [--rate R]");
     return 2;
 }
