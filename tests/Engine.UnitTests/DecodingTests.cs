@@ -106,7 +106,7 @@ public sealed class DecodingTests(MiniatureFixture miniature)
     [Fact]
     public void Static_shapes_give_the_same_codes_as_dynamic_shapes_with_the_same_seed()
     {
-        using var bucketed = miniature.Synthesizer.WithStaticShapes(true);
+        using var bucketed = miniature.Synthesizer.With(staticShapes: true);
         var request = Request(5) with { Sampling = new SamplingOptions { MaxNewTokens = 300 } };
 
         var dynamicCodes = miniature.Synthesizer.GenerateCodes(request);
@@ -123,7 +123,7 @@ public sealed class DecodingTests(MiniatureFixture miniature)
     [Fact]
     public void The_self_test_reports_every_check_on_a_healthy_model()
     {
-        using var staticCard = miniature.Synthesizer.WithStaticShapes(true);
+        using var staticCard = miniature.Synthesizer.With(staticShapes: true);
         var report = ModelSelfTest.Run(staticCard, deep: false);
         var dynamicCard = ModelSelfTest.Run(miniature.Synthesizer, deep: false);
 

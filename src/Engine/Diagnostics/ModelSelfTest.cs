@@ -100,7 +100,7 @@ public static class ModelSelfTest
         var agreeing = 0;
         if (deep || synthesizer.StaticShapes is not null)
         {
-            using var staticShapes = synthesizer.WithStaticShapes(true);
+            using var staticShapes = synthesizer.With(staticShapes: true);
             try
             {
                 warmUp = StaticShapeWarmUp.Run(staticShapes);
@@ -139,7 +139,7 @@ public static class ModelSelfTest
     {
         var results = new Dictionary<int, (IReadOnlyList<int[]>? Codes, string? Error, IReadOnlyDictionary<string, (TimeSpan, int)> Times)>();
         string nonFinite = "none";
-        using var dynamic = synthesizer.WithStaticShapes(false);
+        using var dynamic = synthesizer.With(staticShapes: false);
         foreach (var extra in new[] { 1, 2 })
         {
             dynamic.DecodeMaskExtra = extra;

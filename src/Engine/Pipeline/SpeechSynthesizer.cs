@@ -72,8 +72,6 @@ public sealed class SpeechSynthesizer : IDisposable
             _ownsSessions = false,
         };
 
-    public SpeechSynthesizer WithStaticShapes(bool enabled) => With(staticShapes: enabled);
-
     private bool _ownsSessions = true;
 
     /// <summary>Frame counts the chunk decoder is called with at static shapes: the stream's chunk sizes and the graph's limit.</summary>
@@ -185,10 +183,8 @@ public sealed class SpeechSynthesizer : IDisposable
         var watch = Stopwatch.StartNew();
         using var utterance = new Utterance(this, request);
         var codes = utterance.Generate(prompt, _prompts, cancellationToken).ToList();
-        var clone = request.Voice as VoicePrompt.Cloned;
-        var audio = clone is { IsIcl: true }
-            ? StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes, clone.ReferenceCodes, clone.ReferenceFrames)
-            : StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes);
+        var icl = request.Voice is VoicePrompt.Cloned { IsIcl: true } clone ? clone : null;
+        var audio = StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes, icl?.ReferenceCodes, icl?.ReferenceFrames ?? 0);
         watch.Stop();
         var stats = new SynthesisStats(codes.Count, prompt.Length, watch.Elapsed, watch.Elapsed, utterance.Timer.Elapsed,
             utterance.Timer.Runs, audio.Length / (double)Manifest.Codec.SampleRate);
