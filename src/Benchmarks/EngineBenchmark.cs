@@ -108,7 +108,7 @@ public static class EngineBenchmark
             return;
         }
 
-        var request = Request(1) with { Sampling = new SamplingOptions { MaxNewTokens = 120 } };
+        var request = Request(1) with { Sampling = new SamplingOptions { MinNewTokens = 120, MaxNewTokens = 120 } };
         var expected = reference.GenerateCodes(request);
         foreach (var (name, synthesizer) in variants.Where(v => v.Name != "export"))
         {

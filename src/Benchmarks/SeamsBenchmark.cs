@@ -31,7 +31,7 @@ public static class SeamsBenchmark
             Language = "english",
             Voice = new VoicePrompt.Designed("A steady narrator"),
             Seed = 7,
-            Sampling = new SamplingOptions { MaxNewTokens = frames },
+            Sampling = new SamplingOptions { MinNewTokens = frames, MaxNewTokens = frames },
         });
         var audioSeconds = codes.Count / synthesizer.Manifest.Codec.FramesPerSecond;
         Console.WriteLine($"Seams: miniature-{size} (noise, not speech; its decoder has the real 8 layers x 72-frame window), {codes.Count} frames, first chunk 4 frames in every row.");

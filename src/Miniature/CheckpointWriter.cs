@@ -11,11 +11,11 @@ public static class CheckpointWriter
 {
     public const string FileName = "model.safetensors";
 
-    public static void Write(string hfDirectory, RandomWeights weights, ModelManifest manifest, string dtype = "F32")
+    public static void Write(string hfDirectory, RandomWeights weights, ModelManifest manifest, float eosBias, string dtype = "F32")
     {
-        var eosBias = new float[manifest.Talker.CodecVocab];
-        eosBias[manifest.CodecIds.Eos] = Graphs.TalkerGraphs.EosBias;
-        var tensors = new List<(string, float[], long[])> { (OfficialWeights.TalkerHeadBias, eosBias, [manifest.Talker.CodecVocab]) };
+        var headBias = new float[manifest.Talker.CodecVocab];
+        headBias[manifest.CodecIds.Eos] = eosBias;
+        var tensors = new List<(string, float[], long[])> { (OfficialWeights.TalkerHeadBias, headBias, [manifest.Talker.CodecVocab]) };
         foreach (var (key, (data, dims)) in weights.Drawn.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             var (scope, name) = (key[..key.IndexOf('/')], key[(key.IndexOf('/') + 1)..]);

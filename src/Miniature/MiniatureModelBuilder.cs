@@ -91,7 +91,7 @@ public static class MiniatureModelBuilder
 
         var hf = Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder);
         Directory.CreateDirectory(hf);
-        CheckpointWriter.Write(hf, context.Weights, manifest);
+        CheckpointWriter.Write(hf, context.Weights, manifest, context.Stopping.Values.Bias);
         HfFolderWriter.Write(hf, manifest, spec, request.TokenizerJson);
         return ModelFolder.Import(request.OutputDirectory);
     }

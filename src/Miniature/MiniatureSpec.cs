@@ -13,7 +13,8 @@ public sealed record MiniatureSpec(
     TransformerDims CodePredictor,
     long TextHidden,
     TransformerDims Decoder,
-    long SpeakerWidth)
+    long SpeakerWidth,
+    StoppingCircuit.Settings Stopping)
 {
     public static MiniatureSpec Tiny { get; } = new(
         "tiny",
@@ -21,7 +22,8 @@ public sealed record MiniatureSpec(
         CodePredictor: new TransformerDims(Hidden: 32, Layers: 1, Heads: 2, KvHeads: 1, HeadDim: 16, Mlp: 64),
         TextHidden: 32,
         Decoder: new TransformerDims(Hidden: 16, Layers: 8, Heads: 2, KvHeads: 2, HeadDim: 8, Mlp: 32, RopeTheta: 10000),
-        SpeakerWidth: 32);
+        SpeakerWidth: 32,
+        Stopping: new(FramesPerToken: 0.6, Slope: 50, Bias: 1));
 
     public static MiniatureSpec Small { get; } = new(
         "small",
@@ -29,7 +31,8 @@ public sealed record MiniatureSpec(
         CodePredictor: new TransformerDims(Hidden: 128, Layers: 2, Heads: 4, KvHeads: 2, HeadDim: 32, Mlp: 384),
         TextHidden: 64,
         Decoder: new TransformerDims(Hidden: 32, Layers: 8, Heads: 4, KvHeads: 4, HeadDim: 8, Mlp: 64, RopeTheta: 10000),
-        SpeakerWidth: 64);
+        SpeakerWidth: 64,
+        Stopping: new(FramesPerToken: 0.6, Slope: 50, Bias: 1));
 
     /// <summary>
     /// The real layer counts (talker 28, code predictor 5, decoder 8) and head counts at 1/16 of every real width, so
@@ -41,7 +44,8 @@ public sealed record MiniatureSpec(
         CodePredictor: new TransformerDims(Hidden: 64, Layers: 5, Heads: 16, KvHeads: 8, HeadDim: 8, Mlp: 192),
         TextHidden: 128,
         Decoder: new TransformerDims(Hidden: 32, Layers: 8, Heads: 4, KvHeads: 4, HeadDim: 8, Mlp: 64, RopeTheta: 10000),
-        SpeakerWidth: 64);
+        SpeakerWidth: 64,
+        Stopping: new(FramesPerToken: 0.6, Slope: 50, Bias: 1));
 
     public static MiniatureSpec Named(string size) => size switch
     {

@@ -6,9 +6,9 @@ namespace QwenTts.Miniature;
 /// <summary>
 /// The miniature's weights: drawn from N(0, scale²), deterministic for (seed, scope, name), so graphs sharing a scope
 /// (talker prefill and decode) get identical weights. Every weight drawn is kept, so the HF folder's safetensors can
-/// hold exactly what the graphs hold.
+/// hold exactly what the graphs hold. An optional shaper edits a drawn weight before any graph sees it.
 /// </summary>
-public sealed class RandomWeights(ulong seed)
+public sealed class RandomWeights(ulong seed, Action<string, float[], long[]>? shape = null)
 {
     private readonly Dictionary<string, (float[] Data, long[] Dims)> _drawn = [];
 
@@ -35,6 +35,8 @@ public sealed class RandomWeights(ulong seed)
             {
                 data[i] = (float)(random.NextGaussian() * scale);
             }
+
+            shape?.Invoke(key, data, dims);
         }
 
         _drawn[key] = (data, dims);

@@ -75,7 +75,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
             Language = "english",
             Voice = new VoicePrompt.Designed("A calm narrator"),
             Seed = 17,
-            Sampling = new SamplingOptions { MaxNewTokens = 120 },
+            Sampling = new SamplingOptions { MinNewTokens = 120, MaxNewTokens = 120 },
         };
 
         var (accelerated, acceleratedTimes) = miniature.Synthesizer.GenerateCodesTimed(request);

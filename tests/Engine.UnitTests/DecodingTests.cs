@@ -81,7 +81,7 @@ public sealed class DecodingTests(MiniatureFixture miniature)
     public async Task A_stream_matches_the_official_decode_exactly_while_its_context_reaches_back_to_frame_0_and_closely_after()
     {
         // 200 frames: past one attention window (72 frames) of context, where seams begin to differ.
-        var request = Request(99) with { Sampling = new SamplingOptions { MaxNewTokens = 200 } };
+        var request = Request(99) with { Sampling = new SamplingOptions { MinNewTokens = 200, MaxNewTokens = 200 } };
         var (whole, codes, _) = miniature.Synthesizer.Synthesize(request);
         var streamed = new List<float>();
         await foreach (var chunk in miniature.Synthesizer.SynthesizeAsync(request))
@@ -107,7 +107,7 @@ public sealed class DecodingTests(MiniatureFixture miniature)
     public void Static_shapes_give_the_same_codes_as_dynamic_shapes_with_the_same_seed()
     {
         using var bucketed = miniature.Synthesizer.With(staticShapes: true);
-        var request = Request(5) with { Sampling = new SamplingOptions { MaxNewTokens = 300 } };
+        var request = Request(5) with { Sampling = new SamplingOptions { MinNewTokens = 300, MaxNewTokens = 300 } };
 
         var dynamicCodes = miniature.Synthesizer.GenerateCodes(request);
         var bucketedCodes = bucketed.GenerateCodes(request);

@@ -62,7 +62,7 @@ public sealed class SynthesisTests(MiniatureFixture miniature)
     {
         using var cancel = new CancellationTokenSource();
         var received = 0;
-        var request = Request(3) with { Sampling = new SamplingOptions { MaxNewTokens = 2048 } };
+        var request = Request(3) with { Sampling = new SamplingOptions { MinNewTokens = 2048, MaxNewTokens = 2048 } };
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {

@@ -18,8 +18,13 @@ public sealed class GraphContext(MiniatureSpec spec, ModelManifest manifest, ulo
     /// <summary>Float type of a graph's interface; the arithmetic inside is always fp32 so CPU kernels exist.</summary>
     public int BoundaryFloat(OnnxGraphBuilder g) => Precision.IsHalf(g.Name) ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float;
 
+    /// <summary>The weights that make the miniature end utterances on its own.</summary>
+    public StoppingCircuit Stopping { get; } = new(spec, manifest, spec.Stopping);
+
     /// <summary>Every weight the graphs drew, for the HF folder's safetensors.</summary>
-    public RandomWeights Weights { get; } = new(seed);
+    public RandomWeights Weights => _weights ??= new(seed, Stopping.Shape);
+
+    private RandomWeights? _weights;
 
     /// <param name="weightScope">Graphs sharing a scope get identical weights for equal names (talker prefill and decode).</param>
     public OnnxGraphBuilder NewGraph(string name, string? weightScope = null) => new(name, Weights.For(weightScope ?? name))

@@ -11,9 +11,6 @@ public static class TalkerGraphs
 {
     public const string WeightScope = "talker";
 
-    /// <summary>Logit bias of the codec EOS id: the miniature's random weights never decide to stop; the length cap does.</summary>
-    public const float EosBias = -40f;
-
     public static OnnxGraphBuilder Prefill(GraphContext c)
     {
         var d = c.Spec.Talker;
@@ -75,7 +72,7 @@ public static class TalkerGraphs
 
         var last = g.Slice(normed, -1, long.MaxValue, 1);
         var headBias = new float[vocab];
-        headBias[c.Manifest.CodecIds.Eos] = EosBias;
+        headBias[c.Manifest.CodecIds.Eos] = c.Stopping.Values.Bias;
         var scale = (c.OverflowTalker ? 1e6f : 1f) / MathF.Sqrt(d.Hidden);
         var logits = g.Add(g.MatMul(last, g.Parameter("codec_head.weight", scale, d.Hidden, vocab)),
             g.Weight("codec_head.eos_bias", headBias, vocab));
