@@ -1,5 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using QwenTts.Devices;
+using QwenTts.Devices.Cards;
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using QwenTts.Grains;
@@ -9,7 +12,9 @@ namespace QwenTts.Benchmarks;
 
 /// <summary>
 /// The benchmark's rack: two silos in this process, each with one emulated Ascend-910B-like card (speed 1.0) and one
-/// emulated Hygon-like card (speed 0.78), all running the tiny miniature on the CPU, paced to their profiles.
+/// emulated Hygon-like card (speed 0.78), all running the tiny miniature on the CPU, paced to their profiles. The
+/// miniature ends utterances on its own (the cap, 8 frames a token, is rarely reached), and every card starts from the
+/// same guessed rate and learns its own.
 /// </summary>
 public static class EmulatedRack
 {
@@ -18,6 +23,9 @@ public static class EmulatedRack
 
     /// <summary>Total frames per second the rack can produce: the sum of its cards' paced rates.</summary>
     public static double CapacityFramesPerSecond => 2 * Speeds.Sum() * FramesPerSecondAtSpeedOne;
+
+    /// <summary>What every card assumes of itself before it has measured anything.</summary>
+    public const double AssumedFramesPerSecond = 30;
 
     public static async Task<InProcessTestCluster> StartAsync(string modelDirectory)
     {
@@ -28,7 +36,9 @@ public static class EmulatedRack
             var values = new Dictionary<string, string?>
             {
                 ["Model:Directory"] = modelDirectory,
-                ["Model:MaxFramesPerTextToken"] = "3",
+                ["Model:MaxFramesPerTextToken"] = "8",
+                ["Model:MaxChunkFrames"] = "24",
+                ["Devices:EmulatedAssumedFramesPerSecond"] = AssumedFramesPerSecond.ToString(CultureInfo.InvariantCulture),
                 ["Devices:EmulatedFramesPerSecond"] = FramesPerSecondAtSpeedOne.ToString(CultureInfo.InvariantCulture),
                 ["Devices:MaxConcurrent"] = "4",
                 ["Devices:QueueLimit"] = "12",
@@ -54,4 +64,9 @@ public static class EmulatedRack
         await cluster.DeployAsync();
         return cluster;
     }
+
+    /// <summary>The pacer of card <paramref name="index"/> on silo <paramref name="silo"/>, to slow it down or stall it.</summary>
+    public static CardPacer Pacer(InProcessTestCluster cluster, int silo, int index) =>
+        cluster.Silos[silo].ServiceProvider.GetRequiredService<DeviceHost>().Get(index).Pacer
+        ?? throw new InvalidOperationException("the card is not emulated");
 }

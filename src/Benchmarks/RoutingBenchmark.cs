@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
 using static QwenTts.Benchmarks.CommandLineOptions;
@@ -9,77 +10,95 @@ using static QwenTts.Benchmarks.CommandLineOptions;
 namespace QwenTts.Benchmarks;
 
 /// <summary>
-/// Least-expected-completion routing against round-robin on the emulated rack, at 50 %, 85 % and 110 % of its
-/// capacity, with Poisson arrivals bounded in count and time. Both policies see the same arrival schedule.
+/// Least-expected-completion routing against the peers people deploy (round-robin, least-outstanding-requests,
+/// power-of-two-choices) on the emulated rack, at 50 %, 85 % and 110 % of its capacity. Each run starts a fresh rack
+/// (card speeds unknown, learned online) and replays the same Poisson schedule; policies run in alternating order.
+/// The miniature ends utterances on its own, so request sizes are uncertain. One card degrades in every run: half
+/// speed from 30 % to 55 % of the run, then a stall, then well again.
 /// </summary>
 public static class RoutingBenchmark
 {
-    private static readonly string[] Texts =
-    [
-        "Good morning.",
-        "Your order has shipped and should arrive on Thursday.",
-        "Please hold while we connect you to the next available agent.",
-        "The quarterly report shows steady growth across every region, with the strongest gains in the north.",
-        "Thank you for calling.",
-        "Turn left at the next intersection, then continue straight for about two kilometres until you reach the bridge.",
-    ];
+    private static readonly RoutingPolicy[] Policies =
+        [RoutingPolicy.LeastExpectedCompletion, RoutingPolicy.RoundRobin, RoutingPolicy.LeastOutstandingRequests, RoutingPolicy.PowerOfTwoChoices];
+
+    private const int DegradedCard = 0; // card 0 of the first silo: an Ascend-like card of speed 1.0
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = double.Parse(Option(args, "--seconds", "40"), CultureInfo.InvariantCulture);
+        var seconds = double.Parse(Option(args, "--seconds", "30"), CultureInfo.InvariantCulture);
+        var stall = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall", "5"), CultureInfo.InvariantCulture));
+        var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "10"), CultureInfo.InvariantCulture));
         var model = MiniatureLocator.Ensure("tiny");
-        await using var rack = await EmulatedRack.StartAsync(model);
         var capacity = EmulatedRack.CapacityFramesPerSecond;
+        var meanFrames = await CalibrateAsync(model);
+        Console.WriteLine($"Routing benchmark on {Environment.ProcessorCount} cores: 2 silos x (1 emulated Ascend-910B-like at speed 1.0 + 1 emulated Hygon-like at 0.78), " +
+                          $"tiny miniature (noise, not speech) ending utterances on its own, capacity {capacity:F0} frames/s, mean request {meanFrames:F0} frames, " +
+                          $"{seconds:F0} s of Poisson arrivals per run, 4 concurrent + 12 queued per card, every card starting at {EmulatedRack.AssumedFramesPerSecond} frames/s (learned online). " +
+                          $"Card 0 of silo 0 runs at half speed from {0.3 * seconds:F0} s to {0.55 * seconds:F0} s, then stalls for {stall.TotalSeconds:F0} s.");
+        Console.WriteLine();
+        Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | p50 latency | p99 latency | p99 TTFA | longest on stalled card | CPU busy |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
-        // Calibrate the mean request size (frames) with one pass over the texts.
-        var (calibrationRouter, calibration) = Routing(rack.Client, RoutingPolicy.LeastExpectedCompletion);
-        await using (calibrationRouter)
+        var p99At85 = new Dictionary<RoutingPolicy, double>();
+        var worstStalled = TimeSpan.Zero;
+        var cpuBound = false;
+        var run = 0;
+        foreach (var load in new[] { 0.50, 0.85, 1.10 })
         {
-            await WaitForCardsAsync(calibrationRouter);
-            var sizes = new List<int>();
-            foreach (var text in Texts)
+            var rate = load * capacity / meanFrames;
+            var schedule = Schedule(rate, seconds, seed: (int)(load * 100));
+            var order = run++ % 2 == 0 ? Policies : [.. Policies.Reverse()];
+            foreach (var policy in order)
             {
-                sizes.Add(await FramesOfAsync(calibration, text));
-            }
-
-            var meanFrames = sizes.Average();
-            Console.WriteLine($"Routing benchmark: 2 silos x (1 emulated Ascend-910B-like at speed 1.0 + 1 emulated Hygon-like at 0.78), " +
-                              $"tiny miniature (noise, not speech), capacity {capacity:F0} frames/s, mean request {meanFrames:F0} frames, " +
-                              $"{seconds:F0} s of Poisson arrivals per run, 4 concurrent + 12 queued per card.");
-            Console.WriteLine();
-            Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | p50 latency | p99 latency | p50 TTFA | p99 TTFA |");
-            Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-
-            foreach (var load in new[] { 0.50, 0.85, 1.10 })
-            {
-                var rate = load * capacity / meanFrames;
-                var schedule = Schedule(rate, seconds, seed: (int)(load * 100));
-                foreach (var policy in new[] { RoutingPolicy.LeastExpectedCompletion, RoutingPolicy.RoundRobin })
+                var result = await RunLoadAsync(model, policy, schedule, seconds, stall);
+                Print(load, policy, rate, result, capacity);
+                if (load == 0.85)
                 {
-                    var result = await RunLoadAsync(rack.Client, policy, schedule, seconds);
-                    Print(load, policy, rate, result, capacity);
-                    await Task.Delay(TimeSpan.FromSeconds(2)); // let the cards fall idle between runs
+                    p99At85[policy] = result.P99;
                 }
+
+                worstStalled = policy == RoutingPolicy.LeastExpectedCompletion && result.LongestOnStalledCard > worstStalled ? result.LongestOnStalledCard : worstStalled;
+                cpuBound |= result.CpuBusy > 0.9;
             }
         }
 
+        var bestPeer = p99At85.Where(p => p.Key != RoutingPolicy.LeastExpectedCompletion).MinBy(p => p.Value);
         Console.WriteLine();
-        Console.WriteLine("Latency: arrival to last audio sample. TTFA: arrival to first audio. Lost: accepted requests that neither completed nor failed clearly (must be 0).");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"p99 vs best peer at 85 %: {bestPeer.Value / p99At85[RoutingPolicy.LeastExpectedCompletion]:F2}x (best peer {Name(bestPeer.Key)}: {bestPeer.Value:F2} s; least-expected-completion {p99At85[RoutingPolicy.LeastExpectedCompletion]:F2} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Longest request on the stalled card under least-expected-completion: {worstStalled.TotalSeconds:F1} s (bound {stallBound.TotalSeconds:F0} s: {(worstStalled <= stallBound ? "met" : "NOT met")})."));
+        Console.WriteLine($"CPU: {(cpuBound ? "the CPU was the bottleneck in at least one run (busy > 90 %): timings are not the cards' alone" : "never the bottleneck (busy <= 90 % in every run)")}.");
+        Console.WriteLine("Latency: arrival to last audio sample. TTFA: arrival to first audio. Lost: accepted requests that neither completed nor failed clearly (must be 0). " +
+                          "Longest on stalled card: the longest request served by the degraded card that was under way during its stall. CPU busy: process CPU time over wall time x cores.");
         return 0;
     }
 
-    private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames);
+    private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames, string? Device, double StartedAt);
 
-    private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double WindowSeconds);
-
-    private static async Task<LoadResult> RunLoadAsync(IClusterClient client, RoutingPolicy policy, IReadOnlyList<(double At, string Text)> schedule, double seconds)
+    private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double WindowSeconds, double CpuBusy, TimeSpan LongestOnStalledCard)
     {
-        var (router, dispatcher) = Routing(client, policy);
+        public double[] Latencies => Outcomes.Where(o => o.Kind == "completed").Select(o => o.LatencySeconds).Order().ToArray();
+
+        public double P99 => Percentile(Latencies, 0.99);
+    }
+
+    private static async Task<LoadResult> RunLoadAsync(string model, RoutingPolicy policy, IReadOnlyList<(double At, string Text, ulong Seed)> schedule,
+        double seconds, TimeSpan stall)
+    {
+        await using var rack = await EmulatedRack.StartAsync(model);
+        var (router, dispatcher) = Routing(rack.Client, policy);
         await using var _ = router;
         await WaitForCardsAsync(router);
+        var degraded = EmulatedRack.Pacer(rack, silo: 0, index: DegradedCard);
+        var degradedKey = new Grains.Interfaces.Devices.DeviceId(rack.Silos[0].Name, DegradedCard).Key;
+        var stallAt = 0.55 * seconds;
+        var degradation = DegradeAsync(degraded, seconds, stall);
+
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var tasks = new List<Task<Outcome>>();
-        foreach (var (at, text) in schedule)
+        foreach (var (at, text, seed) in schedule)
         {
             var delay = TimeSpan.FromSeconds(at) - clock.Elapsed;
             if (delay > TimeSpan.Zero)
@@ -87,23 +106,40 @@ public static class RoutingBenchmark
                 await Task.Delay(delay);
             }
 
-            tasks.Add(OneAsync(dispatcher, text));
+            tasks.Add(OneAsync(dispatcher, text, seed, clock));
         }
 
         // Bounded: whatever has not finished two minutes after the last arrival counts as lost.
         var all = Task.WhenAll(tasks);
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(seconds + 120)));
-        var outcomes = tasks.Select(t => t.IsCompletedSuccessfully ? t.Result : new Outcome("lost", 0, 0, 0)).ToList();
-        return new LoadResult(outcomes, clock.Elapsed.TotalSeconds);
+        await degradation;
+        var window = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (window * Environment.ProcessorCount);
+        var outcomes = tasks.Select(t => t.IsCompletedSuccessfully ? t.Result : new Outcome("lost", 0, 0, 0, null, 0)).ToList();
+        var onStalled = outcomes.Where(o => o.Kind == "completed" && o.Device == degradedKey
+                                            && o.StartedAt < stallAt + stall.TotalSeconds && o.StartedAt + o.LatencySeconds > stallAt)
+            .Select(o => o.LatencySeconds).DefaultIfEmpty(0).Max();
+        return new LoadResult(outcomes, window, cpu, TimeSpan.FromSeconds(onStalled));
     }
 
-    private static async Task<Outcome> OneAsync(SynthesisDispatcher dispatcher, string text)
+    /// <summary>Half speed from 30 % to 55 % of the run, then a stall, then the card is well again.</summary>
+    private static async Task DegradeAsync(Devices.Cards.CardPacer card, double seconds, TimeSpan stall)
     {
+        await Task.Delay(TimeSpan.FromSeconds(0.3 * seconds));
+        card.SlowDown(2);
+        await Task.Delay(TimeSpan.FromSeconds(0.25 * seconds));
+        card.SlowDown(1);
+        card.Stall(stall);
+    }
+
+    private static async Task<Outcome> OneAsync(SynthesisDispatcher dispatcher, string text, ulong seed, Stopwatch runClock)
+    {
+        var startedAt = runClock.Elapsed.TotalSeconds;
         var watch = Stopwatch.StartNew();
         double? ttfa = null;
         try
         {
-            await foreach (var e in dispatcher.RunAsync(Job(text)))
+            await foreach (var e in dispatcher.RunAsync(Job(text, seed)))
             {
                 if (e.Kind == SynthesisEventKind.Audio)
                 {
@@ -111,42 +147,49 @@ public static class RoutingBenchmark
                 }
                 else if (e.Kind == SynthesisEventKind.Completed)
                 {
-                    return new Outcome("completed", watch.Elapsed.TotalSeconds, ttfa ?? 0, e.Summary!.Frames);
+                    return new Outcome("completed", watch.Elapsed.TotalSeconds, ttfa ?? 0, e.Summary!.Frames, e.Summary.Device, startedAt);
                 }
             }
 
-            return new Outcome("lost", 0, 0, 0);
+            return new Outcome("lost", 0, 0, 0, null, startedAt);
         }
         catch (ClusterSaturatedException)
         {
-            return new Outcome("refused", watch.Elapsed.TotalSeconds, 0, 0);
+            return new Outcome("refused", watch.Elapsed.TotalSeconds, 0, 0, null, startedAt);
         }
         catch (SynthesisFailedException)
         {
-            return new Outcome("failed", watch.Elapsed.TotalSeconds, 0, 0);
+            return new Outcome("failed", watch.Elapsed.TotalSeconds, 0, 0, null, startedAt);
         }
     }
 
     private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity)
     {
         var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
-        var latency = completed.Select(o => o.LatencySeconds).Order().ToArray();
+        var latency = result.Latencies;
         var ttfa = completed.Select(o => o.TtfaSeconds).Order().ToArray();
         var throughput = completed.Sum(o => o.Frames) / result.WindowSeconds;
-        var name = policy == RoutingPolicy.LeastExpectedCompletion ? "least-expected-completion" : "round-robin";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {load:P0} | {name} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.50):F2} s | {Percentile(ttfa, 0.99):F2} s |"));
+            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.CpuBusy:P0} |"));
     }
+
+    private static string Name(RoutingPolicy policy) => policy switch
+    {
+        RoutingPolicy.LeastExpectedCompletion => "least-expected-completion",
+        RoutingPolicy.RoundRobin => "round-robin",
+        RoutingPolicy.LeastOutstandingRequests => "least-outstanding-requests",
+        _ => "power-of-two-choices",
+    };
 
     private static int Count(LoadResult result, string kind) => result.Outcomes.Count(o => o.Kind == kind);
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    /// <summary>Poisson arrivals at <paramref name="rate"/> per second for <paramref name="seconds"/>, texts drawn uniformly.</summary>
-    private static List<(double At, string Text)> Schedule(double rate, double seconds, int seed)
+    /// <summary>Poisson arrivals at <paramref name="rate"/> per second for <paramref name="seconds"/>, texts and seeds drawn at random.</summary>
+    private static List<(double At, string Text, ulong Seed)> Schedule(double rate, double seconds, int seed)
     {
         var random = new Random(seed);
-        var schedule = new List<(double, string)>();
+        var schedule = new List<(double, string, ulong)>();
         var at = 0.0;
         while (true)
         {
@@ -156,13 +199,32 @@ public static class RoutingBenchmark
                 return schedule;
             }
 
-            schedule.Add((at, Texts[random.Next(Texts.Length)]));
+            schedule.Add((at, StoppingBenchmark.Texts[random.Next(StoppingBenchmark.Texts.Length)], (ulong)random.Next(1, 1_000_000)));
         }
     }
 
-    private static async Task<int> FramesOfAsync(SynthesisDispatcher dispatcher, string text)
+    /// <summary>The mean request size in frames: every text with a few seeds, on a rack of its own.</summary>
+    private static async Task<double> CalibrateAsync(string model)
     {
-        await foreach (var e in dispatcher.RunAsync(Job(text)))
+        await using var rack = await EmulatedRack.StartAsync(model);
+        var (router, dispatcher) = Routing(rack.Client, RoutingPolicy.LeastExpectedCompletion);
+        await using var _ = router;
+        await WaitForCardsAsync(router);
+        var sizes = new List<Task<int>>();
+        foreach (var text in StoppingBenchmark.Texts)
+        {
+            for (ulong seed = 1; seed <= 3; seed++)
+            {
+                sizes.Add(FramesOfAsync(dispatcher, text, seed));
+            }
+        }
+
+        return (await Task.WhenAll(sizes)).Average();
+    }
+
+    private static async Task<int> FramesOfAsync(SynthesisDispatcher dispatcher, string text, ulong seed)
+    {
+        await foreach (var e in dispatcher.RunAsync(Job(text, seed)))
         {
             if (e.Kind == SynthesisEventKind.Completed)
             {
@@ -173,14 +235,14 @@ public static class RoutingBenchmark
         throw new InvalidOperationException("calibration request did not complete");
     }
 
-    private static SynthesisJob Job(string text) => new()
+    private static SynthesisJob Job(string text, ulong seed) => new()
     {
         RequestId = Guid.NewGuid().ToString("N"),
         Tenant = "bench",
         Text = text,
         Language = "english",
         Voice = VoiceSpec.Designed("A clear, neutral voice"),
-        Seed = 1,
+        Seed = seed,
     };
 
     private static (DeviceRouter Router, SynthesisDispatcher Dispatcher) Routing(IClusterClient client, RoutingPolicy policy)

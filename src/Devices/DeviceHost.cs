@@ -154,7 +154,7 @@ public sealed partial class DeviceHost(
             {
                 SelfTestProblem = problem,
             };
-            card.InitialFramesPerSecond = pacer?.FramesPerSecond ?? WarmUp(design);
+            card.InitialFramesPerSecond = pacer is null ? WarmUp(design) : deviceOptions.Value.EmulatedAssumedFramesPerSecond ?? pacer.FramesPerSecond;
             LogCardLoaded(spec.Index, card.Kind, card.Model, card.Emulated, provider.NativeProviderName, design.Manifest.Name,
                 design.Manifest.Miniature, watch.Elapsed.TotalSeconds);
             return card;

@@ -25,8 +25,21 @@ public sealed class DeviceOptions
     /// <summary>How often a card reports its load when nothing happens.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A busy card that produces no audio for this long counts as stalled: it hands back the requests still waiting
+    /// in its queue (they go to other cards) and takes nothing new until audio flows again. Unset, it is derived from
+    /// the card's own pace: three times its largest chunk at its measured rate, at least 2 s.
+    /// </summary>
+    public TimeSpan? StallTimeout { get; set; }
+
     /// <summary>Frames per second of an emulated card of relative speed 1.0 (shared by its concurrent utterances).</summary>
     public double EmulatedFramesPerSecond { get; set; } = 50;
+
+    /// <summary>
+    /// Unset, an emulated card starts from its profile's rate; set, every emulated card starts from this guess, like
+    /// cards nobody has measured, and learns its own rate from the frames it produces (the routing benchmark does).
+    /// </summary>
+    public double? EmulatedAssumedFramesPerSecond { get; set; }
 }
 
 /// <summary>One card of this silo.</summary>

@@ -19,6 +19,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     private IReadOnlyList<DeviceLoad> _devices = [];
     private Task? _refreshLoop;
     private int _roundRobin;
+    private readonly Random _random = new(7);
 
     /// <summary>How long after a registry (re)start its snapshot may still miss cards (cards report every second).</summary>
     private static readonly TimeSpan RegistryWarmUp = TimeSpan.FromSeconds(3);
@@ -75,9 +76,14 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
                 return null;
             }
 
-            var chosen = options.Value.Policy == RoutingPolicy.RoundRobin
-                ? candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)]
-                : candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, c.Pending.Sum(t => t.Frames)), c.Load.Active + c.Pending.Count));
+            static int Outstanding((DeviceLoad Load, List<Ticket> Pending) c) => c.Load.Active + c.Load.Queued + c.Pending.Count;
+            var chosen = options.Value.Policy switch
+            {
+                RoutingPolicy.RoundRobin => candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)],
+                RoutingPolicy.LeastOutstandingRequests => candidates.MinBy(Outstanding),
+                RoutingPolicy.PowerOfTwoChoices => new[] { candidates[_random.Next(candidates.Count)], candidates[_random.Next(candidates.Count)] }.MinBy(Outstanding),
+                _ => candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, c.Pending.Sum(t => t.Frames)), c.Load.Active + c.Pending.Count)),
+            };
             var ticket = new Ticket(chosen.Load.Device, frames);
             if (!_pending.TryGetValue(ticket.Device, out var list))
             {

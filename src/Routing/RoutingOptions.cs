@@ -5,8 +5,14 @@ public enum RoutingPolicy
     /// <summary>The card whose queued work plus this request, over its measured throughput, finishes first.</summary>
     LeastExpectedCompletion,
 
-    /// <summary>Cards in turn, skipping full ones (the baseline the benchmark compares against).</summary>
+    /// <summary>Cards in turn, skipping full ones (the weakest baseline the benchmark compares against).</summary>
     RoundRobin,
+
+    /// <summary>The card with the fewest requests outstanding (what most load balancers call least-request).</summary>
+    LeastOutstandingRequests,
+
+    /// <summary>Two cards drawn at random, the one with fewer requests outstanding (Envoy's least_request default).</summary>
+    PowerOfTwoChoices,
 }
 
 /// <summary>Routing settings; bound from <c>Routing</c>.</summary>

@@ -39,6 +39,9 @@ public sealed class CardEngine : IDisposable
 
     public CardPacer? Pacer { get; }
 
+    /// <summary>The largest stream chunk: the longest a healthy card may go between two pieces of audio of one utterance.</summary>
+    public int MaxChunkFrames => _model.MaxChunkFrames;
+
     public string Provider { get; }
 
     public long MemoryBytes { get; }

@@ -3,13 +3,16 @@ namespace QwenTts.Devices.Cards;
 /// <summary>
 /// Makes an emulated card behave like a card of a given throughput: frames are released at most at
 /// <c>framesPerSecond</c>, shared by every utterance on the card (processor sharing), however fast the CPU is.
+/// A card can be slowed down or stalled, as real cards are (thermal limits, kernel time-outs), to test routing.
 /// </summary>
 public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
 {
     private readonly Lock _gate = new();
     private readonly double _secondsPerFrame = 1.0 / framesPerSecond;
     private DateTimeOffset _next = DateTimeOffset.MinValue;
+    private double _slowdown = 1;
 
+    /// <summary>The profile's rate, the card's speed when it is well.</summary>
     public double FramesPerSecond { get; } = framesPerSecond;
 
     /// <summary>Waits until the card would have produced <paramref name="frames"/> more frames.</summary>
@@ -20,11 +23,31 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
         {
             var now = clock.GetUtcNow();
             var start = _next > now ? _next : now;
-            _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame);
+            _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame * _slowdown);
             due = _next;
         }
 
         var wait = due - clock.GetUtcNow();
         return wait > TimeSpan.Zero ? Task.Delay(wait, clock, cancellationToken) : Task.CompletedTask;
+    }
+
+    /// <summary>Runs at 1/<paramref name="factor"/> of the profile's rate from now on (1 restores it).</summary>
+    public void SlowDown(double factor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1.0);
+        lock (_gate)
+        {
+            _slowdown = factor;
+        }
+    }
+
+    /// <summary>Produces nothing for <paramref name="duration"/>: every frame not yet released waits that much longer.</summary>
+    public void Stall(TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            var now = clock.GetUtcNow();
+            _next = (_next > now ? _next : now) + duration;
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace QwenTts.Frontend.Metrics;
 
 /// <summary>
 /// Prometheus-exported metrics of the frontend ("QwenTts.Frontend"): request latency, time to first audio, real-time
-/// factor, outcomes; and per card, from the cluster's card table: queue, running utterances, frames/s.
+/// factor, outcomes; per card, from the cluster's card table: queue, running utterances, frames/s; and per card kind
+/// the queued work, cards, utilisation and throughput that autoscaling reads.
 /// </summary>
 public sealed class FrontendMetrics
 {
@@ -29,7 +30,19 @@ public sealed class FrontendMetrics
             description: "Measured throughput per card while busy");
         meter.CreateObservableGauge("qwentts.device.queued_work_frames", () => router.Devices.Select(d => Measure(d.QueuedWorkFrames, d)),
             description: "Frames still to generate per card");
+
+        // Per card kind, what the autoscalers read (deploy/k8s/autoscaling.yaml); every frontend sees the whole cluster.
+        meter.CreateObservableGauge("qwentts.capacity.queued_work_seconds", () => Kinds(router, k => k.QueuedWorkSeconds),
+            description: "Seconds of expected work queued on the cards of a kind (queued frames over measured rate, summed)");
+        meter.CreateObservableGauge("qwentts.capacity.cards", () => Kinds(router, k => k.Cards), description: "Cards of a kind in rotation");
+        meter.CreateObservableGauge("qwentts.capacity.utilisation", () => Kinds(router, k => k.Utilisation),
+            description: "Running utterances over slots on the cards of a kind (0..1)");
+        meter.CreateObservableGauge("qwentts.capacity.frames_per_second", () => Kinds(router, k => k.FramesPerSecond),
+            description: "Measured throughput of the cards of a kind in rotation");
     }
+
+    private static IEnumerable<Measurement<double>> Kinds(DeviceRouter router, Func<KindCapacity, double> value) =>
+        KindCapacity.Of(router.Devices).Select(k => new Measurement<double>(value(k), new KeyValuePair<string, object?>("kind", k.Kind)));
 
     public void RequestFinished(string outcome, string format, TimeSpan elapsed, double audioSeconds)
     {

@@ -36,6 +36,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
     private bool _reportPending;
     private string? _lastError;
+    private DateTimeOffset _lastProgress;
+    private DateTimeOffset? _stallNoticed;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -104,7 +106,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             _jobs.Remove(job.RequestId);
             ReportSoon();
-            yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining" : "the card stopped");
+            yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining" : Stalled ? $"card {_id} stalled" : "the card stopped");
             yield break;
         }
 
@@ -135,6 +137,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 }
 
                 var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
+                _lastProgress = clock.GetUtcNow();
                 progress.ProducedFrames += frames;
                 _throughput.Produced(frames);
                 if (chunk.Samples.Length > 0)
@@ -212,6 +215,11 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             return $"card {_id} is draining (its silo is stopping)";
         }
 
+        if (Stalled)
+        {
+            return $"card {_id} is stalled (no audio for {(clock.GetUtcNow() - _lastProgress).TotalSeconds:F1} s)";
+        }
+
         return _waiting.Count + _active >= MaxConcurrent + QueueLimit
             ? $"card {_id} is full ({_active} running, {_waiting.Count} waiting)"
             : null;
@@ -241,8 +249,19 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
     }
 
+    /// <summary>Busy, yet no audio for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
+    private bool Stalled => _active > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
+
+    private TimeSpan StallBound => host.Options.StallTimeout
+        ?? TimeSpan.FromSeconds(Math.Max(2, 3 * _card.MaxChunkFrames / Math.Max(_throughput.FramesPerSecond, 1)));
+
     private void Start(JobProgress progress)
     {
+        if (_active == 0)
+        {
+            _lastProgress = clock.GetUtcNow();
+        }
+
         progress.Started = true;
         _reserved--;
         _active++;
@@ -303,6 +322,29 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         if (host.Draining && _waiting.Count > 0)
         {
             RejectWaiting("draining");
+        }
+
+        if (Stalled)
+        {
+            // What waits here would wait out the stall: hand it back to the router, which sends it to another card;
+            // and look slower every second it lasts, so that routing turns away at once.
+            if (_stallNoticed is null)
+            {
+                LogStalled(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds, _active, _waiting.Count);
+            }
+
+            if (_stallNoticed is null || clock.GetUtcNow() - _stallNoticed >= TimeSpan.FromSeconds(1))
+            {
+                _stallNoticed = clock.GetUtcNow();
+                _throughput.Stalled();
+                _reportPending = true;
+            }
+
+            RejectWaiting("stalled");
+        }
+        else
+        {
+            _stallNoticed = null;
         }
 
         var now = clock.GetUtcNow();
@@ -384,6 +426,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} stalled: no audio for {Seconds:F1} s with {Active} running; handing {Waiting} waiting requests to other cards")]
+    private partial void LogStalled(DeviceId device, double seconds, int active, int waiting);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: report to the registry failed: {Reason}")]
     private partial void LogReportFailed(DeviceId device, string reason);

@@ -1,12 +1,14 @@
-namespace QwenTts.Grains.Devices;
+namespace QwenTts.Devices.Cards;
 
 /// <summary>
 /// Frames per second of a card while it is busy, as a moving average: each sample is the frames produced over the
-/// busy time of one interval (time with at least one utterance running), so idle time does not dilute it.
+/// busy time of one interval (time with at least one utterance running), so idle time does not dilute it. A stalled
+/// card's owner halves the rate while the stall lasts; the busy time of the stall also weighs on the next sample.
 /// </summary>
-internal sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider clock)
+public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider clock)
 {
     private const double Smoothing = 0.3;
+
     private long _busyTicks;
     private long? _busySince;
     private int _frames;
@@ -29,6 +31,9 @@ internal sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvide
 
     public void Produced(int frames) => _frames += frames;
 
+    /// <summary>The card is stalled (its owner decides when): halve the rate at once so routing turns away from it.</summary>
+    public void Stalled() => FramesPerSecond *= 0.5;
+
     /// <summary>Closes the current interval; updates the average when the card was busy long enough to tell.</summary>
     public void Sample()
     {
@@ -46,9 +51,9 @@ internal sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvide
             _frames = 0;
             _busyTicks = 0;
         }
-        else if (seconds < 0.2 && _busySince is null)
+        else
         {
-            _busyTicks = busy;
+            _busyTicks = busy; // too little to tell yet: keep adding up
         }
     }
 }
