@@ -9,6 +9,9 @@ namespace QwenTts.Routing;
 /// </summary>
 public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSeconds, double Utilisation, double FramesPerSecond)
 {
+    /// <summary>The metric the autoscalers read (Prometheus: dots become underscores).</summary>
+    public const string QueuedWorkMetric = "qwentts.capacity.queued_work_seconds";
+
     /// <summary>Queued work per card: what the autoscaler holds at its target.</summary>
     public double QueuedWorkSecondsPerCard => Cards == 0 ? QueuedWorkSeconds : QueuedWorkSeconds / Cards;
 

@@ -117,6 +117,27 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     }
 
     [Fact]
+    public async Task A_silo_that_joins_takes_load_within_seconds()
+    {
+        // One silo with a slow card, busy; a faster one joins and the next requests go to it.
+        await using var cluster = await StartAsync(silo => silo.EndsWith('0') ? Card(0.3, emulate: "hygon-dcu") : Card(1.0), silos: 1);
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 1);
+        var busy = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText));
+
+        var watch = Stopwatch.StartNew();
+        await cluster.StartAdditionalSiloAsync();
+        await DevicesAsync(router, 2);
+        var joinedIn = watch.Elapsed;
+        var (routed, audio) = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText));
+
+        Assert.Equal("Silo_1/0", routed.Device);
+        Assert.NotEmpty(audio);
+        Assert.True(joinedIn < TimeSpan.FromSeconds(30), $"the new silo's card reached routing after {joinedIn}");
+        Assert.True((await busy).Summary.Frames > 0);
+    }
+
+    [Fact]
     public async Task A_killed_silo_disappears_from_routing_within_seconds_and_its_requests_are_rerouted_once()
     {
         // Silo_1's card is faster, so a router that has not noticed the kill picks it first.

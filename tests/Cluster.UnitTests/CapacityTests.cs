@@ -103,3 +103,40 @@ public sealed class CapacityTests
         FramesPerSecond = fps,
     };
 }
+
+public sealed class CapacityPlannerTests
+{
+    [Fact]
+    public void Erlang_c_matches_known_values()
+    {
+        Assert.Equal(0.5, CapacityPlanner.ErlangC(1, 0.5), precision: 9);       // M/M/1: P(wait) = rho
+        Assert.Equal(0.3333, CapacityPlanner.ErlangC(2, 1.0), precision: 4);    // 2 servers at 1 Erlang
+    }
+
+    [Fact]
+    public void More_traffic_or_a_tighter_target_needs_more_cards_and_slower_cards_need_more_than_faster_ones()
+    {
+        var profile = new CapacityPlanner.Profile(RequestsPerSecond: 10, CharactersPerRequest: 100, P99Seconds: 12);
+        var ascend = CapacityPlanner.For("ascend", 50, profile);
+        var hygon = CapacityPlanner.For("hygon", 39, profile);
+        var busier = CapacityPlanner.For("ascend", 50, profile with { RequestsPerSecond = 20 });
+        var tighter = CapacityPlanner.For("ascend", 50, profile with { P99Seconds = 9.5 });
+
+        Assert.NotNull(ascend.Cards);
+        Assert.True(hygon.Cards > ascend.Cards);
+        Assert.True(busier.Cards > ascend.Cards);
+        Assert.True(tighter.Cards > ascend.Cards);
+        Assert.InRange(ascend.PredictedP99Seconds, 0, 12);
+        Assert.InRange(ascend.Utilisation, 0.5, 1.0); // 10 req/s x 85 frames over 50 frames/s a card: at least 17 cards
+        Assert.True(ascend.Cards >= 17);
+    }
+
+    [Fact]
+    public void A_target_no_card_count_can_meet_says_why()
+    {
+        var plan = CapacityPlanner.For("cpu", 10, new CapacityPlanner.Profile(RequestsPerSecond: 1, CharactersPerRequest: 200, P99Seconds: 5));
+
+        Assert.Null(plan.Cards);
+        Assert.Contains("one request alone takes", plan.Why);
+    }
+}

@@ -32,7 +32,7 @@ public sealed class FrontendMetrics
             description: "Frames still to generate per card");
 
         // Per card kind, what the autoscalers read (deploy/k8s/autoscaling.yaml); every frontend sees the whole cluster.
-        meter.CreateObservableGauge("qwentts.capacity.queued_work_seconds", () => Kinds(router, k => k.QueuedWorkSeconds),
+        meter.CreateObservableGauge(KindCapacity.QueuedWorkMetric, () => Kinds(router, k => k.QueuedWorkSeconds),
             description: "Seconds of expected work queued on the cards of a kind (queued frames over measured rate, summed)");
         meter.CreateObservableGauge("qwentts.capacity.cards", () => Kinds(router, k => k.Cards), description: "Cards of a kind in rotation");
         meter.CreateObservableGauge("qwentts.capacity.utilisation", () => Kinds(router, k => k.Utilisation),

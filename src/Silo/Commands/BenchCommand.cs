@@ -37,11 +37,10 @@ public static class BenchCommand
         Console.WriteLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var card in devices.Cards.GroupBy(c => (c.Kind, c.Emulated)).Select(g => g.First()))
         {
-            await LoadRunner.RunAsync(2, 2, (i, ct) => card.RunAsync(Job(i), ct)); // warm-up
+            await MeasureAsync(card, 2, 2); // warm-up
             foreach (var level in levels)
             {
-                var result = await LoadRunner.RunAsync(level, sentences, (i, ct) => card.RunAsync(Job(i), ct));
-                Print(card, result);
+                Print(card, await MeasureAsync(card, level, sentences));
             }
         }
 
@@ -49,6 +48,10 @@ public static class BenchCommand
         Console.WriteLine("time/sentence: wall time of one sentence at that concurrency. RTF: wall / audio time. RSS: this process after the level.");
         return 0;
     }
+
+    /// <summary>Runs <paramref name="sentences"/> of the bench's sentences on one card, <paramref name="concurrency"/> at a time.</summary>
+    public static Task<LevelResult> MeasureAsync(CardEngine card, int concurrency, int sentences) =>
+        LoadRunner.RunAsync(concurrency, sentences, (i, ct) => card.RunAsync(Job(i), ct));
 
     private static SynthesisJob Job(int index) => new()
     {
