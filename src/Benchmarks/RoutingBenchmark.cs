@@ -30,14 +30,17 @@ public static class RoutingBenchmark
         var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "10"), CultureInfo.InvariantCulture));
         var model = MiniatureLocator.Ensure("tiny");
         var capacity = EmulatedRack.CapacityFramesPerSecond;
+        // Frames the degradation takes away in a run: half the card's rate for a quarter of the run, all of it during the stall.
+        var degradedRate = EmulatedRack.FramesPerSecondAtSpeedOne * EmulatedRack.Speeds[0];
+        var degradationFrames = degradedRate * ((0.5 * 0.25 * seconds) + stall.TotalSeconds);
         var meanFrames = await CalibrateAsync(model);
         Console.WriteLine($"Routing benchmark on {Environment.ProcessorCount} cores: 2 silos x (1 emulated Ascend-910B-like at speed 1.0 + 1 emulated Hygon-like at 0.78), " +
                           $"tiny miniature (noise, not speech) ending utterances on its own, capacity {capacity:F0} frames/s, mean request {meanFrames:F0} frames, " +
                           $"{seconds:F0} s of Poisson arrivals per run, 4 concurrent + 12 queued per card, every card starting at {EmulatedRack.AssumedFramesPerSecond} frames/s (learned online). " +
                           $"Card 0 of silo 0 runs at half speed from {0.3 * seconds:F0} s to {0.55 * seconds:F0} s, then stalls for {stall.TotalSeconds:F0} s.");
         Console.WriteLine();
-        Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | p50 latency | p99 latency | p99 TTFA | longest on stalled card | CPU busy |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | % of capacity left by the degradation | p50 latency | p99 latency | p99 TTFA | longest on stalled card | CPU busy |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         var p99At85 = new Dictionary<RoutingPolicy, double>();
         var worstStalled = TimeSpan.Zero;
@@ -51,7 +54,7 @@ public static class RoutingBenchmark
             foreach (var policy in order)
             {
                 var result = await RunLoadAsync(model, policy, schedule, seconds, stall);
-                Print(load, policy, rate, result, capacity);
+                Print(load, policy, rate, result, capacity, degradationFrames);
                 if (load == 0.85)
                 {
                     p99At85[policy] = result.P99;
@@ -69,6 +72,7 @@ public static class RoutingBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Longest request on the stalled card under least-expected-completion: {worstStalled.TotalSeconds:F1} s (bound {stallBound.TotalSeconds:F0} s: {(worstStalled <= stallBound ? "met" : "NOT met")})."));
         Console.WriteLine($"CPU: {(cpuBound ? "the CPU was the bottleneck in at least one run (busy > 90 %): timings are not the cards' alone" : "never the bottleneck (busy <= 90 % in every run)")}.");
+        Console.WriteLine("Throughput: frames of completed requests over the run's whole window (first arrival to last completion). Capacity left by the degradation: the rack's rate less what the half-speed spell and the stall took, spread over that window.");
         Console.WriteLine("Latency: arrival to last audio sample. TTFA: arrival to first audio. Lost: accepted requests that neither completed nor failed clearly (must be 0). " +
                           "Longest on stalled card: the longest request served by the degraded card that was under way during its stall. CPU busy: process CPU time over wall time x cores.");
         return 0;
@@ -163,14 +167,15 @@ public static class RoutingBenchmark
         }
     }
 
-    private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity)
+    private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames)
     {
+        var left = capacity - (degradationFrames / result.WindowSeconds);
         var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
         var latency = result.Latencies;
         var ttfa = completed.Select(o => o.TtfaSeconds).Order().ToArray();
         var throughput = completed.Sum(o => o.Frames) / result.WindowSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.CpuBusy:P0} |"));
+            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {throughput / left:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.CpuBusy:P0} |"));
     }
 
     private static string Name(RoutingPolicy policy) => policy switch
