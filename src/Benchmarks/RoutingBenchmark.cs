@@ -72,15 +72,16 @@ public static class RoutingBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Longest request on the stalled card under least-expected-completion: {worstStalled.TotalSeconds:F1} s (bound {stallBound.TotalSeconds:F0} s: {(worstStalled <= stallBound ? "met" : "NOT met")})."));
         Console.WriteLine($"CPU: {(cpuBound ? "the CPU was the bottleneck in at least one run (busy > 90 %): timings are not the cards' alone" : "never the bottleneck (busy <= 90 % in every run)")}.");
-        Console.WriteLine("Throughput: frames of completed requests over the run's whole window (first arrival to last completion). Capacity left by the degradation: the rack's rate less what the half-speed spell and the stall took, spread over that window.");
+        Console.WriteLine("Throughput: audio frames delivered during the arrival window, over its length. Capacity left by the degradation: the rack's rate less what the half-speed spell and the stall took from it in that window.");
         Console.WriteLine("Latency: arrival to last audio sample. TTFA: arrival to first audio. Lost: accepted requests that neither completed nor failed clearly (must be 0). " +
                           "Longest on stalled card: the longest request served by the degraded card that was under way during its stall. CPU busy: process CPU time over wall time x cores.");
         return 0;
     }
 
-    private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames, string? Device, double StartedAt);
+    private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames, string? Device, double StartedAt, int FramesInWindow = 0);
 
-    private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double WindowSeconds, double CpuBusy, TimeSpan LongestOnStalledCard)
+    /// <param name="ArrivalSeconds">The arrival window: throughput counts the frames delivered within it, when the cards are loaded.</param>
+    private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double ArrivalSeconds, double CpuBusy, TimeSpan LongestOnStalledCard)
     {
         public double[] Latencies => Outcomes.Where(o => o.Kind == "completed").Select(o => o.LatencySeconds).Order().ToArray();
 
@@ -110,20 +111,19 @@ public static class RoutingBenchmark
                 await Task.Delay(delay);
             }
 
-            tasks.Add(OneAsync(dispatcher, text, seed, clock));
+            tasks.Add(OneAsync(dispatcher, text, seed, clock, seconds));
         }
 
         // Bounded: whatever has not finished two minutes after the last arrival counts as lost.
         var all = Task.WhenAll(tasks);
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(seconds + 120)));
         await degradation;
-        var window = clock.Elapsed.TotalSeconds;
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (window * Environment.ProcessorCount);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (clock.Elapsed.TotalSeconds * Environment.ProcessorCount);
         var outcomes = tasks.Select(t => t.IsCompletedSuccessfully ? t.Result : new Outcome("lost", 0, 0, 0, null, 0)).ToList();
         var onStalled = outcomes.Where(o => o.Kind == "completed" && o.Device == degradedKey
                                             && o.StartedAt < stallAt + stall.TotalSeconds && o.StartedAt + o.LatencySeconds > stallAt)
             .Select(o => o.LatencySeconds).DefaultIfEmpty(0).Max();
-        return new LoadResult(outcomes, window, cpu, TimeSpan.FromSeconds(onStalled));
+        return new LoadResult(outcomes, seconds, cpu, TimeSpan.FromSeconds(onStalled));
     }
 
     /// <summary>Half speed from 30 % to 55 % of the run, then a stall, then the card is well again.</summary>
@@ -136,11 +136,12 @@ public static class RoutingBenchmark
         card.Stall(stall);
     }
 
-    private static async Task<Outcome> OneAsync(SynthesisDispatcher dispatcher, string text, ulong seed, Stopwatch runClock)
+    private static async Task<Outcome> OneAsync(SynthesisDispatcher dispatcher, string text, ulong seed, Stopwatch runClock, double windowSeconds)
     {
         var startedAt = runClock.Elapsed.TotalSeconds;
         var watch = Stopwatch.StartNew();
         double? ttfa = null;
+        var inWindow = 0;
         try
         {
             await foreach (var e in dispatcher.RunAsync(Job(text, seed)))
@@ -148,10 +149,11 @@ public static class RoutingBenchmark
                 if (e.Kind == SynthesisEventKind.Audio)
                 {
                     ttfa ??= watch.Elapsed.TotalSeconds;
+                    inWindow += runClock.Elapsed.TotalSeconds <= windowSeconds ? e.Samples!.Length / 1920 : 0;
                 }
                 else if (e.Kind == SynthesisEventKind.Completed)
                 {
-                    return new Outcome("completed", watch.Elapsed.TotalSeconds, ttfa ?? 0, e.Summary!.Frames, e.Summary.Device, startedAt);
+                    return new Outcome("completed", watch.Elapsed.TotalSeconds, ttfa ?? 0, e.Summary!.Frames, e.Summary.Device, startedAt, inWindow);
                 }
             }
 
@@ -169,11 +171,11 @@ public static class RoutingBenchmark
 
     private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames)
     {
-        var left = capacity - (degradationFrames / result.WindowSeconds);
+        var left = capacity - (degradationFrames / result.ArrivalSeconds);
         var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
         var latency = result.Latencies;
         var ttfa = completed.Select(o => o.TtfaSeconds).Order().ToArray();
-        var throughput = completed.Sum(o => o.Frames) / result.WindowSeconds;
+        var throughput = completed.Sum(o => o.FramesInWindow) / result.ArrivalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {throughput / left:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.CpuBusy:P0} |"));
     }

@@ -138,6 +138,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
                 var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
                 _lastProgress = clock.GetUtcNow();
+                if (_stallNoticed is not null)
+                {
+                    _stallNoticed = null;
+                    _throughput.Recovered();
+                    ReportSoon();
+                }
+
                 progress.ProducedFrames += frames;
                 _throughput.Produced(frames);
                 if (chunk.Samples.Length > 0)
@@ -341,10 +348,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             }
 
             RejectWaiting("stalled");
-        }
-        else
-        {
-            _stallNoticed = null;
         }
 
         var now = clock.GetUtcNow();
