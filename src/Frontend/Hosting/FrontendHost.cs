@@ -6,6 +6,7 @@ using Microsoft.OpenApi;
 using Orleans.Dashboard;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Devices;
+using QwenTts.Frontend.Jobs;
 using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
@@ -80,6 +81,7 @@ public static class FrontendHost
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
+        builder.Services.AddQwenTtsJobs(builder.Configuration);
 
         var app = builder.Build();
         app.UseRequestLogging();
@@ -106,6 +108,7 @@ public static class FrontendHost
         api.MapDeviceEndpoints();
         api.MapModelEndpoints();
         api.MapUsageEndpoints();
+        api.MapJobEndpoints(builder.Configuration.ReadJobOptions());
 
         // Resolve once at start so the metrics' observable gauges exist before the first scrape.
         app.Services.GetRequiredService<FrontendMetrics>();
