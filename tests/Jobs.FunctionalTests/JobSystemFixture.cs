@@ -18,6 +18,9 @@ public sealed class JobSystemFixture : IAsyncLifetime
 
     public static EmulatedSystem.CardSettings Cards { get; } = new(MaxConcurrent: 4, QueueLimit: 16, EmulatedFramesPerSecond: 400);
 
+    /// <summary>At most one frame per text token: the miniature's utterances stay short, so 20,000 characters take seconds.</summary>
+    public static IReadOnlyList<string> SiloArguments(string model) => [.. EmulatedSystem.SiloArguments(model, Cards), "--Model:MaxFramesPerTextToken=1"];
+
     public string StoreDirectory { get; } = Path.Combine(Path.GetTempPath(), "qwentts-jobs-" + Guid.NewGuid().ToString("N")[..8]);
 
     public IReadOnlyList<string> FrontendArguments =>
@@ -40,7 +43,7 @@ public sealed class JobSystemFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _system = await EmulatedSystem.StartAsync(cards: Cards, frontendArguments: FrontendArguments);
+        _system = await EmulatedSystem.StartAsync(cards: Cards, frontendArguments: FrontendArguments, siloArguments: ["--Model:MaxFramesPerTextToken=1"]);
         AcmeKey = await System.CreateTenantAsync("acme");
         GlobexKey = await System.CreateTenantAsync("globex");
     }

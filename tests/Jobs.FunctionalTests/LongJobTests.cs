@@ -16,7 +16,7 @@ public sealed class LongJobTests(JobSystemFixture fixture, ITestOutputHelper out
     {
         var system = fixture.System;
         // A third silo whose cards take part until it is killed; the fixture's two silos carry the job to its end.
-        var doomed = await system.System.StartSiloAsync(new SiloSpec("silo-doomed", EmulatedSystem.SiloArguments(system.ModelDirectory, JobSystemFixture.Cards)));
+        var doomed = await system.System.StartSiloAsync(new SiloSpec("silo-doomed", JobSystemFixture.SiloArguments(system.ModelDirectory)));
         await system.WaitForCardsAsync(6);
 
         var text = LongText(20_000);
