@@ -35,7 +35,16 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Jobs:Callbacks:AllowPrivateNetworks=true",
         "--Jobs:Callbacks:InitialDelay=00:00:00.200",
         "--Jobs:Callbacks:MaxAttempts=4",
+        "--Robots:WeComBaseUrl=" + Tools.WeCom.BaseAddress,
+        "--Robots:DingTalkBaseUrl=" + Tools.DingTalk.BaseAddress,
+        "--Robots:PublicBaseUrl=" + PublicBaseUrl,
+        "--Robots:KeyDirectory=" + Path.Combine(StoreDirectory, "keys"),
     ];
+
+    public const string PublicBaseUrl = "http://tts.example.test";
+
+    /// <summary>Fake WeCom and DingTalk servers on loopback; the frontend's robot base URLs point at them.</summary>
+    public ChatToolFakes Tools { get; } = new();
 
     public string AcmeKey { get; private set; } = "";
 
@@ -43,6 +52,7 @@ public sealed class JobSystemFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await Tools.StartAsync();
         _system = await EmulatedSystem.StartAsync(cards: Cards, frontendArguments: FrontendArguments, siloArguments: ["--Model:MaxFramesPerTextToken=1"]);
         AcmeKey = await System.CreateTenantAsync("acme");
         GlobexKey = await System.CreateTenantAsync("globex");
@@ -63,6 +73,7 @@ public sealed class JobSystemFixture : IAsyncLifetime
             await _system.DisposeAsync();
         }
 
+        await Tools.DisposeAsync();
         if (Directory.Exists(StoreDirectory))
         {
             Directory.Delete(StoreDirectory, recursive: true);

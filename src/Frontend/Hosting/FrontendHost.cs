@@ -12,6 +12,7 @@ using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Speech.Streaming;
 using QwenTts.Frontend.Text;
@@ -82,6 +83,7 @@ public static class FrontendHost
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
         builder.Services.AddQwenTtsJobs(builder.Configuration);
+        builder.Services.AddQwenTtsRobots(builder.Configuration);
 
         var app = builder.Build();
         app.UseRequestLogging();
@@ -109,6 +111,7 @@ public static class FrontendHost
         api.MapModelEndpoints();
         api.MapUsageEndpoints();
         api.MapJobEndpoints(builder.Configuration.ReadJobOptions());
+        api.MapRobotEndpoints();
 
         // Resolve once at start so the metrics' observable gauges exist before the first scrape.
         app.Services.GetRequiredService<FrontendMetrics>();

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Usage;
 using QwenTts.Grains.Interfaces.Jobs;
@@ -20,7 +21,7 @@ namespace QwenTts.Frontend.Jobs;
 /// </summary>
 public sealed partial class JobRunner(
     IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackSender callbacks,
-    IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
+    RobotBroadcaster robots, AudioLinks links, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
 {
     public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
     {
@@ -47,6 +48,11 @@ public sealed partial class JobRunner(
             usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", spec.Characters, content.AudioSeconds, string.Join(",", job.Devices),
                 spec.VoiceName, "completed", DateTimeOffset.UtcNow));
             LogCompleted(jobId, spec.Segments.Length, content.AudioSeconds, content.Bytes, string.Join(",", job.Devices));
+            if (RobotTools.FromSource(spec.Source) is { Length: > 0 } tools)
+            {
+                await grain.RecordRobotsAsync(await robots.BroadcastAsync(spec.Tenant, tools, RobotAudioOf(job, spec), stopping));
+            }
+
             await store.DeletePrefixAsync(JobAudioKeys.SegmentsPrefix(jobId), CancellationToken.None);
             await NotifyAsync(grain, job, stopping);
         }
@@ -187,6 +193,39 @@ public sealed partial class JobRunner(
         {
             File.Delete(temporary);
         }
+    }
+
+    private RobotAudio RobotAudioOf(AudioJobView job, AudioJobSpec spec) => new(
+        job.Id, string.Join(" ", spec.Segments), job.AudioSeconds, spec.Format,
+        async ct =>
+        {
+            await using var file = await store.OpenReadAsync(JobAudioKeys.Content(job.Id, spec.Format), ct)
+                ?? throw new InvalidOperationException($"job {job.Id}: its audio is not in the store");
+            var bytes = new byte[file.Length];
+            await file.ReadExactlyAsync(bytes, ct);
+            return bytes;
+        },
+        ct => ReadAllSamplesAsync(job.Id, spec, ct),
+        SpeechStreamer.SampleRate,
+        job.ExpiresAt is { } expires ? links.For(job.Id, expires) : null,
+        job.ExpiresAt);
+
+    /// <summary>The whole utterance as samples (segments with the pause between them), for re-encoding (AMR voice messages).</summary>
+    private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
+    {
+        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+        var all = new List<float>();
+        for (var index = 0; index < spec.Segments.Length; index++)
+        {
+            if (index > 0)
+            {
+                all.AddRange(pause);
+            }
+
+            all.AddRange(await ReadSegmentAsync(jobId, index, cancellationToken));
+        }
+
+        return [.. all];
     }
 
     private async Task<float[]> ReadSegmentAsync(string jobId, int index, CancellationToken cancellationToken)

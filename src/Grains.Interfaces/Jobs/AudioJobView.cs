@@ -28,7 +28,8 @@ public sealed record AudioJobView(
     [property: Id(12)] long ContentBytes,
     [property: Id(13)] string[] Devices,
     [property: Id(14)] string? CallbackUrl,
-    [property: Id(15)] string? CallbackStatus)
+    [property: Id(15)] string? CallbackStatus,
+    [property: Id(16)] string? RobotsStatus = null)
 {
     public bool IsFinished => Status is AudioJobStatus.Completed or AudioJobStatus.Failed or AudioJobStatus.Expired;
 }

@@ -31,6 +31,9 @@ public interface IAudioJobGrain : IGrainWithStringKey
     /// <summary>Records how the completion callback went (delivered, or the last error).</summary>
     Task RecordCallbackAsync(string status);
 
+    /// <summary>Records how the chat-robot broadcast went (per tool).</summary>
+    Task RecordRobotsAsync(string status);
+
     /// <summary>Marks the job expired (its audio is gone); it stays visible with that status.</summary>
     Task ExpireAsync();
 

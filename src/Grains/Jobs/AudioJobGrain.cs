@@ -109,6 +109,12 @@ public sealed partial class AudioJobGrain(
         await state.WriteStateAsync();
     }
 
+    public async Task RecordRobotsAsync(string status)
+    {
+        Job.RobotsStatus = status;
+        await state.WriteStateAsync();
+    }
+
     public async Task ExpireAsync()
     {
         if (Job.Spec is null || Job.Status == AudioJobStatus.Expired)
@@ -135,7 +141,7 @@ public sealed partial class AudioJobGrain(
         var devices = Job.Finished.Values.Select(s => s.Device).Distinct().Order(StringComparer.Ordinal).ToArray();
         return new AudioJobView(this.GetPrimaryKeyString(), spec.Tenant, Job.Status, spec.Segments.Length, Job.Finished.Count, Job.Error,
             Job.CreatedAt, Job.CompletedAt, expires, spec.Format, spec.Characters, Job.Content?.AudioSeconds ?? 0, Job.Content?.Bytes ?? 0,
-            devices, spec.CallbackUrl, Job.CallbackStatus);
+            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: leased to {Runner} (was {Previous}) with {Done}/{Total} segments made")]

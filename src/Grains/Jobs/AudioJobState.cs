@@ -24,4 +24,6 @@ public sealed class AudioJobState
     [Id(8)] public DateTimeOffset LeaseUntil { get; set; }
 
     [Id(9)] public string? CallbackStatus { get; set; }
+
+    [Id(10)] public string? RobotsStatus { get; set; }
 }
