@@ -219,7 +219,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
 
         var waiting = _waiting.Count + (background ? _waitingBackground.Count : 0);
-        return waiting + _active >= MaxConcurrent + QueueLimit
+        return waiting + _active >= (background ? BackgroundSlots : MaxConcurrent) + QueueLimit
             ? $"card {_id} is full ({_active} running, {waiting} waiting)"
             : null;
     }
