@@ -59,7 +59,11 @@ public sealed partial class JobRunner(
         catch (OperationCanceledException) when (lease.IsCancellationRequested)
         {
             // Stopping, or the lease went to another frontend (or the job was deleted): the next holder resumes it.
-            if (!stopping.IsCancellationRequested && await grain.GetAsync() is null)
+            if (stopping.IsCancellationRequested)
+            {
+                await ReleaseLeaseAsync(grain, runner);
+            }
+            else if (await grain.GetAsync() is null)
             {
                 await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
             }
@@ -263,6 +267,19 @@ public sealed partial class JobRunner(
         await grain.RecordCallbackAsync("sending");
         var status = await callbacks.SendAsync(job, cancellationToken);
         await grain.RecordCallbackAsync(status);
+    }
+
+    /// <summary>A frontend shutting down lets its lease run out now, so another frontend resumes the job at its next poll.</summary>
+    private static async Task ReleaseLeaseAsync(IAudioJobGrain grain, string runner)
+    {
+        try
+        {
+            await grain.TryLeaseAsync(runner, TimeSpan.Zero);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The cluster is going too: the lease simply runs out.
+        }
     }
 
     /// <summary>Renews the lease every third of its length; losing it (another frontend took over, the job was deleted) stops the run.</summary>
