@@ -34,7 +34,17 @@ internal static class JobsApi
             using var http = client();
             try
             {
-                return await GetAsync(http, id);
+                using var response = await http.GetAsync($"/v1/audio/jobs/{id}");
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    // The job's grain was on a silo that just died: the frontend says so (problem+json) until it is re-placed.
+                    await ProblemDetailAsync(response);
+                    return default;
+                }
+
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET job answered {(int)response.StatusCode}: {text}");
+                return JsonDocument.Parse(text).RootElement.Clone();
             }
             catch (HttpRequestException)
             {

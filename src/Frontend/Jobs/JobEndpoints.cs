@@ -98,9 +98,8 @@ public static partial class JobEndpoints
                     $"job '{id}' is {job.Status.ToString().ToLowerInvariant()} ({job.SegmentsDone}/{job.SegmentsTotal} segments); poll GET /v1/audio/jobs/{id}.", TimeSpan.FromSeconds(2)).ToResult(context);
         }
 
-        var spec = await cluster.GetGrain<IAudioJobGrain>(id).GetSpecAsync();
         var content = await store.OpenReadAsync(JobAudioKeys.Content(id, job.Format), context.RequestAborted);
-        if (content is null || spec is null)
+        if (content is null)
         {
             // The grain says completed but the store has nothing: a store that lost data is a system failure, not the caller's.
             return new ApiProblem(StatusCodes.Status500InternalServerError, "Audio missing", $"job '{id}' is complete but its audio is not in the store.").ToResult(context);

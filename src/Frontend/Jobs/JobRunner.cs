@@ -41,6 +41,12 @@ public sealed partial class JobRunner(
             var content = await AssembleAsync(jobId, spec, lease.Token);
             if (!await grain.CompleteAsync(runner, content))
             {
+                // Deleted (or taken over) while the file was being written: leave no audio behind a deleted job.
+                if (await grain.GetAsync() is null)
+                {
+                    await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+                }
+
                 return;
             }
 

@@ -9,10 +9,10 @@ namespace QwenTts.Frontend.Jobs;
 /// Each frontend's job loop: every poll (or at once when this frontend accepted a job) it walks the job index, takes
 /// the lease of queued jobs and of jobs whose runner stopped renewing (a frontend that died), up to
 /// Jobs:MaxRunningJobs at a time, and expires finished jobs whose retention has passed (their audio is deleted, the
-/// job stays visible as expired). Any frontend may do any of it; leases keep one runner per job.
+/// job stays visible as expired; a failed one stays visible as failed). Any frontend may do any of it; leases keep one runner per job.
 /// </summary>
 public sealed partial class JobWorker(
-    IClusterClient cluster, IServiceProvider services, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock, ILogger<JobWorker> logger)
+    IClusterClient cluster, JobRunner runner, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock, ILogger<JobWorker> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _running = new();
@@ -87,7 +87,12 @@ public sealed partial class JobWorker(
                     Start(id, stoppingToken);
                 }
             }
-            else if ((job.ExpiresAt ?? job.CompletedAt + o.Retention) is { } expires && expires <= clock.GetUtcNow())
+            else if (job.Status == AudioJobStatus.Failed && job.CompletedAt + o.Retention <= clock.GetUtcNow())
+            {
+                // A failed job has no audio; it stays readable as failed, only the index lets go of it.
+                await index.RemoveAsync(id);
+            }
+            else if (job.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
             {
                 await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), stoppingToken);
                 await grain.ExpireAsync();
@@ -99,7 +104,6 @@ public sealed partial class JobWorker(
 
     private void Start(string id, CancellationToken stoppingToken)
     {
-        var runner = services.GetRequiredService<JobRunner>();
         _running[id] = Task.Run(async () =>
         {
             try
