@@ -21,7 +21,7 @@ namespace QwenTts.Frontend.Jobs;
 /// </summary>
 public sealed partial class JobRunner(
     IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackSender callbacks,
-    RobotBroadcaster robots, AudioLinks links, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
+    RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
 {
     public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
     {
@@ -50,6 +50,7 @@ public sealed partial class JobRunner(
                 return;
             }
 
+            metrics.Finished("completed");
             var job = (await grain.GetAsync())!;
             usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", spec.Characters, content.AudioSeconds, string.Join(",", job.Devices),
                 spec.VoiceName, "completed", DateTimeOffset.UtcNow));
@@ -112,6 +113,7 @@ public sealed partial class JobRunner(
                     return $"gave up after {attempt} attempts: {ex.Message}";
                 }
 
+                metrics.Retried();
                 LogRetrying(jobId, attempt, ex.GetType().Name, ex.Message, delay);
                 await Task.Delay(delay, cancellationToken);
                 delay *= 2;
@@ -254,6 +256,7 @@ public sealed partial class JobRunner(
             return;
         }
 
+        metrics.Finished("failed");
         LogFailed(jobId, error);
         usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", 0, 0, "", spec.VoiceName, "failed", DateTimeOffset.UtcNow));
         await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
@@ -272,6 +275,7 @@ public sealed partial class JobRunner(
 
         await grain.RecordCallbackAsync("sending");
         var status = await callbacks.SendAsync(job, cancellationToken);
+        metrics.Delivered("callback", status.StartsWith("delivered", StringComparison.Ordinal));
         await grain.RecordCallbackAsync(status);
     }
 

@@ -8,7 +8,7 @@ namespace QwenTts.Frontend.Robots;
 /// does not stop the others, and each outcome is reported ("wecom: voice; dingtalk: failed: ...").
 /// </summary>
 public sealed partial class RobotBroadcaster(
-    IClusterClient cluster, RobotCredentials credentials, WeComRobot wecom, DingTalkRobot dingtalk, IOptions<RobotOptions> options,
+    IClusterClient cluster, RobotCredentials credentials, WeComRobot wecom, DingTalkRobot dingtalk, Jobs.JobMetrics metrics, IOptions<RobotOptions> options,
     ILogger<RobotBroadcaster> logger)
 {
     public async Task<string> BroadcastAsync(string tenant, IReadOnlyList<string> tools, RobotAudio audio, CancellationToken cancellationToken)
@@ -18,6 +18,7 @@ public sealed partial class RobotBroadcaster(
         foreach (var tool in tools)
         {
             string outcome;
+            var ok = false;
             if (!robots.TryGetValue(tool, out var robot))
             {
                 outcome = "failed: no robot configured";
@@ -27,6 +28,7 @@ public sealed partial class RobotBroadcaster(
                 try
                 {
                     outcome = await SendWithRetriesAsync(robot, audio, cancellationToken);
+                    ok = true;
                 }
                 catch (Exception ex) when (ex is RobotDeliveryException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
                 {
@@ -35,6 +37,7 @@ public sealed partial class RobotBroadcaster(
                 }
             }
 
+            metrics.Delivered(tool, ok);
             outcomes.Add($"{tool}: {outcome}");
         }
 
