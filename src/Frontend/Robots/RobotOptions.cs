@@ -1,0 +1,24 @@
+namespace QwenTts.Frontend.Robots;
+
+/// <summary>Chat robots; bound from <c>Robots</c>.</summary>
+public sealed class RobotOptions
+{
+    public const string Section = "Robots";
+
+    /// <summary>WeCom's API host; tests point it at a loopback fake.</summary>
+    public string WeComBaseUrl { get; set; } = "https://qyapi.weixin.qq.com";
+
+    /// <summary>DingTalk's API host; tests point it at a loopback fake.</summary>
+    public string DingTalkBaseUrl { get; set; } = "https://oapi.dingtalk.com";
+
+    /// <summary>Address chat users reach this API at, for the audio links robots post (e.g. https://tts.example.com). Required for DingTalk.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Folder of the ASP.NET Data Protection key ring that encrypts robot credentials; every frontend must share it.</summary>
+    public string KeyDirectory { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "qwentts", "keys");
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Tries of one robot delivery when the network or the tool's server fails (not when the tool refuses).</summary>
+    public int MaxAttempts { get; set; } = 3;
+}

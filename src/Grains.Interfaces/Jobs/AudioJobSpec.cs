@@ -1,0 +1,19 @@
+using QwenTts.Grains.Interfaces.Synthesis;
+
+namespace QwenTts.Grains.Interfaces.Jobs;
+
+/// <summary>What an asynchronous audio job makes: its segments in text order, spoken with one voice and seed.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AudioJobSpec(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] string[] Segments,
+    [property: Id(2)] string Language,
+    [property: Id(3)] VoiceSpec Voice,
+    [property: Id(4)] string? VoiceName,
+    [property: Id(5)] ulong Seed,
+    [property: Id(6)] string Format,
+    [property: Id(7)] double Speed,
+    [property: Id(8)] int Characters,
+    [property: Id(9)] string? CallbackUrl,
+    [property: Id(10)] TimeSpan Retention,
+    [property: Id(11)] string? Source = null);

@@ -1,0 +1,42 @@
+namespace QwenTts.Grains.Interfaces.Jobs;
+
+/// <summary>
+/// One asynchronous audio job, keyed by its id, its state persisted in PostgreSQL. Frontends run the work: one at a
+/// time holds the job's lease (renewed as segments finish), so a frontend that dies leaves the job to another after
+/// the lease runs out, and the new runner starts from the segments already recorded as finished.
+/// </summary>
+public interface IAudioJobGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the job; false when the id is taken.</summary>
+    Task<bool> CreateAsync(AudioJobSpec spec);
+
+    /// <summary>Null when there is no such job (never created, or deleted).</summary>
+    Task<AudioJobView?> GetAsync();
+
+    Task<AudioJobSpec?> GetSpecAsync();
+
+    /// <summary>Indices of the finished segments.</summary>
+    Task<int[]> GetFinishedSegmentsAsync();
+
+    /// <summary>Takes or renews the lease for <paramref name="runner"/>; false when another runner holds it or the job is finished.</summary>
+    Task<bool> TryLeaseAsync(string runner, TimeSpan lease);
+
+    /// <summary>Records a finished segment (its audio is already stored) and renews the lease; false when the lease is lost.</summary>
+    Task<bool> SegmentFinishedAsync(string runner, AudioJobSegment segment, TimeSpan lease);
+
+    Task<bool> CompleteAsync(string runner, AudioJobContent content);
+
+    Task<bool> FailAsync(string runner, string error);
+
+    /// <summary>Records how the completion callback went (delivered, or the last error).</summary>
+    Task RecordCallbackAsync(string status);
+
+    /// <summary>Records how the chat-robot broadcast went (per tool).</summary>
+    Task RecordRobotsAsync(string status);
+
+    /// <summary>Marks the job expired (its audio is gone); it stays visible with that status.</summary>
+    Task ExpireAsync();
+
+    /// <summary>Forgets the job entirely.</summary>
+    Task DeleteAsync();
+}

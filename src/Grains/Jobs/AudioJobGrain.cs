@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Logging;
+using QwenTts.Grains.Interfaces.Jobs;
+
+namespace QwenTts.Grains.Jobs;
+
+/// <summary>
+/// One asynchronous job's state: its spec, the segments already made, the lease of the frontend running it, and
+/// the finished audio's size and expiry. Every change is written to PostgreSQL before it is acknowledged, so a
+/// job resumes after any process dies from exactly the segments recorded here.
+/// </summary>
+public sealed partial class AudioJobGrain(
+    [PersistentState("job", StorageNames.Voices)] IPersistentState<AudioJobState> state,
+    TimeProvider clock,
+    ILogger<AudioJobGrain> logger) : Grain, IAudioJobGrain
+{
+    private AudioJobState Job => state.State;
+
+    public async Task<bool> CreateAsync(AudioJobSpec spec)
+    {
+        if (Job.Spec is not null)
+        {
+            return false;
+        }
+
+        Job.Spec = spec;
+        Job.Status = AudioJobStatus.Queued;
+        Job.CreatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public Task<AudioJobView?> GetAsync() => Task.FromResult(Job.Spec is null ? null : View(Job.Spec));
+
+    public Task<AudioJobSpec?> GetSpecAsync() => Task.FromResult(Job.Spec);
+
+    public Task<int[]> GetFinishedSegmentsAsync() => Task.FromResult(Job.Finished.Keys.Order().ToArray());
+
+    public async Task<bool> TryLeaseAsync(string runner, TimeSpan lease)
+    {
+        if (Job.Spec is null || Job.Status is not (AudioJobStatus.Queued or AudioJobStatus.Running))
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        if (Job.LeaseHolder is { } holder && holder != runner && Job.LeaseUntil > now)
+        {
+            return false;
+        }
+
+        if (Job.LeaseHolder != runner)
+        {
+            LogLeased(this.GetPrimaryKeyString(), runner, Job.LeaseHolder ?? "nobody", Job.Finished.Count, Job.Spec.Segments.Length);
+        }
+
+        Job.LeaseHolder = runner;
+        Job.LeaseUntil = now + lease;
+        Job.Status = AudioJobStatus.Running;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task<bool> SegmentFinishedAsync(string runner, AudioJobSegment segment, TimeSpan lease)
+    {
+        if (!Holds(runner))
+        {
+            return false;
+        }
+
+        Job.Finished[segment.Index] = segment;
+        Job.LeaseUntil = clock.GetUtcNow() + lease;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task<bool> CompleteAsync(string runner, AudioJobContent content)
+    {
+        if (!Holds(runner))
+        {
+            return false;
+        }
+
+        Job.Status = AudioJobStatus.Completed;
+        Job.Content = content;
+        Job.CompletedAt = clock.GetUtcNow();
+        Job.LeaseHolder = null;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task<bool> FailAsync(string runner, string error)
+    {
+        if (!Holds(runner))
+        {
+            return false;
+        }
+
+        Job.Status = AudioJobStatus.Failed;
+        Job.Error = error;
+        Job.CompletedAt = clock.GetUtcNow();
+        Job.LeaseHolder = null;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task RecordCallbackAsync(string status)
+    {
+        Job.CallbackStatus = status;
+        await state.WriteStateAsync();
+    }
+
+    public async Task RecordRobotsAsync(string status)
+    {
+        Job.RobotsStatus = status;
+        await state.WriteStateAsync();
+    }
+
+    public async Task ExpireAsync()
+    {
+        if (Job.Spec is null || Job.Status == AudioJobStatus.Expired)
+        {
+            return;
+        }
+
+        Job.Status = AudioJobStatus.Expired;
+        Job.Content = null;
+        await state.WriteStateAsync();
+    }
+
+    public async Task DeleteAsync()
+    {
+        await state.ClearStateAsync();
+        state.State = new AudioJobState();
+    }
+
+    private bool Holds(string runner) => Job.Spec is not null && Job.Status == AudioJobStatus.Running && Job.LeaseHolder == runner;
+
+    private AudioJobView View(AudioJobSpec spec)
+    {
+        var expires = Job.CompletedAt is { } done && Job.Status is AudioJobStatus.Completed or AudioJobStatus.Expired ? done + spec.Retention : (DateTimeOffset?)null;
+        var devices = Job.Finished.Values.Select(s => s.Device).Distinct().Order(StringComparer.Ordinal).ToArray();
+        return new AudioJobView(this.GetPrimaryKeyString(), spec.Tenant, Job.Status, spec.Segments.Length, Job.Finished.Count, Job.Error,
+            Job.CreatedAt, Job.CompletedAt, expires, spec.Format, spec.Characters, Job.Content?.AudioSeconds ?? 0, Job.Content?.Bytes ?? 0,
+            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: leased to {Runner} (was {Previous}) with {Done}/{Total} segments made")]
+    private partial void LogLeased(string job, string runner, string previous, int done, int total);
+}

@@ -1,0 +1,29 @@
+using QwenTts.Grains.Interfaces.Jobs;
+
+namespace QwenTts.Grains.Jobs;
+
+[GenerateSerializer]
+public sealed class AudioJobState
+{
+    [Id(0)] public AudioJobSpec? Spec { get; set; }
+
+    [Id(1)] public AudioJobStatus Status { get; set; }
+
+    [Id(2)] public Dictionary<int, AudioJobSegment> Finished { get; set; } = [];
+
+    [Id(3)] public string? Error { get; set; }
+
+    [Id(4)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(5)] public DateTimeOffset? CompletedAt { get; set; }
+
+    [Id(6)] public AudioJobContent? Content { get; set; }
+
+    [Id(7)] public string? LeaseHolder { get; set; }
+
+    [Id(8)] public DateTimeOffset LeaseUntil { get; set; }
+
+    [Id(9)] public string? CallbackStatus { get; set; }
+
+    [Id(10)] public string? RobotsStatus { get; set; }
+}

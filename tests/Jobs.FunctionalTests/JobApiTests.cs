@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using QwenTts.TestSupport;
+
+namespace QwenTts.Jobs.FunctionalTests;
+
+/// <summary>The job API on short inputs: same audio as realtime speech, expiry, isolation, bad inputs, signed callbacks.</summary>
+[Collection(JobSystemCollection.Name)]
+public sealed class JobApiTests(JobSystemFixture fixture)
+{
+    private const string Text = "The job endpoint makes this passage in the background. Its audio is kept for a while, then it expires.";
+
+    [Fact]
+    public async Task A_job_makes_the_same_audio_as_the_speech_endpoint_and_its_audio_expires_on_time()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm" };
+        using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
+        Assert.Equal(HttpStatusCode.OK, speech.StatusCode);
+        var realtime = await speech.Content.ReadAsByteArrayAsync();
+
+        var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
+        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
+        Assert.True(JobsApi.Status(done) == "completed", done.ToString());
+        var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+        Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
+        Assert.True(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)));
+        Assert.Matches("qwentts_jobs_finished_total\\{[^}]*outcome=\"completed\"", await client.GetStringAsync("/metrics"));
+
+        var completedAt = done.GetProperty("completed_at").GetInt64();
+        var expiresAt = done.GetProperty("expires_at").GetInt64();
+        Assert.InRange(expiresAt - completedAt, JobSystemFixture.Retention.TotalSeconds - 1, JobSystemFixture.Retention.TotalSeconds + 1);
+
+        var expired = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) == "expired",
+            JobSystemFixture.Retention + TimeSpan.FromSeconds(10), "the audio to expire");
+        Assert.True(DateTimeOffset.UtcNow.ToUnixTimeSeconds() >= expiresAt - 1, "not expired before its time");
+        Assert.Null(expired.GetProperty("content_url").GetString());
+        using var gone = await client.GetAsync($"/v1/audio/jobs/{id}/content");
+        Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+        Assert.Contains("expired", (await JobsApi.ProblemDetailAsync(gone)) + gone.ReasonPhrase, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)), "the expired audio is deleted from the store");
+    }
+
+    [Fact]
+    public async Task Another_tenants_job_is_not_found_and_bad_inputs_get_problem_json()
+    {
+        using var acme = fixture.System.Client(fixture.AcmeKey);
+        using var globex = fixture.System.Client(fixture.GlobexKey);
+        var id = (await JobsApi.CreateAsync(acme, new { input = Text, voice = "nova", response_format = "wav" })).GetProperty("id").GetString()!;
+
+        foreach (var path in new[] { $"/v1/audio/jobs/{id}", $"/v1/audio/jobs/{id}/content" })
+        {
+            using var other = await globex.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+            Assert.Contains("no job", await JobsApi.ProblemDetailAsync(other), StringComparison.Ordinal);
+        }
+
+        using (var deleteOther = await globex.DeleteAsync($"/v1/audio/jobs/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, deleteOther.StatusCode);
+        }
+
+        foreach (var unknown in new[] { "job_" + Guid.NewGuid().ToString("N"), "not-a-job-id" })
+        {
+            using var response = await acme.GetAsync($"/v1/audio/jobs/{unknown}");
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            await JobsApi.ProblemDetailAsync(response);
+        }
+
+        // 90 KB of UTF-8, over the speech endpoint's 64 KB body limit: the job endpoint reads it and names the input limit.
+        await AssertBadRequestAsync(acme, new { input = new string('字', 30_001), voice = "alloy" }, "30000");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", callback_url = "ftp://127.0.0.1/done" }, "callback_url");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", callback_url = "not a url" }, "callback_url");
+        await AssertBadRequestAsync(acme, new { input = "", voice = "alloy" }, "input");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", response_format = "aiff" }, "response_format");
+
+        var finished = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) == "completed", TimeSpan.FromSeconds(30), "the job");
+        Assert.Equal("wav", finished.GetProperty("response_format").GetString());
+        var wav = await acme.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+        Assert.Equal(wav.Length - 8, BitConverter.ToInt32(wav, 4)); // a stored WAV knows its sizes
+
+        using (var delete = await acme.DeleteAsync($"/v1/audio/jobs/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        using var deleted = await acme.GetAsync($"/v1/audio/jobs/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)));
+    }
+
+    [Fact]
+    public async Task The_completion_callback_is_signed_with_the_tenants_secret_and_retried_until_accepted()
+    {
+        await using var receiver = await LoopbackServer.StartAsync((_, n) => n <= 2 ? Results.StatusCode(500) : Results.Ok());
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        using var secretAnswer = JsonDocument.Parse(await client.GetStringAsync("/v1/audio/jobs/callback-secret"));
+        var secret = secretAnswer.RootElement.GetProperty("secret").GetString()!;
+        using var globex = fixture.System.Client(fixture.GlobexKey);
+        Assert.NotEqual(secret, JsonDocument.Parse(await globex.GetStringAsync("/v1/audio/jobs/callback-secret")).RootElement.GetProperty("secret").GetString());
+
+        var callback = new Uri(receiver.BaseAddress, "/hooks/tts?source=test").ToString();
+        var id = (await JobsApi.CreateAsync(client, new { input = Text, voice = "alloy", response_format = "mp3", callback_url = callback })).GetProperty("id").GetString()!;
+        var job = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id,
+            j => j.GetProperty("callback_status").GetString() is { } s && (s.StartsWith("delivered", StringComparison.Ordinal) || s.StartsWith("failed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(40), "the callback");
+        Assert.StartsWith("delivered (attempt 3", job.GetProperty("callback_status").GetString(), StringComparison.Ordinal);
+
+        var requests = receiver.Requests.ToArray();
+        Assert.Equal(3, requests.Length);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var request = requests[i];
+            Assert.Equal("POST", request.Method);
+            Assert.Equal("/hooks/tts?source=test", request.PathAndQuery);
+            Assert.Equal("application/json", request.ContentType);
+            Assert.Equal(id, request.Headers["X-QwenTts-Job"]);
+            Assert.Equal((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), request.Headers["X-QwenTts-Attempt"]);
+            var parts = request.Headers["X-QwenTts-Signature"].Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
+                (byte[])[.. Encoding.UTF8.GetBytes(parts["t"] + "."), .. request.Body]));
+            Assert.Equal(expected, parts["v1"]);
+            Assert.InRange(long.Parse(parts["t"], System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-2).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            using var body = JsonDocument.Parse(request.Body);
+            Assert.Equal(id, body.RootElement.GetProperty("id").GetString());
+            Assert.Equal("completed", body.RootElement.GetProperty("status").GetString());
+            Assert.Equal($"/v1/audio/jobs/{id}/content", body.RootElement.GetProperty("content_url").GetString());
+        }
+    }
+
+    private static async Task AssertBadRequestAsync(HttpClient client, object body, string mentions)
+    {
+        using var response = await client.PostAsJsonAsync("/v1/audio/jobs", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(mentions, await JobsApi.ProblemDetailAsync(response), StringComparison.Ordinal);
+    }
+}
