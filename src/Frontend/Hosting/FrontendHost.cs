@@ -39,6 +39,7 @@ public static class FrontendHost
             kestrel.UseServerRejectionProblems();
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<ProblemDetailsOptions>(options => options.CustomizeProblemDetails = OpenAiErrorMember.Add);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DependencyExceptionHandler>();
         builder.Services.AddExceptionHandler<UnexpectedExceptionHandler>();
@@ -103,6 +104,8 @@ public static class FrontendHost
         api.MapSpeechEndpoints();
         api.MapSpeechStreamEndpoints();
         api.MapVoiceEndpoints();
+        api.MapAudioVoiceEndpoints();
+        api.MapVoiceConsentEndpoints();
         api.MapDeviceEndpoints();
         api.MapModelEndpoints();
         api.MapUsageEndpoints();

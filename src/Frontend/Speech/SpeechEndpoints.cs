@@ -138,6 +138,8 @@ public static partial class SpeechEndpoints
             {
                 type = "speech.audio.done",
                 usage = new { input_tokens = plan.Characters, output_tokens = progress.Frames, total_tokens = plan.Characters + progress.Frames },
+                served_by = progress.Devices.Distinct().ToArray(),
+                voice_prompts = progress.VoicePrompts.Distinct().ToArray(),
             }, context.RequestAborted);
             return Results.Empty;
         }

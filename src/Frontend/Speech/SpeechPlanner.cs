@@ -72,10 +72,10 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail<SpeechSettings>($"stream_format '{request.StreamFormat}' is not supported; use audio or sse.");
         }
 
-        var language = (request.Language ?? SupportedLanguages.Auto).Trim().ToLowerInvariant();
-        if (!SupportedLanguages.IsSupported(language))
+        var language = SupportedLanguages.Canonical(request.Language ?? SupportedLanguages.Auto);
+        if (language is null)
         {
-            return Fail<SpeechSettings>($"language '{request.Language}' is not supported; use auto or one of: {string.Join(", ", SupportedLanguages.All)}.");
+            return Fail<SpeechSettings>($"language '{request.Language}' is not supported; use {SupportedLanguages.Describe()}.");
         }
 
         if (request.Instructions is { Length: var n } && n > max.MaxInstructionCharacters)
@@ -95,49 +95,76 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             language = preferred;
         }
 
-        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice!, request.Voice, request.Seed ?? seed), null);
+        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice!, request.Voice?.Value, request.Seed ?? seed), null);
     }
 
-    private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> ResolveVoiceAsync(string? name, string? instructions, Tenant tenant)
+    private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> ResolveVoiceAsync(VoiceReference? voice, string? instructions, Tenant tenant)
     {
-        if (string.IsNullOrWhiteSpace(name))
+        if (voice is null || string.IsNullOrWhiteSpace(voice.Value))
         {
             return instructions is null
                 ? (null, 0, null, ApiProblem.BadRequest("give voice (a named voice) or instructions (a description of the voice)."))
                 : (VoiceSpec.Designed(instructions), RandomSeed(), null, null);
         }
 
-        if (VoiceKey.IsValidName(name))
+        var name = voice.Value;
+        var profile = voice.IsId ? await FindByIdAsync(name, tenant) : await FindAsync(name, tenant);
+        if (profile is not null)
         {
-            VoiceProfile? profile;
-            try
+            if (profile.ClonePrompt is null)
             {
-                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
-            }
-            catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
-            {
-                // Voice storage unreachable (PostgreSQL down): a built-in name keeps working rather than fail.
-                profile = null;
+                // A prompt voice made while no card held the Base model: derived now if one does (stored once).
+                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, profile.Name)).EnsureClonePromptAsync() ?? profile;
             }
 
-            if (profile is not null)
+            if (profile.Type == VoiceTypes.AudioSample && instructions is not null)
             {
-                // Style instructions go on top of the description; they need the VoiceDesign model, so a cloned voice
-                // with instructions is spoken from its description and seed.
-                var description = instructions is null ? profile.Description : $"{profile.Description} {instructions}";
-                var spec = new VoiceSpec { Description = description, ClonePrompt = instructions is null ? profile.ClonePrompt : null };
-                return (spec, profile.Seed, profile.Language, null);
+                return (null, 0, null, ApiProblem.BadRequest(
+                    $"voice '{name}' was cloned from a recording; instructions need the VoiceDesign model and cannot be applied to it. Leave instructions out."));
             }
+
+            // Style instructions go on top of the description; they need the VoiceDesign model, so a prompt voice
+            // with instructions is spoken from its description and seed.
+            var description = instructions is null ? profile.Description : $"{profile.Description} {instructions}";
+            var spec = new VoiceSpec { Description = description, ClonePrompt = instructions is null ? profile.ClonePrompt : null };
+            return (spec, profile.Seed, profile.Language, null);
         }
 
-        if (BuiltinVoices.All.TryGetValue(name, out var builtin))
+        if (!voice.IsId && BuiltinVoices.All.TryGetValue(name, out var builtin))
         {
             var description = instructions is null ? builtin.Description : $"{builtin.Description} {instructions}";
             return (VoiceSpec.Designed(description), builtin.Seed, null, null);
         }
 
-        return (null, 0, null, ApiProblem.NotFound(
-            $"voice '{name}' is not one of your tenant's voices (see GET /v1/voices) nor a built-in voice ({string.Join(", ", BuiltinVoices.All.Keys)})."));
+        return (null, 0, null, ApiProblem.NotFound(voice.IsId
+            ? $"voice id '{name}' does not exist for your tenant (see GET /v1/audio/voices)."
+            : $"voice '{name}' is not one of your tenant's voices (see GET /v1/voices) nor a built-in voice ({string.Join(", ", BuiltinVoices.All.Keys)})."));
+    }
+
+    /// <summary>A tenant's voice by name, then by id (a string voice may be an id too).</summary>
+    private async Task<VoiceProfile?> FindAsync(string name, Tenant tenant)
+    {
+        if (!VoiceKey.IsValidName(name))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync()
+                   ?? (name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null);
+        }
+        catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
+        {
+            // Voice storage unreachable (PostgreSQL down): a built-in name keeps working rather than fail.
+            return null;
+        }
+    }
+
+    private async Task<VoiceProfile?> FindByIdAsync(string id, Tenant tenant)
+    {
+        var name = await cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id);
+        return name is null ? null : await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
     }
 
     private static ulong RandomSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));

@@ -17,9 +17,9 @@ public sealed record SpeechRequest
     [JsonPropertyName("input")]
     public string? Input { get; init; }
 
-    /// <summary>A named voice of your tenant (see /v1/voices), or an OpenAI voice name (alloy, nova, ...).</summary>
+    /// <summary>A named voice of your tenant (see /v1/voices), its id (also as {"id": "voice_..."}), or an OpenAI voice name (alloy, nova, ...).</summary>
     [JsonPropertyName("voice")]
-    public string? Voice { get; init; }
+    public VoiceReference? Voice { get; init; }
 
     /// <summary>Without a named voice: the voice description. With one: style added on top of it.</summary>
     [JsonPropertyName("instructions")]

@@ -15,6 +15,9 @@ public sealed class TenantVoicesGrain(
     public Task<IReadOnlyList<VoiceSummary>> ListAsync() =>
         Task.FromResult<IReadOnlyList<VoiceSummary>>(state.State.Voices.Values.OrderBy(v => v.Name, StringComparer.Ordinal).ToArray());
 
+    public Task<string?> FindNameAsync(string id) =>
+        Task.FromResult(state.State.Voices.Values.FirstOrDefault(v => string.Equals(v.Id, id, StringComparison.Ordinal))?.Name);
+
     public async Task UpsertAsync(VoiceSummary voice)
     {
         state.State.Voices[voice.Name] = voice;
