@@ -78,6 +78,7 @@ public static class FrontendHost
         builder.Services.Configure<SpeechLimits>(builder.Configuration.GetSection(SpeechLimits.Section));
         builder.Services.Configure<SegmentationOptions>(builder.Configuration.GetSection(SegmentationOptions.Section));
         builder.Services.AddSingleton(sp => new SentenceSegmenter(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value));
+        builder.Services.AddSingleton<ReferenceAudioCloner>();
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));

@@ -10,8 +10,11 @@ using QwenTts.Storage.Tenants;
 namespace QwenTts.Frontend.Speech;
 
 /// <summary>Checks a speech request field by field and resolves its voice; every problem is a 4xx that names the field.</summary>
-public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SentenceSegmenter segmenter)
+public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SentenceSegmenter segmenter, ReferenceAudioCloner cloner)
 {
+    /// <summary>The most codec frames a segment may ask for with max_new_tokens (about 5.5 minutes of audio).</summary>
+    public const int MaxNewTokensLimit = 4096;
+
     public static readonly string[] Models = ["qwen3-tts", "qwen3-tts-12hz", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
 
     public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant)
@@ -41,7 +44,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
         var language = settings!.LanguageFor(text);
         var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, settings.Voice,
-            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length);
+            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens);
         return (plan, null);
     }
 
@@ -83,11 +86,30 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail<SpeechSettings>($"instructions has {n} characters; the limit is {max.MaxInstructionCharacters}.");
         }
 
+        if (request.MaxNewTokens is < 1 or > MaxNewTokensLimit)
+        {
+            return Fail<SpeechSettings>($"max_new_tokens must be between 1 and {MaxNewTokensLimit} (codec frames, 12.5 a second).");
+        }
+
         var instructions = string.IsNullOrWhiteSpace(request.Instructions) ? null : TextNormalizer.Normalize(request.Instructions);
-        var (voice, seed, voiceLanguage, problem) = await ResolveVoiceAsync(request.Voice, instructions, tenant);
+        if (CheckTask(request) is { } taskProblem)
+        {
+            return (null, taskProblem);
+        }
+
+        var (voice, seed, voiceLanguage, problem) = request.RefAudio is not null
+            ? await CloneReferenceAsync(request, instructions)
+            : await ResolveVoiceAsync(request.Voice, instructions, tenant);
         if (problem is not null)
         {
             return (null, problem);
+        }
+
+        if (IsTask(request, ReferenceAudioCloner.Base) && voice!.ClonePrompt is null)
+        {
+            return Fail<SpeechSettings>(cloner.CanClone
+                ? "task_type Base speaks a cloned voice: send ref_audio (a base64 data URL) with ref_text, or a voice made from a recording (see /v1/audio/voices), without instructions."
+                : $"task_type Base needs the Base model; loaded: {cloner.Loaded()}.");
         }
 
         if (language == SupportedLanguages.Auto && voiceLanguage is { } preferred && preferred != SupportedLanguages.Auto)
@@ -95,7 +117,45 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             language = preferred;
         }
 
-        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice!, request.Voice?.Value, request.Seed ?? seed), null);
+        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice!, request.Voice?.Value, request.Seed ?? seed, request.MaxNewTokens), null);
+    }
+
+    /// <summary>vLLM-Omni's task_type against what the request carries and what the cards hold.</summary>
+    private ApiProblem? CheckTask(SpeechRequest request)
+    {
+        if (request.TaskType is { } task && !IsTask(request, ReferenceAudioCloner.VoiceDesign) && !IsTask(request, ReferenceAudioCloner.Base)
+            && !IsTask(request, ReferenceAudioCloner.CustomVoice))
+        {
+            return ApiProblem.BadRequest($"task_type '{task}' is not known; use VoiceDesign, Base or CustomVoice.");
+        }
+
+        if (IsTask(request, ReferenceAudioCloner.CustomVoice))
+        {
+            return ApiProblem.BadRequest($"task_type CustomVoice needs the CustomVoice model (preset speakers), which is not loaded here; loaded: {cloner.Loaded()}. " +
+                                         "Use VoiceDesign (instructions or a saved voice) or Base (ref_audio).");
+        }
+
+        if (request.RefAudio is null)
+        {
+            return request.RefText is not null || request.XVectorOnlyMode is not null
+                ? ApiProblem.BadRequest("ref_text and x_vector_only_mode go with ref_audio (task_type Base); send ref_audio too or leave them out.")
+                : null;
+        }
+
+        if (IsTask(request, ReferenceAudioCloner.VoiceDesign))
+        {
+            return ApiProblem.BadRequest("ref_audio is for task_type Base (cloning); leave it out for VoiceDesign.");
+        }
+
+        return request.Voice is not null ? ApiProblem.BadRequest("give voice or ref_audio, not both.") : null;
+    }
+
+    private static bool IsTask(SpeechRequest request, string task) => string.Equals(request.TaskType, task, StringComparison.OrdinalIgnoreCase);
+
+    private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> CloneReferenceAsync(SpeechRequest request, string? instructions)
+    {
+        var (voice, problem) = await cloner.CloneAsync(request, instructions, CancellationToken.None);
+        return (voice, RandomSeed(), null, problem);
     }
 
     private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> ResolveVoiceAsync(VoiceReference? voice, string? instructions, Tenant tenant)

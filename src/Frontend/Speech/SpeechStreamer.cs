@@ -86,5 +86,6 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         Language = plan.Language,
         Voice = plan.Voice,
         Seed = plan.Seed,
+        Sampling = plan.MaxNewTokens is { } max ? new SamplingSpec { MaxNewTokens = max } : null,
     });
 }

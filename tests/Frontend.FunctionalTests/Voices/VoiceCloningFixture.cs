@@ -21,6 +21,9 @@ public sealed class VoiceCloningFixture : IAsyncLifetime
     /// <summary>The voice object answered when the voice was made while no card held the Base model.</summary>
     public JsonElement PendingVoice { get; private set; }
 
+    /// <summary>The answer to a task_type Base request while no card held the Base model.</summary>
+    public (int Status, string Body) BaseTaskWithoutBaseModel { get; private set; }
+
     public async Task InitializeAsync()
     {
         _system = await EmulatedSystem.StartAsync(silos: 1);
@@ -32,6 +35,11 @@ public sealed class VoiceCloningFixture : IAsyncLifetime
                 new { type = "prompt", name = "Early narrator", prompt = "A bright young storyteller", script_hint = "Once upon a time, there was a quiet village." });
             created.EnsureSuccessStatusCode();
             PendingVoice = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.Clone();
+            using var cloning = await SpeechApi.PostAsync(client, new
+            {
+                input = "Clone me.", task_type = "Base", ref_audio = VllmOmniFieldTests.DataUrl(TestRecordings.ToneWav(2)), ref_text = "Clone me.",
+            });
+            BaseTaskWithoutBaseModel = ((int)cloning.StatusCode, await cloning.Content.ReadAsStringAsync());
         }
 
         await System.StartBaseModelSiloAsync("silo-base", cardsInTotal: 4);
