@@ -7,11 +7,12 @@ return args.FirstOrDefault() switch
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
     "longtext" => await LongTextBenchmark.RunAsync(args[1..]),
     "seams" => await SeamsBenchmark.RunAsync(args[1..]),
+    "recordings" => await RecordingsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | routing [--seconds S] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] | soak [--minutes M] [--rate R]");
     return 2;
 }

@@ -22,6 +22,9 @@ public static class RecordingDecoder
     public const double MinSeconds = 1;
     public const double MaxSeconds = 60;
 
+    /// <summary>Encoders pad (mp3 adds up to a frame or two at each end): a recording of exactly 60 s must not read as longer.</summary>
+    private const double CodecPaddingSeconds = 0.25;
+
     /// <summary>Peak below -60 dBFS reads as silence.</summary>
     private const float SilencePeak = 0.001f;
 
@@ -50,7 +53,7 @@ public static class RecordingDecoder
             return Reject(413, $"{field} has {bytes.Length} bytes; the limit is {MaxBytes} (10 MiB).");
         }
 
-        var maxFrames = (int)(MaxSeconds * 192_000) + 1;
+        var maxFrames = (int)((MaxSeconds + CodecPaddingSeconds) * 192_000) + 1;
         if (SndFile.Read(bytes, maxFrames, out var error) is not { } audio)
         {
             return Reject(400, $"{field} is not audio this server can read ({error}); send wav, mp3, flac or ogg (vorbis/opus).");
@@ -68,7 +71,7 @@ public static class RecordingDecoder
             return Reject(400, $"{field} is {seconds:0.###} s long; at least {MinSeconds} s is needed.");
         }
 
-        if (seconds > MaxSeconds)
+        if (seconds > MaxSeconds + CodecPaddingSeconds)
         {
             return Reject(400, $"{field} is longer than {MaxSeconds} s; send at most {MaxSeconds} s.");
         }
