@@ -201,18 +201,23 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             : $"voice '{name}' is not one of your tenant's voices (see GET /v1/voices) nor a built-in voice ({string.Join(", ", BuiltinVoices.All.Keys)})."));
     }
 
-    /// <summary>A tenant's voice by name, then by id (a string voice may be an id too).</summary>
+    /// <summary>
+    /// A tenant's voice by name, then by id (a string voice may be an id too), then by the display name of exactly one
+    /// voice (vLLM-Omni speaks uploaded voices by their name; a built-in name stays the built-in voice).
+    /// </summary>
     private async Task<VoiceProfile?> FindAsync(string name, Tenant tenant)
     {
-        if (!VoiceKey.IsValidName(name))
-        {
-            return null;
-        }
-
         try
         {
-            return await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync()
-                   ?? (name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null);
+            var profile = VoiceKey.IsValidName(name) ? await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync() : null;
+            profile ??= name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null;
+            if (profile is null && !BuiltinVoices.All.ContainsKey(name)
+                && await cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name) is { } keyName)
+            {
+                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, keyName)).GetAsync();
+            }
+
+            return profile;
         }
         catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
         {

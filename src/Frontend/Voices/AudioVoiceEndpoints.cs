@@ -174,7 +174,9 @@ public static class AudioVoiceEndpoints
         }
 
         var id = VoiceIds.New();
-        var sample = new VoiceSample(id, name!.Trim(), voiceLanguage, consent.Id, recording!.Samples, referenceText);
+        string? description = form["speaker_description"];
+        var sample = new VoiceSample(id, name!.Trim(), voiceLanguage, consent.Id, recording!.Samples, referenceText,
+            string.IsNullOrWhiteSpace(description) ? null : TextNormalizer.Normalize(description));
         var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, id)).CreateFromSampleAsync(sample);
         return result.Status == VoiceWriteStatus.CannotDerive
             ? ApiProblem.BadRequest($"the voice could not be cloned: {result.Problem}.").ToResult(context)

@@ -8,6 +8,9 @@ public interface ITenantVoicesGrain : IGrainWithStringKey
     /// <summary>The voice name (grain key part) of a voice id (<c>voice_...</c>), or null when the tenant has none.</summary>
     Task<string?> FindNameAsync(string id);
 
+    /// <summary>The voice name of the one voice with this display name (vLLM-Omni speaks uploaded voices by name); null when none or several.</summary>
+    Task<string?> FindByDisplayNameAsync(string displayName);
+
     Task UpsertAsync(VoiceSummary voice);
 
     Task RemoveAsync(string name);

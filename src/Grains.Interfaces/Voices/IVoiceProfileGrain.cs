@@ -38,4 +38,5 @@ public sealed record VoiceSample(
     [property: Id(2)] string Language,
     [property: Id(3)] string ConsentId,
     [property: Id(4)] float[] Samples,
-    [property: Id(5)] string? ReferenceText);
+    [property: Id(5)] string? ReferenceText,
+    [property: Id(6)] string? Description = null);

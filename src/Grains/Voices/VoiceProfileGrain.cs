@@ -67,7 +67,7 @@ public sealed partial class VoiceProfileGrain(
 
         var (tenant, name) = VoiceKey.Parse(this.GetPrimaryKeyString());
         var now = clock.GetUtcNow();
-        var profile = new VoiceProfile(tenant, name, "", sample.Language, 0, now, now, prompt,
+        var profile = new VoiceProfile(tenant, name, sample.Description ?? "", sample.Language, 0, now, now, prompt,
             sample.Id, VoiceTypes.AudioSample, sample.DisplayName, null, sample.ConsentId);
         await SaveAsync(profile);
         return new VoiceWriteResult(VoiceWriteStatus.Created, profile);

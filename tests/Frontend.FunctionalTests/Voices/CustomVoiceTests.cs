@@ -148,6 +148,25 @@ public sealed class CustomVoiceTests(VoiceCloningFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, styled.StatusCode);
     }
 
+    [Fact]
+    public async Task An_uploaded_voice_is_spoken_by_its_name_as_vllm_omni_does_while_that_name_is_unique()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var consent = await ConsentIdAsync(client);
+        var name = "Grace " + Guid.NewGuid().ToString("N")[..6];
+        using var created = await client.PostAsync("/v1/audio/voices", Form(
+            new Dictionary<string, string> { ["name"] = name, ["consent"] = consent, ["speaker_description"] = "A calm alto" },
+            "audio_sample", TestRecordings.ToneWav(2)));
+        using var byName = await SpeechApi.PostAsync(client, new { input = "By my name.", voice = name, response_format = "pcm" });
+        using var twin = await CreateSampleVoiceAsync(client, consent, TestRecordings.ToneWav(2), name: name);
+        using var ambiguous = await SpeechApi.PostAsync(client, new { input = "Which one?", voice = name, response_format = "pcm" });
+
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, byName.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, twin.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, ambiguous.StatusCode);
+    }
+
     internal static JsonElement DoneEvent(string sse) => sse.Split('\n')
         .Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
         .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement.Clone())
