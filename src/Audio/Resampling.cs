@@ -19,14 +19,15 @@ public static class Resampling
         resampler.SetRates(fromRate, toRate);
 
         var output = new List<float>((int)((long)input.Length * toRate / fromRate) + 64);
-        var chunk = new float[4096];
+        const int Step = 4096;
+        var chunk = new float[(int)((long)Step * toRate / fromRate) + 64]; // room for a whole step's output, up or down
         var offset = 0;
         // Feed the clip, then zeros worth the filter's latency so the tail comes out too.
         var latency = fromRate / 100;
         var total = input.Length + latency;
         while (offset < total)
         {
-            var count = Math.Min(4096, total - offset);
+            var count = Math.Min(Step, total - offset);
             var needed = resampler.ResamplePrepare(count, 1, out var inBuffer, out var inOffset);
             for (var i = 0; i < needed; i++)
             {

@@ -8,11 +8,12 @@ return args.FirstOrDefault() switch
     "longtext" => await LongTextBenchmark.RunAsync(args[1..]),
     "seams" => await SeamsBenchmark.RunAsync(args[1..]),
     "stopping" => await StoppingBenchmark.RunAsync(args[1..]),
+    "recordings" => await RecordingsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | stopping [--size tiny] [--seeds N] [--cap F] | routing [--seconds S] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] | soak [--minutes M] [--rate R]");
     return 2;
 }

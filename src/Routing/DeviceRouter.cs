@@ -59,8 +59,11 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         }
     }
 
-    /// <summary>The card for a request of <paramref name="frames"/>, or null when none has room.</summary>
-    public Ticket? Pick(double frames, IReadOnlySet<DeviceId> exclude)
+    /// <summary>
+    /// The card for a request of <paramref name="frames"/>, or null when none has room. A voice with a stored clone
+    /// prompt only goes to cards with the Base model: elsewhere it would be spoken from its description instead.
+    /// </summary>
+    public Ticket? Pick(double frames, IReadOnlySet<DeviceId> exclude, bool needsClone = false)
     {
         lock (_gate)
         {
@@ -68,7 +71,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
             var candidates = Devices
                 .Where(d => !exclude.Contains(d.Device) && !(_failedUntil.TryGetValue(d.Device, out var until) && until > now))
                 .Select(d => (Load: d, Pending: _pending.GetValueOrDefault(d.Device) ?? []))
-                .Where(c => c.Load.Healthy && !c.Load.Draining
+                .Where(c => c.Load.Healthy && !c.Load.Draining && (!needsClone || c.Load.CanClone)
                             && c.Load.Active + c.Load.Queued + c.Pending.Count < c.Load.MaxConcurrent + c.Load.QueueLimit)
                 .ToList();
             if (candidates.Count == 0)

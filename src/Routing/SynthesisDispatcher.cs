@@ -23,7 +23,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ticket = router.Pick(frames, excluded) ?? throw Saturated(excluded.Count);
+            var ticket = router.Pick(frames, excluded, job.Voice.ClonePrompt is not null) ?? throw Saturated(excluded.Count);
             attempts++;
             var audioStarted = false;
             Exception? failure = null;

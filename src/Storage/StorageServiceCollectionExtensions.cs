@@ -20,6 +20,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<Tenants.TenantStore>();
         services.AddSingleton<Tenants.UsageStore>();
+        services.AddSingleton<Voices.VoiceConsentStore>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(HealthCheckName, tags: healthCheckTags);
         return services;
     }

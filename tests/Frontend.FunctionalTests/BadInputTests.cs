@@ -15,7 +15,7 @@ public sealed class BadInputTests(SystemFixture fixture)
         { "over-long input", $$"""{"input": "{{new string('a', 5000)}}", "voice": "alloy"}""", HttpStatusCode.BadRequest, "the limit is 4096" },
         { "unknown voice", """{"input": "hi", "voice": "ghost"}""", HttpStatusCode.NotFound, "voice 'ghost'" },
         { "no voice nor instructions", """{"input": "hi"}""", HttpStatusCode.BadRequest, "give voice" },
-        { "bad format", """{"input": "hi", "voice": "alloy", "response_format": "aac"}""", HttpStatusCode.BadRequest, "response_format 'aac'" },
+        { "bad format", """{"input": "hi", "voice": "alloy", "response_format": "webm"}""", HttpStatusCode.BadRequest, "response_format 'webm'" },
         { "bad speed", """{"input": "hi", "voice": "alloy", "speed": 0.1}""", HttpStatusCode.BadRequest, "speed must be" },
         { "bad stream format", """{"input": "hi", "voice": "alloy", "stream_format": "ws"}""", HttpStatusCode.BadRequest, "stream_format 'ws'" },
         { "bad language", """{"input": "hi", "voice": "alloy", "language": "klingon"}""", HttpStatusCode.BadRequest, "language 'klingon'" },

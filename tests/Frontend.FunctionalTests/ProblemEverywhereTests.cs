@@ -90,10 +90,10 @@ public sealed class ProblemEverywhereTests(SystemFixture fixture)
         using var client = fixture.System.Client(fixture.AcmeKey);
 
         using var response = await client.PostAsync("/v1/audio/speech",
-            new StringContent("""{"input": "hi", "voice": {"id": "alloy"}}""", Encoding.UTF8, "application/json"));
+            new StringContent("""{"input": "hi", "voice": "alloy", "speed": "fast"}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("field 'voice' must be a string", await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);
+        Assert.Contains("field 'speed' must be a number", await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);
     }
 
     private static async Task<List<(string Method, string Path)>> OperationsAsync(HttpClient client)

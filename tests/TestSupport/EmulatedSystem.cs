@@ -14,6 +14,7 @@ public sealed class EmulatedSystem : IAsyncDisposable
     private readonly PostgresFixture _postgres = new();
     private LocalSystem? _system;
     private string _model = "";
+    private string? _baseModel;
 
     public LocalSystem System => _system ?? throw new InvalidOperationException("not started");
 
@@ -55,6 +56,21 @@ public sealed class EmulatedSystem : IAsyncDisposable
         {
             DrainTimeout = TimeSpan.FromSeconds(20),
         });
+
+    /// <summary>Starts one more silo whose two cards also hold the Base model (cloning), and waits until routing sees them.</summary>
+    public async Task StartBaseModelSiloAsync(string name, int cardsInTotal, CardSettings? cards = null)
+    {
+        _baseModel ??= await MiniatureModels.BuildAsync("tiny", QwenTts.Engine.Model.ModelVariant.Base);
+        cards ??= new CardSettings();
+        var arguments = EmulatedCards.SiloArguments(_model,
+            new EmulatedCards.Settings(cards.MaxConcurrent, cards.QueueLimit, cards.EmulatedFramesPerSecond, FastFailureDetection: true)
+            {
+                DrainTimeout = TimeSpan.FromSeconds(20),
+                CloneModel = _baseModel,
+            });
+        await System.StartSiloAsync(new SiloSpec(name, arguments));
+        await WaitForCardsAsync(cardsInTotal);
+    }
 
     /// <summary>A tenant with its quotas and an API key, as 'admin create-tenant' makes them.</summary>
     public async Task<string> CreateTenantAsync(string id, int requestsPerMinute = 6000, long charactersPerDay = 10_000_000)
@@ -98,5 +114,9 @@ public sealed class EmulatedSystem : IAsyncDisposable
 
         await _postgres.DisposeAsync();
         MiniatureModels.Delete(_model);
+        if (_baseModel is not null)
+        {
+            MiniatureModels.Delete(_baseModel);
+        }
     }
 }

@@ -157,12 +157,31 @@ public sealed class CardEngine : IDisposable
             Sampling = Sampling(Design.Manifest, null),
         });
         var prompt = Clone.CreateClonePrompt(clip, referenceText);
-        return new VoiceClonePrompt(prompt.SpeakerEmbedding, prompt.ReferenceCodes ?? [], prompt.ReferenceFrames, referenceText);
+        return new VoiceClonePrompt(prompt.SpeakerEmbedding, prompt.ReferenceCodes ?? [], prompt.ReferenceFrames, referenceText,
+            $"{Clone.Manifest.Name} from {Design.Manifest.Name}");
     }
+
+    /// <summary>The Base model's prompt of a recording: x-vector, and reference codes when its transcript is given.</summary>
+    public VoiceClonePrompt CloneRecording(float[] samples, string? referenceText)
+    {
+        if (Clone is null || !Clone.CanClone)
+        {
+            throw new InvalidOperationException("This card has no Base model loaded.");
+        }
+
+        var prompt = Clone.CreateClonePrompt(samples, referenceText);
+        return new VoiceClonePrompt(prompt.SpeakerEmbedding, prompt.ReferenceCodes ?? [], prompt.ReferenceFrames, referenceText ?? "",
+            $"{Clone.Manifest.Name} from a recording");
+    }
+
+    /// <summary>The fingerprint of the stored clone prompt this card speaks the job from, or null when it speaks from a description.</summary>
+    public string? ClonePromptUsed(SynthesisJob job) => UsesClone(job) ? job.Voice.ClonePrompt!.Fingerprint() : null;
+
+    private bool UsesClone(SynthesisJob job) => job.Voice.ClonePrompt is not null && CanClone;
 
     private (SpeechSynthesizer Synthesizer, SynthesisRequest Request) Prepare(SynthesisJob job)
     {
-        var useClone = job.Voice.ClonePrompt is not null && CanClone;
+        var useClone = UsesClone(job);
         var synthesizer = useClone ? Clone! : Design;
         VoicePrompt voice = useClone
             ? new VoicePrompt.Cloned(job.Voice.ClonePrompt!.SpeakerEmbedding, job.Voice.ClonePrompt.ReferenceCodes,

@@ -41,6 +41,7 @@ public static class FrontendHost
             kestrel.UseServerRejectionProblems();
         });
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<ProblemDetailsOptions>(options => options.CustomizeProblemDetails = OpenAiErrorMember.Add);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DependencyExceptionHandler>();
         builder.Services.AddExceptionHandler<UnexpectedExceptionHandler>();
@@ -79,6 +80,7 @@ public static class FrontendHost
         builder.Services.Configure<SpeechLimits>(builder.Configuration.GetSection(SpeechLimits.Section));
         builder.Services.Configure<SegmentationOptions>(builder.Configuration.GetSection(SegmentationOptions.Section));
         builder.Services.AddSingleton(sp => new SentenceSegmenter(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value));
+        builder.Services.AddSingleton<ReferenceAudioCloner>();
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
@@ -107,6 +109,8 @@ public static class FrontendHost
         api.MapSpeechEndpoints();
         api.MapSpeechStreamEndpoints();
         api.MapVoiceEndpoints();
+        api.MapAudioVoiceEndpoints();
+        api.MapVoiceConsentEndpoints();
         api.MapDeviceEndpoints();
         api.MapModelEndpoints();
         api.MapUsageEndpoints();

@@ -22,6 +22,7 @@ public static partial class SpeechEndpoints
             .WithSummary("Generate audio from text")
             .WithDescription("OpenAI-compatible. The audio is streamed as it is generated (stream_format audio) or as server-sent events (sse).")
             .Accepts<SpeechRequest>("application/json")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(SpeechLimits.MaxBodyBytesWithReferenceAudio))
             .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -34,12 +35,19 @@ public static partial class SpeechEndpoints
 
     private static async Task<IResult> CreateSpeechAsync(
         SpeechRequest? request, HttpContext context, SpeechPlanner planner, SpeechStreamer streamer, TenantQuotas quotas,
-        UsageRecorder usage, FrontendMetrics metrics, ILoggerFactory loggers)
+        UsageRecorder usage, FrontendMetrics metrics, ILoggerFactory loggers, Microsoft.Extensions.Options.IOptions<SpeechLimits> limits)
     {
         var tenant = context.Tenant();
         if (request is null)
         {
             return ApiProblem.BadRequest("a JSON body is required, e.g. {\"input\": \"Hello\", \"voice\": \"alloy\"}.").ToResult(context);
+        }
+
+        // The route admits bodies large enough for ref_audio; without one the usual limit holds.
+        if (request.RefAudio is null && context.Request.ContentLength > limits.Value.MaxBodyBytes)
+        {
+            return new ApiProblem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                $"The request body is too large: the limit is {limits.Value.MaxBodyBytes} bytes without ref_audio.").ToResult(context);
         }
 
         var (plan, problem) = await planner.PlanAsync(request, tenant);
@@ -94,9 +102,14 @@ public static partial class SpeechEndpoints
         }
         catch (Exception ex) when (context.Response.HasStarted)
         {
-            // Part of the audio is out: the only honest signal left is to break the response.
+            // Part of the audio is out: SSE says so in an event (as vLLM-Omni does); a plain stream can only be broken.
             outcome = "failed";
             LogFailedMidStream(loggers.CreateLogger(nameof(SpeechEndpoints)), plan.RequestId, ex.Message);
+            if (plan.ServerSentEvents && await TrySendErrorAsync(context.Response, plan.RequestId, ex))
+            {
+                return Results.Empty;
+            }
+
             context.Abort();
             return Results.Empty;
         }
@@ -138,6 +151,8 @@ public static partial class SpeechEndpoints
             {
                 type = "speech.audio.done",
                 usage = new { input_tokens = plan.Characters, output_tokens = progress.Frames, total_tokens = plan.Characters + progress.Frames },
+                served_by = progress.Devices.Distinct().ToArray(),
+                voice_prompts = progress.VoicePrompts.Distinct().ToArray(),
             }, context.RequestAborted);
             return Results.Empty;
         }
@@ -162,6 +177,23 @@ public static partial class SpeechEndpoints
         }
 
         await response.Body.FlushAsync(cancellationToken);
+    }
+
+    private static async Task<bool> TrySendErrorAsync(HttpResponse response, string requestId, Exception failure)
+    {
+        try
+        {
+            await SendEventAsync(response, new
+            {
+                type = "speech.audio.error",
+                error = new { message = $"synthesis failed after part of the audio was sent ({failure.Message}); request {requestId}", type = "server_error" },
+            }, CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static async Task SendEventAsync(HttpResponse response, object payload, CancellationToken cancellationToken)

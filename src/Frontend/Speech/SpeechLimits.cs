@@ -13,6 +13,9 @@ public sealed class SpeechLimits
     /// <summary>Largest request body, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Largest speech request that carries ref_audio: a 10 MiB recording as base64, and the rest of the JSON.</summary>
+    public const long MaxBodyBytesWithReferenceAudio = 15 * 1024 * 1024;
+
     /// <summary>Silence between segments of a long input, in milliseconds.</summary>
     public int SegmentPauseMilliseconds { get; set; } = 150;
 }

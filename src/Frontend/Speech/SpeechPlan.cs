@@ -15,10 +15,12 @@ public sealed record SpeechPlan(
     string Format,
     double Speed,
     bool ServerSentEvents,
-    int Characters);
+    int Characters,
+    int? MaxNewTokens = null);
 
 /// <summary>A request's validated settings apart from its text; "auto" language is resolved per text.</summary>
-public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed)
+public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed,
+    int? MaxNewTokens = null)
 {
     public string LanguageFor(string text) => Language == Text.SupportedLanguages.Auto ? Text.LanguageDetector.Detect(text) : Language;
 }

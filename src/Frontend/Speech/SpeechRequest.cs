@@ -17,9 +17,9 @@ public sealed record SpeechRequest
     [JsonPropertyName("input")]
     public string? Input { get; init; }
 
-    /// <summary>A named voice of your tenant (see /v1/voices), or an OpenAI voice name (alloy, nova, ...).</summary>
+    /// <summary>A named voice of your tenant (see /v1/voices), its id (also as {"id": "voice_..."}), or an OpenAI voice name (alloy, nova, ...).</summary>
     [JsonPropertyName("voice")]
-    public string? Voice { get; init; }
+    public VoiceReference? Voice { get; init; }
 
     /// <summary>Without a named voice: the voice description. With one: style added on top of it.</summary>
     [JsonPropertyName("instructions")]
@@ -42,7 +42,27 @@ public sealed record SpeechRequest
     [JsonPropertyName("language")]
     public string? Language { get; init; }
 
-    /// <summary>Native: fixes sampling, so the same request gives the same audio.</summary>
+    /// <summary>Native (and vLLM-Omni's top-level seed): fixes sampling, so the same request gives the same audio.</summary>
     [JsonPropertyName("seed")]
     public ulong? Seed { get; init; }
+
+    /// <summary>vLLM-Omni: VoiceDesign (a description or a saved voice), Base (cloning: ref_audio or a cloned voice) or CustomVoice (not loaded here).</summary>
+    [JsonPropertyName("task_type")]
+    public string? TaskType { get; init; }
+
+    /// <summary>vLLM-Omni: a reference recording for one-shot cloning, as a base64 data URL only (data:audio/wav;base64,...); URLs are never fetched.</summary>
+    [JsonPropertyName("ref_audio")]
+    public string? RefAudio { get; init; }
+
+    /// <summary>vLLM-Omni: the transcript of ref_audio; required unless x_vector_only_mode.</summary>
+    [JsonPropertyName("ref_text")]
+    public string? RefText { get; init; }
+
+    /// <summary>vLLM-Omni: clone from the speaker embedding alone, without ref_text.</summary>
+    [JsonPropertyName("x_vector_only_mode")]
+    public bool? XVectorOnlyMode { get; init; }
+
+    /// <summary>vLLM-Omni: at most this many codec frames (12.5 a second) per segment.</summary>
+    [JsonPropertyName("max_new_tokens")]
+    public int? MaxNewTokens { get; init; }
 }

@@ -11,6 +11,9 @@ public sealed class SpeechProgress
 {
     public List<string> Devices { get; } = [];
 
+    /// <summary>Per segment, the fingerprint of the stored clone prompt its card spoke from (null: from a description).</summary>
+    public List<string?> VoicePrompts { get; } = [];
+
     public long Samples { get; set; }
 
     public int Frames { get; set; }
@@ -61,6 +64,7 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
             else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
             {
                 progress.Devices.Add(summary.Device);
+                progress.VoicePrompts.Add(summary.VoicePrompt);
                 progress.Frames += summary.Frames;
                 progress.SegmentsDone++;
                 if (stretch)
@@ -82,5 +86,6 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         Language = plan.Language,
         Voice = plan.Voice,
         Seed = plan.Seed,
+        Sampling = plan.MaxNewTokens is { } max ? new SamplingSpec { MaxNewTokens = max } : null,
     });
 }

@@ -24,11 +24,17 @@ public sealed record VoiceResponse(
     [property: JsonPropertyName("seed")] ulong? Seed,
     [property: JsonPropertyName("cloned")] bool Cloned,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt)
+    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt,
+    [property: JsonPropertyName("id")] string? Id = null,
+    [property: JsonPropertyName("type")] string Type = VoiceTypes.Prompt,
+    [property: JsonPropertyName("prompt_status")] string PromptStatus = "pending",
+    [property: JsonPropertyName("derived_by")] string? DerivedBy = null)
 {
-    public static VoiceResponse Of(VoiceProfile p) => new("voice", p.Name, p.Description, p.Language, p.Seed, p.ClonePrompt is not null, p.CreatedAt, p.UpdatedAt);
+    public static VoiceResponse Of(VoiceProfile p) => new("voice", p.Name, p.Description, p.Language, p.Seed, p.ClonePrompt is not null, p.CreatedAt, p.UpdatedAt,
+        p.Id, p.Type, p.PromptStatus, p.ClonePrompt?.DerivedBy);
 
-    public static VoiceResponse Of(VoiceSummary s) => new("voice", s.Name, s.Description, s.Language, s.Seed, s.Cloned, s.CreatedAt, s.UpdatedAt);
+    public static VoiceResponse Of(VoiceSummary s) => new("voice", s.Name, s.Description, s.Language, s.Seed, s.Cloned, s.CreatedAt, s.UpdatedAt,
+        s.Id, s.Type, s.PromptStatus, s.DerivedBy);
 }
 
 public sealed record ListResponse<T>(

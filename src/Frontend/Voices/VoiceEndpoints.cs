@@ -119,12 +119,12 @@ public static class VoiceEndpoints
             return ApiProblem.BadRequest($"description has {description.Length} characters; the limit is {MaxDescription}.");
         }
 
-        return language is not null && !SupportedLanguages.IsSupported(language.Trim().ToLowerInvariant())
-            ? ApiProblem.BadRequest($"language '{language}' is not supported; use auto or one of: {string.Join(", ", SupportedLanguages.All)}.")
+        return language is not null && !SupportedLanguages.IsSupported(language)
+            ? ApiProblem.BadRequest($"language '{language}' is not supported; use {SupportedLanguages.Describe()}.")
             : null;
     }
 
-    private static string Language(string? language) => (language ?? SupportedLanguages.Auto).Trim().ToLowerInvariant();
+    private static string Language(string? language) => SupportedLanguages.Canonical(language ?? SupportedLanguages.Auto)!;
 
     private static ApiProblem NotFound(string name) => ApiProblem.NotFound($"voice '{name}' does not exist for your tenant.");
 }

@@ -24,4 +24,8 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Design-then-clone: synthesise a reference clip from the design and derive the Base model prompt.</summary>
     [ResponseTimeout("00:05:00")]
     Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed);
+
+    /// <summary>The Base model's prompt of a recording (mono, 24 kHz); with its transcript, reference codes too.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<VoiceClonePrompt> CloneRecordingAsync([Immutable] float[] samples, string? referenceText);
 }

@@ -53,4 +53,5 @@ public sealed record SynthesisSummary(
     [property: Id(3)] TimeSpan QueueWait,
     [property: Id(4)] TimeSpan Synthesis,
     [property: Id(5)] TimeSpan TimeToFirstAudio,
-    [property: Id(6)] bool Emulated);
+    [property: Id(6)] bool Emulated,
+    [property: Id(7)] string? VoicePrompt = null);

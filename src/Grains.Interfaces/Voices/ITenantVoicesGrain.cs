@@ -5,6 +5,12 @@ public interface ITenantVoicesGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<VoiceSummary>> ListAsync();
 
+    /// <summary>The voice name (grain key part) of a voice id (<c>voice_...</c>), or null when the tenant has none.</summary>
+    Task<string?> FindNameAsync(string id);
+
+    /// <summary>The voice name of the one voice with this display name (vLLM-Omni speaks uploaded voices by name); null when none or several.</summary>
+    Task<string?> FindByDisplayNameAsync(string displayName);
+
     Task UpsertAsync(VoiceSummary voice);
 
     Task RemoveAsync(string name);
@@ -18,8 +24,15 @@ public sealed record VoiceSummary(
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] DateTimeOffset UpdatedAt,
     [property: Id(5)] bool Cloned,
-    [property: Id(6)] ulong Seed = 0)
+    [property: Id(6)] ulong Seed = 0,
+    [property: Id(7)] string? Id = null,
+    [property: Id(8)] string Type = VoiceTypes.Prompt,
+    [property: Id(9)] string? DisplayName = null,
+    [property: Id(10)] string? DerivedBy = null)
 {
     public static VoiceSummary Of(VoiceProfile profile) => new(profile.Name, profile.Description, profile.Language,
-        profile.CreatedAt, profile.UpdatedAt, profile.ClonePrompt is not null, profile.Seed);
+        profile.CreatedAt, profile.UpdatedAt, profile.ClonePrompt is not null, profile.Seed, profile.Id, profile.Type,
+        profile.DisplayName, profile.ClonePrompt?.DerivedBy);
+
+    public string PromptStatus => Cloned ? "ready" : "pending";
 }

@@ -5,13 +5,38 @@ public interface IVoiceProfileGrain : IGrainWithStringKey
 {
     Task<VoiceProfile?> GetAsync();
 
-    /// <summary>Creates the voice; <see cref="VoiceWriteStatus.AlreadyExists"/> when the name is taken.</summary>
+    /// <summary>Creates a prompt voice; <see cref="VoiceWriteStatus.AlreadyExists"/> when the name is taken.</summary>
     [ResponseTimeout("00:03:00")]
     Task<VoiceWriteResult> CreateAsync(VoiceDesign design);
+
+    /// <summary>
+    /// Creates an audio_sample voice: the Base model's prompt of the recording, derived on a card that holds it;
+    /// <see cref="VoiceWriteStatus.CannotDerive"/> (nothing stored) when no card does.
+    /// </summary>
+    [ResponseTimeout("00:03:00")]
+    Task<VoiceWriteResult> CreateFromSampleAsync(VoiceSample sample);
 
     /// <summary>Changes the description (and optionally language); the stored prompt is derived again.</summary>
     [ResponseTimeout("00:03:00")]
     Task<VoiceWriteResult> UpdateAsync(VoiceDesign design);
 
+    /// <summary>The voice, its clone prompt derived first when it is still pending and a card with the Base model exists now.</summary>
+    [ResponseTimeout("00:03:00")]
+    Task<VoiceProfile?> EnsureClonePromptAsync();
+
     Task<VoiceWriteResult> DeleteAsync();
 }
+
+/// <summary>
+/// An audio_sample voice to make: the recording (mono, 24 kHz), its transcript when known (then the prompt carries
+/// reference codes, in-context learning; else the x-vector alone), under a consent of the same tenant.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record VoiceSample(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string DisplayName,
+    [property: Id(2)] string Language,
+    [property: Id(3)] string ConsentId,
+    [property: Id(4)] float[] Samples,
+    [property: Id(5)] string? ReferenceText,
+    [property: Id(6)] string? Description = null);

@@ -159,7 +159,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 if (chunk.IsFinal)
                 {
                     var summary = new SynthesisSummary(_id.Key, progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
-                        Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated);
+                        Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job));
                     _completed++;
                     yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
                 }
@@ -177,7 +177,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
     }
 
-    public async Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed)
+    public Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed) =>
+        RunCloneAsync(() => _card.DeriveClonePrompt(design, seed, design.ScriptHint ?? ReferenceTexts.For(design.Language)));
+
+    public Task<VoiceClonePrompt> CloneRecordingAsync(float[] samples, string? referenceText) =>
+        RunCloneAsync(() => _card.CloneRecording(samples, referenceText));
+
+    private async Task<VoiceClonePrompt> RunCloneAsync(Func<VoiceClonePrompt> derive)
     {
         // Counts as one utterance of the card while it runs (a short reference clip).
         var key = "clone:" + Guid.NewGuid().ToString("N");
@@ -193,7 +199,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         Exception? failure = null;
         try
         {
-            return await Task.Run(() => _card.DeriveClonePrompt(design, seed, ReferenceTexts.For(design.Language)));
+            var prompt = await Task.Run(derive);
+            return prompt with { DerivedBy = $"{prompt.DerivedBy} on {_id}" };
         }
         catch (Exception ex)
         {

@@ -15,6 +15,15 @@ public sealed class TenantVoicesGrain(
     public Task<IReadOnlyList<VoiceSummary>> ListAsync() =>
         Task.FromResult<IReadOnlyList<VoiceSummary>>(state.State.Voices.Values.OrderBy(v => v.Name, StringComparer.Ordinal).ToArray());
 
+    public Task<string?> FindNameAsync(string id) =>
+        Task.FromResult(state.State.Voices.Values.FirstOrDefault(v => string.Equals(v.Id, id, StringComparison.Ordinal))?.Name);
+
+    public Task<string?> FindByDisplayNameAsync(string displayName)
+    {
+        var matches = state.State.Voices.Values.Where(v => string.Equals(v.DisplayName, displayName, StringComparison.Ordinal)).Take(2).ToList();
+        return Task.FromResult(matches.Count == 1 ? matches[0].Name : null);
+    }
+
     public async Task UpsertAsync(VoiceSummary voice)
     {
         state.State.Voices[voice.Name] = voice;

@@ -7,14 +7,18 @@ namespace QwenTts.Grains.Voices;
 
 /// <summary>
 /// A tenant's named voice. Always stored: description, language and seed, so sampling is reproducible. When a card
-/// holds the Base model, the official design-then-clone prompt is derived too (x-vector, reference codes and text)
-/// and every later sentence is spoken from it, sounding like the same speaker across requests and restarts.
+/// holds the Base model, the official design-then-clone prompt is derived once (x-vector, reference codes and text)
+/// and every later sentence, on any card, is spoken from that stored prompt. A voice made while no card holds the
+/// Base model says so (<see cref="VoiceProfile.PromptStatus"/> "pending", with the reason) and is derived on its next
+/// use once one does.
 /// </summary>
 public sealed partial class VoiceProfileGrain(
     [PersistentState("voice", StorageNames.Voices)] IPersistentState<VoiceProfileState> state,
     TimeProvider clock,
     ILogger<VoiceProfileGrain> logger) : Grain, IVoiceProfileGrain
 {
+    private const string NoBaseModel = "no card holds the Base model; the prompt is derived when one does, until then the voice is spoken from its description and seed";
+
     public Task<VoiceProfile?> GetAsync() => Task.FromResult(state.State.Profile);
 
     public async Task<VoiceWriteResult> CreateAsync(VoiceDesign design)
@@ -27,8 +31,44 @@ public sealed partial class VoiceProfileGrain(
         var (tenant, name) = VoiceKey.Parse(this.GetPrimaryKeyString());
         var now = clock.GetUtcNow();
         var seed = design.Seed ?? NewSeed();
-        var profile = new VoiceProfile(tenant, name, design.Description, design.Language, seed, now, now,
-            await DeriveClonePromptAsync(design, seed));
+        var (prompt, problem) = await DeriveClonePromptAsync(design, seed);
+        var profile = new VoiceProfile(tenant, name, design.Description, design.Language, seed, now, now, prompt,
+            design.Id ?? VoiceIds.New(), VoiceTypes.Prompt, design.DisplayName ?? name, design.ScriptHint, null, problem);
+        await SaveAsync(profile);
+        return new VoiceWriteResult(VoiceWriteStatus.Created, profile);
+    }
+
+    public async Task<VoiceWriteResult> CreateFromSampleAsync(VoiceSample sample)
+    {
+        if (state.State.Profile is not null)
+        {
+            return new VoiceWriteResult(VoiceWriteStatus.AlreadyExists, state.State.Profile);
+        }
+
+        var snapshot = await GrainFactory.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync();
+        var card = snapshot.Devices.Where(d => d.CanClone && d.HasRoom).OrderBy(d => d.ExpectedCompletionSeconds(40)).FirstOrDefault();
+        if (card is null)
+        {
+            return new VoiceWriteResult(VoiceWriteStatus.CannotDerive, null, snapshot.Devices.Any(d => d.CanClone)
+                ? "every card with the Base model is full; try again shortly"
+                : "no card holds the Base model, which voices from a recording need; the loaded models serve VoiceDesign only");
+        }
+
+        VoiceClonePrompt prompt;
+        try
+        {
+            prompt = await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).CloneRecordingAsync(sample.Samples, sample.ReferenceText);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCloneFailed(this.GetPrimaryKeyString(), card.Device.Key, ex.Message);
+            return new VoiceWriteResult(VoiceWriteStatus.CannotDerive, null, $"deriving the prompt on {card.Device.Key} failed: {ex.Message}");
+        }
+
+        var (tenant, name) = VoiceKey.Parse(this.GetPrimaryKeyString());
+        var now = clock.GetUtcNow();
+        var profile = new VoiceProfile(tenant, name, sample.Description ?? "", sample.Language, 0, now, now, prompt,
+            sample.Id, VoiceTypes.AudioSample, sample.DisplayName, null, sample.ConsentId);
         await SaveAsync(profile);
         return new VoiceWriteResult(VoiceWriteStatus.Created, profile);
     }
@@ -41,16 +81,37 @@ public sealed partial class VoiceProfileGrain(
         }
 
         var seed = design.Seed ?? current.Seed;
+        var (prompt, problem) = await DeriveClonePromptAsync(design with { Seed = seed, ScriptHint = design.ScriptHint ?? current.ScriptHint }, seed);
         var updated = current with
         {
             Description = design.Description,
             Language = design.Language,
             Seed = seed,
             UpdatedAt = clock.GetUtcNow(),
-            ClonePrompt = await DeriveClonePromptAsync(design with { Seed = seed }, seed),
+            ClonePrompt = prompt,
+            PromptProblem = problem,
         };
         await SaveAsync(updated);
         return new VoiceWriteResult(VoiceWriteStatus.Updated, updated);
+    }
+
+    public async Task<VoiceProfile?> EnsureClonePromptAsync()
+    {
+        if (state.State.Profile is not { ClonePrompt: null, Type: VoiceTypes.Prompt } pending)
+        {
+            return state.State.Profile;
+        }
+
+        var (prompt, problem) = await DeriveClonePromptAsync(
+            new VoiceDesign(pending.Description, pending.Language, pending.Seed, pending.ScriptHint), pending.Seed);
+        if (prompt is null && problem == pending.PromptProblem)
+        {
+            return pending;
+        }
+
+        var updated = pending with { ClonePrompt = prompt, PromptProblem = problem };
+        await SaveAsync(updated);
+        return updated;
     }
 
     public async Task<VoiceWriteResult> DeleteAsync()
@@ -63,7 +124,7 @@ public sealed partial class VoiceProfileGrain(
         await state.ClearStateAsync();
         await GrainFactory.GetGrain<ITenantVoicesGrain>(current.Tenant).RemoveAsync(current.Name);
         DeactivateOnIdle();
-        return new VoiceWriteResult(VoiceWriteStatus.Deleted, null);
+        return new VoiceWriteResult(VoiceWriteStatus.Deleted, current);
     }
 
     private async Task SaveAsync(VoiceProfile profile)
@@ -73,26 +134,26 @@ public sealed partial class VoiceProfileGrain(
         await GrainFactory.GetGrain<ITenantVoicesGrain>(profile.Tenant).UpsertAsync(VoiceSummary.Of(profile));
     }
 
-    /// <summary>The clone prompt from a card that holds the Base model, or null when the cluster has none.</summary>
-    private async Task<VoiceClonePrompt?> DeriveClonePromptAsync(VoiceDesign design, ulong seed)
+    /// <summary>The clone prompt from a card that holds the Base model, or why there is none.</summary>
+    private async Task<(VoiceClonePrompt? Prompt, string? Problem)> DeriveClonePromptAsync(VoiceDesign design, ulong seed)
     {
         var snapshot = await GrainFactory.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync();
         var card = snapshot.Devices.Where(d => d.CanClone && d.HasRoom)
             .OrderBy(d => d.ExpectedCompletionSeconds(40)).FirstOrDefault();
         if (card is null)
         {
-            return null;
+            return (null, snapshot.Devices.Any(d => d.CanClone) ? "every card with the Base model is full; the prompt is derived on the voice's next use" : NoBaseModel);
         }
 
         try
         {
-            return await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).DeriveClonePromptAsync(design, seed);
+            return (await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).DeriveClonePromptAsync(design, seed), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The voice still works from its description and seed; the prompt is derived again on the next update.
+            // Visible on the voice (prompt_status pending with this reason) and derived again on its next use.
             LogCloneFailed(this.GetPrimaryKeyString(), card.Device.Key, ex.Message);
-            return null;
+            return (null, $"deriving the prompt on {card.Device.Key} failed: {ex.Message}");
         }
     }
 
