@@ -74,7 +74,8 @@ public sealed class SynthesisTests(MiniatureFixture miniature)
                 }
             }
         });
-        Assert.Equal(2, received);
+        // Uncancelled it would run to 2048 frames (over 20 chunks); a chunk already decoded may still arrive on a busy machine.
+        Assert.InRange(received, 2, 4);
     }
 
     [Fact]
