@@ -109,16 +109,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
         if (VoiceKey.IsValidName(name))
         {
-            VoiceProfile? profile;
-            try
-            {
-                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
-            }
-            catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
-            {
-                // Voice storage unreachable (PostgreSQL down): a built-in name keeps working rather than fail.
-                profile = null;
-            }
+            var profile = await ReadTenantVoiceAsync(tenant, name);
 
             if (profile is not null)
             {
@@ -138,6 +129,42 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
         return (null, 0, null, ApiProblem.NotFound(
             $"voice '{name}' is not one of your tenant's voices (see GET /v1/voices) nor a built-in voice ({string.Join(", ", BuiltinVoices.All.Keys)})."));
+    }
+
+    /// <summary>
+    /// The tenant's voice of that name, or null when it has none. When the voice cannot be read (PostgreSQL down and the
+    /// voice not in memory) the request fails with the storage error (a 503), unless the name is a built-in one and the
+    /// tenant's voice list, still readable, says the tenant has no voice of that name. Never another voice in its place.
+    /// </summary>
+    private async Task<VoiceProfile?> ReadTenantVoiceAsync(Tenant tenant, string name)
+    {
+        try
+        {
+            return await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
+        }
+        catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
+        {
+            if (await TenantListsNoVoiceNamedAsync(tenant, name))
+            {
+                return null;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>True only when the tenant's voice list could be read and has no voice of that name.</summary>
+    private async Task<bool> TenantListsNoVoiceNamedAsync(Tenant tenant, string name)
+    {
+        try
+        {
+            var voices = await cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync();
+            return !voices.Any(v => string.Equals(v.Name, name, StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     private static ulong RandomSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
