@@ -77,11 +77,17 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         CancellationToken cancellationToken = default, bool waitUntilReady = true)
     {
         httpPort = httpPort != 0 ? httpPort : PrivatePostgresServer.FindFreeLoopbackPort();
-        var arguments = new List<string> { $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}" };
+        var operatorPort = PrivatePostgresServer.FindFreeLoopbackPort();
+        var arguments = new List<string>
+        {
+            // The API port and the operator port (/dashboard, /metrics), which is not the API's.
+            string.Create(CultureInfo.InvariantCulture, $"--urls=http://127.0.0.1:{httpPort};http://127.0.0.1:{operatorPort}"),
+            string.Create(CultureInfo.InvariantCulture, $"--Operator:Port={operatorPort}"),
+        };
         arguments.AddRange(CommonArguments());
         arguments.AddRange(extraArguments ?? []);
         var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, Secrets());
-        var frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"));
+        var frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{operatorPort}"));
         _frontends.Add(frontend);
         await (waitUntilReady
             ? frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken)
