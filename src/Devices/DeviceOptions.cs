@@ -27,6 +27,9 @@ public sealed class DeviceOptions
 
     /// <summary>Frames per second of an emulated card of relative speed 1.0 (shared by its concurrent utterances).</summary>
     public double EmulatedFramesPerSecond { get; set; } = 50;
+
+    /// <summary>How card health is judged and how unhealthy cards are probed (<c>Devices:Health</c>).</summary>
+    public QwenTts.Devices.Cards.CardHealthOptions Health { get; set; } = new();
 }
 
 /// <summary>One card of this silo.</summary>
@@ -71,6 +74,12 @@ public sealed class CardSpec
 
     /// <summary>Overrides the provider chosen from the kind (Hygon: Rocm by default, or MIGraphX).</summary>
     public QwenTts.Engine.Runtime.ExecutionProviderKind? Provider { get; set; }
+
+    /// <summary>
+    /// Emulated cards only, for failure drills and tests: while this file exists every utterance on the card fails
+    /// before its first frame, through the real path (grain, health, circuit breaker, router).
+    /// </summary>
+    public string? FaultFile { get; set; }
 
     public bool IsEmulated => !string.IsNullOrWhiteSpace(Emulate);
 

@@ -7,7 +7,7 @@ namespace QwenTts.Routing;
 
 /// <summary>
 /// Runs one job on the cluster: picks a card, streams its events, and when the card cannot start the job (it refuses,
-/// or its silo is gone) tries another — a card that vanished is re-routed once. After the first audio has gone out a
+/// fails before any audio, or its silo is gone) tries another — a failed or vanished card is re-routed once. After the first audio has gone out a
 /// failure is final, since the caller already has part of the utterance.
 /// </summary>
 public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRouter router, FrameEstimator estimator, ILogger<SynthesisDispatcher> logger)
@@ -70,11 +70,15 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             yield break;
                         case SynthesisEventKind.Failed when next.InvalidRequest:
                             throw new InvalidSynthesisRequestException(next.Reason ?? "the request is not valid");
+                        case SynthesisEventKind.Failed when !audioStarted:
+                            // The card failed before any audio: the caller has nothing yet, so another card may take it.
+                            failure = new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: true);
+                            break;
                         case SynthesisEventKind.Failed:
-                            throw new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: !audioStarted);
+                            throw new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: false);
                     }
 
-                    if (refusal is not null)
+                    if (refusal is not null || failure is not null)
                     {
                         break;
                     }
@@ -108,7 +112,13 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                 throw new SynthesisFailedException($"card {ticket.Device} failed mid-utterance: {failure.Message}", retryable: false);
             }
 
-            router.MarkFailed(ticket.Device);
+            // A card that answered with a failure is alive and judges its own health; a call that broke means its
+            // silo is most likely gone, so its cards are avoided for a while.
+            if (failure is not SynthesisFailedException)
+            {
+                router.MarkFailed(ticket.Device);
+            }
+
             excluded.Add(ticket.Device);
             if (reroutes++ >= 1)
             {

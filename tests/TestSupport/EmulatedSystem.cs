@@ -31,7 +31,8 @@ public sealed class EmulatedSystem : IAsyncDisposable
 
     public sealed record CardSettings(int MaxConcurrent = 4, int QueueLimit = 16, double EmulatedFramesPerSecond = 50);
 
-    public static async Task<EmulatedSystem> StartAsync(int silos = 2, CardSettings? cards = null, IReadOnlyList<string>? frontendArguments = null)
+    public static async Task<EmulatedSystem> StartAsync(int silos = 2, CardSettings? cards = null, IReadOnlyList<string>? frontendArguments = null,
+        IReadOnlyList<string>? siloArguments = null)
     {
         var system = new EmulatedSystem();
         await system._postgres.InitializeAsync();
@@ -43,7 +44,7 @@ public sealed class EmulatedSystem : IAsyncDisposable
         local.AttachDatabase(system.ConnectionString);
         cards ??= new CardSettings();
         await Task.WhenAll(Enumerable.Range(0, silos).Select(i =>
-            local.StartSiloAsync(new SiloSpec("silo-" + (char)('a' + i), SiloArguments(system._model, cards)))));
+            local.StartSiloAsync(new SiloSpec("silo-" + (char)('a' + i), [.. SiloArguments(system._model, cards), .. siloArguments ?? []]))));
         await local.StartFrontendAsync(extraArguments: frontendArguments);
         await system.WaitForCardsAsync(silos * 2);
         return system;
