@@ -1,3 +1,4 @@
+using QwenTts.Frontend.Hosting;
 using QwenTts.Grains.Interfaces.Tenants;
 using QwenTts.Storage.Tenants;
 
@@ -10,14 +11,14 @@ namespace QwenTts.Frontend.Quotas;
 /// </summary>
 public sealed partial class TenantQuotas(IClusterClient cluster, ILogger<TenantQuotas> logger)
 {
-    public async Task<QuotaDecision> AcquireRequestAsync(Tenant tenant) =>
-        await Grain(tenant).AcquireRequestAsync(tenant.RequestsPerMinute);
+    public Task<QuotaDecision> AcquireRequestAsync(Tenant tenant) =>
+        TransientClusterCalls.RetryAsync(() => Grain(tenant).AcquireRequestAsync(tenant.RequestsPerMinute));
 
     /// <summary>Counts <paramref name="characters"/> against today's quota if they fit; the decision carries the reservation to give back.</summary>
     public async Task<QuotaDecision> ReserveCharactersAsync(Tenant tenant, int characters, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return await Grain(tenant).ReserveCharactersAsync(tenant.CharactersPerDay, characters);
+        return await TransientClusterCalls.RetryAsync(() => Grain(tenant).ReserveCharactersAsync(tenant.CharactersPerDay, characters), cancellationToken);
     }
 
     /// <summary>Gives back the characters of a request that produced no audio. A failure here is logged, never the request's problem.</summary>

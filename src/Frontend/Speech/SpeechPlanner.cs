@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Frontend.Hosting;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Synthesis;
@@ -140,7 +141,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
     {
         try
         {
-            return await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
+            return await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync());
         }
         catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
         {
@@ -158,7 +159,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
     {
         try
         {
-            var voices = await cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync();
+            var voices = await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync());
             return !voices.Any(v => string.Equals(v.Name, name, StringComparison.Ordinal));
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
