@@ -86,9 +86,14 @@ public sealed class CardEngine : IDisposable
     /// <summary>Synthesises the job, paced to the card's profile when emulated.</summary>
     public async IAsyncEnumerable<AudioChunk> RunAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var midStreamFault = false;
         if (Spec.IsEmulated && Spec.FaultFile is { } fault && File.Exists(fault))
         {
-            throw new EmulatedCardFaultException($"emulated card {Spec.Index} is faulty while {fault} exists");
+            midStreamFault = File.ReadAllText(fault).Trim() == "mid-stream";
+            if (!midStreamFault)
+            {
+                throw new EmulatedCardFaultException($"emulated card {Spec.Index} is faulty while {fault} exists");
+            }
         }
 
         var (synthesizer, request) = Prepare(job);
@@ -104,6 +109,11 @@ public sealed class CardEngine : IDisposable
 
             if (chunk.Samples.Length > 0)
             {
+                if (midStreamFault && firstAudio is not null)
+                {
+                    throw new EmulatedCardFaultException($"emulated card {Spec.Index} failed mid-utterance (fault file says mid-stream)");
+                }
+
                 firstAudio ??= System.Diagnostics.Stopwatch.GetElapsedTime(started);
             }
 
