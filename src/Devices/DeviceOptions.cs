@@ -78,7 +78,8 @@ public sealed class CardSpec
     /// <summary>
     /// Emulated cards only, for failure drills and tests: while this file exists every utterance on the card fails
     /// before its first frame, through the real path (grain, health, circuit breaker, router); if the file says
-    /// "mid-stream", each fails after its first chunk of audio instead (failover drills).
+    /// "mid-stream", each fails after its first chunk of audio instead ("mid-stream-once": only the next one, and the file
+    /// is removed).
     /// </summary>
     public string? FaultFile { get; set; }
 

@@ -17,17 +17,17 @@ public sealed class FailoverSpliceTests(ITestOutputHelper output)
         var fault = Path.Combine(Path.GetTempPath(), "qwentts-mid-stream-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            // On an idle silo the router prefers card 0 (the faster profile): with the fault file saying "mid-stream" it
-            // fails after its first chunk, and card 1 regenerates the segment.
-            await using var system = await EmulatedSystem.StartAsync(silos: 1, siloArguments: ["--Devices:Cards:0:FaultFile=" + fault]);
+            // Both cards watch the fault file; "mid-stream-once" makes whichever card takes the next utterance fail after
+            // its first chunk (and removes the file), and the other card regenerates the segment.
+            await using var system = await EmulatedSystem.StartAsync(silos: 1,
+                siloArguments: ["--Devices:Cards:0:FaultFile=" + fault, "--Devices:Cards:1:FaultFile=" + fault]);
             var key = await system.CreateTenantAsync("splice");
             using var client = system.Client(key);
             var body = new { input = "A sentence long enough to stream in several chunks before it ends, so the splice falls in the middle.", voice = "alloy", response_format = "pcm", seed = 42 };
 
             var uninterrupted = await SpeakAsync(client, body);
-            await File.WriteAllTextAsync(fault, "mid-stream");
+            await File.WriteAllTextAsync(fault, "mid-stream-once");
             var spliced = await SpeakAsync(client, body);
-            File.Delete(fault);
 
             var failovers = system.System.Frontend!.Process.Output.Split('\n').Count(l => l.Contains("regenerating the segment", StringComparison.Ordinal));
             output.WriteLine($"uninterrupted {uninterrupted.Length} bytes, spliced {spliced.Length} bytes, failovers {failovers}");

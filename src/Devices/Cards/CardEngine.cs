@@ -89,7 +89,13 @@ public sealed class CardEngine : IDisposable
         var midStreamFault = false;
         if (Spec.IsEmulated && Spec.FaultFile is { } fault && File.Exists(fault))
         {
-            midStreamFault = File.ReadAllText(fault).Trim() == "mid-stream";
+            var mode = File.ReadAllText(fault).Trim();
+            midStreamFault = mode.StartsWith("mid-stream", StringComparison.Ordinal);
+            if (mode == "mid-stream-once")
+            {
+                File.Delete(fault); // one failure, on whichever card takes the next utterance
+            }
+
             if (!midStreamFault)
             {
                 throw new EmulatedCardFaultException($"emulated card {Spec.Index} is faulty while {fault} exists");
