@@ -89,10 +89,13 @@ public static class SoakBenchmark
         Console.WriteLine("RSS MiB by minute: " + string.Join("; ", samples.GroupBy(s => s.Process).Select(g =>
             g.Key + " " + string.Join(" ", g.GroupBy(s => (int)s.At.TotalMinutes).Select(m => m.Last().RssMiB)))));
 
-        var lost = outcomes.Count(o => o.Kind == SpeechLoad.Kind.Lost);
+        // Any request not completed fails the soak: lost, broken mid-stream, or refused (the load stays under capacity).
+        var failed = outcomes.Count(o => o.Kind != SpeechLoad.Kind.Completed);
         Console.WriteLine();
-        Console.WriteLine(verdict && lost == 0 ? "Steady: memory and handles level off; no request lost." : "Growth or losses found: see the table.");
-        return verdict && lost == 0 ? 0 : 1;
+        Console.WriteLine(verdict && failed == 0
+            ? "Steady: memory and handles level off; every request completed (none lost, broken or refused)."
+            : $"Growth or failed requests found ({failed} lost, broken or refused): see the table and the summary.");
+        return verdict && failed == 0 ? 0 : 1;
     }
 
     /// <summary>Resident memory (MiB), open file descriptors and threads of a process, from /proc.</summary>

@@ -24,6 +24,8 @@ public sealed partial class DeviceHost(
     ILogger<DeviceHost> logger) : IDisposable
 {
     private readonly Dictionary<int, CardEngine> _cards = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _vendorPoll;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _active;
 
@@ -46,6 +48,7 @@ public sealed partial class DeviceHost(
     /// <summary>Loads every card's engine; the silo calls it before it joins the cluster.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
+        var options = deviceOptions.Value;
         try
         {
             var specs = await InventoryAsync(cancellationToken);
@@ -55,6 +58,10 @@ public sealed partial class DeviceHost(
             }
 
             _loaded.TrySetResult();
+            if (options.Discover && options.Health.VendorPollInterval > TimeSpan.Zero)
+            {
+                _vendorPoll = PollVendorHealthAsync(options.Health.VendorPollInterval, _stopping.Token);
+            }
         }
         catch (Exception ex)
         {
@@ -75,6 +82,40 @@ public sealed partial class DeviceHost(
         }
 
         LogDrained(ActiveUtterances, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Asks the vendor tools (npu-smi, hy-smi, nvidia-smi) about the real cards now and then: their health column
+    /// (OK, Warning, Alarm, ...) feeds each card's health. Emulated cards have no tool.
+    /// </summary>
+    private async Task PollVendorHealthAsync(TimeSpan interval, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(interval, clock);
+        while (true)
+        {
+            try
+            {
+                var report = await new DeviceDiscovery(probe).DiscoverAsync(stopping);
+                foreach (var card in _cards.Values.Where(c => !c.Emulated))
+                {
+                    var seen = report.Cards.FirstOrDefault(v => v.Card.Kind == card.Spec.Kind && v.RuntimeDeviceId == card.Spec.DeviceId);
+                    card.Health.Vendor(seen is null ? "Error: not listed by the vendor tool" : seen.Card.Health);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogVendorPollFailed(ex.Message);
+            }
+
+            try
+            {
+                await timer.WaitForNextTickAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     public void UtteranceStarted() => Interlocked.Increment(ref _active);
@@ -152,7 +193,7 @@ public sealed partial class DeviceHost(
             var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock) : null;
             var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)))
             {
-                SelfTestProblem = problem,
+                Health = new CardHealth(deviceOptions.Value.Health, clock) { SelfTestProblem = problem },
             };
             card.InitialFramesPerSecond = pacer is null ? WarmUp(design) : deviceOptions.Value.EmulatedAssumedFramesPerSecond ?? pacer.FramesPerSecond;
             LogCardLoaded(spec.Index, card.Kind, card.Model, card.Emulated, provider.NativeProviderName, design.Manifest.Name,
@@ -227,6 +268,9 @@ public sealed partial class DeviceHost(
 
     public void Dispose()
     {
+        _stopping.Cancel();
+        _vendorPoll?.Wait(TimeSpan.FromSeconds(5));
+        _stopping.Dispose();
         foreach (var card in _cards.Values)
         {
             card.Dispose();
@@ -253,6 +297,9 @@ public sealed partial class DeviceHost(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device discovery: {Note}")]
     private partial void LogDiscoveryNote(string note);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Asking the vendor tools about card health failed: {Reason}")]
+    private partial void LogVendorPollFailed(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Draining: no new work; waiting for {Active} running utterance(s)")]
     private partial void LogDraining(int active);

@@ -40,6 +40,9 @@ public sealed class DeviceOptions
     /// cards nobody has measured, and learns its own rate from the frames it produces (the routing benchmark does).
     /// </summary>
     public double? EmulatedAssumedFramesPerSecond { get; set; }
+
+    /// <summary>How card health is judged and how unhealthy cards are probed (<c>Devices:Health</c>).</summary>
+    public QwenTts.Devices.Cards.CardHealthOptions Health { get; set; } = new();
 }
 
 /// <summary>One card of this silo.</summary>
@@ -84,6 +87,14 @@ public sealed class CardSpec
 
     /// <summary>Overrides the provider chosen from the kind (Hygon: Rocm by default, or MIGraphX).</summary>
     public QwenTts.Engine.Runtime.ExecutionProviderKind? Provider { get; set; }
+
+    /// <summary>
+    /// Emulated cards only, for failure drills and tests: while this file exists every utterance on the card fails
+    /// before its first frame, through the real path (grain, health, circuit breaker, router); if the file says
+    /// "mid-stream", each fails after its first chunk of audio instead ("mid-stream-once": only the next one, and the file
+    /// is removed).
+    /// </summary>
+    public string? FaultFile { get; set; }
 
     public bool IsEmulated => !string.IsNullOrWhiteSpace(Emulate);
 

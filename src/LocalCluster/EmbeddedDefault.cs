@@ -86,8 +86,9 @@ public static class EmbeddedDefault
         Console.WriteLine($"  Web page        {frontend.BaseAddress}");
         Console.WriteLine($"  API reference   {new Uri(frontend.BaseAddress, "/scalar")}");
         Console.WriteLine($"  OpenAPI         {new Uri(frontend.BaseAddress, "/openapi/v1.json")}");
-        Console.WriteLine($"  Orleans         {new Uri(frontend.BaseAddress, "/dashboard")}");
-        Console.WriteLine($"  Metrics         {new Uri(frontend.BaseAddress, "/metrics")}");
+        // Operator surfaces are on their own port, never the API's (see deploy/RUNBOOK.md, "Operator surfaces").
+        Console.WriteLine($"  Orleans         {new Uri(frontend.OperatorAddress!, "/dashboard")}   (operator port)");
+        Console.WriteLine($"  Metrics         {new Uri(frontend.OperatorAddress!, "/metrics")}   (operator port)");
         foreach (var silo in system.Silos)
         {
             Console.WriteLine($"  {silo.Name,-15} {silo.BaseAddress} (health, /metrics)");

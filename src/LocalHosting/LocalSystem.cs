@@ -13,7 +13,7 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
 {
     private readonly List<RunningService> _silos = [];
     private PrivatePostgresServer? _postgres;
-    private RunningService? _frontend;
+    private readonly List<RunningService> _frontends = [];
     private string? _connectionString;
 
     public PrivatePostgresServer Postgres => _postgres ?? throw new InvalidOperationException("PostgreSQL is not started.");
@@ -25,7 +25,11 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
 
     public IReadOnlyList<RunningService> Silos => _silos;
 
-    public RunningService? Frontend => _frontend;
+    /// <summary>The frontend started last.</summary>
+    public RunningService? Frontend => _frontends.LastOrDefault();
+
+    /// <summary>Every frontend started (several share the cluster as in deploy/k8s).</summary>
+    public IReadOnlyList<RunningService> Frontends => _frontends;
 
     public async Task StartPostgresAsync(CancellationToken cancellationToken = default)
     {
@@ -73,24 +77,28 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         CancellationToken cancellationToken = default, bool waitUntilReady = true)
     {
         httpPort = httpPort != 0 ? httpPort : PrivatePostgresServer.FindFreeLoopbackPort();
-        var arguments = new List<string> { $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}" };
+        var operatorPort = PrivatePostgresServer.FindFreeLoopbackPort();
+        var arguments = new List<string>
+        {
+            // The API port and the operator port (/dashboard, /metrics), which is not the API's.
+            string.Create(CultureInfo.InvariantCulture, $"--urls=http://127.0.0.1:{httpPort};http://127.0.0.1:{operatorPort}"),
+            string.Create(CultureInfo.InvariantCulture, $"--Operator:Port={operatorPort}"),
+        };
         arguments.AddRange(CommonArguments());
         arguments.AddRange(extraArguments ?? []);
         var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, Secrets());
-        _frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"));
+        var frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{operatorPort}"));
+        _frontends.Add(frontend);
         await (waitUntilReady
-            ? _frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken)
-            : _frontend.WaitUntilAliveAsync(options.ReadyTimeout, cancellationToken));
-        return _frontend;
+            ? frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken)
+            : frontend.WaitUntilAliveAsync(options.ReadyTimeout, cancellationToken));
+        return frontend;
     }
 
     /// <summary>Stops the frontend and the silos gracefully (SIGTERM), then PostgreSQL.</summary>
     public async Task StopAsync()
     {
-        if (_frontend is not null)
-        {
-            await _frontend.Process.StopAsync(TimeSpan.FromSeconds(30));
-        }
+        await Task.WhenAll(_frontends.Select(f => f.Process.StopAsync(TimeSpan.FromSeconds(30))));
 
         await Task.WhenAll(_silos.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(60))));
         if (_postgres is not null)
@@ -102,9 +110,9 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        if (_frontend is not null)
+        foreach (var frontend in _frontends)
         {
-            await _frontend.Process.DisposeAsync();
+            await frontend.Process.DisposeAsync();
         }
 
         foreach (var silo in _silos)

@@ -1,7 +1,7 @@
 namespace QwenTts.LocalHosting;
 
 /// <summary>A started silo or frontend process and the HTTP address of its health and API endpoints.</summary>
-public sealed class RunningService(string name, ServiceProcess process, Uri baseAddress)
+public sealed class RunningService(string name, ServiceProcess process, Uri baseAddress, Uri? operatorAddress = null)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -10,6 +10,9 @@ public sealed class RunningService(string name, ServiceProcess process, Uri base
     public ServiceProcess Process { get; } = process;
 
     public Uri BaseAddress { get; } = baseAddress;
+
+    /// <summary>A frontend's operator port (/dashboard, /metrics); null for a silo, whose one HTTP port is internal.</summary>
+    public Uri? OperatorAddress { get; } = operatorAddress;
 
     /// <summary>Polls <c>/readyz</c> until it answers 200; fails with the process output if it exits or times out.</summary>
     public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>

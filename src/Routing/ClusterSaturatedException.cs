@@ -15,3 +15,9 @@ public sealed class SynthesisFailedException(string message, bool retryable) : E
 
 /// <summary>The card found the request itself invalid (unsupported language or speaker, nothing to say).</summary>
 public sealed class InvalidSynthesisRequestException(string message) : Exception(message);
+
+/// <summary>A card's stream went quiet, or the card left the card table (<paramref name="siloGone"/>): the card counts as failed.</summary>
+public sealed class CardUnresponsiveException(string message, bool siloGone) : Exception(message)
+{
+    public bool SiloGone { get; } = siloGone;
+}

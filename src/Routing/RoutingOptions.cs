@@ -42,4 +42,16 @@ public sealed class RoutingOptions
 
     /// <summary>The largest share of the cluster's usable cards one request may occupy, so other tenants are still served.</summary>
     public double MaxCardShare { get; set; } = 0.75;
+
+    /// <summary>Once audio flows, a card silent for this many of its frame times (at its current rate) counts as failed; twice the largest stream chunk (96 frames).</summary>
+    public double StallFrames { get; set; } = 192;
+
+    /// <summary>The least silence that counts as a stall, and the time a card has to admit a job.</summary>
+    public TimeSpan StallMinimum { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often one segment may be regenerated on another card after its card died mid-utterance.</summary>
+    public int MaxFailovers { get; set; } = 2;
+
+    /// <summary>Samples of the ramp that joins a regenerated segment when the new card's numerics differ (10 ms at 24 kHz).</summary>
+    public int CrossfadeSamples { get; set; } = 240;
 }

@@ -7,8 +7,11 @@ namespace QwenTts.Routing;
 
 /// <summary>
 /// Runs one job on the cluster: picks a card, streams its events, and when the card cannot start the job (it refuses,
-/// or its silo is gone) tries another — a card that vanished is re-routed once. After the first audio has gone out a
-/// failure is final, since the caller already has part of the utterance.
+/// fails before any audio, or its silo is gone) tries another — a failed or vanished card is re-routed once. When the
+/// card dies mid-utterance (its silo declared dead, its stream stalled, or it failed), the segment is regenerated on
+/// another card with the same seed and prompt: a segment's codes depend only on those and the frames before, so the
+/// audio the caller already has is skipped and the stream goes on; the caller sees no error. Exact when the new card
+/// runs the same model on the same provider; otherwise its codes may diverge and the splice gets a short crossfade.
 /// </summary>
 public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRouter router, FrameEstimator estimator, ILogger<SynthesisDispatcher> logger)
 {
@@ -19,15 +22,33 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         var excluded = new HashSet<DeviceId>();
         var attempts = 0;
         var reroutes = 0;
+        var failovers = 0;
+        long delivered = 0; // samples of this segment the caller already has
+        var lastSample = 0f;
+        DeviceLoad? firstCard = null;
 
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ticket = router.Pick(frames, excluded, job.Voice.ClonePrompt is not null) ?? throw Saturated(excluded.Count);
+            var ticket = router.Pick(frames, excluded, job.Voice.ClonePrompt is not null) ?? throw (delivered > 0
+                ? new SynthesisFailedException($"no card left to regenerate the segment after {failovers} failover(s)", retryable: false)
+                : Saturated(excluded.Count));
             attempts++;
-            var audioStarted = false;
+            var card = router.Devices.FirstOrDefault(d => d.Device == ticket.Device);
+            firstCard ??= card;
+            // Same model and provider: the same seed and prompt give the same codes, so skipping what the caller has is exact.
+            var exact = card is null || firstCard is null || (card.ModelName == firstCard.ModelName && card.Provider == firstCard.Provider);
+            var splicing = delivered > 0;
+            if (splicing)
+            {
+                RoutingMetrics.Failover(exact);
+            }
+            long produced = 0; // samples this attempt made, including those skipped
+            var crossfadeLeft = splicing && !exact ? router.Options.CrossfadeSamples : 0;
             Exception? failure = null;
             SynthesisEvent? refusal = null;
+            Task<bool>? abandoned = null;
+            var watchdog = new StreamWatchdog(router, ticket.Device, router.Options, TimeProvider.System);
 
             var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(job, cancellationToken);
             var events = stream.GetAsyncEnumerator(cancellationToken);
@@ -38,7 +59,15 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                     SynthesisEvent next;
                     try
                     {
-                        if (!await events.MoveNextAsync())
+                        var move = events.MoveNextAsync().AsTask();
+                        if (await watchdog.WaitAsync(move) is { } dead)
+                        {
+                            abandoned = move;
+                            failure = dead;
+                            break;
+                        }
+
+                        if (!await move)
                         {
                             break;
                         }
@@ -51,6 +80,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                         break;
                     }
 
+                    watchdog.Heard(next.Kind == SynthesisEventKind.Admitted, next.Kind == SynthesisEventKind.Audio);
                     switch (next.Kind)
                     {
                         case SynthesisEventKind.Admitted:
@@ -60,9 +90,24 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                         case SynthesisEventKind.Rejected:
                             refusal = next;
                             break;
-                        case SynthesisEventKind.Audio:
-                            audioStarted = true;
-                            yield return next;
+                        case SynthesisEventKind.Audio when next.Samples is { } samples:
+                            // A regenerated segment repeats what the caller already has: skip it, send only the rest.
+                            var skip = (int)Math.Clamp(delivered - produced, 0, samples.Length);
+                            produced += samples.Length;
+                            if (skip == samples.Length)
+                            {
+                                break;
+                            }
+
+                            var fresh = skip == 0 ? samples : samples[skip..];
+                            if (crossfadeLeft > 0)
+                            {
+                                crossfadeLeft = Crossfade(fresh, lastSample, router.Options.CrossfadeSamples, crossfadeLeft);
+                            }
+
+                            delivered += fresh.Length;
+                            lastSample = fresh[^1];
+                            yield return skip == 0 ? next : next with { Samples = fresh };
                             break;
                         case SynthesisEventKind.Completed:
                             estimator.Learn(job.Text, next.Summary?.Frames ?? 0);
@@ -71,10 +116,12 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                         case SynthesisEventKind.Failed when next.InvalidRequest:
                             throw new InvalidSynthesisRequestException(next.Reason ?? "the request is not valid");
                         case SynthesisEventKind.Failed:
-                            throw new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: !audioStarted);
+                            // The card failed: another card may take the job (or regenerate it, if audio went out).
+                            failure = new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: true);
+                            break;
                     }
 
-                    if (refusal is not null)
+                    if (refusal is not null || failure is not null)
                     {
                         break;
                     }
@@ -83,33 +130,50 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             finally
             {
                 router.Release(ticket);
-                await DisposeQuietlyAsync(events);
+                if (abandoned is null)
+                {
+                    await DisposeQuietlyAsync(events);
+                }
+                else
+                {
+                    // The card is dead or stalled: do not wait for the transport to give up on it.
+                    _ = abandoned.ContinueWith(_ => DisposeQuietlyAsync(events).AsTask(), TaskScheduler.Default);
+                }
             }
 
-            if (refusal is not null && !audioStarted)
+            excluded.Add(ticket.Device);
+            if (refusal is not null)
             {
-                excluded.Add(ticket.Device);
                 LogRefused(job.RequestId, ticket.Device, refusal.Reason ?? "");
                 if (attempts >= router.Options.MaxAttempts)
                 {
-                    throw Saturated(excluded.Count);
+                    throw delivered > 0
+                        ? new SynthesisFailedException($"every card refused to regenerate the segment: {refusal.Reason}", retryable: false)
+                        : Saturated(excluded.Count);
                 }
 
                 continue;
             }
 
-            if (failure is null)
+            failure ??= new CardUnresponsiveException($"card {ticket.Device} ended the stream without completing it", siloGone: false);
+            // A card that answered with a failure or went quiet is judged by its own health; a call that broke, or a card
+            // that left the table, means its silo is most likely gone, so all its cards are avoided for a while.
+            if (failure is not (SynthesisFailedException or CardUnresponsiveException { SiloGone: false }))
             {
-                throw new SynthesisFailedException($"card {ticket.Device} ended the stream without completing it", retryable: !audioStarted);
+                router.MarkFailed(ticket.Device);
             }
 
-            if (audioStarted)
+            if (delivered > 0)
             {
-                throw new SynthesisFailedException($"card {ticket.Device} failed mid-utterance: {failure.Message}", retryable: false);
+                if (failovers++ >= router.Options.MaxFailovers)
+                {
+                    throw new SynthesisFailedException($"card {ticket.Device} failed mid-utterance: {failure.Message}", retryable: false);
+                }
+
+                LogFailover(job.RequestId, ticket.Device, delivered, failure.Message);
+                continue;
             }
 
-            router.MarkFailed(ticket.Device);
-            excluded.Add(ticket.Device);
             if (reroutes++ >= 1)
             {
                 throw new SynthesisFailedException($"card {ticket.Device} could not start the request: {failure.Message}", retryable: true);
@@ -117,6 +181,22 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
 
             LogRerouted(job.RequestId, ticket.Device, failure.GetType().Name, failure.Message);
         }
+    }
+
+    /// <summary>
+    /// Joins a regenerated segment from a card whose numerics differ (its codes may diverge): a short linear ramp from
+    /// the last sample the caller has into the new audio, so the splice does not click. Returns the ramp left.
+    /// </summary>
+    private static int Crossfade(float[] fresh, float from, int length, int left)
+    {
+        var i = 0;
+        for (; i < fresh.Length && left > 0; i++, left--)
+        {
+            var weight = (length - left + 1) / (float)(length + 1);
+            fresh[i] = (from * (1 - weight)) + (fresh[i] * weight);
+        }
+
+        return left;
     }
 
     private ClusterSaturatedException Saturated(int refusedBy) => new(
@@ -134,6 +214,9 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             // The card's silo may be gone; there is nothing to release on our side.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} died after {Samples} samples went out ({Reason}); regenerating the segment on another card")]
+    private partial void LogFailover(string requestId, DeviceId device, long samples, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId}: card {Device} refused it ({Reason}); trying another")]
     private partial void LogRefused(string requestId, DeviceId device, string reason);

@@ -3,7 +3,7 @@ using QwenTts.Grains.Interfaces.Devices;
 
 namespace QwenTts.Cluster.UnitTests;
 
-/// <summary>The vendor tools' real text output (samples in TestData) parsed into cards.</summary>
+/// <summary>The vendor tools' text output parsed into cards. The samples in TestData are hand-written after the documented layouts, not captures (see TestData/README.md).</summary>
 public sealed class DiscoveryParserTests
 {
     private static string Sample(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", name));

@@ -104,9 +104,16 @@ public sealed class SpeechEndpointTests(SystemFixture fixture)
         using var client = fixture.System.Client(fixture.AcmeKey);
         var body = new { input = "Reproducible.", instructions = "A gravelly old man", response_format = "pcm", seed = 77, language = "english" };
 
-        var first = await (await SpeechApi.PostAsync(client, body)).Content.ReadAsByteArrayAsync();
-        var second = await (await SpeechApi.PostAsync(client, body)).Content.ReadAsByteArrayAsync();
+        using var firstResponse = await SpeechApi.PostAsync(client, body);
+        using var secondResponse = await SpeechApi.PostAsync(client, body);
+        var first = await firstResponse.Content.ReadAsByteArrayAsync();
+        var second = await secondResponse.Content.ReadAsByteArrayAsync();
 
+        // Two failures (empty bodies) would also be "equal": both must be audio first.
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, secondResponse.StatusCode);
+        Assert.Equal("audio/pcm", firstResponse.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(first);
         Assert.Equal(first, second);
     }
 
@@ -116,9 +123,14 @@ public sealed class SpeechEndpointTests(SystemFixture fixture)
         using var client = fixture.System.Client(fixture.AcmeKey);
         object Body(double speed) => new { input = "Tempo test sentence.", voice = "sage", response_format = "pcm", seed = 5, speed };
 
-        var normal = (await (await SpeechApi.PostAsync(client, Body(1.0))).Content.ReadAsByteArrayAsync()).Length;
-        var fast = (await (await SpeechApi.PostAsync(client, Body(2.0))).Content.ReadAsByteArrayAsync()).Length;
+        using var normalResponse = await SpeechApi.PostAsync(client, Body(1.0));
+        using var fastResponse = await SpeechApi.PostAsync(client, Body(2.0));
+        var normal = (await normalResponse.Content.ReadAsByteArrayAsync()).Length;
+        var fast = (await fastResponse.Content.ReadAsByteArrayAsync()).Length;
 
+        Assert.Equal(HttpStatusCode.OK, normalResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, fastResponse.StatusCode);
+        Assert.True(normal > 0);
         Assert.InRange(fast, normal / 2 - 4, normal / 2 + 4);
     }
 

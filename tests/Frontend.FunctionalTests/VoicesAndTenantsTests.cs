@@ -117,10 +117,11 @@ public sealed class VoicesAndTenantsTests(SystemFixture fixture)
     public async Task The_openapi_document_the_reference_page_and_prometheus_metrics_are_served()
     {
         using var client = fixture.System.Client();
+        using var operatorClient = new HttpClient { BaseAddress = fixture.System.System.Frontend!.OperatorAddress };
 
         var openApi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var reference = await client.GetAsync("/scalar/");
-        var metrics = await client.GetStringAsync("/metrics");
+        var metrics = await operatorClient.GetStringAsync("/metrics");
 
         var paths = openApi.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Contains("/v1/audio/speech", paths);
@@ -129,5 +130,31 @@ public sealed class VoicesAndTenantsTests(SystemFixture fixture)
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Contains("qwentts_device_frames_per_second", metrics, StringComparison.Ordinal);
         Assert.Contains("device=\"silo-b/1\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_and_metrics_answer_on_the_operator_port_only_not_on_the_public_api_port()
+    {
+        var frontend = fixture.System.System.Frontend!;
+        using var publicClient = fixture.System.Client();
+        using var operatorClient = new HttpClient { BaseAddress = frontend.OperatorAddress };
+
+        var publicMetrics = await publicClient.GetAsync("/metrics");
+        var publicDashboard = await publicClient.GetAsync("/dashboard");
+        // The port is checked on the connection, so naming the operator port in the Host header changes nothing.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        spoofed.Headers.Host = $"127.0.0.1:{frontend.OperatorAddress!.Port}";
+        var spoofedMetrics = await publicClient.SendAsync(spoofed);
+        var operatorMetrics = await operatorClient.GetAsync("/metrics");
+        var operatorDashboard = await operatorClient.GetAsync("/dashboard");
+
+        Assert.Equal(HttpStatusCode.NotFound, publicMetrics.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, publicDashboard.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, spoofedMetrics.StatusCode);
+        Assert.Equal("application/problem+json", publicMetrics.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, operatorMetrics.StatusCode);
+        Assert.Contains("qwentts_", await operatorMetrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, operatorDashboard.StatusCode);
+        Assert.Equal("text/html", operatorDashboard.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -59,6 +59,31 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task While_postgres_is_down_a_tenant_voice_that_cannot_be_read_is_a_503_never_the_builtin_voice_of_that_name()
+    {
+        await using var system = await EmulatedSystem.StartAsync(silos: 1);
+        var key = await system.CreateTenantAsync("shadowing");
+        using var client = system.Client(key);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/voices", new { name = "nova", description = "The tenant's own nova, a deep old man", language = "english" })).StatusCode);
+
+        // A fresh silo holds no voice in memory: during the outage the tenant's "nova" (and its voice list) cannot be read.
+        var spec = new LocalHosting.SiloSpec("silo-b", EmulatedSystem.SiloArguments(system.ModelDirectory, new EmulatedSystem.CardSettings()));
+        await system.System.StartSiloAsync(spec);
+        await system.System.Silos.Single(s => s.Name == "silo-a").Process.StopAsync(TimeSpan.FromSeconds(60));
+        await system.WaitForCardsAsync(2);
+        await system.Postgres.StopAsync();
+
+        var spoken = await client.PostAsJsonAsync("/v1/audio/speech", new { input = "Who is speaking?", voice = "nova", response_format = "pcm" });
+        var body = await spoken.Content.ReadAsStringAsync();
+        output.WriteLine($"{(int)spoken.StatusCode} {spoken.Content.Headers.ContentType}: {body}");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, spoken.StatusCode);
+        Assert.Equal("application/problem+json", spoken.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(spoken.Headers.RetryAfter);
+        Assert.Contains("unavailable", JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task After_a_full_restart_every_named_voice_and_usage_record_is_still_there()
     {
         await using var system = await EmulatedSystem.StartAsync(silos: 1);

@@ -8,17 +8,24 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
 {
     private static object Body(int i) => new { input = $"Request number {i} of the steady load test.", voice = "alloy", response_format = "pcm" };
 
-    [Fact]
-    public async Task Killing_a_silo_under_load_loses_no_request_and_the_cluster_keeps_serving()
+    /// <summary>
+    /// SIGKILL to one of two silos under steady load: streams on its cards fail over to the other silo's cards (the
+    /// segment regenerated with the same seed, the audio the client has skipped), requests not yet started go elsewhere,
+    /// and grains on the dead silo are reached again once membership declares it dead. Every request completes.
+    /// </summary>
+    /// Production membership settings (declaration after ~30 s) are not asserted yet: see the note in deploy/RUNBOOK.md.
+    [Theory]
+    [InlineData(true)]
+    public async Task Killing_a_silo_under_load_breaks_loses_and_refuses_no_request(bool fastFailureDetection)
     {
-        await using var system = await EmulatedSystem.StartAsync();
+        await using var system = await EmulatedSystem.StartAsync(cards: new EmulatedSystem.CardSettings(FastFailureDetection: fastFailureDetection));
         var key = await system.CreateTenantAsync("load");
         using var client = system.Client(key);
         var siloB = system.System.Silos.Single(s => s.Name == "silo-b");
         TimeSpan? killedAt = null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        var outcomes = await SpeechLoad.RunAsync(client, TimeSpan.FromMilliseconds(250), 80, Body, TimeSpan.FromSeconds(60), i =>
+        var outcomes = await SpeechLoad.RunAsync(client, TimeSpan.FromMilliseconds(250), 80, Body, TimeSpan.FromSeconds(90), i =>
         {
             if (i == 24)
             {
@@ -29,19 +36,20 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
             return Task.CompletedTask;
         });
 
-        output.WriteLine(SpeechLoad.Summary(outcomes));
+        output.WriteLine($"membership {(fastFailureDetection ? "fast (tests)" : "production")}: {SpeechLoad.Summary(outcomes)}; " +
+            $"slowest {outcomes.Max(o => o.Took).TotalSeconds:F1} s, slowest around the kill " +
+            $"{outcomes.Where(o => (o.SentAt - killedAt!.Value).Duration() < TimeSpan.FromSeconds(5)).Max(o => o.Took).TotalSeconds:F1} s");
         foreach (var failed in outcomes.Where(o => o.Kind != SpeechLoad.Kind.Completed))
         {
             output.WriteLine($"  {failed.Kind} at {failed.SentAt.TotalSeconds:F1}s ({failed.Status}): {failed.Detail}");
         }
 
+        var frontendLog = system.System.Frontend!.Process.Output.Split('\n');
+        output.WriteLine($"failovers (segment regenerated on another card): {frontendLog.Count(l => l.Contains("regenerating the segment", StringComparison.Ordinal))}");
         Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Lost));
-        Assert.All(outcomes.Where(o => o.Kind == SpeechLoad.Kind.Refused), o => Assert.Equal(503, o.Status));
-        // Requests sent from 10 s after the kill on all complete: the cluster serves again within 10 s.
-        var afterRecovery = outcomes.Where(o => o.SentAt > killedAt!.Value + TimeSpan.FromSeconds(10)).ToList();
-        Assert.NotEmpty(afterRecovery);
-        Assert.All(afterRecovery, o => Assert.Equal(SpeechLoad.Kind.Completed, o.Kind));
-        Assert.True(outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed) >= 70, SpeechLoad.Summary(outcomes));
+        Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Broken));
+        Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Refused));
+        Assert.Equal(80, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed));
     }
 
     [Fact]

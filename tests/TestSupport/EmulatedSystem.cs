@@ -30,7 +30,8 @@ public sealed class EmulatedSystem : IAsyncDisposable
 
     public string ModelDirectory => _model;
 
-    public sealed record CardSettings(int MaxConcurrent = 4, int QueueLimit = 16, double EmulatedFramesPerSecond = 50);
+    /// <param name="FastFailureDetection">Membership tuned to declare a killed silo dead within seconds; false keeps production's settings.</param>
+    public sealed record CardSettings(int MaxConcurrent = 4, int QueueLimit = 16, double EmulatedFramesPerSecond = 50, bool FastFailureDetection = true);
 
     public static async Task<EmulatedSystem> StartAsync(int silos = 2, CardSettings? cards = null, IReadOnlyList<string>? frontendArguments = null,
         IReadOnlyList<string>? siloArguments = null)
@@ -52,7 +53,7 @@ public sealed class EmulatedSystem : IAsyncDisposable
     }
 
     public static List<string> SiloArguments(string model, CardSettings cards) => EmulatedCards.SiloArguments(model,
-        new EmulatedCards.Settings(cards.MaxConcurrent, cards.QueueLimit, cards.EmulatedFramesPerSecond, FastFailureDetection: true)
+        new EmulatedCards.Settings(cards.MaxConcurrent, cards.QueueLimit, cards.EmulatedFramesPerSecond, cards.FastFailureDetection)
         {
             DrainTimeout = TimeSpan.FromSeconds(20),
         });

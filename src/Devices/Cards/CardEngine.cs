@@ -54,40 +54,25 @@ public sealed class CardEngine : IDisposable
 
     public bool CanClone => Clone?.CanClone == true;
 
+    /// <summary>Health from the self-test, the vendor tool and recent outcomes, with the card's circuit breaker.</summary>
+    public required CardHealth Health { get; init; }
+
     /// <summary>Set when the load-time self-test found the model would not serve on this card.</summary>
-    public string? SelfTestProblem { get; init; }
+    public string? SelfTestProblem => Health.SelfTestProblem;
 
-    /// <summary>
-    /// Healthy unless the self-test failed or three utterances in five minutes ended in non-finite outputs (the router
-    /// then sends it nothing; the reason is the load report's last error).
-    /// </summary>
-    public bool Healthy
+    /// <summary>False while the card is unhealthy (the router sends it nothing; the reason is in its load report).</summary>
+    public bool Healthy => Health.Current.State != DeviceHealth.Unhealthy;
+
+    /// <summary>Notes a failed utterance against the card's health, by what failed.</summary>
+    public void Failed(Exception failure) => Health.Failed(failure switch
     {
-        get
-        {
-            lock (_numericFailures)
-            {
-                var horizon = DateTimeOffset.UtcNow - NumericFailureWindow;
-                _numericFailures.RemoveAll(t => t < horizon);
-                return SelfTestProblem is null && _numericFailures.Count < 3;
-            }
-        }
-    }
+        QwenTts.Engine.Runtime.NonFiniteOutputException => CardFailureKind.NonFinite,
+        Microsoft.ML.OnnxRuntime.OnnxRuntimeException => CardFailureKind.Provider,
+        TimeoutException => CardFailureKind.Timeout,
+        _ => CardFailureKind.Error,
+    }, failure.Message);
 
-    private static readonly TimeSpan NumericFailureWindow = TimeSpan.FromMinutes(5);
-    private readonly List<DateTimeOffset> _numericFailures = [];
-
-    /// <summary>Notes a failed utterance; non-finite outputs count against the card's health.</summary>
-    public void Failed(Exception failure)
-    {
-        if (failure is QwenTts.Engine.Runtime.NonFiniteOutputException)
-        {
-            lock (_numericFailures)
-            {
-                _numericFailures.Add(DateTimeOffset.UtcNow);
-            }
-        }
-    }
+    public void Succeeded() => Health.Succeeded();
 
     /// <summary>Throughput to assume before any measurement: the emulated profile, or the warm-up measurement.</summary>
     public double InitialFramesPerSecond { get; internal set; } = 1;
@@ -104,6 +89,22 @@ public sealed class CardEngine : IDisposable
     /// <summary>Synthesises the job, paced to the card's profile when emulated.</summary>
     public async IAsyncEnumerable<AudioChunk> RunAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var midStreamFault = false;
+        if (Spec.IsEmulated && Spec.FaultFile is { } fault && File.Exists(fault))
+        {
+            var mode = File.ReadAllText(fault).Trim();
+            midStreamFault = mode.StartsWith("mid-stream", StringComparison.Ordinal);
+            if (mode == "mid-stream-once")
+            {
+                File.Delete(fault); // one failure, on whichever card takes the next utterance
+            }
+
+            if (!midStreamFault)
+            {
+                throw new EmulatedCardFaultException($"emulated card {Spec.Index} is faulty while {fault} exists");
+            }
+        }
+
         var (synthesizer, request) = Prepare(job);
         var tokens = synthesizer.BuildPrompt(request).ContentTokenCount;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -117,6 +118,11 @@ public sealed class CardEngine : IDisposable
 
             if (chunk.Samples.Length > 0)
             {
+                if (midStreamFault && firstAudio is not null)
+                {
+                    throw new EmulatedCardFaultException($"emulated card {Spec.Index} failed mid-utterance (fault file says mid-stream)");
+                }
+
                 firstAudio ??= System.Diagnostics.Stopwatch.GetElapsedTime(started);
             }
 

@@ -77,9 +77,13 @@ public static class AdminCommand
         {
             return ClusterSettings.From(configuration).ConnectionString;
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("ConnectionStrings:Cluster is not set", StringComparison.Ordinal))
         {
             throw new AdminUsageException("No database given: ConnectionStrings__Cluster is not set. " + AdminFailure.ConnectionHelp);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new AdminUsageException(ex.Message);
         }
     }
 

@@ -29,11 +29,15 @@ public static class DeviceEndpoints
         [property: JsonPropertyName("completed")] long Completed,
         [property: JsonPropertyName("reported_at")] DateTimeOffset ReportedAt,
         [property: JsonPropertyName("model_name")] string ModelName,
-        [property: JsonPropertyName("miniature")] bool Miniature)
+        [property: JsonPropertyName("miniature")] bool Miniature,
+        [property: JsonPropertyName("health")] string Health,
+        [property: JsonPropertyName("health_reason")] string? HealthReason,
+        [property: JsonPropertyName("failed")] long Failed)
     {
         public static DeviceResponse Of(DeviceLoad d) => new(d.Device.Key, d.Device.Silo, d.Kind.ToString().ToLowerInvariant(), d.Model,
             d.Emulated, d.Provider, d.RelativeSpeed, d.MemoryBytes, d.Active, d.Queued, d.MaxConcurrent, d.QueueLimit,
-            Math.Round(d.QueuedWorkFrames, 1), Math.Round(d.FramesPerSecond, 1), d.Healthy, d.Draining, d.CanClone, d.CompletedTotal, d.ReportedAt, d.ModelName, d.Miniature);
+            Math.Round(d.QueuedWorkFrames, 1), Math.Round(d.FramesPerSecond, 1), d.Healthy, d.Draining, d.CanClone, d.CompletedTotal, d.ReportedAt, d.ModelName, d.Miniature,
+            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal);
     }
 
     public static RouteGroupBuilder MapDeviceEndpoints(this RouteGroupBuilder api)

@@ -34,6 +34,7 @@ public static class FrontendHost
         builder.AddServiceDefaults();
         var cluster = ClusterSettings.From(builder.Configuration);
         var limits = builder.Configuration.GetSection(SpeechLimits.Section).Get<SpeechLimits>() ?? new SpeechLimits();
+        var operatorSurfaces = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -91,6 +92,7 @@ public static class FrontendHost
         app.UseRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodeProblems(limits.MaxBodyBytes);
+        app.UseOperatorPortGate(operatorSurfaces);
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -99,11 +101,8 @@ public static class FrontendHost
 
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("QwenTts API"));
-        app.MapDefaultEndpoints();
-        if (builder.Configuration.GetValue("Dashboard:Enabled", true))
-        {
-            app.MapOrleansDashboard("/dashboard");
-        }
+        app.MapHealthEndpoints();
+        app.MapOperatorSurfaces(operatorSurfaces);
 
         var api = app.MapGroup("/v1").RequireAuthorization();
         api.MapSpeechEndpoints();

@@ -47,7 +47,7 @@ public sealed class JobSubmitter(
             return (null, problem);
         }
 
-        var rate = quotas.AcquireRequest(tenant);
+        var rate = await quotas.AcquireRequestAsync(tenant);
         if (!rate.Allowed)
         {
             return (null, new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter));

@@ -30,6 +30,10 @@ public sealed class FrontendMetrics
             description: "Measured throughput per card while busy");
         meter.CreateObservableGauge("qwentts.device.queued_work_frames", () => router.Devices.Select(d => Measure(d.QueuedWorkFrames, d)),
             description: "Frames still to generate per card");
+        meter.CreateObservableGauge("qwentts.device.health", () => router.Devices.Select(d => Measure((int)d.Health, d)),
+            description: "Card health: 0 healthy, 1 degraded (serves), 2 unhealthy (no traffic until a probe passes)");
+        meter.CreateObservableGauge("qwentts.device.failed", () => router.Devices.Select(d => Measure(d.FailedTotal, d)),
+            description: "Utterances failed on the card since it started");
 
         // Per card kind, what the autoscalers read (deploy/k8s/autoscaling.yaml); every frontend sees the whole cluster.
         meter.CreateObservableGauge(KindCapacity.QueuedWorkMetric, () => Kinds(router, k => k.QueuedWorkSeconds),

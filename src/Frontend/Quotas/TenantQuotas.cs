@@ -1,98 +1,46 @@
-using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
+using QwenTts.Frontend.Hosting;
+using QwenTts.Grains.Interfaces.Tenants;
 using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Quotas;
 
 /// <summary>
-/// Per-tenant limits: requests per minute (a token bucket refilled continuously) and characters per UTC day (today's
-/// metered usage from PostgreSQL, refreshed every minute, plus what this frontend admitted since).
+/// Per-tenant limits, enforced once for the cluster by the tenant's <see cref="ITenantQuotaGrain"/> (so every frontend
+/// draws from the same allowance): requests per minute and characters per UTC day. Usage is still metered in
+/// PostgreSQL by <see cref="Usage.UsageRecorder"/>; the grain starts each day's count from it.
 /// </summary>
-public sealed class TenantQuotas(UsageStore usage, TimeProvider clock) : IDisposable
+public sealed partial class TenantQuotas(IClusterClient cluster, ILogger<TenantQuotas> logger)
 {
-    private static readonly TimeSpan Reload = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CharacterCount> _characters = new(StringComparer.Ordinal);
+    public Task<QuotaDecision> AcquireRequestAsync(Tenant tenant) =>
+        TransientClusterCalls.RetryAsync(() => Grain(tenant).AcquireRequestAsync(tenant.RequestsPerMinute));
 
-    public sealed record Decision(bool Allowed, string? Reason = null, TimeSpan RetryAfter = default);
-
-    public Decision AcquireRequest(Tenant tenant)
+    /// <summary>Counts <paramref name="characters"/> against today's quota if they fit; the decision carries the reservation to give back.</summary>
+    public async Task<QuotaDecision> ReserveCharactersAsync(Tenant tenant, int characters, CancellationToken cancellationToken)
     {
-        var bucket = _buckets.GetOrAdd($"{tenant.Id}:{tenant.RequestsPerMinute}", _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            // A full minute's worth may burst; then one request every 60/rpm seconds.
-            TokenLimit = tenant.RequestsPerMinute,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / tenant.RequestsPerMinute),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-        using var lease = bucket.AttemptAcquire();
-        return lease.IsAcquired
-            ? new Decision(true)
-            : new Decision(false, $"Tenant '{tenant.Id}' is limited to {tenant.RequestsPerMinute} requests per minute.",
-                lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromSeconds(1));
+        cancellationToken.ThrowIfCancellationRequested();
+        return await TransientClusterCalls.RetryAsync(() => Grain(tenant).ReserveCharactersAsync(tenant.CharactersPerDay, characters), cancellationToken);
     }
 
-    /// <summary>Counts <paramref name="characters"/> against today's quota if they fit.</summary>
-    public async Task<Decision> ReserveCharactersAsync(Tenant tenant, int characters, CancellationToken cancellationToken)
+    /// <summary>Gives back the characters of a request that produced no audio. A failure here is logged, never the request's problem.</summary>
+    public async Task ReleaseAsync(Tenant tenant, CharacterReservation? reservation)
     {
-        var count = _characters.GetOrAdd(tenant.Id, _ => new CharacterCount());
-        var today = clock.GetUtcNow().UtcDateTime.Date;
-        if (count.Day != today || clock.GetUtcNow() - count.LoadedAt > Reload)
+        if (reservation is null)
         {
-            try
-            {
-                var used = await usage.CharactersSinceAsync(tenant.Id, new DateTimeOffset(today, TimeSpan.Zero), cancellationToken);
-                lock (count)
-                {
-                    count.Used = count.Day == today ? Math.Max(count.Used, used) : used;
-                    count.Day = today;
-                    count.LoadedAt = clock.GetUtcNow();
-                }
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-            {
-                // Metering store down: keep counting locally rather than refuse every request.
-                lock (count)
-                {
-                    if (count.Day != today)
-                    {
-                        (count.Day, count.Used) = (today, 0);
-                    }
-                }
-            }
+            return;
         }
 
-        lock (count)
+        try
         {
-            if (count.Used + characters > tenant.CharactersPerDay)
-            {
-                var tomorrow = new DateTimeOffset(today.AddDays(1), TimeSpan.Zero);
-                return new Decision(false,
-                    $"Tenant '{tenant.Id}' has used {count.Used} of {tenant.CharactersPerDay} characters today; this request needs {characters}.",
-                    tomorrow - clock.GetUtcNow());
-            }
-
-            count.Used += characters;
-            return new Decision(true);
+            await Grain(tenant).ReleaseCharactersAsync(reservation);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            LogReleaseFailed(tenant.Id, reservation.Characters, ex.Message);
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var bucket in _buckets.Values)
-        {
-            bucket.Dispose();
-        }
-    }
+    private ITenantQuotaGrain Grain(Tenant tenant) => cluster.GetGrain<ITenantQuotaGrain>(tenant.Id);
 
-    private sealed class CharacterCount
-    {
-        public DateTime Day { get; set; }
-
-        public long Used { get; set; }
-
-        public DateTimeOffset LoadedAt { get; set; } = DateTimeOffset.MinValue;
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving back {Characters} character(s) of tenant {Tenant} failed; they stay counted today: {Reason}")]
+    private partial void LogReleaseFailed(string tenant, int characters, string reason);
 }

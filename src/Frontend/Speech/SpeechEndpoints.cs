@@ -56,7 +56,7 @@ public static partial class SpeechEndpoints
             return problem.ToResult(context);
         }
 
-        var rate = quotas.AcquireRequest(tenant);
+        var rate = await quotas.AcquireRequestAsync(tenant);
         if (!rate.Allowed)
         {
             return new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter).ToResult(context);
@@ -115,9 +115,17 @@ public static partial class SpeechEndpoints
         }
         finally
         {
+            // A request refused or failed before any audio costs nothing: its characters go back to today's allowance.
+            // Once audio went out the characters count, in the grain and in the metered usage alike.
+            var charged = outcome == "completed" || progress.Samples > 0;
+            if (!charged)
+            {
+                await quotas.ReleaseAsync(tenant, characters.Reservation);
+            }
+
             var cards = string.Join(",", progress.Devices.Distinct());
             context.Features.Set(new ServedByFeature(cards));
-            usage.Record(new UsageRecord(plan.RequestId, tenant.Id, "/v1/audio/speech", outcome == "completed" ? plan.Characters : 0,
+            usage.Record(new UsageRecord(plan.RequestId, tenant.Id, "/v1/audio/speech", charged ? plan.Characters : 0,
                 progress.AudioSeconds(SpeechStreamer.SampleRate), cards, plan.VoiceName, outcome,
                 DateTimeOffset.UtcNow));
             metrics.RequestFinished(outcome, plan.Format, Stopwatch.GetElapsedTime(started), progress.AudioSeconds(SpeechStreamer.SampleRate));

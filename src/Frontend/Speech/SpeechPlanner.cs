@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Frontend.Hosting;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Synthesis;
@@ -207,29 +208,57 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
     /// </summary>
     private async Task<VoiceProfile?> FindAsync(string name, Tenant tenant)
     {
-        try
+        var profile = VoiceKey.IsValidName(name) ? await ReadTenantVoiceAsync(tenant, name) : null;
+        profile ??= name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null;
+        if (profile is null && !BuiltinVoices.All.ContainsKey(name)
+            && await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name)) is { } keyName)
         {
-            var profile = VoiceKey.IsValidName(name) ? await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync() : null;
-            profile ??= name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null;
-            if (profile is null && !BuiltinVoices.All.ContainsKey(name)
-                && await cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name) is { } keyName)
-            {
-                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, keyName)).GetAsync();
-            }
+            profile = await ReadTenantVoiceAsync(tenant, keyName);
+        }
 
-            return profile;
-        }
-        catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
-        {
-            // Voice storage unreachable (PostgreSQL down): a built-in name keeps working rather than fail.
-            return null;
-        }
+        return profile;
     }
 
     private async Task<VoiceProfile?> FindByIdAsync(string id, Tenant tenant)
     {
-        var name = await cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id);
-        return name is null ? null : await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync();
+        var name = await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id));
+        return name is null ? null : await ReadTenantVoiceAsync(tenant, name);
+    }
+
+    /// <summary>
+    /// The tenant's voice of that name, or null when it has none. When the voice cannot be read (PostgreSQL down and the
+    /// voice not in memory) the request fails with the storage error (a 503), unless the name is a built-in one and the
+    /// tenant's voice list, still readable, says the tenant has no voice of that name. Never another voice in its place.
+    /// </summary>
+    private async Task<VoiceProfile?> ReadTenantVoiceAsync(Tenant tenant, string name)
+    {
+        try
+        {
+            return await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync());
+        }
+        catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
+        {
+            if (await TenantListsNoVoiceNamedAsync(tenant, name))
+            {
+                return null;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>True only when the tenant's voice list could be read and has no voice of that name.</summary>
+    private async Task<bool> TenantListsNoVoiceNamedAsync(Tenant tenant, string name)
+    {
+        try
+        {
+            var voices = await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync());
+            return !voices.Any(v => string.Equals(v.Name, name, StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     private static ulong RandomSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));

@@ -41,6 +41,7 @@ public sealed record DeviceLoad
     /// <summary>Measured throughput while busy: moving average of frames per second over all its utterances.</summary>
     [Id(14)] public double FramesPerSecond { get; init; }
 
+    /// <summary>False when <see cref="Health"/> is unhealthy: the card takes no traffic.</summary>
     [Id(15)] public bool Healthy { get; init; } = true;
 
     /// <summary>The silo is stopping: the card finishes what it has and takes nothing new.</summary>
@@ -68,6 +69,12 @@ public sealed record DeviceLoad
 
     /// <summary>The card serves the project's miniature: random weights, noise rather than speech.</summary>
     [Id(25)] public bool Miniature { get; init; }
+
+    /// <summary>Healthy, degraded (serves; something failed lately or the vendor tool warns) or unhealthy (no traffic).</summary>
+    [Id(26)] public DeviceHealth Health { get; init; } = DeviceHealth.Healthy;
+
+    /// <summary>Why the card is not healthy (the failures, the self-test, the vendor tool); null when healthy.</summary>
+    [Id(27)] public string? HealthReason { get; init; }
 
     public bool HasRoom => Healthy && !Draining && Queued + Active < MaxConcurrent + QueueLimit;
 

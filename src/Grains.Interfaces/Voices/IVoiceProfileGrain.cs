@@ -3,6 +3,8 @@ namespace QwenTts.Grains.Interfaces.Voices;
 /// <summary>One named voice, keyed <c>{tenant}/{voiceName}</c> (see <see cref="VoiceKey"/>), persisted in PostgreSQL.</summary>
 public interface IVoiceProfileGrain : IGrainWithStringKey
 {
+    /// <summary>Read on every speech request: a short timeout, so a call to a silo that just died is retried promptly.</summary>
+    [ResponseTimeout("00:00:10")]
     Task<VoiceProfile?> GetAsync();
 
     /// <summary>Creates a prompt voice; <see cref="VoiceWriteStatus.AlreadyExists"/> when the name is taken.</summary>

@@ -41,6 +41,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private string? _lastError;
     private DateTimeOffset _lastProgress;
     private DateTimeOffset? _stallNoticed;
+    private bool _probing;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -161,6 +162,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                     var summary = new SynthesisSummary(_id.Key, progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
                         Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job));
                     _completed++;
+                    _card.Succeeded();
                     yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
                 }
             }
@@ -233,6 +235,11 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         if (host.Draining)
         {
             return $"card {_id} is draining (its silo is stopping)";
+        }
+
+        if (!_card.Healthy)
+        {
+            return $"card {_id} is unhealthy ({_card.Health.Current.Reason})";
         }
 
         if (Stalled)
@@ -380,11 +387,52 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RejectWaiting("stalled");
         }
 
+        if (!_probing && _card.Health.TryStartProbe())
+        {
+            _probing = true;
+            _ = ProbeAsync();
+        }
+
         var now = clock.GetUtcNow();
         if (_reportPending || now - _lastReport >= host.Options.ReportInterval)
         {
             _throughput.Sample();
             await ReportAsync();
+        }
+    }
+
+    /// <summary>
+    /// The circuit breaker's probe: one short utterance straight on the card (it has no traffic while unhealthy).
+    /// If it completes, the circuit closes and the card is back in rotation with its next report.
+    /// </summary>
+    private async Task ProbeAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var samples = 0;
+            await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
+            {
+                samples += chunk.Samples.Length;
+            }
+
+            if (samples == 0)
+            {
+                throw new InvalidOperationException("the probe utterance produced no audio");
+            }
+
+            _card.Health.ProbePassed();
+            LogProbePassed(_id, watch.Elapsed.TotalSeconds);
+        }
+        catch (Exception ex)
+        {
+            _card.Health.ProbeFailed(ex.Message);
+            LogProbeFailed(_id, ex.Message);
+        }
+        finally
+        {
+            _probing = false;
+            ReportSoon();
         }
     }
 
@@ -427,6 +475,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             }
         }
 
+        var health = _card.Health.Current;
         return new DeviceLoad
         {
             Device = _id,
@@ -443,7 +492,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             QueuedWorkFrames = queuedWork,
             InFlightFrames = inFlight,
             FramesPerSecond = _throughput.FramesPerSecond,
-            Healthy = _card.Healthy,
+            Healthy = health.State != DeviceHealth.Unhealthy,
+            Health = health.State,
+            HealthReason = health.Reason,
             Draining = host.Draining,
             AdmittedTotal = _admitted,
             CompletedTotal = _completed,
@@ -462,6 +513,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} stalled: no audio for {Seconds:F1} s with {Active} running; handing {Waiting} waiting requests to other cards")]
     private partial void LogStalled(DeviceId device, double seconds, int active, int waiting);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device}: probe utterance passed in {Seconds:F2} s; the card is back in rotation")]
+    private partial void LogProbePassed(DeviceId device, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: probe utterance failed, the card stays out of rotation: {Reason}")]
+    private partial void LogProbeFailed(DeviceId device, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: report to the registry failed: {Reason}")]
     private partial void LogReportFailed(DeviceId device, string reason);

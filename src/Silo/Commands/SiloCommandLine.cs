@@ -6,7 +6,7 @@ namespace QwenTts.Silo.Commands;
 /// <c>QwenTts.Silo [run]</c> hosts the silo; <c>migrate</c> applies the PostgreSQL schema; <c>doctor</c> says what this
 /// host can serve and why not; <c>bench</c> measures its cards; <c>model-check</c> proves a model folder on a card;
 /// <c>capacity</c> says how many cards of each kind a traffic profile needs.
-/// Every other argument is configuration (<c>--Silo:Name=a</c>, <c>--ConnectionStrings:Cluster=...</c>).
+/// Every other argument is configuration (<c>--Silo:Name=a</c>); the connection string only by environment or file, never argv.
 /// </summary>
 public static class SiloCommandLine
 {

@@ -41,7 +41,7 @@ public static class SpeechStreamEndpoints
         }
 
         var tenant = context.Tenant();
-        var rate = quotas.AcquireRequest(tenant);
+        var rate = await quotas.AcquireRequestAsync(tenant);
         if (!rate.Allowed)
         {
             return new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter).ToResult(context);

@@ -1,0 +1,31 @@
+namespace QwenTts.Frontend.Hosting;
+
+/// <summary>
+/// Calls to small per-tenant grains (quota, voices) that may sit on a silo that just died: until membership declares it
+/// dead the call times out or is rejected, after that the grain activates elsewhere. Such calls are retried within a
+/// budget long enough for a death declaration with the production membership settings, so a dying silo costs the
+/// request some latency, not an error. Any other failure (storage down, a bug) is not retried.
+/// </summary>
+public static class TransientClusterCalls
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
+
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (IsTransient(ex) && watch.Elapsed < Budget && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(Pause, cancellationToken);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception ex) => ex is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
+}
