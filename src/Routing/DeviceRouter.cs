@@ -71,7 +71,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
             var candidates = Devices
                 .Where(d => !exclude.Contains(d.Device) && !(_failedUntil.TryGetValue(d.Device, out var until) && until > now))
                 .Select(d => (Load: d, Pending: _pending.GetValueOrDefault(d.Device) ?? []))
-                .Where(c => c.Load.Healthy && !c.Load.Draining && (!needsClone || c.Load.CanClone)
+                .Where(c => c.Load.Healthy && !c.Load.Draining && !c.Load.Stalled && (!needsClone || c.Load.CanClone)
                             && c.Load.Active + c.Load.Queued + c.Pending.Count < c.Load.MaxConcurrent + c.Load.QueueLimit)
                 .ToList();
             if (candidates.Count == 0)

@@ -6,7 +6,8 @@ namespace QwenTts.Routing;
 /// Watches one card's stream so a dead card is noticed promptly rather than when TCP gives up: the card left the card
 /// table (its silo was declared dead, or it stopped reporting), it did not admit the job in time, or, once audio flows,
 /// no audio came for longer than a bound from the card's frame time (<see cref="RoutingOptions.StallFrames"/> frames at
-/// its per-utterance rate with every slot busy, at least <see cref="RoutingOptions.StallMinimum"/>).
+/// its per-utterance rate with every slot busy, at least <see cref="RoutingOptions.StallMinimum"/>), or the card reports
+/// itself stalled (it knows its chunk size and its own progress, so it can tell sooner).
 /// </summary>
 internal sealed class StreamWatchdog(DeviceRouter router, DeviceId device, RoutingOptions options, TimeProvider clock)
 {
@@ -48,6 +49,12 @@ internal sealed class StreamWatchdog(DeviceRouter router, DeviceId device, Routi
         }
 
         var silent = clock.GetUtcNow() - _lastHeard;
+        if (card.Stalled && _admitted)
+        {
+            // The card itself says it has produced nothing for longer than its own bound (chunk size over its rate).
+            return new($"card {device} reports itself stalled (no audio from it for {silent.TotalSeconds:0.#} s here)", siloGone: false);
+        }
+
         if (!_admitted && silent > options.StallMinimum)
         {
             return new($"card {device} did not admit the job within {options.StallMinimum.TotalSeconds:0.#} s", siloGone: false);

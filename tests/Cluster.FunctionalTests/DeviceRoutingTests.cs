@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using QwenTts.Devices;
+using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Grains.Interfaces.Devices;
 using QwenTts.Routing;
 using QwenTts.TestSupport;
@@ -114,6 +117,48 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
         await router.RefreshAsync();
         var (summary, audio) = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText));
         Assert.Equal(summary.Frames * 1920, audio.Length);
+    }
+
+    [Fact]
+    public async Task A_stalled_card_hands_its_running_stream_to_another_card_and_the_client_gets_the_same_audio()
+    {
+        await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 2));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 2);
+        var reference = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 7));
+
+        // The same request again; once its first audio arrives, its card stalls for a minute.
+        var audio = new List<float>();
+        var watch = Stopwatch.StartNew();
+        SynthesisSummary? summary = null;
+        string? firstCard = null;
+        await foreach (var e in dispatcher.RunAsync(ClusterJobs.Job(ClusterJobs.LongText, seed: 7)))
+        {
+            if (e.Kind == SynthesisEventKind.Audio)
+            {
+                if (firstCard is null)
+                {
+                    var loads = await Task.WhenAll(router.Devices.Select(d => cluster.Client.GetGrain<IDeviceGrain>(d.Device.Key).GetLoadAsync()));
+                    firstCard = loads.Single(d => d.Active > 0).Device.Key;
+                    var silo = cluster.Silos.Single(s => s.Name == DeviceId.Parse(firstCard).Silo);
+                    silo.ServiceProvider.GetRequiredService<DeviceHost>().Get(0).Pacer!.Stall(TimeSpan.FromMinutes(1));
+                    watch.Restart();
+                }
+
+                audio.AddRange(e.Samples!);
+            }
+            else if (e.Kind == SynthesisEventKind.Completed)
+            {
+                summary = e.Summary;
+            }
+        }
+
+        Assert.NotNull(summary);
+        Assert.NotEqual(firstCard, summary!.Device);
+        Assert.Equal(reference.Audio, audio.ToArray()); // same model, same seed: the splice is exact
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed} after the stall began");
+        var stalled = router.Devices.Single(d => d.Device.Key == firstCard);
+        Assert.True(stalled.Stalled || stalled.Active == 0, "the stalled card reports itself stalled until its audio flows again");
     }
 
     [Fact]

@@ -32,12 +32,13 @@ public static class DeviceEndpoints
         [property: JsonPropertyName("miniature")] bool Miniature,
         [property: JsonPropertyName("health")] string Health,
         [property: JsonPropertyName("health_reason")] string? HealthReason,
-        [property: JsonPropertyName("failed")] long Failed)
+        [property: JsonPropertyName("failed")] long Failed,
+        [property: JsonPropertyName("stalled")] bool Stalled)
     {
         public static DeviceResponse Of(DeviceLoad d) => new(d.Device.Key, d.Device.Silo, d.Kind.ToString().ToLowerInvariant(), d.Model,
             d.Emulated, d.Provider, d.RelativeSpeed, d.MemoryBytes, d.Active, d.Queued, d.MaxConcurrent, d.QueueLimit,
             Math.Round(d.QueuedWorkFrames, 1), Math.Round(d.FramesPerSecond, 1), d.Healthy, d.Draining, d.CanClone, d.CompletedTotal, d.ReportedAt, d.ModelName, d.Miniature,
-            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal);
+            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal, d.Stalled);
     }
 
     public static RouteGroupBuilder MapDeviceEndpoints(this RouteGroupBuilder api)

@@ -76,7 +76,13 @@ public sealed record DeviceLoad
     /// <summary>Why the card is not healthy (the failures, the self-test, the vendor tool); null when healthy.</summary>
     [Id(27)] public string? HealthReason { get; init; }
 
-    public bool HasRoom => Healthy && !Draining && Queued + Active < MaxConcurrent + QueueLimit;
+    /// <summary>
+    /// Busy without audio for longer than its stall bound: it takes nothing new, has handed back what waited, and the
+    /// streams it is running are regenerated elsewhere.
+    /// </summary>
+    [Id(28)] public bool Stalled { get; init; }
+
+    public bool HasRoom => Healthy && !Draining && !Stalled && Queued + Active < MaxConcurrent + QueueLimit;
 
     /// <summary>When a request of <paramref name="frames"/> would finish here: (queued work + its size) / throughput.</summary>
     public double ExpectedCompletionSeconds(double frames, double extraQueuedFrames = 0) =>
