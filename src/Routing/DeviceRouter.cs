@@ -35,15 +35,59 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
 
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        var devices = snapshot.Devices;
-        if (snapshot.TakenAt - snapshot.RegistryStartedAt < RegistryWarmUp)
+        IReadOnlyList<DeviceLoad> devices;
+        try
         {
-            // The registry just (re)started, e.g. after its silo died: cards it has not heard from yet are not gone.
-            var fresh = devices.Select(d => d.Device).ToHashSet();
-            devices = [.. devices, .. Devices.Where(d => !fresh.Contains(d.Device))];
+            var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(RegistryTimeout, cancellationToken);
+            devices = snapshot.Devices;
+            if (snapshot.TakenAt - snapshot.RegistryStartedAt < RegistryWarmUp)
+            {
+                // The registry just (re)started, e.g. after its silo died: cards it has not heard from yet are not gone.
+                var fresh = devices.Select(d => d.Device).ToHashSet();
+                devices = [.. devices, .. Devices.Where(d => !fresh.Contains(d.Device))];
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The registry is unreachable, most likely on a silo that died and is not yet declared dead (about 30 s with
+            // production membership settings). Ask the known cards themselves: those of the dead silo do not answer and
+            // leave the table now, rather than draw requests until the declaration.
+            devices = await PollKnownCardsAsync(cancellationToken);
+            if (devices.Count == 0)
+            {
+                throw;
+            }
+
+            LogRegistryUnreachable(ex.Message, devices.Count, Devices.Count);
         }
 
+        Apply(devices);
+    }
+
+    /// <summary>How long a registry call may take before the router asks the cards themselves.</summary>
+    private static readonly TimeSpan RegistryTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one card may take to say its load when the registry is unreachable.</summary>
+    private static readonly TimeSpan CardPollTimeout = TimeSpan.FromSeconds(1);
+
+    private async Task<IReadOnlyList<DeviceLoad>> PollKnownCardsAsync(CancellationToken cancellationToken)
+    {
+        var polls = Devices.Select(async d =>
+        {
+            try
+            {
+                return await grains.GetGrain<IDeviceGrain>(d.Device.Key).GetLoadAsync().WaitAsync(CardPollTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        });
+        return [.. (await Task.WhenAll(polls)).OfType<DeviceLoad>()];
+    }
+
+    private void Apply(IReadOnlyList<DeviceLoad> devices)
+    {
         var byDevice = devices.ToDictionary(d => d.Device);
         lock (_gate)
         {
@@ -191,6 +235,9 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
 
         public long AdmissionNumber { get; internal set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Card registry unreachable ({Reason}): {Answered} of {Known} known cards answered directly and stay in the table")]
+    private partial void LogRegistryUnreachable(string reason, int answered, int known);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card table refresh failed: {Reason}")]
     private partial void LogRefreshFailed(string reason);

@@ -29,7 +29,8 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
         Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
         Assert.True(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)));
-        Assert.Matches("qwentts_jobs_finished_total\\{[^}]*outcome=\"completed\"", await client.GetStringAsync("/metrics"));
+        using var operatorClient = new HttpClient { BaseAddress = fixture.System.System.Frontend!.OperatorAddress };
+        Assert.Matches("qwentts_jobs_finished_total\\{[^}]*outcome=\"completed\"", await operatorClient.GetStringAsync("/metrics"));
 
         var completedAt = done.GetProperty("completed_at").GetInt64();
         var expiresAt = done.GetProperty("expires_at").GetInt64();

@@ -56,12 +56,8 @@ try {
         headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
         body: JSON.stringify({ input: "Browser decoding check.", voice: "alloy", response_format: format }),
       });
+      // Decoded exactly as sent: a streamed WAV's header has open-ended sizes (0xFFFFFFFF), which Chromium accepts.
       const bytes = new Uint8Array(await response.arrayBuffer());
-      if (format === "wav") {
-        const view = new DataView(bytes.buffer);
-        view.setUint32(4, bytes.length - 8, true);
-        view.setUint32(40, bytes.length - 44, true);
-      }
       try {
         const audio = await new OfflineAudioContext(1, 24000, 24000).decodeAudioData(bytes.buffer);
         result[format] = audio.duration;
