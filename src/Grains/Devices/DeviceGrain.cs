@@ -40,6 +40,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private bool _reportPending;
     private string? _lastError;
     private DateTimeOffset _lastProgress;
+    private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
     private DateTimeOffset? _stallNoticed;
     private bool _probing;
 
@@ -116,6 +117,11 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         var queueWait = Stopwatch.GetElapsedTime(admittedAt);
         Start(progress);
+        if (_streaming++ == 0)
+        {
+            _lastProgress = clock.GetUtcNow();
+        }
+
         await using var chunks = _card.RunAsync(job, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var started = Stopwatch.GetTimestamp();
         TimeSpan? firstAudio = null;
@@ -169,6 +175,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
         finally
         {
+            _streaming--;
             Finish(job.RequestId, failure);
         }
 
@@ -282,18 +289,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     }
 
     /// <summary>Busy, yet no audio for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
-    private bool Stalled => _active > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
+    private bool Stalled => _streaming > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
 
     private TimeSpan StallBound => host.Options.StallTimeout
         ?? TimeSpan.FromSeconds(Math.Max(2, 3 * _card.MaxChunkFrames / Math.Max(_throughput.FramesPerSecond, 1)));
 
     private void Start(JobProgress progress)
     {
-        if (_active == 0)
-        {
-            _lastProgress = clock.GetUtcNow();
-        }
-
         progress.Started = true;
         _reserved--;
         _active++;
