@@ -58,12 +58,15 @@ public sealed class JobSystemFixture : IAsyncLifetime
         GlobexKey = await System.CreateTenantAsync("globex");
     }
 
-    /// <summary>Kills the frontend (SIGKILL: no goodbye, its leases just stop being renewed) and starts a new one.</summary>
-    public async Task<RunningService> RestartFrontendAsync()
+    /// <summary>
+    /// Kills the frontend (SIGKILL: no goodbye, its leases just stop being renewed) and starts a new one, with the
+    /// fixture's <see cref="Retention"/> unless <paramref name="retention"/> says otherwise (the last value given wins).
+    /// </summary>
+    public async Task<RunningService> RestartFrontendAsync(TimeSpan? retention = null)
     {
         System.System.Frontend!.Process.Kill();
         await System.System.Frontend.Process.WaitForExitAsync();
-        return await System.System.StartFrontendAsync(extraArguments: FrontendArguments);
+        return await System.System.StartFrontendAsync(extraArguments: retention is { } kept ? [.. FrontendArguments, $"--Jobs:Retention={kept:c}"] : FrontendArguments);
     }
 
     public async Task DisposeAsync()

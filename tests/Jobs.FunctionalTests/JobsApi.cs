@@ -28,13 +28,15 @@ internal static class JobsApi
 
     public static int Done(JsonElement job) => job.GetProperty("progress").GetProperty("segments_done").GetInt32();
 
-    public static Task<JsonElement> WaitForAsync(Func<HttpClient> client, string id, Func<JsonElement, bool> condition, TimeSpan timeout, string what) =>
+    public static Task<JsonElement> WaitForAsync(Func<HttpClient> client, string id, Func<JsonElement, bool> condition, TimeSpan timeout, string what, Action<string>? log = null) =>
         Eventually.HoldsAsync(async () =>
         {
             using var http = client();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 using var response = await http.GetAsync($"/v1/audio/jobs/{id}");
+                log?.Invoke($"{DateTime.UtcNow:HH:mm:ss.fff} GET {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms: {Head(await response.Content.ReadAsStringAsync())}");
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                 {
                     // The job's grain was on a silo that just died: the frontend says so (problem+json) until it is re-placed.
@@ -46,12 +48,15 @@ internal static class JobsApi
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET job answered {(int)response.StatusCode}: {text}");
                 return JsonDocument.Parse(text).RootElement.Clone();
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException ex)
             {
+                log?.Invoke($"{DateTime.UtcNow:HH:mm:ss.fff} GET failed in {watch.ElapsedMilliseconds} ms: {ex.Message}");
                 // The frontend is restarting.
                 return default;
             }
         }, job => job.ValueKind == JsonValueKind.Object && condition(job), timeout, what);
+
+    private static string Head(string text) => text.Length <= 200 ? text : text[..200];
 
     public static async Task<string> ProblemDetailAsync(HttpResponseMessage response)
     {

@@ -27,5 +27,13 @@ public static class TransientClusterCalls
         }
     }
 
+    /// <summary>
+    /// For idempotent reads only: each attempt also gives up after <paramref name="attemptTimeout"/>. A call already
+    /// sent to an activation on a silo that was just killed is never answered and would wait the whole response timeout
+    /// (30 s), although a fresh call reaches the grain re-activated elsewhere as soon as the silo is declared dead.
+    /// </summary>
+    public static Task<T> RetryReadAsync<T>(Func<Task<T>> call, TimeSpan attemptTimeout, CancellationToken cancellationToken = default) =>
+        RetryAsync(() => call().WaitAsync(attemptTimeout, cancellationToken), cancellationToken);
+
     private static bool IsTransient(Exception ex) => ex is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
 using QwenTts.Frontend.Auth;
+using QwenTts.Frontend.Hosting;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
@@ -131,9 +132,12 @@ public static partial class JobEndpoints
             return null;
         }
 
-        var job = await cluster.GetGrain<IAudioJobGrain>(id).GetAsync();
+        var grain = cluster.GetGrain<IAudioJobGrain>(id);
+        var job = await TransientClusterCalls.RetryReadAsync(grain.GetAsync, ReadAttemptTimeout, context.RequestAborted);
         return job is not null && job.Tenant == context.Tenant().Id ? job : null;
     }
+
+    private static readonly TimeSpan ReadAttemptTimeout = TimeSpan.FromSeconds(2);
 
     private static IResult NotFound(string id, HttpContext context) =>
         ApiProblem.NotFound($"there is no job '{id}' for your tenant.").ToResult(context);
