@@ -50,8 +50,10 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             Task<bool>? abandoned = null;
             var watchdog = new StreamWatchdog(router, ticket.Device, router.Options, TimeProvider.System);
 
-            var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(job, cancellationToken);
-            var events = stream.GetAsyncEnumerator(cancellationToken);
+            // Its own token, so an abandoned (stalled) card is told to drop the utterance instead of finishing it for nobody.
+            var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(job, attempt.Token);
+            var events = stream.GetAsyncEnumerator(attempt.Token);
             try
             {
                 while (true)
@@ -133,14 +135,22 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                 if (abandoned is null)
                 {
                     await DisposeQuietlyAsync(events);
+                    attempt.Dispose();
                 }
                 else
                 {
                     // The card is dead or stalled: do not wait for the transport to give up on it.
-                    _ = abandoned.ContinueWith(_ => DisposeQuietlyAsync(events).AsTask(), TaskScheduler.Default);
+                    await CancelQuietlyAsync(attempt);
+                    _ = abandoned.ContinueWith(async _ =>
+                    {
+                        await DisposeQuietlyAsync(events);
+                        attempt.Dispose();
+                    }, TaskScheduler.Default).Unwrap();
                 }
             }
 
+            // The caller left: whatever the card did meanwhile is no failure of it, and nothing is regenerated elsewhere.
+            cancellationToken.ThrowIfCancellationRequested();
             excluded.Add(ticket.Device);
             if (refusal is not null)
             {
@@ -202,6 +212,18 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
     private ClusterSaturatedException Saturated(int refusedBy) => new(
         refusedBy == 0 ? "No card in the cluster has room for this request." : $"All cards that could take the request refused it ({refusedBy} tried).",
         router.SuggestRetryAfter());
+
+    private static async Task CancelQuietlyAsync(CancellationTokenSource attempt)
+    {
+        try
+        {
+            await attempt.CancelAsync();
+        }
+        catch (AggregateException)
+        {
+            // Telling a gone silo to stop may fail; the card's own stall handling or its silo's death ends the work.
+        }
+    }
 
     private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<SynthesisEvent> events)
     {

@@ -104,13 +104,23 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var ahead = _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
         var admittedAt = Stopwatch.GetTimestamp();
         ReportSoon();
-        yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead };
+        var granted = false;
+        try
+        {
+            yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead };
+            granted = await WaitForSlotAsync(job.Background, cancellationToken);
+        }
+        finally
+        {
+            // Cancelled or abandoned while queued: its work must not stay in the card's load.
+            if (!granted && _jobs.Remove(job.RequestId))
+            {
+                ReportSoon();
+            }
+        }
 
-        var granted = await WaitForSlotAsync(job.Background, cancellationToken);
         if (!granted)
         {
-            _jobs.Remove(job.RequestId);
-            ReportSoon();
             yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining" : Stalled ? $"card {_id} stalled" : "the card stopped");
             yield break;
         }

@@ -416,23 +416,26 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private async Task StopEarlyAsync()
     {
         _outcome = "closed";
-        await _stop.CancelAsync();
         await SendLastAsync(SessionDone(), WebSocketCloseStatus.NormalClosure, "session closed by client");
     }
 
     private async Task FailAsync(StreamError error)
     {
         _outcome = error.Code;
-        await _stop.CancelAsync();
         await SendLastAsync(new StreamErrorEvent(error.Code, error.Message, (int)error.CloseCode), error.CloseCode, error.Code);
     }
 
-    /// <summary>One last event, then the close frame; once per session, and quietly if the client is already gone.</summary>
+    /// <summary>
+    /// Stops the session's work, then one last event and the close frame; once per session, and quietly if the client
+    /// is already gone.
+    /// </summary>
     private async Task SendLastAsync<T>(T payload, WebSocketCloseStatus status, string description)
     {
         await _send.WaitAsync();
         try
         {
+            // Stopped only once no audio frame is being sent: cancelling a WebSocket send aborts the whole socket.
+            await _stop.CancelAsync();
             if (!_closeSent && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(payload, StreamJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
