@@ -8,7 +8,7 @@ namespace QwenTts.Frontend.FunctionalTests;
 [Collection(SystemCollection.Name)]
 public sealed class WebPageTests(SystemFixture fixture)
 {
-    private static string WebDirectory => Path.Combine(RepositoryLayout.Root, "tests", "Frontend.FunctionalTests", "web");
+    private static string WebDirectory => WebTools.Directory;
 
     [Fact]
     public async Task A_person_can_generate_hear_it_while_it_arrives_download_save_a_voice_and_speak_as_they_type()
@@ -47,26 +47,10 @@ public sealed class WebPageTests(SystemFixture fixture)
     {
         if (!Directory.Exists(Path.Combine(WebDirectory, "node_modules", "playwright-core")))
         {
-            await RunAsync("npm", "ci --no-audit --no-fund", TimeSpan.FromMinutes(3));
+            await WebTools.RunAsync("npm", "ci --no-audit --no-fund", TimeSpan.FromMinutes(3));
         }
 
-        var output = await RunAsync("node", $"page-test.mjs {fixture.System.Frontend} {key} {screenshot}", TimeSpan.FromMinutes(3));
+        var output = await WebTools.RunAsync("node", $"page-test.mjs {fixture.System.Frontend} {key} {screenshot}", TimeSpan.FromMinutes(3));
         return JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
-    }
-
-    private static async Task<string> RunAsync(string program, string arguments, TimeSpan timeout)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = WebDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        Assert.True(process.ExitCode == 0, $"{program} {arguments} exited {process.ExitCode}:\n{await error}\n{await output}");
-        return await output;
     }
 }

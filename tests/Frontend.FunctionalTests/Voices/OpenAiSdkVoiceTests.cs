@@ -12,7 +12,7 @@ namespace QwenTts.Frontend.FunctionalTests.Voices;
 [Collection(VoiceCloningCollection.Name)]
 public sealed class OpenAiSdkVoiceTests(VoiceCloningFixture fixture)
 {
-    private static string WebDirectory => Path.Combine(QwenTts.LocalHosting.RepositoryLayout.Root, "tests", "Frontend.FunctionalTests", "web");
+    private static string WebDirectory => WebTools.Directory;
 
     [Fact]
     public async Task The_dotnet_SDK_makes_consents_and_voices_and_speaks_a_voice_in_every_format()
@@ -73,10 +73,10 @@ public sealed class OpenAiSdkVoiceTests(VoiceCloningFixture fixture)
         {
             if (!Directory.Exists(Path.Combine(WebDirectory, "node_modules", "openai")))
             {
-                await RunAsync("npm", "ci --no-audit --no-fund", TimeSpan.FromMinutes(3));
+                await WebTools.RunAsync("npm", "ci --no-audit --no-fund", TimeSpan.FromMinutes(3));
             }
 
-            var output = await RunAsync("node", $"voices-test.mjs {fixture.System.Frontend} {key} {recording}", TimeSpan.FromMinutes(3));
+            var output = await WebTools.RunAsync("node", $"voices-test.mjs {fixture.System.Frontend} {key} {recording}", TimeSpan.FromMinutes(3));
             var result = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
 
             Assert.Equal("prompt", result.GetProperty("promptVoice").GetProperty("type").GetString());
@@ -121,21 +121,5 @@ public sealed class OpenAiSdkVoiceTests(VoiceCloningFixture fixture)
         using var form = VoiceUploads.Form(fields, fileField, file, contentType);
         var bytes = await form.ReadAsByteArrayAsync();
         return (BinaryContent.Create(BinaryData.FromBytes(bytes)), form.Headers.ContentType!.ToString());
-    }
-
-    private static async Task<string> RunAsync(string program, string arguments, TimeSpan timeout)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = WebDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        Assert.True(process.ExitCode == 0, $"{program} {arguments} exited {process.ExitCode}:\n{await error}\n{await output}");
-        return await output;
     }
 }
