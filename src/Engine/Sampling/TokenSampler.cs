@@ -3,6 +3,10 @@ namespace QwenTts.Engine.Sampling;
 /// <summary>
 /// Temperature, top-k (ties with the k-th logit kept, as Hugging Face does), top-p (smallest set reaching p, at
 /// least one token), then one draw from the seeded generator; or the arg-max when not sampling.
+/// The draw walks the kept tokens in id order, as torch.multinomial does over the vocabulary, not in score order: two
+/// graphs that compute the same logits up to rounding (the cached and the export predictor, host and graph lookups)
+/// then draw the same token unless the draw falls within the rounding of a boundary (about 1e-6), whereas in score
+/// order any two near-equal logits that swap places move a whole token's probability and change the draw.
 /// Works on a scratch copy; allocation-free after the first call with a given vocabulary size.
 /// </summary>
 public sealed class TokenSampler
@@ -44,39 +48,26 @@ public sealed class TokenSampler
             return ArgMax(logits);
         }
 
-        // Best first, ties by id, so the draw is a pure function of (logits, random state).
-        var candidates = _order.AsSpan(0, count);
-        SortByScoreDescending(candidates, scores);
+        var candidates = _order.AsSpan(0, count); // in id order
+        var max = float.NegativeInfinity;
+        foreach (var id in candidates)
+        {
+            max = Math.Max(max, scores[id]);
+        }
+
+        if (topP < 1f)
+        {
+            count = KeepNucleus(candidates, scores, max, topP);
+            candidates = _order.AsSpan(0, count);
+            candidates.Sort(); // back to id order for the draw
+        }
 
         var probabilities = _probabilities.AsSpan(0, count);
-        var max = scores[candidates[0]];
         double total = 0;
         for (var i = 0; i < count; i++)
         {
             probabilities[i] = Math.Exp(scores[candidates[i]] - max);
             total += probabilities[i];
-        }
-
-        if (topP < 1f)
-        {
-            double cumulative = 0;
-            var keep = count;
-            for (var i = 0; i < count; i++)
-            {
-                cumulative += probabilities[i] / total;
-                if (cumulative >= topP)
-                {
-                    keep = i + 1;
-                    break;
-                }
-            }
-
-            count = keep;
-            total = 0;
-            for (var i = 0; i < count; i++)
-            {
-                total += probabilities[i];
-            }
         }
 
         var target = random.NextDouble() * total;
@@ -91,6 +82,29 @@ public sealed class TokenSampler
         }
 
         return candidates[count - 1];
+    }
+
+    /// <summary>Sorts the candidates best first (ties by id) and returns how many reach top-p, at least one.</summary>
+    private int KeepNucleus(Span<int> candidates, ReadOnlySpan<float> scores, float max, float topP)
+    {
+        SortByScoreDescending(candidates, scores);
+        double total = 0;
+        foreach (var id in candidates)
+        {
+            total += Math.Exp(scores[id] - max);
+        }
+
+        double cumulative = 0;
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            cumulative += Math.Exp(scores[candidates[i]] - max) / total;
+            if (cumulative >= topP)
+            {
+                return i + 1;
+            }
+        }
+
+        return candidates.Length;
     }
 
     public static int ArgMax(ReadOnlySpan<float> logits)
