@@ -71,9 +71,13 @@ public static class EngineBenchmark
             Console.WriteLine($"{provider}: embedding lookups: {loaded.Acceleration.Tables.Status}");
             var variants = configurations.Select(c => (c.Name, Synthesizer: loaded.With(c.Static, c.Cached, c.Host))).ToList();
             PrintCodeComparison(provider, variants);
+            if (variants.Any(v => v.Synthesizer.StaticShapes is not null))
+            {
+                Console.WriteLine($"{provider}: talker step: {loaded.Acceleration.TalkerStatus}");
+            }
             foreach (var (_, synthesizer) in variants)
             {
-                if (synthesizer.StaticShapes is not null)
+                if (synthesizer.StaticShapes is not null && provider != ExecutionProviderKind.Cpu) // the CPU compiles nothing per shape
                 {
                     var warmUp = StaticShapeWarmUp.Run(synthesizer);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

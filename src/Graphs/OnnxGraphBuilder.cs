@@ -27,6 +27,7 @@ public sealed class OnnxGraphBuilder
     private readonly bool _inline;
     private readonly MemoryStream _external = new();
     private int _counter;
+    private bool _usesMicrosoftDomain;
 
     /// <param name="inline">Weights inside the model (for <see cref="ToBytes"/>) instead of in an external data file.</param>
     public OnnxGraphBuilder(string name, WeightSource weights, bool inline = false)
@@ -85,6 +86,27 @@ public sealed class OnnxGraphBuilder
         _graph.Node.Add(node);
         return names;
     }
+
+    /// <summary>
+    /// A node of ONNX Runtime's own operators (domain com.microsoft, e.g. GroupQueryAttention): for graphs the engine
+    /// builds for one provider; the export-like graphs never use them.
+    /// </summary>
+    /// <param name="omitted">Optional outputs not asked for: their names are left empty, so the kernel skips them.</param>
+    public string[] MicrosoftNode(string op, string[] inputs, int outputs, Action<NodeProto>? attributes = null, params int[] omitted)
+    {
+        var names = NodeMulti(op, inputs, outputs, attributes);
+        var node = _graph.Node[^1];
+        node.Domain = MicrosoftDomain;
+        foreach (var index in omitted)
+        {
+            node.Output[index] = names[index] = "";
+        }
+
+        _usesMicrosoftDomain = true;
+        return names;
+    }
+
+    public const string MicrosoftDomain = "com.microsoft";
 
     /// <summary>A learned weight, from the builder's weight source (made-up ones: N(0, scale²)).</summary>
     public string Parameter(string name, float scale, params long[] dims) => Weight(name, _weights(name, dims, WeightInit.Normal, scale), dims);
@@ -169,6 +191,10 @@ public sealed class OnnxGraphBuilder
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "qwentts", ProducerVersion = "1", DocString = DocString, Graph = _graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        if (_usesMicrosoftDomain)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
         return model;
     }
 

@@ -75,15 +75,48 @@ public sealed class EngineAcceleration : IDisposable
     private void LoadPredictor(ModelSessions sessions, CheckpointWeights weights)
     {
         var manifest = sessions.Manifest;
+        var shape = manifest.CodePredictor;
+        if (shape is null)
+        {
+            PredictorStatus = "export graph (config.json has no code_predictor_config: the cached predictor cannot be built)";
+            return;
+        }
+
+        PredictorLayers = shape.Layers;
+        PredictorCacheElements = shape.KvHeads * SlotDecoderGraph.PredictorSlots * shape.HeadDim;
+        var spec = SlotDecoderGraph.Predictor(manifest);
+        var forms = new List<(string Name, Func<byte[]> Build)>();
+        if (sessions.Provider.Kind == ExecutionProviderKind.Cpu && sessions.Provider.FusedCpuGraphs && FusedSlotDecoderGraph.Supports(spec))
+        {
+            forms.Add(("fused for the CPU", () => FusedSlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes()));
+        }
+
+        forms.Add(("standard operators", () => SlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes()));
+        var rejected = new List<string>();
+        foreach (var (form, build) in forms)
+        {
+            var (session, verdict) = TryPredictorForm(sessions, build);
+            if (session is not null)
+            {
+                CachedPredictor = session;
+                PredictorStatus = $"cached, {form} ({verdict}){(rejected.Count == 0 ? "" : "; " + string.Join("; ", rejected))}";
+                return;
+            }
+
+            rejected.Add($"{form}: {verdict}");
+        }
+
+        PredictorStatus = "export graph (the cached predictor " + string.Join("; ", rejected) + ")";
+    }
+
+    /// <summary>One form of the cached predictor, kept only when its logits agree with the export's on every gen_step.</summary>
+    private (InferenceSession? Session, string Verdict) TryPredictorForm(ModelSessions sessions, Func<byte[]> build)
+    {
         InferenceSession? session = null;
         try
         {
-            var model = SlotDecoderGraph.Build(SlotDecoderGraph.Predictor(manifest), weights.Predictor, inline: true).ToBytes();
             using var options = SessionOptionsFactory.Create(sessions.Provider);
-            session = new InferenceSession(model, options);
-            var shape = manifest.CodePredictor!;
-            PredictorLayers = shape.Layers;
-            PredictorCacheElements = shape.KvHeads * SlotDecoderGraph.PredictorSlots * shape.HeadDim;
+            session = new InferenceSession(build(), options);
             var (difference, scale) = Compare(sessions, session);
             var half = sessions.FloatType(GraphNames.CodePredictor) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
             var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
@@ -91,19 +124,17 @@ public sealed class EngineAcceleration : IDisposable
                 $"largest logit difference {difference:G3} over 15 gen_steps, allowed {tolerance:G3} ({(half ? "fp16" : "fp32")} export, logits up to {scale:F1})");
             if (difference <= tolerance)
             {
-                CachedPredictor = session;
-                PredictorStatus = "cached (" + figures + ")";
-                return;
+                return (session, figures);
             }
 
-            PredictorStatus = "export graph (the cached predictor disagrees with it: " + figures + ")";
+            session.Dispose();
+            return (null, "disagrees with the export, " + figures);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            PredictorStatus = "export graph (the cached predictor could not be built: " + ex.Message + ")";
+            session?.Dispose();
+            return (null, "could not be built: " + ex.Message);
         }
-
-        session?.Dispose();
     }
 
     /// <summary>
@@ -127,39 +158,71 @@ public sealed class EngineAcceleration : IDisposable
                 return null;
             }
 
-            var folder = Directory.CreateTempSubdirectory("qwentts-talker-step-").FullName;
-            InferenceSession? session = null;
-            try
+            var spec = SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias);
+            var forms = new List<(string Name, bool InPlace, Func<Graphs.OnnxGraphBuilder> Build)>();
+            if (sessions.Provider.Kind == ExecutionProviderKind.Cpu && sessions.Provider.FusedCpuGraphs && FusedSlotDecoderGraph.Supports(spec))
             {
-                var graph = SlotDecoderGraph.Build(SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias), _weights.Talker, inline: false);
-                graph.Save(folder);
-                using var options = SessionOptionsFactory.Create(sessions.Provider);
-                session = new InferenceSession(Path.Combine(folder, SlotDecoderGraph.TalkerName + ".onnx"), options);
-                var (difference, scale) = CompareTalker(sessions, session);
-                var half = sessions.FloatType(GraphNames.TalkerDecode) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
-                var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
-                var figures = string.Create(CultureInfo.InvariantCulture,
-                    $"largest logit difference {difference:G3} against talker_prefill and talker_decode, allowed {tolerance:G3}");
-                if (difference <= tolerance)
+                forms.Add(("fused for the CPU, cache written in place", true, () => FusedSlotDecoderGraph.Build(spec, _weights.Talker, inline: false)));
+            }
+
+            forms.Add(("standard operators", false, () => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false)));
+            var rejected = new List<string>();
+            foreach (var (form, inPlace, build) in forms)
+            {
+                var (session, verdict) = TryTalkerForm(sessions, build, inPlace);
+                if (session is not null)
                 {
                     TalkerStep = session;
-                    TalkerStatus = "built from the checkpoint (" + figures + ")";
+                    TalkerStepInPlace = inPlace;
+                    TalkerStatus = $"built from the checkpoint, {form} ({verdict}){(rejected.Count == 0 ? "" : "; " + string.Join("; ", rejected))}";
                     return session;
                 }
 
-                TalkerStatus = "unavailable: the checkpoint's talker disagrees with the export (" + figures + ")";
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                TalkerStatus = "unavailable: the talker could not be built from the checkpoint: " + ex.Message;
-            }
-            finally
-            {
-                Directory.Delete(folder, recursive: true);
+                rejected.Add($"{form}: {verdict}");
             }
 
-            session?.Dispose();
+            TalkerStatus = "unavailable: " + string.Join("; ", rejected);
             return null;
+        }
+    }
+
+    /// <summary>True when <see cref="TalkerStep"/> takes the same buffers as its past and present cache (written in place).</summary>
+    public bool TalkerStepInPlace { get; private set; }
+
+    /// <summary>
+    /// One form of the talker built from the checkpoint (a real talker is gigabytes, so its weights go to a temporary
+    /// external-data file that is removed once loaded), kept only when it matches the export on a test prompt.
+    /// </summary>
+    private static (InferenceSession? Session, string Verdict) TryTalkerForm(ModelSessions sessions, Func<Graphs.OnnxGraphBuilder> build, bool inPlace)
+    {
+        var folder = Directory.CreateTempSubdirectory("qwentts-talker-step-").FullName;
+        InferenceSession? session = null;
+        try
+        {
+            build().Save(folder);
+            using var options = SessionOptionsFactory.Create(sessions.Provider);
+            session = new InferenceSession(Path.Combine(folder, SlotDecoderGraph.TalkerName + ".onnx"), options);
+            var (difference, scale) = CompareTalker(sessions, session, inPlace);
+            var half = sessions.FloatType(GraphNames.TalkerDecode) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+            var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
+            var figures = string.Create(CultureInfo.InvariantCulture,
+                $"largest logit difference {difference:G3} against talker_prefill and talker_decode, allowed {tolerance:G3}");
+            if (difference <= tolerance)
+            {
+                return (session, figures);
+            }
+
+            session.Dispose();
+            return (null, "disagrees with the export (" + figures + ")");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            session?.Dispose();
+            return (null, "could not be built from the checkpoint: " + ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -167,7 +230,7 @@ public sealed class EngineAcceleration : IDisposable
     /// A 7-row prompt (padded to 16 rows, as static shapes pad it) and four decode steps over a 64-slot cache, through the
     /// export's talker and the slot-cache one.
     /// </summary>
-    private static (double Difference, double Scale) CompareTalker(ModelSessions sessions, InferenceSession step)
+    private static (double Difference, double Scale) CompareTalker(ModelSessions sessions, InferenceSession step, bool inPlace)
     {
         var t = sessions.Manifest.Talker;
         const int rows = 7;
@@ -178,7 +241,7 @@ public sealed class EngineAcceleration : IDisposable
         var (expected, actual) = (new float[t.CodecVocab], new float[t.CodecVocab]);
         var (expectedHidden, actualHidden) = (new float[t.Hidden], new float[t.Hidden]);
         using var export = new OnnxTalker(sessions, run, new OrtTimer());
-        using var slots = new BucketedTalker(step, sessions, run, new OrtTimer(), new StaticShapeOptions { PrefillLengths = [16], CacheCapacities = [64] });
+        using var slots = new BucketedTalker(step, sessions, run, new OrtTimer(), new StaticShapeOptions { PrefillLengths = [16], CacheCapacities = [64] }, inPlace);
         slots.Reserve(steps);
         double difference = 0, scale = 0;
         void Compare()

@@ -288,7 +288,7 @@ public sealed class SpeechSynthesizer : IDisposable
             {
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
                 _talker = shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
-                    ? new BucketedTalker(step, sessions, Run, Timer, shapes)
+                    ? new BucketedTalker(step, sessions, Run, Timer, shapes, synthesizer.Acceleration.TalkerStepInPlace)
                     : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
                 built.Add(_talker);
                 var acceleration = synthesizer.Acceleration;

@@ -10,9 +10,11 @@ namespace QwenTts.Engine.Runtime;
 /// cache has one capacity for the whole utterance (prompt plus its frame limit, rounded up to a configured size), so
 /// it never grows; the prompt is prefilled in one run at a configured length (right-padded: causal masking keeps real
 /// rows blind to the padding, whose slots are overwritten before they are ever attended); each frame is one run at
-/// one row. The cache outputs stay where the provider put them (on the card) and go straight back in.
+/// one row. The cache outputs stay where the provider put them (on the card) and go straight back in; with
+/// <paramref name="inPlace"/> (the CPU's fused graph) one set of cache buffers is both input and output and is written
+/// in place, so no run copies or allocates the cache.
 /// </summary>
-internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions shapes)
+internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions shapes, bool inPlace = false)
     : ITalker, IReservesFrames
 {
     private readonly int _hidden = sessions.Manifest.Talker.Hidden;
@@ -35,14 +37,21 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
         var t = sessions.Manifest.Talker;
         var cacheLength = t.KvHeads * capacity * t.HeadDim;
         var zeros = _pastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(new float[cacheLength], [1, t.KvHeads, capacity, t.HeadDim])).ToArray();
+        if (inPlace)
+        {
+            DisposeInPlaceCache();
+            _cache = zeros;
+            _length = 0;
+            Run(Padded(embeds, rows), shapes.PrefillLength(rows), rows - 1, logits, lastHidden);
+            _length = rows;
+            return;
+        }
+
         try
         {
             _cache = zeros;
-            var length = shapes.PrefillLength(rows);
-            var padded = new float[length * _hidden];
-            Array.Copy(embeds, padded, rows * _hidden);
             _length = 0;
-            Run(padded, length, rows - 1, logits, lastHidden);
+            Run(Padded(embeds, rows), shapes.PrefillLength(rows), rows - 1, logits, lastHidden);
             _length = rows;
         }
         finally
@@ -54,9 +63,16 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
         }
     }
 
+    private float[] Padded(float[] embeds, int rows)
+    {
+        var padded = new float[shapes.PrefillLength(rows) * _hidden];
+        Array.Copy(embeds, padded, rows * _hidden);
+        return padded;
+    }
+
     public void Decode(float[] embed, float[] logits, float[] lastHidden)
     {
-        if (_cacheOwner is null)
+        if (_cacheOwner is null && !(inPlace && _cache.Length > 0))
         {
             throw new InvalidOperationException("Decode before Prefill.");
         }
@@ -81,9 +97,17 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
 
         binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
         binding.BindOutputToDevice("last_hidden", OrtMemoryInfo.DefaultInstance);
-        foreach (var name in _pastNames)
+        for (var i = 0; i < _pastNames.Length; i++)
         {
-            binding.BindOutputToDevice(name.Replace("past_", "present_", StringComparison.Ordinal), _cacheMemory);
+            var present = _pastNames[i].Replace("past_", "present_", StringComparison.Ordinal);
+            if (inPlace)
+            {
+                binding.BindOutput(present, _cache[i]);
+            }
+            else
+            {
+                binding.BindOutputToDevice(present, _cacheMemory);
+            }
         }
 
         var started = timer.Start();
@@ -93,14 +117,35 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
         var outputs = binding.GetOutputValues();
         FloatTensors.Read(outputs[0], logits.AsSpan(0, _vocab), keep * _vocab);
         FloatTensors.Read(outputs[1], lastHidden.AsSpan(0, _hidden), keep * _hidden);
+        if (inPlace)
+        {
+            outputs.Dispose(); // the cache values are ours (_cache); these are views of the same buffers
+            return;
+        }
+
         var previous = _cacheOwner;
         _cache = outputs.Skip(2).ToArray();
         _cacheOwner = outputs;
         previous?.Dispose();
     }
 
+    private void DisposeInPlaceCache()
+    {
+        foreach (var value in _cache)
+        {
+            value.Dispose();
+        }
+
+        _cache = [];
+    }
+
     public void Dispose()
     {
+        if (inPlace)
+        {
+            DisposeInPlaceCache();
+        }
+
         _cacheOwner?.Dispose();
         if (!ReferenceEquals(_cacheMemory, OrtMemoryInfo.DefaultInstance))
         {

@@ -42,6 +42,12 @@ public sealed record ExecutionProviderOptions
     public string? CudnnConvAlgoSearch { get; init; }
 
     /// <summary>
+    /// On the CPU, the engine's own graphs use ONNX Runtime's fused operators (GroupQueryAttention,
+    /// SkipSimplifiedLayerNormalization): about a third of the nodes. False keeps standard operators only (to compare).
+    /// </summary>
+    public bool FusedCpuGraphs { get; init; } = true;
+
+    /// <summary>
     /// When set, ONNX Runtime writes a per-node profile (JSON, one file per graph) into this folder when the model is
     /// unloaded: where time goes and which provider ran each node. For diagnosis only: it slows every run.
     /// </summary>

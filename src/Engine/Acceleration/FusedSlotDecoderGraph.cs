@@ -1,0 +1,194 @@
+using QwenTts.Graphs;
+
+namespace QwenTts.Engine.Acceleration;
+
+/// <summary>
+/// <see cref="SlotDecoderGraph"/> (same inputs, outputs and slot semantics) in about a third of the nodes, for ONNX
+/// Runtime's CPU provider, where a run of a small step costs about 2 µs a node whatever its arithmetic. Per layer:
+/// - q and k come out of one MatMul and are normalised together (one SimplifiedLayerNormalization with unit scale,
+///   then one Mul by the q_norm / k_norm weights laid out per head);
+/// - RoPE is one MatMul by a [D, D] matrix per row position (cos on the diagonal, ±sin where rotate_half puts them),
+///   made once per run for all layers: the same two products per element as x·cos + rotate_half(x)·sin;
+/// - GroupQueryAttention (com.microsoft) takes the packed q, k, v and the slot cache: seqlens_k = position + rows - 1
+///   writes the rows' K/V into their slots and attends to slots 0..position, as the plain graph's scatter and mask do.
+///   Bound to the same buffer as input and output, the cache is written in place (no copy of the cache per run);
+/// - SkipSimplifiedLayerNormalization adds each residual and normalises for the next block in one node.
+/// The GPU providers keep the plain graph: their GroupQueryAttention kernels take fp16 only, and NPU compilers want
+/// standard operators. The result is checked against the export like the plain graph, so a wrong fusion falls back.
+/// </summary>
+public static class FusedSlotDecoderGraph
+{
+    /// <summary>
+    /// GroupQueryAttention on the CPU needs head sizes that are multiples of 8, and rows that start at slot 0 or come
+    /// one at a time (the engine's prefill starts at 0; decode and predictor steps are one row).
+    /// </summary>
+    public static bool Supports(SlotDecoderSpec spec) => spec.Dims.HeadDim % 8 == 0 && (spec.StackedHeads ? spec is { Rows: 1, Slots: not null } : spec.AllRows);
+
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline)
+    {
+        if (!Supports(spec))
+        {
+            throw new ArgumentException($"{spec.Name} cannot take the fused form (head size a multiple of 8; one row over fixed slots for the predictor).", nameof(spec));
+        }
+
+        var d = spec.Dims;
+        object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
+        object rowsDim = spec.Rows is { } fixedRows ? fixedRows : "R";
+        var g = new OnnxGraphBuilder(spec.Name, weights, inline)
+        {
+            DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint (fused for the CPU).",
+            Compact = true,
+        };
+        var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
+        var position = g.Input("position", OnnxGraphBuilder.Int64, 1);
+        var step = spec.StackedHeads ? g.Input("gen_step", OnnxGraphBuilder.Int64) : null;
+        var past = Enumerable.Range(0, d.Layers)
+            .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim),
+                          Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim)))
+            .ToArray();
+
+        var x = spec.Projection is { } projection ? g.Linear(rows, projection, spec.InputWidth, d.Hidden, bias: true) : rows;
+        string total, rotation;
+        if (spec.Slots is { } slots)
+        {
+            total = g.Add(position, g.Int64Scalar(1));
+            rotation = g.Gather(g.Weight("rope.rotation", RotationTable(slots, d.HeadDim, d.RopeTheta), slots, d.HeadDim, d.HeadDim), position);
+        }
+        else
+        {
+            var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), g.DimSize(x, 1), g.Int64Scalar(1)]), position); // [R]
+            total = g.Add(g.Slice(positions, -1, long.MaxValue, 0), g.Int64Scalar(1));
+            rotation = Rotations(g, positions, d);
+        }
+
+        var seqlens = g.Cast(g.Sub(total, g.Int64Scalar(1)), Int32);                     // index of the last row's slot
+        var totalLength = g.Cast(total, Int32);                                          // slots attended by the last row
+        var normed = g.RmsNorm(x, "layers.0.input_layernorm", d.Hidden, d.RmsEps);
+        for (var i = 0; i < d.Layers; i++)
+        {
+            var prefix = $"layers.{i}";
+            var heads = d.Heads + d.KvHeads;
+            var qk = g.MatMul(normed, g.Weight(prefix + ".qk_proj.weight",
+                ConcatColumns(Read(weights, prefix + ".q_proj.weight", d.Hidden, d.Heads * d.HeadDim), Read(weights, prefix + ".k_proj.weight", d.Hidden, d.KvHeads * d.HeadDim), d.Hidden),
+                d.Hidden, heads * d.HeadDim));
+            var perHead = g.Node("SimplifiedLayerNormalization", [g.Reshape(qk, -1, heads, d.HeadDim), g.Weight(prefix + ".qk_norm.unit", Ones(d.HeadDim), d.HeadDim)],
+                n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("axis", -1), OnnxGraphBuilder.FloatAttribute("epsilon", d.RmsEps)));
+            var scaled = g.Mul(perHead, g.Weight(prefix + ".qk_norm.weight",
+                HeadScales(Read(weights, prefix + ".q_norm.weight", d.HeadDim), d.Heads, Read(weights, prefix + ".k_norm.weight", d.HeadDim), d.KvHeads), heads, d.HeadDim));
+            var rotated = g.Reshape(g.MatMul(scaled, rotation), 1, -1, heads * d.HeadDim); // one matrix per row
+            var v = g.Linear(normed, prefix + ".v_proj", d.Hidden, d.KvHeads * d.HeadDim, bias: false);
+            var attention = g.MicrosoftNode("GroupQueryAttention",
+                [g.Concat(2, rotated, v), "", "", past[i].Keys, past[i].Values, seqlens, totalLength], 3,
+                n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("num_heads", d.Heads), OnnxGraphBuilder.IntAttribute("kv_num_heads", d.KvHeads)));
+            g.Output(attention[1], $"present_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
+            g.Output(attention[2], $"present_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
+
+            var attended = g.Linear(attention[0], prefix + ".o_proj", d.Heads * d.HeadDim, d.Hidden, bias: false);
+            (var post, x) = SkipNorm(g, x, attended, prefix + ".post_attention_layernorm", d);
+            var gate = g.Silu(g.Linear(post, prefix + ".mlp.gate_proj", d.Hidden, d.Mlp, bias: false));
+            var up = g.Linear(post, prefix + ".mlp.up_proj", d.Hidden, d.Mlp, bias: false);
+            var down = g.Linear(g.Mul(gate, up), prefix + ".mlp.down_proj", d.Mlp, d.Hidden, bias: false);
+            (normed, x) = SkipNorm(g, x, down, i + 1 < d.Layers ? $"layers.{i + 1}.input_layernorm" : "norm", d);
+        }
+
+        if (spec.StackedHeads)
+        {
+            var stacked = g.Parameter(Model.OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab);
+            g.Output(g.MatMul(normed, g.Gather(stacked, step!)), "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
+            return g;
+        }
+
+        var logits = g.MatMul(normed, g.Parameter("codec_head.weight", 1f, d.Hidden, spec.Vocab));
+        if (spec.HeadBias)
+        {
+            logits = g.Add(logits, g.Parameter("codec_head.bias", 0f, spec.Vocab));
+        }
+
+        g.Output(logits, "logits", OnnxGraphBuilder.Float, 1, rowsDim, spec.Vocab);
+        g.Output(normed, "last_hidden", OnnxGraphBuilder.Float, 1, rowsDim, d.Hidden);
+        return g;
+    }
+
+    /// <summary>
+    /// The rotation matrices [R, D, D] of the rows' positions: cos(p·f) on the diagonal, -sin / +sin where
+    /// rotate_half takes each element from, with the angles from the plain graph's RoPE tables.
+    /// </summary>
+    private static string Rotations(OnnxGraphBuilder g, string positions, Graphs.TransformerDims d)
+    {
+        var (cos, sin) = g.RopeTables(g.Cast(positions, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);   // [R, D]
+        var (identity, halfTurn) = (new float[d.HeadDim * d.HeadDim], new float[d.HeadDim * d.HeadDim]);
+        var half = (int)d.HeadDim / 2;
+        for (var j = 0; j < d.HeadDim; j++)
+        {
+            identity[(j * d.HeadDim) + j] = 1;
+        }
+
+        for (var j = 0; j < half; j++)
+        {
+            halfTurn[((j + half) * d.HeadDim) + j] = -1;   // out[j] takes -x[j + half]·sin
+            halfTurn[(j * d.HeadDim) + j + half] = 1;      // out[j + half] takes x[j]·sin
+        }
+
+        var diagonal = g.Mul(g.Unsqueeze(cos, 1), g.Weight("rope.identity", identity, d.HeadDim, d.HeadDim));   // [R, D, D]
+        var crossed = g.Mul(g.Unsqueeze(sin, 1), g.Weight("rope.half_turn", halfTurn, d.HeadDim, d.HeadDim));
+        return g.Add(diagonal, crossed);
+    }
+
+    private const int Int32 = 6;
+
+    /// <summary>norm(x + added) and x + added, in one SkipSimplifiedLayerNormalization.</summary>
+    private static (string Normed, string Sum) SkipNorm(OnnxGraphBuilder g, string x, string added, string norm, Graphs.TransformerDims d)
+    {
+        var outputs = g.MicrosoftNode("SkipSimplifiedLayerNormalization", [x, added, g.OnesParameter(norm + ".weight", d.Hidden)], 4,
+            n => n.WithAttributes(OnnxGraphBuilder.FloatAttribute("epsilon", d.RmsEps)), 1, 2);
+        return (outputs[0], outputs[3]);
+    }
+
+    private static float[] Read(WeightSource weights, string name, params long[] dims) => weights(name, dims, WeightInit.Normal, 1f);
+
+    private static float[] Ones(long length) => Enumerable.Repeat(1f, (int)length).ToArray();
+
+    /// <summary>Two [rows, a] and [rows, b] matrices side by side: [rows, a + b].</summary>
+    private static float[] ConcatColumns(float[] left, float[] right, long rows)
+    {
+        var (a, b) = (left.Length / (int)rows, right.Length / (int)rows);
+        var joined = new float[left.Length + right.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            left.AsSpan(r * a, a).CopyTo(joined.AsSpan(r * (a + b)));
+            right.AsSpan(r * b, b).CopyTo(joined.AsSpan((r * (a + b)) + a));
+        }
+
+        return joined;
+    }
+
+    /// <summary>The q_norm weight for each of the q heads, then the k_norm weight for each k head: [heads, D].</summary>
+    private static float[] HeadScales(float[] q, long qHeads, float[] k, long kHeads) =>
+        [.. Enumerable.Repeat(q, (int)qHeads).SelectMany(w => w), .. Enumerable.Repeat(k, (int)kHeads).SelectMany(w => w)];
+
+    /// <summary>
+    /// For each position p, the [D, D] matrix R with x·R = x·cos(p·f) + rotate_half(x)·sin(p·f), rotate_half(x) =
+    /// [-x2, x1]; angles p·f in single precision, as the plain graph's RoPE tables compute them.
+    /// </summary>
+    public static float[] RotationTable(int positions, long headDim, double theta)
+    {
+        var half = (int)headDim / 2;
+        var table = new float[positions * headDim * headDim];
+        for (var p = 0; p < positions; p++)
+        {
+            var matrix = table.AsSpan((int)(p * headDim * headDim), (int)(headDim * headDim));
+            for (var j = 0; j < half; j++)
+            {
+                var angle = (float)p * (float)Math.Pow(theta, -2.0 * j / headDim);
+                var (cos, sin) = (MathF.Cos(angle), MathF.Sin(angle));
+                // out[j] = x[j]·cos - x[j+half]·sin; out[j+half] = x[j+half]·cos + x[j]·sin
+                matrix[(j * (int)headDim) + j] = cos;
+                matrix[((j + half) * (int)headDim) + j] = -sin;
+                matrix[((j + half) * (int)headDim) + j + half] = cos;
+                matrix[(j * (int)headDim) + j + half] = sin;
+            }
+        }
+
+        return table;
+    }
+}
