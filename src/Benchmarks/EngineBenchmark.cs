@@ -11,7 +11,8 @@ namespace QwenTts.Benchmarks;
 
 /// <summary>
 /// The engine on a miniature, each configuration side by side on the same loaded sessions: the export's graphs alone
-/// (dynamic and static shapes), host lookups, the cached code predictor, both, and both at static shapes. Per configuration and concurrency level:
+/// (dynamic and static shapes), host lookups, the cached code predictor, both, both with the CPU's engine talker, and
+/// both at static shapes. Per configuration and concurrency level:
 /// runs per frame, time per frame in each graph, frames/s, real-time factor, time to first audio and the share of
 /// wall time inside ONNX Runtime; then the ratios against the export's graphs and whether the codes are identical.
 /// The miniature makes noise, not speech; `proportional` has the real layer counts at 1/16 of the widths.
@@ -26,7 +27,7 @@ public static class EngineBenchmark
         "Une voix calme et claire lit les nouvelles du matin pour tout le monde.",
     ];
 
-    private sealed record Configuration(string Name, bool Static, bool Cached, bool Host);
+    private sealed record Configuration(string Name, bool Static, bool Cached, bool Host, bool EngineTalker = false);
 
     private static readonly Configuration[] All =
     [
@@ -35,6 +36,7 @@ public static class EngineBenchmark
         new("host-lookups", false, false, true),
         new("cached-predictor", false, true, false),
         new("cached+host", false, true, true),
+        new("cached+host+talker", false, true, true, EngineTalker: true), // the CPU's engine talker; elsewhere it equals cached+host
         new("cached+host static", true, true, true),
     ];
 
@@ -69,9 +71,10 @@ public static class EngineBenchmark
             using var loaded = SpeechSynthesizer.Load(directory, options);
             Console.WriteLine($"{provider}: code predictor: {loaded.Acceleration.PredictorStatus}");
             Console.WriteLine($"{provider}: embedding lookups: {loaded.Acceleration.Tables.Status}");
-            var variants = configurations.Select(c => (c.Name, Synthesizer: loaded.With(c.Static, c.Cached, c.Host))).ToList();
+            var variants = configurations.Where(c => !c.EngineTalker || provider == ExecutionProviderKind.Cpu)
+                .Select(c => (c.Name, Synthesizer: loaded.With(c.Static, c.Cached, c.Host, c.EngineTalker))).ToList();
             PrintCodeComparison(provider, variants);
-            if (variants.Any(v => v.Synthesizer.StaticShapes is not null))
+            if (variants.Any(v => v.Synthesizer.StaticShapes is not null || v.Synthesizer.UseEngineTalker))
             {
                 Console.WriteLine($"{provider}: talker step: {loaded.Acceleration.TalkerStatus}");
             }

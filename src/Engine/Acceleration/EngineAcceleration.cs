@@ -69,6 +69,7 @@ public sealed class EngineAcceleration : IDisposable
         var weights = new CheckpointWeights(file, manifest);
         var acceleration = new EngineAcceleration { Tables = LoadTables(sessions, weights), _weights = weights };
         acceleration.LoadPredictor(sessions, weights);
+        acceleration.EngineTalker(sessions); // built and checked at load, not on a card's first request
         return acceleration;
     }
 
@@ -188,6 +189,15 @@ public sealed class EngineAcceleration : IDisposable
 
     /// <summary>True when <see cref="TalkerStep"/> takes the same buffers as its past and present cache (written in place).</summary>
     public bool TalkerStepInPlace { get; private set; }
+
+    /// <summary>
+    /// The talker step for dynamic shapes on the CPU: only the fused form, whose cache is written in place and grows on
+    /// demand (the standard form copies the whole cache every run, slower than the export's talker_decode there).
+    /// </summary>
+    public InferenceSession? EngineTalker(ModelSessions sessions) =>
+        sessions.Provider is { Kind: ExecutionProviderKind.Cpu, FusedCpuGraphs: true } && EnsureTalkerStep(sessions) is { } step && TalkerStepInPlace
+            ? step
+            : null;
 
     /// <summary>
     /// One form of the talker built from the checkpoint (a real talker is gigabytes, so its weights go to a temporary

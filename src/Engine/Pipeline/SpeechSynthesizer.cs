@@ -54,10 +54,16 @@ public sealed class SpeechSynthesizer : IDisposable
     public bool UseHostLookups { get; private init; } = true;
 
     /// <summary>
+    /// On the CPU, runs the talker through the engine's own fused step (cache written in place) when the checkpoint gave
+    /// one that agrees with the export, instead of the export's talker_prefill and talker_decode.
+    /// </summary>
+    public bool UseEngineTalker { get; private init; } = true;
+
+    /// <summary>
     /// A view of this synthesizer (same sessions, nothing reloaded) with static shapes, the cached predictor or host
     /// lookups switched: model-check and the benchmarks compare the variants side by side.
     /// </summary>
-    public SpeechSynthesizer With(bool? staticShapes = null, bool? cachedPredictor = null, bool? hostLookups = null) =>
+    public SpeechSynthesizer With(bool? staticShapes = null, bool? cachedPredictor = null, bool? hostLookups = null, bool? engineTalker = null) =>
         new(_sessions, Tokenizer, Streaming, acceleration: Acceleration)
         {
             StaticShapes = staticShapes switch
@@ -68,6 +74,7 @@ public sealed class SpeechSynthesizer : IDisposable
             },
             UseCachedPredictor = cachedPredictor ?? UseCachedPredictor,
             UseHostLookups = hostLookups ?? UseHostLookups,
+            UseEngineTalker = engineTalker ?? UseEngineTalker,
             DecodeMaskExtra = DecodeMaskExtra,
             _ownsSessions = false,
         };
@@ -289,7 +296,9 @@ public sealed class SpeechSynthesizer : IDisposable
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
                 _talker = shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
                     ? new BucketedTalker(step, sessions, Run, Timer, shapes, synthesizer.Acceleration.TalkerStepInPlace)
-                    : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
+                    : synthesizer.UseEngineTalker && synthesizer.Acceleration.EngineTalker(sessions) is { } fused
+                        ? new BucketedTalker(fused, sessions, Run, Timer, shapes: null, inPlace: true)
+                        : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
                 built.Add(_talker);
                 var acceleration = synthesizer.Acceleration;
                 _predictor = synthesizer.UseCachedPredictor && acceleration.CachedPredictor is { } cached

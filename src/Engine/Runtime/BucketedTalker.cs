@@ -12,9 +12,10 @@ namespace QwenTts.Engine.Runtime;
 /// rows blind to the padding, whose slots are overwritten before they are ever attended); each frame is one run at
 /// one row. The cache outputs stay where the provider put them (on the card) and go straight back in; with
 /// <paramref name="inPlace"/> (the CPU's fused graph) one set of cache buffers is both input and output and is written
-/// in place, so no run copies or allocates the cache.
+/// in place, so no run copies or allocates the cache. Without <paramref name="shapes"/> (the CPU's engine talker at
+/// dynamic shapes) the prompt is not padded and the in-place cache doubles when it fills.
 /// </summary>
-internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions shapes, bool inPlace = false)
+internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions? shapes, bool inPlace = false)
     : ITalker, IReservesFrames
 {
     private readonly int _hidden = sessions.Manifest.Talker.Hidden;
@@ -27,31 +28,33 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
     private OrtValue[] _cache = [];
     private int _frames = sessions.Manifest.Generation.MaxNewTokens;
     private int _length;
+    private float[][] _arrays = [];
+    private int _capacity;
 
     /// <summary>The most frames this utterance may make: the cache is sized once for prompt plus these.</summary>
     public void Reserve(int frames) => _frames = frames;
 
     public void Prefill(float[] embeds, int rows, float[] logits, float[] lastHidden)
     {
-        var capacity = shapes.CacheCapacity(rows + _frames);
-        var t = sessions.Manifest.Talker;
-        var cacheLength = t.KvHeads * capacity * t.HeadDim;
-        var zeros = _pastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(new float[cacheLength], [1, t.KvHeads, capacity, t.HeadDim])).ToArray();
+        var prefill = shapes?.PrefillLength(rows) ?? rows;
         if (inPlace)
         {
-            DisposeInPlaceCache();
-            _cache = zeros;
+            AllocateInPlace(shapes?.CacheCapacity(rows + _frames) ?? RoundUp(rows + Math.Min(_frames, GrowthStep)), keep: 0);
             _length = 0;
-            Run(Padded(embeds, rows), shapes.PrefillLength(rows), rows - 1, logits, lastHidden);
+            Run(Padded(embeds, rows, prefill), prefill, rows - 1, logits, lastHidden);
             _length = rows;
             return;
         }
 
+        var capacity = shapes?.CacheCapacity(rows + _frames) ?? RoundUp(rows + _frames);
+        var t = sessions.Manifest.Talker;
+        var cacheLength = t.KvHeads * capacity * t.HeadDim;
+        var zeros = _pastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(new float[cacheLength], [1, t.KvHeads, capacity, t.HeadDim])).ToArray();
         try
         {
             _cache = zeros;
             _length = 0;
-            Run(Padded(embeds, rows), shapes.PrefillLength(rows), rows - 1, logits, lastHidden);
+            Run(Padded(embeds, rows, prefill), prefill, rows - 1, logits, lastHidden);
             _length = rows;
         }
         finally
@@ -63,11 +66,41 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
         }
     }
 
-    private float[] Padded(float[] embeds, int rows)
+    /// <summary>Without static shapes the in-place cache starts at the prompt plus this many frames and doubles when full.</summary>
+    private const int GrowthStep = 256;
+
+    private static int RoundUp(int rows) => (rows + GrowthStep - 1) / GrowthStep * GrowthStep;
+
+    private float[] Padded(float[] embeds, int rows, int length)
     {
-        var padded = new float[shapes.PrefillLength(rows) * _hidden];
+        if (length == rows && embeds.Length == rows * _hidden)
+        {
+            return embeds;
+        }
+
+        var padded = new float[length * _hidden];
         Array.Copy(embeds, padded, rows * _hidden);
         return padded;
+    }
+
+    /// <summary>A zeroed in-place cache of <paramref name="capacity"/> slots holding the first <paramref name="keep"/> slots of the current one.</summary>
+    private void AllocateInPlace(int capacity, int keep)
+    {
+        var t = sessions.Manifest.Talker;
+        var (kvHeads, headDim) = (t.KvHeads, t.HeadDim);
+        var arrays = new float[_pastNames.Length][];
+        for (var i = 0; i < arrays.Length; i++)
+        {
+            arrays[i] = new float[kvHeads * capacity * headDim];
+            for (var h = 0; h < kvHeads && keep > 0; h++)
+            {
+                Array.Copy(_arrays[i], h * _capacity * headDim, arrays[i], h * capacity * headDim, keep * headDim);
+            }
+        }
+
+        DisposeInPlaceCache();
+        (_arrays, _capacity) = (arrays, capacity);
+        _cache = [.. arrays.Select(a => OrtValue.CreateTensorValueFromMemory(a, [1, kvHeads, capacity, headDim]))];
     }
 
     public void Decode(float[] embed, float[] logits, float[] lastHidden)
@@ -75,6 +108,11 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
         if (_cacheOwner is null && !(inPlace && _cache.Length > 0))
         {
             throw new InvalidOperationException("Decode before Prefill.");
+        }
+
+        if (inPlace && shapes is null && _length + 1 > _capacity)
+        {
+            AllocateInPlace(_capacity * 2, keep: _length);
         }
 
         Run(embed, 1, 0, logits, lastHidden);
