@@ -172,7 +172,7 @@ public sealed partial class DeviceHost(
             throw new InvalidOperationException("Model:Directory is not set: point it at a model directory (model.json and graphs).");
         }
 
-        var provider = ProviderFor(spec);
+        var provider = ProviderFor(spec) with { FusedCpuGraphs = model.FusedCpuGraphs };
         var streaming = new StreamingOptions
         {
             FirstChunkFrames = model.FirstChunkFrames, ChunkFrames = model.ChunkFrames, MaxChunkFrames = model.MaxChunkFrames,
@@ -214,7 +214,8 @@ public sealed partial class DeviceHost(
     /// </summary>
     private string? SelfTest(int index, SpeechSynthesizer synthesizer)
     {
-        LogAcceleration(index, synthesizer.Manifest.Name, synthesizer.Acceleration.PredictorStatus, synthesizer.Acceleration.Tables.Status);
+        LogAcceleration(index, synthesizer.Manifest.Name, synthesizer.Acceleration.PredictorStatus, synthesizer.Acceleration.Tables.Status,
+            synthesizer.Acceleration.TalkerStatus);
         if (synthesizer.Manifest.DefaultedFields.Count > 0)
         {
             LogDefaultedConfig(index, synthesizer.Manifest.Name, string.Join(", ", synthesizer.Manifest.DefaultedFields));
@@ -280,8 +281,8 @@ public sealed partial class DeviceHost(
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index}: {Kind} {Model} (emulated: {Emulated}) on {Provider}, model {ModelName} (miniature: {Miniature}) loaded in {Seconds:F1} s")]
     private partial void LogCardLoaded(int index, DeviceKind kind, string model, bool emulated, string provider, string modelName, bool miniature, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: code predictor {Predictor}; embedding lookups {Lookups}")]
-    private partial void LogAcceleration(int index, string model, string predictor, string lookups);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: code predictor {Predictor}; embedding lookups {Lookups}; talker step {Talker}")]
+    private partial void LogAcceleration(int index, string model, string predictor, string lookups, string talker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card {Index} model {Model}: the HF folder lacks {Fields}; the release's values are used")]
     private partial void LogDefaultedConfig(int index, string model, string fields);

@@ -140,6 +140,12 @@ public sealed class ModelOptions
     /// <summary>Static shapes (bucketed KV cache, padded prefill and decodes): null = on for CANN and MIGraphX only.</summary>
     public bool? StaticShapes { get; set; }
 
+    /// <summary>
+    /// CPU cards: the engine's graphs in ONNX Runtime's fused operators, and the talker through the engine's own step
+    /// (see models/README.md). False keeps standard operators and the export's talker (one copy of its weights, not two).
+    /// </summary>
+    public bool FusedCpuGraphs { get; set; } = true;
+
     /// <summary>Run the quick self-test (decode mask, finite outputs, static-shape codes) on every card at load.</summary>
     public bool SelfTestAtLoad { get; set; } = true;
 }

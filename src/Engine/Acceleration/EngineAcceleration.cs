@@ -30,10 +30,10 @@ public sealed class EngineAcceleration : IDisposable
 
     public InferenceSession? CachedPredictor { get; private set; }
 
-    /// <summary>The static-shape talker built from the checkpoint, once asked for (see <see cref="EnsureTalkerStep"/>).</summary>
+    /// <summary>The talker step built from the checkpoint: at load on the CPU (the engine talker), else once static shapes ask for it.</summary>
     public InferenceSession? TalkerStep { get; private set; }
 
-    /// <summary>One line on the static-shape talker: built with its largest difference, or why not.</summary>
+    /// <summary>One line on the talker step: built (which form) with its largest difference, or why not.</summary>
     public string TalkerStatus { get; private set; } = "not built (static shapes not asked for)";
 
     public EngineTablesState Tables { get; private set; } = new(null, "not tried");

@@ -67,8 +67,9 @@ public static class ModelCheckCommand
             if (synthesizer.StaticShapes is not null || args.Contains("--deep"))
             {
                 synthesizer.Acceleration.EnsureTalkerStep(synthesizer.Sessions);
-                Console.WriteLine($"static-shape talker: {synthesizer.Acceleration.TalkerStatus}");
             }
+
+            Console.WriteLine($"talker step (static shapes; the CPU's engine talker): {synthesizer.Acceleration.TalkerStatus}");
             if (!args.Contains("--deep"))
             {
                 Console.WriteLine("OK: every graph matches; run with --deep to prove it on this card.");
