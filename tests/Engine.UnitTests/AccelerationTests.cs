@@ -29,8 +29,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
         var context = Enumerable.Range(0, 16 * hidden).Select(_ => (float)random.NextGaussian()).ToArray();
         using var run = new RunOptions();
         using var export = new OnnxCodePredictor(sessions, run, new OrtTimer());
-        using var cached = new CachedCodePredictor(acceleration.CachedPredictor!, hidden, 2048, acceleration.PredictorLayers,
-            acceleration.PredictorCacheElements, run, new OrtTimer());
+        using var cached = new CachedCodePredictor(acceleration.Predictor!, hidden, 2048, run, new OrtTimer());
         var expected = new float[2048];
         var actual = new float[2048];
 
@@ -90,7 +89,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
         Assert.Equal(560 * 15, referenceTimes[GraphNames.CodePredictor].Runs);
         Assert.Equal(560 * 15, referenceTimes[GraphNames.CodePredictorEmbed].Runs);
         Assert.Equal(559, referenceTimes[GraphNames.TalkerDecode].Runs);
-        Assert.Equal(560 * 16, acceleratedTimes[SlotDecoderGraph.PredictorName].Runs);
+        Assert.Equal(560 * 15, acceleratedTimes[SlotDecoderGraph.PredictorName].Runs); // fused form: a frame's first two rows in one run
         Assert.Equal(560, acceleratedTimes[SlotDecoderGraph.TalkerName].Runs); // prefill and 559 decodes: the CPU's engine talker
         Assert.False(acceleratedTimes.ContainsKey(GraphNames.CodePredictorEmbed));
         Assert.False(acceleratedTimes.ContainsKey(GraphNames.TalkerDecode));
@@ -117,7 +116,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
                 Text = "Still served.", Language = "english", Voice = new VoicePrompt.Designed("A voice"), Sampling = new SamplingOptions { MaxNewTokens = 4 },
             });
 
-            Assert.Null(synthesizer.Acceleration.CachedPredictor);
+            Assert.Null(synthesizer.Acceleration.Predictor);
             // Both forms are tried and both refused, each with its figures.
             Assert.StartsWith("export graph (the cached predictor fused for the CPU: disagrees with the export, largest logit difference",
                 synthesizer.Acceleration.PredictorStatus, StringComparison.Ordinal);
@@ -142,7 +141,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
 
             using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions());
 
-            Assert.Null(synthesizer.Acceleration.CachedPredictor);
+            Assert.Null(synthesizer.Acceleration.Predictor);
             Assert.Contains("no model.safetensors", synthesizer.Acceleration.PredictorStatus, StringComparison.Ordinal);
         }
         finally

@@ -28,7 +28,8 @@ public sealed class EngineAcceleration : IDisposable
     private CheckpointWeights? _weights;
     private bool _talkerTried;
 
-    public InferenceSession? CachedPredictor { get; private set; }
+    /// <summary>The cached code-predictor step when the checkpoint gave one that agrees with the export.</summary>
+    public CachedPredictorStep? Predictor { get; private set; }
 
     /// <summary>The talker step built from the checkpoint: at load on the CPU (the engine talker), else once static shapes ask for it.</summary>
     public InferenceSession? TalkerStep { get; private set; }
@@ -40,10 +41,6 @@ public sealed class EngineAcceleration : IDisposable
 
     /// <summary>One line on the cached predictor: used with its largest difference, or why not.</summary>
     public string PredictorStatus { get; private set; } = "not tried";
-
-    public int PredictorLayers { get; private set; }
-
-    public int PredictorCacheElements { get; private set; }
 
     public static EngineAcceleration None(string why) => new() { PredictorStatus = why, Tables = new(null, why) };
 
@@ -83,23 +80,24 @@ public sealed class EngineAcceleration : IDisposable
             return;
         }
 
-        PredictorLayers = shape.Layers;
-        PredictorCacheElements = shape.KvHeads * SlotDecoderGraph.PredictorSlots * shape.HeadDim;
+        var cacheElements = (int)(shape.KvHeads * SlotDecoderGraph.PredictorSlots * shape.HeadDim);
         var spec = SlotDecoderGraph.Predictor(manifest);
-        var forms = new List<(string Name, Func<byte[]> Build)>();
+        var forms = new List<(string Name, Func<CachedPredictorStep> Load)>();
         if (sessions.Provider.Kind == ExecutionProviderKind.Cpu && sessions.Provider.FusedCpuGraphs && FusedSlotDecoderGraph.Supports(spec))
         {
-            forms.Add(("fused for the CPU", () => FusedSlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes()));
+            forms.Add(("fused for the CPU", () => Open(sessions, FusedSlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes(),
+                session => new CachedPredictorStep(session, shape.Layers, cacheElements, Heads(weights, spec)))));
         }
 
-        forms.Add(("standard operators", () => SlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes()));
+        forms.Add(("standard operators", () => Open(sessions, SlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes(),
+            session => new CachedPredictorStep(session, shape.Layers, cacheElements, heads: null))));
         var rejected = new List<string>();
-        foreach (var (form, build) in forms)
+        foreach (var (form, load) in forms)
         {
-            var (session, verdict) = TryPredictorForm(sessions, build);
-            if (session is not null)
+            var (step, verdict) = TryPredictorForm(sessions, load);
+            if (step is not null)
             {
-                CachedPredictor = session;
+                Predictor = step;
                 PredictorStatus = $"cached, {form} ({verdict}){(rejected.Count == 0 ? "" : "; " + string.Join("; ", rejected))}";
                 return;
             }
@@ -110,30 +108,53 @@ public sealed class EngineAcceleration : IDisposable
         PredictorStatus = "export graph (the cached predictor " + string.Join("; ", rejected) + ")";
     }
 
-    /// <summary>One form of the cached predictor, kept only when its logits agree with the export's on every gen_step.</summary>
-    private (InferenceSession? Session, string Verdict) TryPredictorForm(ModelSessions sessions, Func<byte[]> build)
+    private static CachedPredictorStep Open(ModelSessions sessions, byte[] model, Func<InferenceSession, CachedPredictorStep> wrap)
     {
-        InferenceSession? session = null;
+        using var options = SessionOptionsFactory.Create(sessions.Provider);
+        var session = new InferenceSession(model, options);
         try
         {
-            using var options = SessionOptionsFactory.Create(sessions.Provider);
-            session = new InferenceSession(build(), options);
-            var (difference, scale) = Compare(sessions, session);
+            return wrap(session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The 15 predictor heads from the checkpoint, each [hidden, vocab] as the fused graph's lm_head input takes it.</summary>
+    private static OrtValue[] Heads(CheckpointWeights weights, SlotDecoderSpec spec)
+    {
+        var (hidden, vocab) = (spec.Dims.Hidden, spec.Vocab);
+        var stacked = weights.Predictor(OfficialWeights.StackedHeads, [spec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
+        return [.. Enumerable.Range(0, spec.Heads).Select(j =>
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, stacked.AsMemory((int)(j * hidden * vocab), (int)(hidden * vocab)), [hidden, vocab]))];
+    }
+
+    /// <summary>One form of the cached predictor, kept only when its logits agree with the export's on every gen_step.</summary>
+    private static (CachedPredictorStep? Step, string Verdict) TryPredictorForm(ModelSessions sessions, Func<CachedPredictorStep> load)
+    {
+        CachedPredictorStep? step = null;
+        try
+        {
+            step = load();
+            var (difference, scale) = Compare(sessions, step);
             var half = sessions.FloatType(GraphNames.CodePredictor) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
             var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
             var figures = string.Create(CultureInfo.InvariantCulture,
                 $"largest logit difference {difference:G3} over 15 gen_steps, allowed {tolerance:G3} ({(half ? "fp16" : "fp32")} export, logits up to {scale:F1})");
             if (difference <= tolerance)
             {
-                return (session, figures);
+                return (step, figures);
             }
 
-            session.Dispose();
+            step.Dispose();
             return (null, "disagrees with the export, " + figures);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            session?.Dispose();
+            step?.Dispose();
             return (null, "could not be built: " + ex.Message);
         }
     }
@@ -283,7 +304,7 @@ public sealed class EngineAcceleration : IDisposable
     }
 
     /// <summary>Runs the export's code_predictor and the cached one on the same 16 rows, every gen_step; largest difference and scale.</summary>
-    private (double Difference, double Scale) Compare(ModelSessions sessions, InferenceSession cached)
+    private static (double Difference, double Scale) Compare(ModelSessions sessions, CachedPredictorStep cached)
     {
         var manifest = sessions.Manifest;
         var hidden = manifest.Talker.Hidden;
@@ -297,7 +318,7 @@ public sealed class EngineAcceleration : IDisposable
 
         using var run = new RunOptions();
         using var export = new OnnxCodePredictor(sessions, run, new OrtTimer());
-        using var step = new CachedCodePredictor(cached, hidden, manifest.Codec.CodebookSize, PredictorLayers, PredictorCacheElements, run, new OrtTimer());
+        using var step = new CachedCodePredictor(cached, hidden, manifest.Codec.CodebookSize, run, new OrtTimer());
         var expected = new float[manifest.Codec.CodebookSize];
         var actual = new float[manifest.Codec.CodebookSize];
         double difference = 0, scale = 0;
@@ -389,7 +410,7 @@ public sealed class EngineAcceleration : IDisposable
 
     public void Dispose()
     {
-        CachedPredictor?.Dispose();
+        Predictor?.Dispose();
         TalkerStep?.Dispose();
     }
 }

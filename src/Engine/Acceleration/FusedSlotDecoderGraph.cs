@@ -12,7 +12,10 @@ namespace QwenTts.Engine.Acceleration;
 /// - GroupQueryAttention (com.microsoft) takes the packed q, k, v and the slot cache: seqlens_k = position + rows - 1
 ///   writes the rows' K/V into their slots and attends to slots 0..position, as the plain graph's scatter and mask do.
 ///   Bound to the same buffer as input and output, the cache is written in place (no copy of the cache per run);
-/// - SkipSimplifiedLayerNormalization adds each residual and normalises for the next block in one node.
+/// - SkipSimplifiedLayerNormalization adds each residual and normalises for the next block in one node;
+/// - the predictor's head for the gen_step is an input, bound per run to the host's copy of that head, where the
+///   standard form gathers it out of all 15 (a copy of a whole head every run), and it takes any number of rows from
+///   slot 0, so a frame's talker row and c0 row go in one run.
 /// The GPU providers keep the plain graph: their GroupQueryAttention kernels take fp16 only, and NPU compilers want
 /// standard operators. The result is checked against the export like the plain graph, so a wrong fusion falls back.
 /// </summary>
@@ -22,18 +25,21 @@ public static class FusedSlotDecoderGraph
     /// GroupQueryAttention on the CPU needs head sizes that are multiples of 8, and rows that start at slot 0 or come
     /// one at a time (the engine's prefill starts at 0; decode and predictor steps are one row).
     /// </summary>
-    public static bool Supports(SlotDecoderSpec spec) => spec.Dims.HeadDim % 8 == 0 && (spec.StackedHeads ? spec is { Rows: 1, Slots: not null } : spec.AllRows);
+    public static bool Supports(SlotDecoderSpec spec) => spec.Dims.HeadDim % 8 == 0 && (spec.StackedHeads ? spec.Slots is not null : spec.AllRows);
+
+    /// <summary>The predictor's input for its gen_step's head, [hidden, vocab] (bound per run, never copied).</summary>
+    public const string HeadInput = "lm_head";
 
     public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline)
     {
         if (!Supports(spec))
         {
-            throw new ArgumentException($"{spec.Name} cannot take the fused form (head size a multiple of 8; one row over fixed slots for the predictor).", nameof(spec));
+            throw new ArgumentException($"{spec.Name} cannot take the fused form (head size a multiple of 8; fixed slots for the predictor).", nameof(spec));
         }
 
         var d = spec.Dims;
         object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
-        object rowsDim = spec.Rows is { } fixedRows ? fixedRows : "R";
+        const string rowsDim = "R"; // the predictor takes a frame's first two rows in one run (GroupQueryAttention's prompt case)
         var g = new OnnxGraphBuilder(spec.Name, weights, inline)
         {
             DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint (fused for the CPU).",
@@ -41,25 +47,18 @@ public static class FusedSlotDecoderGraph
         };
         var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
         var position = g.Input("position", OnnxGraphBuilder.Int64, 1);
-        var step = spec.StackedHeads ? g.Input("gen_step", OnnxGraphBuilder.Int64) : null;
+        var head = spec.StackedHeads ? g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Dims.Hidden, spec.Vocab) : null;
         var past = Enumerable.Range(0, d.Layers)
             .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim),
                           Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim)))
             .ToArray();
 
         var x = spec.Projection is { } projection ? g.Linear(rows, projection, spec.InputWidth, d.Hidden, bias: true) : rows;
-        string total, rotation;
-        if (spec.Slots is { } slots)
-        {
-            total = g.Add(position, g.Int64Scalar(1));
-            rotation = g.Gather(g.Weight("rope.rotation", RotationTable(slots, d.HeadDim, d.RopeTheta), slots, d.HeadDim, d.HeadDim), position);
-        }
-        else
-        {
-            var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), g.DimSize(x, 1), g.Int64Scalar(1)]), position); // [R]
-            total = g.Add(g.Slice(positions, -1, long.MaxValue, 0), g.Int64Scalar(1));
-            rotation = Rotations(g, positions, d);
-        }
+        var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), g.DimSize(x, 1), g.Int64Scalar(1)]), position); // [R]
+        var total = g.Add(g.Slice(positions, -1, long.MaxValue, 0), g.Int64Scalar(1));
+        var rotation = spec.Slots is { } slots
+            ? g.Gather(g.Weight("rope.rotation", RotationTable(slots, d.HeadDim, d.RopeTheta), slots, d.HeadDim, d.HeadDim), positions)
+            : Rotations(g, positions, d);
 
         var seqlens = g.Cast(g.Sub(total, g.Int64Scalar(1)), Int32);                     // index of the last row's slot
         var totalLength = g.Cast(total, Int32);                                          // slots attended by the last row
@@ -91,10 +90,9 @@ public static class FusedSlotDecoderGraph
             (normed, x) = SkipNorm(g, x, down, i + 1 < d.Layers ? $"layers.{i + 1}.input_layernorm" : "norm", d);
         }
 
-        if (spec.StackedHeads)
+        if (head is not null)
         {
-            var stacked = g.Parameter(Model.OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab);
-            g.Output(g.MatMul(normed, g.Gather(stacked, step!)), "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
+            g.Output(g.MatMul(g.Slice(normed, -1, long.MaxValue, 1), head), "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
             return g;
         }
 

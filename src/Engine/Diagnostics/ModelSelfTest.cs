@@ -123,7 +123,7 @@ public static class ModelSelfTest
     /// <summary>The codes with the cached predictor and host lookups against the export's graphs alone, same seed.</summary>
     private static string CompareAccelerated(SpeechSynthesizer synthesizer, SynthesisRequest request, IReadOnlyList<int[]> accelerated)
     {
-        if (synthesizer.Acceleration.CachedPredictor is null && synthesizer.Acceleration.Tables.Tables is null)
+        if (synthesizer.Acceleration.Predictor is null && synthesizer.Acceleration.Tables.Tables is null)
         {
             return "not compared (nothing accelerated: export graphs only)";
         }

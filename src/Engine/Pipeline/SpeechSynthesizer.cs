@@ -301,9 +301,8 @@ public sealed class SpeechSynthesizer : IDisposable
                         : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
                 built.Add(_talker);
                 var acceleration = synthesizer.Acceleration;
-                _predictor = synthesizer.UseCachedPredictor && acceleration.CachedPredictor is { } cached
-                    ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize,
-                        acceleration.PredictorLayers, acceleration.PredictorCacheElements, Run, Timer)
+                _predictor = synthesizer.UseCachedPredictor && acceleration.Predictor is { } cached
+                    ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize, Run, Timer)
                     : new OnnxCodePredictor(sessions, Run, Timer);
                 built.Add(_predictor);
                 var graphLookups = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
