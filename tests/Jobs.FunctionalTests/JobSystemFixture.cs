@@ -30,7 +30,7 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Jobs:RetryDelay=00:00:00.500",
         $"--Jobs:Retention={Retention:c}",
         "--Jobs:MaxInputCharacters=30000",
-        "--Jobs:Store:Directory=" + StoreDirectory,
+        "--Jobs:Local:Directory=" + StoreDirectory,
         "--Jobs:Callbacks:SigningKey=" + SigningKey,
         "--Jobs:Callbacks:AllowPrivateNetworks=true",
         "--Jobs:Callbacks:InitialDelay=00:00:00.200",

@@ -94,7 +94,17 @@ public sealed partial class JobWorker(
             }
             else if (job.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
             {
-                await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), stoppingToken);
+                try
+                {
+                    await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), stoppingToken);
+                }
+                catch (AudioStoreUnavailableException ex)
+                {
+                    // The job stays completed (and readable, if the store comes back) until its audio is surely deleted.
+                    LogExpiryFailed(id, ex.Message);
+                    continue;
+                }
+
                 await grain.ExpireAsync();
                 await index.RemoveAsync(id);
                 LogExpired(id, expires);
@@ -130,6 +140,9 @@ public sealed partial class JobWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: run stopped by {Error}: {Reason}; it resumes once its lease runs out")]
     private partial void LogRunFailed(string job, string error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: its audio is past retention but could not be deleted ({Reason}); trying again at the next poll")]
+    private partial void LogExpiryFailed(string job, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: audio expired (kept until {Expires:u}) and deleted")]
     private partial void LogExpired(string job, DateTimeOffset expires);

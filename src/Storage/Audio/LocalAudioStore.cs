@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace QwenTts.Storage.Audio;
 
 /// <summary>The embedded default's audio store: files under one folder, written to a temporary name and renamed into place.</summary>
-public sealed class LocalAudioStore(IOptions<AudioStoreOptions> options) : IAudioStore
+public sealed class LocalAudioStore(IOptions<LocalAudioStoreOptions> options) : IAudioStore
 {
     private readonly string _root = Path.GetFullPath(options.Value.Directory);
 
