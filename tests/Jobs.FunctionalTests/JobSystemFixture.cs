@@ -35,6 +35,8 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Jobs:Callbacks:AllowPrivateNetworks=true",
         "--Jobs:Callbacks:InitialDelay=00:00:00.200",
         "--Jobs:Callbacks:MaxAttempts=4",
+        // Short, so the lease on a callback whose frontend died runs out in seconds.
+        "--Jobs:Callbacks:Timeout=00:00:03",
         "--Robots:WeComBaseUrl=" + Tools.WeCom.BaseAddress,
         "--Robots:DingTalkBaseUrl=" + Tools.DingTalk.BaseAddress,
         "--Robots:PublicBaseUrl=" + PublicBaseUrl,

@@ -20,7 +20,7 @@ namespace QwenTts.Frontend.Jobs;
 /// once from the stored segments (so it is the same bytes on every read) and the job completes.
 /// </summary>
 public sealed partial class JobRunner(
-    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackSender callbacks,
+    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackDelivery callbacks,
     RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
 {
     public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
@@ -66,7 +66,7 @@ public sealed partial class JobRunner(
             }
 
             await TryDeleteAsync(jobId, JobAudioKeys.SegmentsPrefix(jobId));
-            await NotifyAsync(grain, job, stopping);
+            await NotifyAsync(grain, job, runner, stopping);
         }
         catch (OperationCanceledException) when (lease.IsCancellationRequested)
         {
@@ -309,21 +309,16 @@ public sealed partial class JobRunner(
         await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
         if (await grain.GetAsync() is { } job)
         {
-            await NotifyAsync(grain, job, CancellationToken.None);
+            await NotifyAsync(grain, job, runner, CancellationToken.None);
         }
     }
 
-    private async Task NotifyAsync(IAudioJobGrain grain, AudioJobView job, CancellationToken cancellationToken)
+    private async Task NotifyAsync(IAudioJobGrain grain, AudioJobView job, string runner, CancellationToken cancellationToken)
     {
-        if (job.CallbackUrl is null)
+        if (job.CallbackPending)
         {
-            return;
+            await callbacks.DeliverAsync(grain, job, runner, cancellationToken);
         }
-
-        await grain.RecordCallbackAsync("sending");
-        var status = await callbacks.SendAsync(job, cancellationToken);
-        metrics.Delivered("callback", status.StartsWith("delivered", StringComparison.Ordinal));
-        await grain.RecordCallbackAsync(status);
     }
 
     /// <summary>A frontend shutting down lets its lease run out now, so another frontend resumes the job at its next poll.</summary>

@@ -8,14 +8,17 @@ namespace QwenTts.Frontend.Jobs;
 /// <summary>
 /// Each frontend's job loop: every poll (or at once when this frontend accepted a job) it walks the job index, takes
 /// the lease of queued jobs and of jobs whose runner stopped renewing (a frontend that died), up to
-/// Jobs:MaxRunningJobs at a time, and expires finished jobs whose retention has passed (their audio is deleted, the
-/// job stays visible as expired; a failed one stays visible as failed). Any frontend may do any of it; leases keep one runner per job.
+/// Jobs:MaxRunningJobs at a time, goes on with callbacks whose frontend died while sending them, and expires finished
+/// jobs whose retention has passed (their audio is deleted, the job stays visible as expired; a failed one stays visible
+/// as failed) once no callback is pending. Any frontend may do any of it; leases keep one runner per job.
 /// </summary>
 public sealed partial class JobWorker(
-    IClusterClient cluster, JobRunner runner, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock, ILogger<JobWorker> logger)
+    IClusterClient cluster, JobRunner runner, CallbackDelivery callbacks, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock,
+    ILogger<JobWorker> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly ConcurrentDictionary<string, Task> _delivering = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     /// <summary>This frontend's identity as a lease holder: a new one every start, so a restarted frontend is a new runner.</summary>
@@ -60,7 +63,7 @@ public sealed partial class JobWorker(
             }
         }
 
-        await Task.WhenAll(_running.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll([.. _running.Values, .. _delivering.Values]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task PollAsync(CancellationToken stoppingToken)
@@ -69,7 +72,7 @@ public sealed partial class JobWorker(
         var index = cluster.GetGrain<IAudioJobIndexGrain>(0);
         foreach (var id in await index.ListAsync())
         {
-            if (_running.ContainsKey(id))
+            if (_running.ContainsKey(id) || _delivering.ContainsKey(id))
             {
                 continue;
             }
@@ -86,6 +89,11 @@ public sealed partial class JobWorker(
                 {
                     Start(id, stoppingToken);
                 }
+            }
+            else if (job.CallbackPending)
+            {
+                // Its callback is still to be sent: here, if the delivery's lease is free (the sender died); expiry waits for it.
+                StartDelivery(id, job, stoppingToken);
             }
             else if (job.Status == AudioJobStatus.Failed && job.CompletedAt + o.Retention <= clock.GetUtcNow())
             {
@@ -131,6 +139,28 @@ public sealed partial class JobWorker(
             }
         }, CancellationToken.None);
     }
+
+    private void StartDelivery(string id, AudioJobView job, CancellationToken stoppingToken)
+    {
+        _delivering[id] = Task.Run(async () =>
+        {
+            try
+            {
+                await callbacks.DeliverAsync(cluster.GetGrain<IAudioJobGrain>(id), job, RunnerId, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogDeliveryFailed(id, ex.GetType().Name, ex.Message);
+            }
+            finally
+            {
+                _delivering.TryRemove(id, out _);
+            }
+        }, CancellationToken.None);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: callback delivery stopped by {Error}: {Reason}; it goes on once its lease runs out")]
+    private partial void LogDeliveryFailed(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job worker {Runner} started; audio store {Store}")]
     private partial void LogStarted(string runner, string store);
