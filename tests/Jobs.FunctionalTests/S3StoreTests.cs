@@ -6,21 +6,25 @@ namespace QwenTts.Jobs.FunctionalTests;
 
 /// <summary>The jobs' S3-compatible audio store against a real S3-compatible server (s3rver) through the AWS SDK.</summary>
 [Collection(S3StoreCollection.Name)]
-public sealed class S3StoreTests(S3StoreFixture fixture)
+public sealed class S3StoreTests(S3StoreFixture fixture, ITestOutputHelper output)
 {
     private const string Text = "This job keeps its audio in an object store. Any frontend can read it back, and it is deleted when it expires.";
+
+    /// <summary>About 3,000 characters: a file of some hundreds of KB, read back through several ranged GETs of growing size.</summary>
+    private static readonly string LongText = string.Join(" ", Enumerable.Range(1, 24).Select(i =>
+        $"Paragraph {i} of the narration goes on about stored audio, object stores and the frontends that share one bucket, then it stops."));
 
     [Fact]
     public async Task A_job_on_the_s3_store_serves_the_speech_endpoints_audio_with_ranges_and_its_object_is_deleted_on_expiry()
     {
         using var client = fixture.System.Client(fixture.Key);
-        var fields = new { input = Text, voice = "alloy", language = "english", seed = 5, response_format = "wav" };
+        var fields = new { input = LongText, voice = "alloy", language = "english", seed = 5, response_format = "wav" };
         using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
         Assert.Equal(HttpStatusCode.OK, speech.StatusCode);
         var realtime = await speech.Content.ReadAsByteArrayAsync();
 
         var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
-        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.Key), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
+        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.Key), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(60), "the job");
         Assert.True(JobsApi.Status(done) == "completed", done.ToString());
         var objects = await fixture.S3.ListAsync($"{S3StoreFixture.Prefix}jobs/{id}/");
         Assert.Equal(new[] { $"{S3StoreFixture.Prefix}jobs/{id}/audio.wav" }, objects);
@@ -31,8 +35,11 @@ public sealed class S3StoreTests(S3StoreFixture fixture)
         // The speech endpoint streams a WAV header with open sizes; the stored file knows them. The samples are the same.
         Assert.Equal(realtime.Length, first.Length);
         Assert.True(realtime.AsSpan(44).SequenceEqual(first.AsSpan(44)), "the job's samples equal the speech endpoint's");
+        output.WriteLine($"{LongText.Length} characters, {done.GetProperty("progress").GetProperty("segments_total").GetInt32()} segments, {first.Length} bytes of WAV");
+        Assert.True(first.Length > 300 * 1024, $"the file ({first.Length} bytes) is larger than the first ranged GET (256 KiB)");
 
-        foreach (var (from, to) in new (long, long)[] { (0, 43), (1000, 4999), (first.Length - 100, first.Length - 1) })
+        long third = first.Length / 3;
+        foreach (var (from, to) in new (long, long)[] { (0, 43), (1000, 4999), (third, 2 * third), (first.Length - 100, first.Length - 1) })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/audio/jobs/{id}/content");
             request.Headers.Range = new RangeHeaderValue(from, to);
