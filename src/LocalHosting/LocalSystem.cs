@@ -73,8 +73,9 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
     }
 
     /// <summary>Starts the frontend and waits until it is ready, or with <paramref name="waitUntilReady"/> false only until it answers.</summary>
+    /// <param name="environment">More environment variables (secrets such as the S3 store's credentials, which never go on argv).</param>
     public async Task<RunningService> StartFrontendAsync(int httpPort = 0, IReadOnlyList<string>? extraArguments = null,
-        CancellationToken cancellationToken = default, bool waitUntilReady = true)
+        CancellationToken cancellationToken = default, bool waitUntilReady = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         httpPort = httpPort != 0 ? httpPort : PrivatePostgresServer.FindFreeLoopbackPort();
         var operatorPort = PrivatePostgresServer.FindFreeLoopbackPort();
@@ -86,7 +87,13 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         };
         arguments.AddRange(CommonArguments());
         arguments.AddRange(extraArguments ?? []);
-        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, Secrets());
+        var secrets = Secrets();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            secrets[name] = value;
+        }
+
+        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, secrets);
         var frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{operatorPort}"));
         _frontends.Add(frontend);
         await (waitUntilReady

@@ -10,7 +10,7 @@ namespace QwenTts.ServiceDefaults;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>Meters every QwenTts process exports on <c>/metrics</c>.</summary>
-    public static readonly string[] Meters = ["Microsoft.Orleans", "QwenTts.Frontend", "QwenTts.Engine", "QwenTts.Routing"];
+    public static readonly string[] Meters = ["Microsoft.Orleans", "QwenTts.Frontend", "QwenTts.Engine", "QwenTts.Routing", "QwenTts.Storage"];
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

@@ -133,6 +133,49 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_callback_still_retrying_when_its_frontend_dies_is_sent_by_the_next_frontend()
+    {
+        var secondArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var frontendKilled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await LoopbackServer.StartAsync((_, n) =>
+        {
+            if (n == 2)
+            {
+                secondArrived.TrySetResult();
+                return new AnswerAfter(frontendKilled.Task, Results.StatusCode(500));
+            }
+
+            return n == 1 ? Results.StatusCode(500) : Results.Ok();
+        });
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var id = (await JobsApi.CreateAsync(client, new { input = Text, voice = "echo", response_format = "mp3", callback_url = new Uri(receiver.BaseAddress, "/done").ToString() }))
+            .GetProperty("id").GetString()!;
+
+        // The first attempt failed, the second is in flight: the frontend sending it dies (SIGKILL) and a new one starts.
+        await secondArrived.Task.WaitAsync(TimeSpan.FromSeconds(40));
+        await fixture.RestartFrontendAsync();
+        frontendKilled.SetResult();
+
+        var job = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id,
+            j => j.GetProperty("callback_status").GetString() is { } s && (s.StartsWith("delivered", StringComparison.Ordinal) || s.StartsWith("failed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(40), "the callback to be delivered by the new frontend");
+        Assert.StartsWith("delivered (attempt 3", job.GetProperty("callback_status").GetString(), StringComparison.Ordinal);
+        var requests = receiver.Requests.ToArray();
+        Assert.Equal(["1", "2", "3"], requests.Select(r => r.Headers["X-QwenTts-Attempt"]));
+        Assert.All(requests, r => Assert.Equal(id, r.Headers["X-QwenTts-Job"]));
+    }
+
+    /// <summary>A receiver's answer held back until <paramref name="wait"/> ends (an attempt in flight while the test kills its sender).</summary>
+    private sealed class AnswerAfter(Task wait, IResult answer) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            await wait;
+            await answer.ExecuteAsync(context);
+        }
+    }
+
     private static async Task AssertBadRequestAsync(HttpClient client, object body, string mentions)
     {
         using var response = await client.PostAsJsonAsync("/v1/audio/jobs", body);

@@ -34,7 +34,7 @@ public sealed class EmulatedSystem : IAsyncDisposable
     public sealed record CardSettings(int MaxConcurrent = 4, int QueueLimit = 16, double EmulatedFramesPerSecond = 50, bool FastFailureDetection = true);
 
     public static async Task<EmulatedSystem> StartAsync(int silos = 2, CardSettings? cards = null, IReadOnlyList<string>? frontendArguments = null,
-        IReadOnlyList<string>? siloArguments = null)
+        IReadOnlyList<string>? siloArguments = null, IReadOnlyDictionary<string, string>? frontendEnvironment = null)
     {
         var system = new EmulatedSystem();
         await system._postgres.InitializeAsync();
@@ -47,7 +47,7 @@ public sealed class EmulatedSystem : IAsyncDisposable
         cards ??= new CardSettings();
         await Task.WhenAll(Enumerable.Range(0, silos).Select(i =>
             local.StartSiloAsync(new SiloSpec("silo-" + (char)('a' + i), [.. SiloArguments(system._model, cards), .. siloArguments ?? []]))));
-        await local.StartFrontendAsync(extraArguments: frontendArguments);
+        await local.StartFrontendAsync(extraArguments: frontendArguments, environment: frontendEnvironment);
         await system.WaitForCardsAsync(silos * 2);
         return system;
     }

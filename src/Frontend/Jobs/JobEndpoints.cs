@@ -118,9 +118,11 @@ public static partial class JobEndpoints
             return NotFound(id, context);
         }
 
+        // The audio first: a store that fails answers 503 with the job still whole, to be deleted again. A running job that
+        // stores one more segment after this finds its grain gone and deletes its own audio.
+        await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), context.RequestAborted);
         await cluster.GetGrain<IAudioJobGrain>(id).DeleteAsync();
         await cluster.GetGrain<IAudioJobIndexGrain>(0).RemoveAsync(id);
-        await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), context.RequestAborted);
         return TypedResults.NoContent();
     }
 

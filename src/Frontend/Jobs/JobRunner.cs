@@ -20,7 +20,7 @@ namespace QwenTts.Frontend.Jobs;
 /// once from the stored segments (so it is the same bytes on every read) and the job completes.
 /// </summary>
 public sealed partial class JobRunner(
-    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackSender callbacks,
+    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackDelivery callbacks,
     RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
 {
     public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
@@ -32,19 +32,24 @@ public sealed partial class JobRunner(
         {
             var spec = await grain.GetSpecAsync() ?? throw new InvalidOperationException($"job {jobId} has no spec");
             var error = await MakeSegmentsAsync(jobId, runner, spec, grain, lease.Token);
-            if (error is not null)
+            AudioJobContent? content = null;
+            if (error is null)
             {
-                await FinishFailedAsync(jobId, runner, spec, grain, error);
+                (content, error) = await AssembleWithRetriesAsync(jobId, spec, lease.Token);
+            }
+
+            if (content is null)
+            {
+                await FinishFailedAsync(jobId, runner, spec, grain, error!);
                 return;
             }
 
-            var content = await AssembleAsync(jobId, spec, lease.Token);
             if (!await grain.CompleteAsync(runner, content))
             {
                 // Deleted (or taken over) while the file was being written: leave no audio behind a deleted job.
                 if (await grain.GetAsync() is null)
                 {
-                    await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+                    await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
                 }
 
                 return;
@@ -60,8 +65,8 @@ public sealed partial class JobRunner(
                 await grain.RecordRobotsAsync(await robots.BroadcastAsync(spec.Tenant, tools, RobotAudioOf(job, spec), stopping));
             }
 
-            await store.DeletePrefixAsync(JobAudioKeys.SegmentsPrefix(jobId), CancellationToken.None);
-            await NotifyAsync(grain, job, stopping);
+            await TryDeleteAsync(jobId, JobAudioKeys.SegmentsPrefix(jobId));
+            await NotifyAsync(grain, job, runner, stopping);
         }
         catch (OperationCanceledException) when (lease.IsCancellationRequested)
         {
@@ -72,7 +77,7 @@ public sealed partial class JobRunner(
             }
             else if (await grain.GetAsync() is null)
             {
-                await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+                await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
             }
         }
         finally
@@ -155,6 +160,48 @@ public sealed partial class JobRunner(
                     throw new OperationCanceledException($"job {jobId}: lease lost");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Encodes and stores the job's file; a store that fails is retried like the segments, with a doubling wait, and
+    /// after Jobs:MaxAttempts the job fails with the store's error.
+    /// </summary>
+    private async Task<(AudioJobContent? Content, string? Error)> AssembleWithRetriesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var delay = o.RetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await AssembleAsync(jobId, spec, cancellationToken), null);
+            }
+            catch (AudioStoreUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= o.MaxAttempts)
+                {
+                    return (null, $"gave up storing the audio after {attempt} attempts: {ex.Message}");
+                }
+
+                metrics.Retried();
+                LogRetrying(jobId, attempt, ex.GetType().Name, ex.Message, delay);
+                await Task.Delay(delay, cancellationToken);
+                delay *= 2;
+            }
+        }
+    }
+
+    /// <summary>Deletes audio no longer needed; a store that fails leaves it (logged and counted), and the retention sweep or the bucket's lifecycle rule removes it later.</summary>
+    private async Task TryDeleteAsync(string jobId, string prefix)
+    {
+        try
+        {
+            await store.DeletePrefixAsync(prefix, CancellationToken.None);
+        }
+        catch (AudioStoreUnavailableException ex)
+        {
+            LogCleanupFailed(jobId, prefix, ex.Message);
         }
     }
 
@@ -259,24 +306,19 @@ public sealed partial class JobRunner(
         metrics.Finished("failed");
         LogFailed(jobId, error);
         usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", 0, 0, "", spec.VoiceName, "failed", DateTimeOffset.UtcNow));
-        await store.DeletePrefixAsync(JobAudioKeys.Prefix(jobId), CancellationToken.None);
+        await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
         if (await grain.GetAsync() is { } job)
         {
-            await NotifyAsync(grain, job, CancellationToken.None);
+            await NotifyAsync(grain, job, runner, CancellationToken.None);
         }
     }
 
-    private async Task NotifyAsync(IAudioJobGrain grain, AudioJobView job, CancellationToken cancellationToken)
+    private async Task NotifyAsync(IAudioJobGrain grain, AudioJobView job, string runner, CancellationToken cancellationToken)
     {
-        if (job.CallbackUrl is null)
+        if (job.CallbackPending)
         {
-            return;
+            await callbacks.DeliverAsync(grain, job, runner, cancellationToken);
         }
-
-        await grain.RecordCallbackAsync("sending");
-        var status = await callbacks.SendAsync(job, cancellationToken);
-        metrics.Delivered("callback", status.StartsWith("delivered", StringComparison.Ordinal));
-        await grain.RecordCallbackAsync(status);
     }
 
     /// <summary>A frontend shutting down lets its lease run out now, so another frontend resumes the job at its next poll.</summary>
@@ -335,6 +377,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: completed, {Segments} segments, {Seconds:F1} s of audio, {Bytes} bytes, cards {Devices}")]
     private partial void LogCompleted(string job, int segments, double seconds, long bytes, string devices);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not delete {Prefix} from the audio store ({Reason}); left for the retention sweep")]
+    private partial void LogCleanupFailed(string job, string prefix, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed: {Reason}")]
     private partial void LogFailed(string job, string reason);

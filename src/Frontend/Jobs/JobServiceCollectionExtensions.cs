@@ -18,6 +18,7 @@ public static class JobServiceCollectionExtensions
         services.AddSingleton<CallbackUrls>();
         services.AddSingleton<CallbackSigner>();
         services.AddSingleton<CallbackSender>();
+        services.AddSingleton<CallbackDelivery>();
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobWorker>();

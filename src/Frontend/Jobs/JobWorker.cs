@@ -8,14 +8,17 @@ namespace QwenTts.Frontend.Jobs;
 /// <summary>
 /// Each frontend's job loop: every poll (or at once when this frontend accepted a job) it walks the job index, takes
 /// the lease of queued jobs and of jobs whose runner stopped renewing (a frontend that died), up to
-/// Jobs:MaxRunningJobs at a time, and expires finished jobs whose retention has passed (their audio is deleted, the
-/// job stays visible as expired; a failed one stays visible as failed). Any frontend may do any of it; leases keep one runner per job.
+/// Jobs:MaxRunningJobs at a time, goes on with callbacks whose frontend died while sending them, and expires finished
+/// jobs whose retention has passed (their audio is deleted, the job stays visible as expired; a failed one stays visible
+/// as failed) once no callback is pending. Any frontend may do any of it; leases keep one runner per job.
 /// </summary>
 public sealed partial class JobWorker(
-    IClusterClient cluster, JobRunner runner, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock, ILogger<JobWorker> logger)
+    IClusterClient cluster, JobRunner runner, CallbackDelivery callbacks, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock,
+    ILogger<JobWorker> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _running = new();
+    private readonly ConcurrentDictionary<string, Task> _delivering = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     /// <summary>This frontend's identity as a lease holder: a new one every start, so a restarted frontend is a new runner.</summary>
@@ -60,7 +63,7 @@ public sealed partial class JobWorker(
             }
         }
 
-        await Task.WhenAll(_running.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll([.. _running.Values, .. _delivering.Values]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task PollAsync(CancellationToken stoppingToken)
@@ -69,7 +72,7 @@ public sealed partial class JobWorker(
         var index = cluster.GetGrain<IAudioJobIndexGrain>(0);
         foreach (var id in await index.ListAsync())
         {
-            if (_running.ContainsKey(id))
+            if (_running.ContainsKey(id) || _delivering.ContainsKey(id))
             {
                 continue;
             }
@@ -87,6 +90,11 @@ public sealed partial class JobWorker(
                     Start(id, stoppingToken);
                 }
             }
+            else if (job.CallbackPending)
+            {
+                // Its callback is still to be sent: here, if the delivery's lease is free (the sender died); expiry waits for it.
+                StartDelivery(id, job, stoppingToken);
+            }
             else if (job.Status == AudioJobStatus.Failed && job.CompletedAt + o.Retention <= clock.GetUtcNow())
             {
                 // A failed job has no audio; it stays readable as failed, only the index lets go of it.
@@ -94,7 +102,17 @@ public sealed partial class JobWorker(
             }
             else if (job.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
             {
-                await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), stoppingToken);
+                try
+                {
+                    await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), stoppingToken);
+                }
+                catch (AudioStoreUnavailableException ex)
+                {
+                    // The job stays completed (and readable, if the store comes back) until its audio is surely deleted.
+                    LogExpiryFailed(id, ex.Message);
+                    continue;
+                }
+
                 await grain.ExpireAsync();
                 await index.RemoveAsync(id);
                 LogExpired(id, expires);
@@ -122,6 +140,28 @@ public sealed partial class JobWorker(
         }, CancellationToken.None);
     }
 
+    private void StartDelivery(string id, AudioJobView job, CancellationToken stoppingToken)
+    {
+        _delivering[id] = Task.Run(async () =>
+        {
+            try
+            {
+                await callbacks.DeliverAsync(cluster.GetGrain<IAudioJobGrain>(id), job, RunnerId, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogDeliveryFailed(id, ex.GetType().Name, ex.Message);
+            }
+            finally
+            {
+                _delivering.TryRemove(id, out _);
+            }
+        }, CancellationToken.None);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: callback delivery stopped by {Error}: {Reason}; it goes on once its lease runs out")]
+    private partial void LogDeliveryFailed(string job, string error, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job worker {Runner} started; audio store {Store}")]
     private partial void LogStarted(string runner, string store);
 
@@ -130,6 +170,9 @@ public sealed partial class JobWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: run stopped by {Error}: {Reason}; it resumes once its lease runs out")]
     private partial void LogRunFailed(string job, string error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: its audio is past retention but could not be deleted ({Reason}); trying again at the next poll")]
+    private partial void LogExpiryFailed(string job, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: audio expired (kept until {Expires:u}) and deleted")]
     private partial void LogExpired(string job, DateTimeOffset expires);

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace QwenTts.Frontend.Problems;
 
 /// <summary>
-/// The cluster or PostgreSQL failing under a request (a silo gone, the database stopped) is the service's trouble,
+/// The cluster, PostgreSQL or the jobs' audio store failing under a request (a silo gone, the database stopped, the
+/// S3 server unreachable) is the service's trouble,
 /// not the caller's, and it passes: 503 with Retry-After and what failed, instead of a bare 500.
 /// </summary>
 public sealed partial class DependencyExceptionHandler(IProblemDetailsService problems, ILogger<DependencyExceptionHandler> logger) : IExceptionHandler
@@ -36,6 +37,7 @@ public sealed partial class DependencyExceptionHandler(IProblemDetailsService pr
 
             found ??= e switch
             {
+                QwenTts.Storage.Audio.AudioStoreUnavailableException => "the audio store",
                 OrleansException or SiloUnavailableException => "the cluster",
                 TimeoutException => "the cluster or the database",
                 _ => null,

@@ -29,7 +29,8 @@ public sealed record AudioJobView(
     [property: Id(13)] string[] Devices,
     [property: Id(14)] string? CallbackUrl,
     [property: Id(15)] string? CallbackStatus,
-    [property: Id(16)] string? RobotsStatus = null)
+    [property: Id(16)] string? RobotsStatus = null,
+    [property: Id(17)] bool CallbackPending = false)
 {
     public bool IsFinished => Status is AudioJobStatus.Completed or AudioJobStatus.Failed or AudioJobStatus.Expired;
 }

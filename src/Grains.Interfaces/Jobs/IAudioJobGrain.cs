@@ -28,8 +28,18 @@ public interface IAudioJobGrain : IGrainWithStringKey
 
     Task<bool> FailAsync(string runner, string error);
 
-    /// <summary>Records how the completion callback went (delivered, or the last error).</summary>
+    /// <summary>Records how the completion callback is going (the last failed attempt).</summary>
     Task RecordCallbackAsync(string status);
+
+    /// <summary>
+    /// Takes or renews the lease on delivering the finished job's callback and counts one more attempt: its number,
+    /// or 0 when there is nothing to deliver (no callback, delivered, given up) or another runner holds the delivery.
+    /// The runner that finished the job holds it first; a runner that dies leaves it to the next after the lease.
+    /// </summary>
+    Task<int> StartCallbackAttemptAsync(string runner, TimeSpan lease);
+
+    /// <summary>Ends the callback's delivery (delivered, or given up) with its final status.</summary>
+    Task FinishCallbackAsync(string runner, string status);
 
     /// <summary>Records how the chat-robot broadcast went (per tool).</summary>
     Task RecordRobotsAsync(string status);

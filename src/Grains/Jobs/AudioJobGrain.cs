@@ -83,7 +83,7 @@ public sealed partial class AudioJobGrain(
         Job.Status = AudioJobStatus.Completed;
         Job.Content = content;
         Job.CompletedAt = clock.GetUtcNow();
-        Job.LeaseHolder = null;
+        KeepLeaseForCallback(runner);
         await state.WriteStateAsync();
         return true;
     }
@@ -98,7 +98,7 @@ public sealed partial class AudioJobGrain(
         Job.Status = AudioJobStatus.Failed;
         Job.Error = error;
         Job.CompletedAt = clock.GetUtcNow();
-        Job.LeaseHolder = null;
+        KeepLeaseForCallback(runner);
         await state.WriteStateAsync();
         return true;
     }
@@ -106,6 +106,44 @@ public sealed partial class AudioJobGrain(
     public async Task RecordCallbackAsync(string status)
     {
         Job.CallbackStatus = status;
+        await state.WriteStateAsync();
+    }
+
+    public async Task<int> StartCallbackAttemptAsync(string runner, TimeSpan lease)
+    {
+        if (!Job.CallbackPending || Job.Status is not (AudioJobStatus.Completed or AudioJobStatus.Failed))
+        {
+            return 0;
+        }
+
+        var now = clock.GetUtcNow();
+        if (Job.LeaseHolder is { } holder && holder != runner && Job.LeaseUntil > now)
+        {
+            return 0;
+        }
+
+        if (Job.LeaseHolder != runner && Job.CallbackAttempts > 0)
+        {
+            LogCallbackTakenOver(this.GetPrimaryKeyString(), runner, Job.LeaseHolder ?? "nobody", Job.CallbackAttempts);
+        }
+
+        Job.LeaseHolder = runner;
+        Job.LeaseUntil = now + lease;
+        Job.CallbackAttempts++;
+        await state.WriteStateAsync();
+        return Job.CallbackAttempts;
+    }
+
+    public async Task FinishCallbackAsync(string runner, string status)
+    {
+        if (!Job.CallbackPending)
+        {
+            return;
+        }
+
+        Job.CallbackPending = false;
+        Job.CallbackStatus = status;
+        Job.LeaseHolder = null;
         await state.WriteStateAsync();
     }
 
@@ -133,6 +171,13 @@ public sealed partial class AudioJobGrain(
         state.State = new AudioJobState();
     }
 
+    /// <summary>A job that ends with a callback to send stays leased to the runner that ended it, which sends it first.</summary>
+    private void KeepLeaseForCallback(string runner)
+    {
+        Job.CallbackPending = Job.Spec!.CallbackUrl is not null;
+        Job.LeaseHolder = Job.CallbackPending ? runner : null;
+    }
+
     private bool Holds(string runner) => Job.Spec is not null && Job.Status == AudioJobStatus.Running && Job.LeaseHolder == runner;
 
     private AudioJobView View(AudioJobSpec spec)
@@ -141,8 +186,11 @@ public sealed partial class AudioJobGrain(
         var devices = Job.Finished.Values.Select(s => s.Device).Distinct().Order(StringComparer.Ordinal).ToArray();
         return new AudioJobView(this.GetPrimaryKeyString(), spec.Tenant, Job.Status, spec.Segments.Length, Job.Finished.Count, Job.Error,
             Job.CreatedAt, Job.CompletedAt, expires, spec.Format, spec.Characters, Job.Content?.AudioSeconds ?? 0, Job.Content?.Bytes ?? 0,
-            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus);
+            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus, Job.CallbackPending);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: callback delivery taken over by {Runner} (was {Previous}) after {Attempts} attempts")]
+    private partial void LogCallbackTakenOver(string job, string runner, string previous, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: leased to {Runner} (was {Previous}) with {Done}/{Total} segments made")]
     private partial void LogLeased(string job, string runner, string previous, int done, int total);

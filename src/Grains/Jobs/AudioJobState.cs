@@ -26,4 +26,10 @@ public sealed class AudioJobState
     [Id(9)] public string? CallbackStatus { get; set; }
 
     [Id(10)] public string? RobotsStatus { get; set; }
+
+    /// <summary>The job ended with a callback_url and its callback is neither delivered nor given up yet.</summary>
+    [Id(11)] public bool CallbackPending { get; set; }
+
+    /// <summary>Callback attempts started, by any frontend (the count survives a frontend that dies mid-delivery).</summary>
+    [Id(12)] public int CallbackAttempts { get; set; }
 }

@@ -2,8 +2,11 @@ using Microsoft.Extensions.Options;
 
 namespace QwenTts.Storage.Audio;
 
-/// <summary>The embedded default's audio store: files under one folder, written to a temporary name and renamed into place.</summary>
-public sealed class LocalAudioStore(IOptions<AudioStoreOptions> options) : IAudioStore
+/// <summary>
+/// The embedded default's audio store: files under one folder, written to a temporary name and renamed into place.
+/// A filesystem that fails (full, read-only, permissions) is an <see cref="AudioStoreUnavailableException"/>, counted.
+/// </summary>
+public sealed class LocalAudioStore(IOptions<LocalAudioStoreOptions> options, AudioStoreMetrics metrics) : IAudioStore
 {
     private readonly string _root = Path.GetFullPath(options.Value.Directory);
 
@@ -12,7 +15,15 @@ public sealed class LocalAudioStore(IOptions<AudioStoreOptions> options) : IAudi
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("put", key, ex);
+        }
+
         var temporary = path + ".partial-" + Guid.NewGuid().ToString("N");
         try
         {
@@ -23,6 +34,10 @@ public sealed class LocalAudioStore(IOptions<AudioStoreOptions> options) : IAudi
             }
 
             File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("put", key, ex);
         }
         finally
         {
@@ -40,22 +55,39 @@ public sealed class LocalAudioStore(IOptions<AudioStoreOptions> options) : IAudi
         {
             return Task.FromResult<Stream?>(null);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("read", key, ex);
+        }
     }
 
     public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
     {
         var path = PathOf(prefix.TrimEnd('/'));
-        if (Directory.Exists(path))
+        try
         {
-            Directory.Delete(path, recursive: true);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                File.Delete(path);
+            }
         }
-        else
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            File.Delete(path);
+            throw Failure("delete", prefix, ex);
         }
 
         return Task.CompletedTask;
     }
 
     private string PathOf(string key) => Path.Combine(_root, AudioStoreKeys.Validate(key));
+
+    private AudioStoreUnavailableException Failure(string operation, string key, Exception ex)
+    {
+        metrics.Failed("local", operation);
+        return new AudioStoreUnavailableException($"the local audio store ({_root}) failed to {operation} {key}: {ex.Message}", ex);
+    }
 }
