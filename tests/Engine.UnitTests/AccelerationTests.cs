@@ -44,6 +44,50 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
         Assert.StartsWith(status, acceleration.PredictorStatus, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(FusedSlotDecoderGraph.Rope.Auto)]   // GroupQueryAttention's own rotary (the tiny miniature's head size is 16)
+    [InlineData(FusedSlotDecoderGraph.Rope.Matrix)] // a rotation matrix per row (head sizes GroupQueryAttention's rotary refuses)
+    public void The_fused_graphs_give_the_standard_predictor_and_the_export_talker_with_either_rope(FusedSlotDecoderGraph.Rope rope)
+    {
+        var sessions = miniature.Synthesizer.Sessions;
+        var manifest = sessions.Manifest;
+        var weights = new CheckpointWeights(SafetensorsFile.OpenFolder(Path.Combine(miniature.Directory, manifest.HfDirectory!))!, manifest);
+        var spec = SlotDecoderGraph.Predictor(manifest);
+        var (layers, cacheElements) = (manifest.CodePredictor!.Layers, (int)(manifest.CodePredictor.KvHeads * SlotDecoderGraph.PredictorSlots * manifest.CodePredictor.HeadDim));
+        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        using var standard = new CachedPredictorStep(new InferenceSession(SlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes(), options), layers, cacheElements, null);
+        using var fused = new CachedPredictorStep(new InferenceSession(FusedSlotDecoderGraph.Build(spec, weights.Predictor, inline: true, rope).ToBytes(), options),
+            layers, cacheElements, CachedPredictorStep.HeadsFrom(weights, spec));
+        var hidden = manifest.Talker.Hidden;
+        var random = new Xoshiro256(7);
+        var context = Enumerable.Range(0, 16 * hidden).Select(_ => (float)random.NextGaussian()).ToArray();
+        using var run = new RunOptions();
+        using var expectedSteps = new CachedCodePredictor(standard, hidden, 2048, run, new OrtTimer());
+        using var actualSteps = new CachedCodePredictor(fused, hidden, 2048, run, new OrtTimer());
+        var (expected, actual) = (new float[2048], new float[2048]);
+        for (var step = 0; step < 15; step++)
+        {
+            expectedSteps.Logits(context, step + 2, step, expected);
+            actualSteps.Logits(context, step + 2, step, actual);
+            var difference = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(difference < 1e-4, $"predictor gen_step {step}: largest logit difference {difference}");
+        }
+
+        var folder = Directory.CreateTempSubdirectory("qwentts-fused-talker-").FullName;
+        try
+        {
+            var talkerSpec = SlotDecoderGraph.Talker(manifest, weights.HasTalkerHeadBias);
+            FusedSlotDecoderGraph.Build(talkerSpec, weights.Talker, inline: false, rope).Save(folder);
+            using var talker = new InferenceSession(Path.Combine(folder, SlotDecoderGraph.TalkerName + ".onnx"), options);
+            var (talkerDifference, _) = EngineAcceleration.CompareTalker(sessions, talker, inPlace: true); // static and growing in-place runs
+            Assert.True(talkerDifference < 1e-4, $"talker: largest difference {talkerDifference} against talker_prefill and talker_decode");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void Host_lookups_equal_the_graph_lookups_row_for_row()
     {

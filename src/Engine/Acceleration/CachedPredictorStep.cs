@@ -22,6 +22,15 @@ public sealed class CachedPredictorStep(InferenceSession session, int layers, in
     /// <summary>The fused form takes any number of rows from slot 0 (GroupQueryAttention's prompt case).</summary>
     public bool TakesTwoRows => Heads is not null;
 
+    /// <summary>The 15 predictor heads from the checkpoint, each [hidden, vocab] as the fused graph's lm_head input takes it.</summary>
+    public static OrtValue[] HeadsFrom(CheckpointWeights weights, SlotDecoderSpec spec)
+    {
+        var (hidden, vocab) = (spec.Dims.Hidden, spec.Vocab);
+        var stacked = weights.Predictor(Model.OfficialWeights.StackedHeads, [spec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
+        return [.. Enumerable.Range(0, spec.Heads).Select(j =>
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, stacked.AsMemory((int)(j * hidden * vocab), (int)(hidden * vocab)), [hidden, vocab]))];
+    }
+
     public void Dispose()
     {
         Session.Dispose();

@@ -26,7 +26,9 @@ public sealed class EngineAcceleration : IDisposable
 
     private readonly Lock _talkerGate = new();
     private CheckpointWeights? _weights;
-    private bool _talkerTried;
+    private bool _fusedTalkerTried;
+    private bool _standardTalkerTried;
+    private string? _fusedTalkerVerdict;
 
     /// <summary>The cached code-predictor step when the checkpoint gave one that agrees with the export.</summary>
     public CachedPredictorStep? Predictor { get; private set; }
@@ -42,7 +44,7 @@ public sealed class EngineAcceleration : IDisposable
     /// <summary>One line on the cached predictor: used with its largest difference, or why not.</summary>
     public string PredictorStatus { get; private set; } = "not tried";
 
-    public static EngineAcceleration None(string why) => new() { PredictorStatus = why, Tables = new(null, why) };
+    public static EngineAcceleration None(string why) => new() { PredictorStatus = why, Tables = new(null, why), TalkerStatus = why };
 
     public static EngineAcceleration Load(ModelSessions sessions)
     {
@@ -86,7 +88,7 @@ public sealed class EngineAcceleration : IDisposable
         if (sessions.Provider.Kind == ExecutionProviderKind.Cpu && sessions.Provider.FusedCpuGraphs && FusedSlotDecoderGraph.Supports(spec))
         {
             forms.Add(("fused for the CPU", () => Open(sessions, FusedSlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes(),
-                session => new CachedPredictorStep(session, shape.Layers, cacheElements, Heads(weights, spec)))));
+                session => new CachedPredictorStep(session, shape.Layers, cacheElements, CachedPredictorStep.HeadsFrom(weights, spec)))));
         }
 
         forms.Add(("standard operators", () => Open(sessions, SlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes(),
@@ -123,15 +125,6 @@ public sealed class EngineAcceleration : IDisposable
         }
     }
 
-    /// <summary>The 15 predictor heads from the checkpoint, each [hidden, vocab] as the fused graph's lm_head input takes it.</summary>
-    private static OrtValue[] Heads(CheckpointWeights weights, SlotDecoderSpec spec)
-    {
-        var (hidden, vocab) = (spec.Dims.Hidden, spec.Vocab);
-        var stacked = weights.Predictor(OfficialWeights.StackedHeads, [spec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
-        return [.. Enumerable.Range(0, spec.Heads).Select(j =>
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, stacked.AsMemory((int)(j * hidden * vocab), (int)(hidden * vocab)), [hidden, vocab]))];
-    }
-
     /// <summary>One form of the cached predictor, kept only when its logits agree with the export's on every gen_step.</summary>
     private static (CachedPredictorStep? Step, string Verdict) TryPredictorForm(ModelSessions sessions, Func<CachedPredictorStep> load)
     {
@@ -160,51 +153,30 @@ public sealed class EngineAcceleration : IDisposable
     }
 
     /// <summary>
-    /// Builds the slot-cache talker from the checkpoint (once; a real talker is gigabytes, so its weights go to a temporary
-    /// external-data file that is removed once loaded) and keeps it only when it matches the export's talker_prefill and
-    /// talker_decode on a test prompt.
+    /// The talker step for static shapes: the CPU's fused form when it was accepted (see <see cref="EngineTalker"/>),
+    /// else the slot-cache talker in standard operators, built once from the checkpoint and kept only when it matches
+    /// the export's talker_prefill and talker_decode on a test prompt.
     /// </summary>
     public InferenceSession? EnsureTalkerStep(ModelSessions sessions)
     {
+        if (EngineTalker(sessions) is { } fused)
+        {
+            return fused;
+        }
+
         lock (_talkerGate)
         {
-            if (_talkerTried)
+            if (!_standardTalkerTried && _weights is not null)
             {
-                return TalkerStep;
+                _standardTalkerTried = true;
+                var spec = SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias);
+                var (session, verdict) = TryTalkerForm(sessions, () => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false), inPlace: false);
+                TalkerStep = session;
+                TalkerStatus = (session is null ? "unavailable: standard operators: " : "built from the checkpoint, standard operators (") + verdict +
+                               (session is null ? "" : ")") + (_fusedTalkerVerdict is { } fusedVerdict ? "; fused for the CPU: " + fusedVerdict : "");
             }
 
-            _talkerTried = true;
-            if (_weights is null)
-            {
-                TalkerStatus = "unavailable: " + PredictorStatus;
-                return null;
-            }
-
-            var spec = SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias);
-            var forms = new List<(string Name, bool InPlace, Func<Graphs.OnnxGraphBuilder> Build)>();
-            if (sessions.Provider.Kind == ExecutionProviderKind.Cpu && sessions.Provider.FusedCpuGraphs && FusedSlotDecoderGraph.Supports(spec))
-            {
-                forms.Add(("fused for the CPU, cache written in place", true, () => FusedSlotDecoderGraph.Build(spec, _weights.Talker, inline: false)));
-            }
-
-            forms.Add(("standard operators", false, () => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false)));
-            var rejected = new List<string>();
-            foreach (var (form, inPlace, build) in forms)
-            {
-                var (session, verdict) = TryTalkerForm(sessions, build, inPlace);
-                if (session is not null)
-                {
-                    TalkerStep = session;
-                    TalkerStepInPlace = inPlace;
-                    TalkerStatus = $"built from the checkpoint, {form} ({verdict}){(rejected.Count == 0 ? "" : "; " + string.Join("; ", rejected))}";
-                    return session;
-                }
-
-                rejected.Add($"{form}: {verdict}");
-            }
-
-            TalkerStatus = "unavailable: " + string.Join("; ", rejected);
-            return null;
+            return TalkerStep;
         }
     }
 
@@ -212,13 +184,46 @@ public sealed class EngineAcceleration : IDisposable
     public bool TalkerStepInPlace { get; private set; }
 
     /// <summary>
-    /// The talker step for dynamic shapes on the CPU: only the fused form, whose cache is written in place and grows on
-    /// demand (the standard form copies the whole cache every run, slower than the export's talker_decode there).
+    /// The CPU's engine talker: the fused talker step, whose cache is written in place (and, at dynamic shapes, grows on
+    /// demand), built and checked once (at load); null elsewhere, when switched off, or when it was refused. Only the
+    /// fused form: the standard one copies its whole cache every run, slower than the export's talker_decode there.
     /// </summary>
-    public InferenceSession? EngineTalker(ModelSessions sessions) =>
-        sessions.Provider is { Kind: ExecutionProviderKind.Cpu, FusedCpuGraphs: true } && EnsureTalkerStep(sessions) is { } step && TalkerStepInPlace
-            ? step
-            : null;
+    public InferenceSession? EngineTalker(ModelSessions sessions)
+    {
+        lock (_talkerGate)
+        {
+            if (_fusedTalkerTried)
+            {
+                return TalkerStepInPlace ? TalkerStep : null;
+            }
+
+            _fusedTalkerTried = true;
+            if (_weights is null)
+            {
+                TalkerStatus = "unavailable: " + PredictorStatus;
+                _standardTalkerTried = true;
+                return null;
+            }
+
+            var spec = SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias);
+            if (sessions.Provider is not { Kind: ExecutionProviderKind.Cpu, FusedCpuGraphs: true } || !FusedSlotDecoderGraph.Supports(spec))
+            {
+                return null;
+            }
+
+            var (session, verdict) = TryTalkerForm(sessions, () => FusedSlotDecoderGraph.Build(spec, _weights.Talker, inline: false), inPlace: true);
+            if (session is null)
+            {
+                _fusedTalkerVerdict = verdict;
+                TalkerStatus = "the export's talker (fused for the CPU: " + verdict + ")";
+                return null;
+            }
+
+            (TalkerStep, TalkerStepInPlace) = (session, true);
+            TalkerStatus = "built from the checkpoint, fused for the CPU, cache written in place (" + verdict + ")";
+            return session;
+        }
+    }
 
     /// <summary>
     /// One form of the talker built from the checkpoint (a real talker is gigabytes, so its weights go to a temporary
@@ -258,21 +263,34 @@ public sealed class EngineAcceleration : IDisposable
     }
 
     /// <summary>
-    /// A 7-row prompt (padded to 16 rows, as static shapes pad it) and four decode steps over a 64-slot cache, through the
-    /// export's talker and the slot-cache one.
+    /// A 7-row prompt and decode steps through the export's talker and the slot-cache one: padded to 16 rows over a
+    /// 64-slot cache, as static shapes run it; and for the in-place form also as the CPU's engine talker runs it (the
+    /// prompt at its own length, a cache that starts at 16 slots and doubles once during the check).
     /// </summary>
-    private static (double Difference, double Scale) CompareTalker(ModelSessions sessions, InferenceSession step, bool inPlace)
+    internal static (double Difference, double Scale) CompareTalker(ModelSessions sessions, InferenceSession step, bool inPlace)
+    {
+        var (difference, scale) = CompareTalker(sessions, run => new BucketedTalker(step, sessions, run, new OrtTimer(),
+            new StaticShapeOptions { PrefillLengths = [16], CacheCapacities = [64] }, inPlace), steps: 4);
+        if (!inPlace)
+        {
+            return (difference, scale);
+        }
+
+        var (growing, growingScale) = CompareTalker(sessions, run => new BucketedTalker(step, sessions, run, new OrtTimer(), shapes: null, inPlace: true, growthStep: 8), steps: 12);
+        return (Math.Max(difference, growing), Math.Max(scale, growingScale));
+    }
+
+    private static (double Difference, double Scale) CompareTalker(ModelSessions sessions, Func<RunOptions, BucketedTalker> create, int steps)
     {
         var t = sessions.Manifest.Talker;
         const int rows = 7;
-        const int steps = 4;
         var random = new Xoshiro256(20260602);
         var prompt = Enumerable.Range(0, (rows + steps) * t.Hidden).Select(_ => (float)random.NextGaussian()).ToArray();
         using var run = new RunOptions();
         var (expected, actual) = (new float[t.CodecVocab], new float[t.CodecVocab]);
         var (expectedHidden, actualHidden) = (new float[t.Hidden], new float[t.Hidden]);
         using var export = new OnnxTalker(sessions, run, new OrtTimer());
-        using var slots = new BucketedTalker(step, sessions, run, new OrtTimer(), new StaticShapeOptions { PrefillLengths = [16], CacheCapacities = [64] }, inPlace);
+        using var slots = create(run);
         slots.Reserve(steps);
         double difference = 0, scale = 0;
         void Compare()

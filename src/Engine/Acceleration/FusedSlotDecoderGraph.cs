@@ -7,8 +7,9 @@ namespace QwenTts.Engine.Acceleration;
 /// Runtime's CPU provider, where a run of a small step costs about 2 µs a node whatever its arithmetic. Per layer:
 /// - q and k come out of one MatMul and are normalised together (one SimplifiedLayerNormalization with unit scale,
 ///   then one Mul by the q_norm / k_norm weights laid out per head);
-/// - RoPE is one MatMul by a [D, D] matrix per row position (cos on the diagonal, ±sin where rotate_half puts them),
-///   made once per run for all layers: the same two products per element as x·cos + rotate_half(x)·sin;
+/// - RoPE is GroupQueryAttention's own (do_rotary, non-interleaved: rotate_half) where it takes the head size, else one
+///   MatMul by a [D, D] matrix per row position (cos on the diagonal, ±sin where rotate_half puts them), made once per
+///   run for all layers: the same two products per element as x·cos + rotate_half(x)·sin;
 /// - GroupQueryAttention (com.microsoft) takes the packed q, k, v and the slot cache: seqlens_k = position + rows - 1
 ///   writes the rows' K/V into their slots and attends to slots 0..position, as the plain graph's scatter and mask do.
 ///   Bound to the same buffer as input and output, the cache is written in place (no copy of the cache per run);
@@ -30,7 +31,16 @@ public static class FusedSlotDecoderGraph
     /// <summary>The predictor's input for its gen_step's head, [hidden, vocab] (bound per run, never copied).</summary>
     public const string HeadInput = "lm_head";
 
-    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline)
+    /// <summary>
+    /// Auto: GroupQueryAttention's own rotary (do_rotary, cos/sin caches) where it takes the head size (a multiple of
+    /// 16: the real model's 128), else a rotation matrix per row (the proportional miniature's head size of 8).
+    /// </summary>
+    public enum Rope { Auto, Matrix }
+
+    /// <summary>Positions the talker's rotary caches cover (the model's max_position_embeddings); a longer utterance fails clearly.</summary>
+    public const int MaxTalkerPositions = 32768;
+
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, Rope rope = Rope.Auto)
     {
         if (!Supports(spec))
         {
@@ -56,9 +66,20 @@ public static class FusedSlotDecoderGraph
         var x = spec.Projection is { } projection ? g.Linear(rows, projection, spec.InputWidth, d.Hidden, bias: true) : rows;
         var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), g.DimSize(x, 1), g.Int64Scalar(1)]), position); // [R]
         var total = g.Add(g.Slice(positions, -1, long.MaxValue, 0), g.Int64Scalar(1));
-        var rotation = spec.Slots is { } slots
-            ? g.Gather(g.Weight("rope.rotation", RotationTable(slots, d.HeadDim, d.RopeTheta), slots, d.HeadDim, d.HeadDim), positions)
-            : Rotations(g, positions, d);
+        var inAttention = rope == Rope.Auto && d.HeadDim % 16 == 0;
+        string[] rotary = [];
+        string? rotation = null;
+        if (inAttention)
+        {
+            var (cos, sin) = RotaryCaches(spec.Slots ?? MaxTalkerPositions, d.HeadDim, d.RopeTheta);
+            rotary = [g.Weight("rope.cos_cache", cos, cos.Length / (d.HeadDim / 2), d.HeadDim / 2), g.Weight("rope.sin_cache", sin, sin.Length / (d.HeadDim / 2), d.HeadDim / 2)];
+        }
+        else
+        {
+            rotation = spec.Slots is { } slots
+                ? g.Gather(g.Weight("rope.rotation", RotationTable(slots, d.HeadDim, d.RopeTheta), slots, d.HeadDim, d.HeadDim), positions)
+                : Rotations(g, positions, d);
+        }
 
         var seqlens = g.Cast(g.Sub(total, g.Int64Scalar(1)), Int32);                     // index of the last row's slot
         var totalLength = g.Cast(total, Int32);                                          // slots attended by the last row
@@ -74,11 +95,12 @@ public static class FusedSlotDecoderGraph
                 n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("axis", -1), OnnxGraphBuilder.FloatAttribute("epsilon", d.RmsEps)));
             var scaled = g.Mul(perHead, g.Weight(prefix + ".qk_norm.weight",
                 HeadScales(Read(weights, prefix + ".q_norm.weight", d.HeadDim), d.Heads, Read(weights, prefix + ".k_norm.weight", d.HeadDim), d.KvHeads), heads, d.HeadDim));
-            var rotated = g.Reshape(g.MatMul(scaled, rotation), 1, -1, heads * d.HeadDim); // one matrix per row
+            var rotated = g.Reshape(rotation is null ? scaled : g.MatMul(scaled, rotation), 1, -1, heads * d.HeadDim); // one matrix per row
             var v = g.Linear(normed, prefix + ".v_proj", d.Hidden, d.KvHeads * d.HeadDim, bias: false);
             var attention = g.MicrosoftNode("GroupQueryAttention",
-                [g.Concat(2, rotated, v), "", "", past[i].Keys, past[i].Values, seqlens, totalLength], 3,
-                n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("num_heads", d.Heads), OnnxGraphBuilder.IntAttribute("kv_num_heads", d.KvHeads)));
+                [g.Concat(2, rotated, v), "", "", past[i].Keys, past[i].Values, seqlens, totalLength, .. rotary], 3,
+                n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("num_heads", d.Heads), OnnxGraphBuilder.IntAttribute("kv_num_heads", d.KvHeads),
+                    OnnxGraphBuilder.IntAttribute("do_rotary", inAttention ? 1 : 0), OnnxGraphBuilder.IntAttribute("rotary_interleaved", 0)));
             g.Output(attention[1], $"present_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
             g.Output(attention[2], $"present_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
 
@@ -163,6 +185,23 @@ public static class FusedSlotDecoderGraph
     /// <summary>The q_norm weight for each of the q heads, then the k_norm weight for each k head: [heads, D].</summary>
     private static float[] HeadScales(float[] q, long qHeads, float[] k, long kHeads) =>
         [.. Enumerable.Repeat(q, (int)qHeads).SelectMany(w => w), .. Enumerable.Repeat(k, (int)kHeads).SelectMany(w => w)];
+
+    /// <summary>cos(p·f) and sin(p·f) [positions, D/2], the angles in single precision as the RoPE tables compute them.</summary>
+    private static (float[] Cos, float[] Sin) RotaryCaches(int positions, long headDim, double theta)
+    {
+        var half = (int)headDim / 2;
+        var (cos, sin) = (new float[positions * half], new float[positions * half]);
+        for (var p = 0; p < positions; p++)
+        {
+            for (var j = 0; j < half; j++)
+            {
+                var angle = (float)p * (float)Math.Pow(theta, -2.0 * j / headDim);
+                (cos[(p * half) + j], sin[(p * half) + j]) = (MathF.Cos(angle), MathF.Sin(angle));
+            }
+        }
+
+        return (cos, sin);
+    }
 
     /// <summary>
     /// For each position p, the [D, D] matrix R with x·R = x·cos(p·f) + rotate_half(x)·sin(p·f), rotate_half(x) =

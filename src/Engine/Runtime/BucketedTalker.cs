@@ -15,7 +15,8 @@ namespace QwenTts.Engine.Runtime;
 /// in place, so no run copies or allocates the cache. Without <paramref name="shapes"/> (the CPU's engine talker at
 /// dynamic shapes) the prompt is not padded and the in-place cache doubles when it fills.
 /// </summary>
-internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions? shapes, bool inPlace = false)
+internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessions, RunOptions run, OrtTimer timer, StaticShapeOptions? shapes,
+    bool inPlace = false, int growthStep = BucketedTalker.DefaultGrowthStep)
     : ITalker, IReservesFrames
 {
     private readonly int _hidden = sessions.Manifest.Talker.Hidden;
@@ -30,6 +31,12 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
     private int _length;
     private float[][] _arrays = [];
     private int _capacity;
+    private OrtIoBinding? _decodeBinding;
+    private OrtValue? _decodePosition;
+    private OrtValue? _logitsValue;
+    private OrtValue? _hiddenValue;
+    private float[]? _boundLogits;
+    private float[]? _boundHidden;
 
     /// <summary>The most frames this utterance may make: the cache is sized once for prompt plus these.</summary>
     public void Reserve(int frames) => _frames = frames;
@@ -39,7 +46,8 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
         var prefill = shapes?.PrefillLength(rows) ?? rows;
         if (inPlace)
         {
-            AllocateInPlace(shapes?.CacheCapacity(rows + _frames) ?? RoundUp(rows + Math.Min(_frames, GrowthStep)), keep: 0);
+            // GroupQueryAttention needs every prefilled slot in the cache (padding included): it does not clamp as the scatter does.
+            AllocateInPlace(Math.Max(prefill, shapes?.CacheCapacity(rows + _frames) ?? RoundUp(rows + Math.Min(_frames, growthStep))), keep: 0);
             _length = 0;
             Run(Padded(embeds, rows, prefill), prefill, rows - 1, logits, lastHidden);
             _length = rows;
@@ -67,9 +75,9 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
     }
 
     /// <summary>Without static shapes the in-place cache starts at the prompt plus this many frames and doubles when full.</summary>
-    private const int GrowthStep = 256;
+    public const int DefaultGrowthStep = 256;
 
-    private static int RoundUp(int rows) => (rows + GrowthStep - 1) / GrowthStep * GrowthStep;
+    private int RoundUp(int rows) => (rows + growthStep - 1) / growthStep * growthStep;
 
     private float[] Padded(float[] embeds, int rows, int length)
     {
@@ -115,8 +123,57 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
             AllocateInPlace(_capacity * 2, keep: _length);
         }
 
-        Run(embed, 1, 0, logits, lastHidden);
+        if (inPlace)
+        {
+            DecodeInPlace(embed, logits, lastHidden);
+        }
+        else
+        {
+            Run(embed, 1, 0, logits, lastHidden);
+        }
+
         _length++;
+    }
+
+    /// <summary>
+    /// One row through a binding made once per cache and output buffers: the cache, position, logits and hidden state
+    /// stay bound (the cache is both input and output), so a frame rebinds only its row and allocates nothing else.
+    /// </summary>
+    private void DecodeInPlace(float[] embed, float[] logits, float[] lastHidden)
+    {
+        if (_decodeBinding is null || !ReferenceEquals(_boundLogits, logits) || !ReferenceEquals(_boundHidden, lastHidden))
+        {
+            DisposeDecodeBinding();
+            _decodePosition = FloatTensors.Int64(_position, 1, [1]);
+            _logitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, _vocab), [1, 1, _vocab]);
+            _hiddenValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, lastHidden.AsMemory(0, _hidden), [1, 1, _hidden]);
+            (_boundLogits, _boundHidden) = (logits, lastHidden);
+            _decodeBinding = step.CreateIoBinding();
+            _decodeBinding.BindInput("position", _decodePosition);
+            _decodeBinding.BindOutput("logits", _logitsValue);
+            _decodeBinding.BindOutput("last_hidden", _hiddenValue);
+            for (var i = 0; i < _pastNames.Length; i++)
+            {
+                _decodeBinding.BindInput(_pastNames[i], _cache[i]);
+                _decodeBinding.BindOutput(_pastNames[i].Replace("past_", "present_", StringComparison.Ordinal), _cache[i]);
+            }
+        }
+
+        _position[0] = _length;
+        using var rowValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, embed.AsMemory(0, _hidden), [1, 1, _hidden]);
+        _decodeBinding.BindInput("rows", rowValue);
+        var started = timer.Start();
+        step.RunWithBinding(run, _decodeBinding);
+        timer.Stop(started, SlotDecoderGraph.TalkerName);
+    }
+
+    private void DisposeDecodeBinding()
+    {
+        _decodeBinding?.Dispose();
+        _decodePosition?.Dispose();
+        _logitsValue?.Dispose();
+        _hiddenValue?.Dispose();
+        (_decodeBinding, _decodePosition, _logitsValue, _hiddenValue, _boundLogits, _boundHidden) = (null, null, null, null, null, null);
     }
 
     /// <summary>Runs <paramref name="count"/> rows at positions from the current length; reads row <paramref name="keep"/>.</summary>
@@ -169,6 +226,7 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
 
     private void DisposeInPlaceCache()
     {
+        DisposeDecodeBinding(); // it binds the cache values
         foreach (var value in _cache)
         {
             value.Dispose();
