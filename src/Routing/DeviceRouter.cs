@@ -39,8 +39,15 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         IReadOnlyList<DeviceLoad> devices;
         try
         {
-            var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(RegistryTimeout, cancellationToken);
+            var timeout = _registryUnreachable ? RegistryRetryTimeout : RegistryTimeout;
+            var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(timeout, cancellationToken);
             devices = snapshot.Devices;
+            if (_registryUnreachable)
+            {
+                _registryUnreachable = false;
+                LogRegistryBack(devices.Count);
+            }
+
             if (snapshot.TakenAt - snapshot.RegistryStartedAt < RegistryWarmUp)
             {
                 // The registry just (re)started, e.g. after its silo died: cards it has not heard from yet are not gone.
@@ -59,7 +66,11 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
                 throw;
             }
 
-            LogRegistryUnreachable(ex.Message, devices.Count, Devices.Count);
+            if (!_registryUnreachable)
+            {
+                _registryUnreachable = true;
+                LogRegistryUnreachable(ex.Message, devices.Count, Devices.Count);
+            }
         }
 
         Apply(devices);
@@ -67,6 +78,15 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
 
     /// <summary>How long a registry call may take before the router asks the cards themselves.</summary>
     private static readonly TimeSpan RegistryTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Once the registry is unreachable it is still asked at every refresh, but waited for only this long (a live one
+    /// answers in milliseconds): the table then comes from the cards at the usual rate, not once per registry timeout,
+    /// so cards that free places are seen within a refresh rather than seconds later.
+    /// </summary>
+    private static readonly TimeSpan RegistryRetryTimeout = TimeSpan.FromMilliseconds(300);
+
+    private volatile bool _registryUnreachable;
 
     /// <summary>How long one card may take to say its load when the registry is unreachable.</summary>
     private static readonly TimeSpan CardPollTimeout = TimeSpan.FromSeconds(1);
@@ -357,8 +377,11 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         public long AdmissionNumber { get; internal set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Card registry unreachable ({Reason}): {Answered} of {Known} known cards answered directly and stay in the table")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Card registry unreachable ({Reason}): {Answered} of {Known} known cards answered directly and stay in the table; the cards are asked directly until it answers again")]
     private partial void LogRegistryUnreachable(string reason, int answered, int known);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card registry reachable again: {Cards} cards in its snapshot")]
+    private partial void LogRegistryBack(int cards);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card table refresh failed: {Reason}")]
     private partial void LogRefreshFailed(string reason);
