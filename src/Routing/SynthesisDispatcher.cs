@@ -248,7 +248,8 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
     private ClusterSaturatedException Saturated(int refusedBy, bool waited) => new(
         waited && router.Options.AdmissionTimeout > TimeSpan.Zero
             ? $"No card in the cluster had room for this request within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s" +
-              (refusedBy > 0 ? $" ({refusedBy} card(s) refused it)." : ".")
+              (refusedBy > 0 ? $" ({refusedBy} card(s) refused it)" : "") +
+              $", or {router.Options.AdmissionQueueLimit} requests were already waiting for one."
             : refusedBy > 0 ? $"All cards that could take the request refused it ({refusedBy} tried)."
             : "No card in the cluster has room for this request.",
         router.SuggestRetryAfter());
