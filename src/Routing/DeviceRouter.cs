@@ -15,6 +15,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     private readonly Lock _gate = new();
     private readonly Dictionary<DeviceId, List<Ticket>> _pending = [];
     private readonly Dictionary<DeviceId, DateTimeOffset> _failedUntil = [];
+    private readonly LinkedList<Waiter> _waiters = new();
     private readonly CancellationTokenSource _stop = new();
     private IReadOnlyList<DeviceLoad> _devices = [];
     private Task? _refreshLoop;
@@ -38,8 +39,15 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         IReadOnlyList<DeviceLoad> devices;
         try
         {
-            var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(RegistryTimeout, cancellationToken);
+            var timeout = _registryUnreachable ? RegistryRetryTimeout : RegistryTimeout;
+            var snapshot = await grains.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync().WaitAsync(timeout, cancellationToken);
             devices = snapshot.Devices;
+            if (_registryUnreachable)
+            {
+                _registryUnreachable = false;
+                LogRegistryBack(devices.Count);
+            }
+
             if (snapshot.TakenAt - snapshot.RegistryStartedAt < RegistryWarmUp)
             {
                 // The registry just (re)started, e.g. after its silo died: cards it has not heard from yet are not gone.
@@ -58,7 +66,11 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
                 throw;
             }
 
-            LogRegistryUnreachable(ex.Message, devices.Count, Devices.Count);
+            if (!_registryUnreachable)
+            {
+                _registryUnreachable = true;
+                LogRegistryUnreachable(ex.Message, devices.Count, Devices.Count);
+            }
         }
 
         Apply(devices);
@@ -66,6 +78,15 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
 
     /// <summary>How long a registry call may take before the router asks the cards themselves.</summary>
     private static readonly TimeSpan RegistryTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Once the registry is unreachable it is still asked at every refresh, but waited for only this long (a live one
+    /// answers in milliseconds): the table then comes from the cards at the usual rate, not once per registry timeout,
+    /// so cards that free places are seen within a refresh rather than seconds later.
+    /// </summary>
+    private static readonly TimeSpan RegistryRetryTimeout = TimeSpan.FromMilliseconds(300);
+
+    private volatile bool _registryUnreachable;
 
     /// <summary>How long one card may take to say its load when the registry is unreachable.</summary>
     private static readonly TimeSpan CardPollTimeout = TimeSpan.FromSeconds(1);
@@ -100,6 +121,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
 
             Volatile.Write(ref _devices, devices);
             LastRefresh = clock.GetUtcNow();
+            ServeWaiters();
         }
     }
 
@@ -111,35 +133,111 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     {
         lock (_gate)
         {
-            var now = clock.GetUtcNow();
-            var candidates = Devices
-                .Where(d => !exclude.Contains(d.Device) && !(_failedUntil.TryGetValue(d.Device, out var until) && until > now))
-                .Select(d => (Load: d, Pending: _pending.GetValueOrDefault(d.Device) ?? []))
-                .Where(c => c.Load.Healthy && !c.Load.Draining && !c.Load.Stalled && (!needsClone || c.Load.CanClone)
-                            && c.Load.Active + c.Load.Queued + c.Pending.Count < c.Load.MaxConcurrent + c.Load.QueueLimit)
-                .ToList();
-            if (candidates.Count == 0)
+            return PickLocked(frames, exclude, needsClone);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Pick"/>, but when no card has room and <paramref name="wait"/> is set the request waits its turn
+    /// (first come, first served: a new request never passes one already waiting) until a card frees a place or a report
+    /// shows room, for at most <see cref="RoutingOptions.AdmissionTimeout"/>. Null when that passes, or at once when
+    /// <paramref name="wait"/> is false or <see cref="RoutingOptions.AdmissionQueueLimit"/> requests already wait.
+    /// <paramref name="first"/> puts it ahead of every waiting request: a stream whose card died mid-utterance has a
+    /// listener waiting in silence.
+    /// </summary>
+    public async Task<Ticket?> PickAsync(double frames, IReadOnlySet<DeviceId> exclude, bool needsClone, bool wait, bool first,
+        CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        Waiter waiter;
+        lock (_gate)
+        {
+            if ((first || _waiters.Count == 0) && PickLocked(frames, exclude, needsClone) is { } ticket)
+            {
+                return ticket;
+            }
+
+            if (!wait || o.AdmissionTimeout <= TimeSpan.Zero || (!first && _waiters.Count >= o.AdmissionQueueLimit))
             {
                 return null;
             }
 
-            static int Outstanding((DeviceLoad Load, List<Ticket> Pending) c) => c.Load.Active + c.Load.Queued + c.Pending.Count;
-            var chosen = options.Value.Policy switch
+            waiter = new Waiter(frames, exclude, needsClone);
+            waiter.Node = first ? _waiters.AddFirst(waiter) : _waiters.AddLast(waiter);
+        }
+
+        var started = clock.GetTimestamp();
+        RoutingMetrics.AdmissionQueued();
+        Ticket? granted = null;
+        try
+        {
+            granted = await waiter.Ticket.Task.WaitAsync(o.AdmissionTimeout, clock, cancellationToken);
+            return granted;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            lock (_gate)
             {
-                RoutingPolicy.RoundRobin => candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)],
-                RoutingPolicy.LeastOutstandingRequests => candidates.MinBy(Outstanding),
-                RoutingPolicy.PowerOfTwoChoices => new[] { candidates[_random.Next(candidates.Count)], candidates[_random.Next(candidates.Count)] }.MinBy(Outstanding),
-                _ => candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, c.Pending.Sum(t => t.Frames)), c.Load.Active + c.Pending.Count)),
-            };
-            var ticket = new Ticket(chosen.Load.Device, frames);
-            if (!_pending.TryGetValue(ticket.Device, out var list))
-            {
-                _pending[ticket.Device] = list = [];
+                if (waiter.Node!.List is not null)
+                {
+                    _waiters.Remove(waiter.Node);
+                }
+                else
+                {
+                    // Served in the same instant the wait ended: the ticket is taken under the lock, so it is here.
+                    granted = waiter.Ticket.Task.Result;
+                }
             }
 
-            list.Add(ticket);
-            return ticket;
+            if (ex is OperationCanceledException)
+            {
+                if (granted is not null)
+                {
+                    Release(granted);
+                    granted = null;
+                }
+
+                throw;
+            }
+
+            return granted;
         }
+        finally
+        {
+            RoutingMetrics.AdmissionDequeued(clock.GetElapsedTime(started), granted is not null);
+        }
+    }
+
+    private Ticket? PickLocked(double frames, IReadOnlySet<DeviceId> exclude, bool needsClone)
+    {
+        var now = clock.GetUtcNow();
+        var candidates = Devices
+            .Where(d => !exclude.Contains(d.Device) && !(_failedUntil.TryGetValue(d.Device, out var until) && until > now))
+            .Select(d => (Load: d, Pending: _pending.GetValueOrDefault(d.Device) ?? []))
+            .Where(c => c.Load.Healthy && !c.Load.Draining && !c.Load.Stalled && (!needsClone || c.Load.CanClone)
+                        && c.Load.Active + c.Load.Queued + c.Pending.Count < c.Load.MaxConcurrent + c.Load.QueueLimit)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        static int Outstanding((DeviceLoad Load, List<Ticket> Pending) c) => c.Load.Active + c.Load.Queued + c.Pending.Count;
+        var chosen = options.Value.Policy switch
+        {
+            RoutingPolicy.RoundRobin => candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)],
+            RoutingPolicy.LeastOutstandingRequests => candidates.MinBy(Outstanding),
+            RoutingPolicy.PowerOfTwoChoices => new[] { candidates[_random.Next(candidates.Count)], candidates[_random.Next(candidates.Count)] }.MinBy(Outstanding),
+            _ => candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, c.Pending.Sum(t => t.Frames)), c.Load.Active + c.Pending.Count)),
+        };
+        var ticket = new Ticket(chosen.Load.Device, frames);
+        if (!_pending.TryGetValue(ticket.Device, out var list))
+        {
+            _pending[ticket.Device] = list = [];
+        }
+
+        list.Add(ticket);
+        return ticket;
     }
 
     public void Admitted(Ticket ticket, long admissionNumber)
@@ -155,10 +253,39 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     {
         lock (_gate)
         {
-            if (_pending.TryGetValue(ticket.Device, out var list))
+            if (_pending.TryGetValue(ticket.Device, out var list) && list.Remove(ticket))
             {
-                list.Remove(ticket);
+                ServeWaiters();
             }
+        }
+    }
+
+    /// <summary>Requests waiting for a card with room now.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiters.Count;
+            }
+        }
+    }
+
+    /// <summary>Gives room to waiting requests in arrival order (under the lock; their continuations run elsewhere).</summary>
+    private void ServeWaiters()
+    {
+        for (var node = _waiters.First; node is not null;)
+        {
+            var next = node.Next;
+            var waiter = node.Value;
+            if (PickLocked(waiter.Frames, waiter.Exclude, waiter.NeedsClone) is { } ticket)
+            {
+                _waiters.Remove(node);
+                waiter.Ticket.TrySetResult(ticket);
+            }
+
+            node = next;
         }
     }
 
@@ -226,6 +353,20 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         _stop.Dispose();
     }
 
+    /// <summary>A request waiting for a card with room; its ticket is set under the router's lock.</summary>
+    private sealed class Waiter(double frames, IReadOnlySet<DeviceId> exclude, bool needsClone)
+    {
+        public double Frames { get; } = frames;
+
+        public IReadOnlySet<DeviceId> Exclude { get; } = exclude;
+
+        public bool NeedsClone { get; } = needsClone;
+
+        public TaskCompletionSource<Ticket> Ticket { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<Waiter>? Node { get; set; }
+    }
+
     /// <summary>One dispatch: counted against its card until the card's report includes it or it ends.</summary>
     public sealed class Ticket(DeviceId device, double frames)
     {
@@ -236,8 +377,11 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         public long AdmissionNumber { get; internal set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Card registry unreachable ({Reason}): {Answered} of {Known} known cards answered directly and stay in the table")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Card registry unreachable ({Reason}): {Answered} of {Known} known cards answered directly and stay in the table; the cards are asked directly until it answers again")]
     private partial void LogRegistryUnreachable(string reason, int answered, int known);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card registry reachable again: {Cards} cards in its snapshot")]
+    private partial void LogRegistryBack(int cards);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card table refresh failed: {Reason}")]
     private partial void LogRefreshFailed(string reason);

@@ -84,6 +84,11 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
                 var run = new SegmentRun(job);
                 lock (started)
                 {
+                    if (started.Count == 0)
+                    {
+                        run.BecomeHead(); // before it starts, so the first segment waits for room rather than for itself
+                    }
+
                     started.Add(run);
                 }
 
@@ -106,9 +111,11 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
             while (true)
             {
                 var wrote = false;
+                // Only the segment being streamed waits in the admission queue; a look-ahead one waits for its turn here.
+                var asHead = run.IsHead;
                 try
                 {
-                    await foreach (var e in dispatcher.RunAsync(run.Job, cancellationToken))
+                    await foreach (var e in dispatcher.RunAsync(run.Job, waitForRoom: asHead, cancellationToken))
                     {
                         if (e.Kind is SynthesisEventKind.Audio or SynthesisEventKind.Completed)
                         {
@@ -119,7 +126,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
 
                     break;
                 }
-                catch (ClusterSaturatedException) when (!wrote && !run.IsHead)
+                catch (ClusterSaturatedException) when (!wrote && !asHead)
                 {
                     await run.Head.WaitAsync(cancellationToken);
                 }

@@ -13,4 +13,18 @@ public static class RoutingMetrics
         description: "Segments regenerated on another card after their card died mid-utterance; exact=false when the new card's numerics differ (spliced with a crossfade)");
 
     public static void Failover(bool exact) => Failovers.Add(1, new KeyValuePair<string, object?>("exact", exact));
+
+    private static readonly UpDownCounter<long> Waiting = Meter.CreateUpDownCounter<long>("qwentts.routing.admission.waiting",
+        description: "Requests waiting for a card with room (none had room when they arrived)");
+
+    private static readonly Histogram<double> WaitSeconds = Meter.CreateHistogram<double>("qwentts.routing.admission.wait", unit: "s",
+        description: "How long requests waited for a card with room; admitted=false when the admission timeout passed and the request was refused");
+
+    public static void AdmissionQueued() => Waiting.Add(1);
+
+    public static void AdmissionDequeued(TimeSpan waited, bool admitted)
+    {
+        Waiting.Add(-1);
+        WaitSeconds.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("admitted", admitted));
+    }
 }

@@ -28,6 +28,16 @@ public sealed class RoutingOptions
     /// <summary>A card that failed a call is avoided for this long.</summary>
     public TimeSpan FailurePenalty { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a request may wait, first come first served, for a card with room before it is refused (503 with a
+    /// retry hint); zero refuses at once. Absorbs bursts larger than the cards' own queues, e.g. the requests held up
+    /// while a killed silo is not yet declared dead, released together when it is.
+    /// </summary>
+    public TimeSpan AdmissionTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Requests that may wait for room at once; past this a request is refused at once.</summary>
+    public int AdmissionQueueLimit { get; set; } = 256;
+
     /// <summary>Cards tried for one request when they refuse it (full, draining) before the cluster counts as full.</summary>
     public int MaxAttempts { get; set; } = 4;
 

@@ -15,11 +15,19 @@ namespace QwenTts.Routing;
 /// </summary>
 public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRouter router, FrameEstimator estimator, ILogger<SynthesisDispatcher> logger)
 {
-    public async IAsyncEnumerable<SynthesisEvent> RunAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SynthesisEvent> RunAsync(SynthesisJob job, CancellationToken cancellationToken = default) =>
+        RunAsync(job, waitForRoom: true, cancellationToken);
+
+    /// <param name="waitForRoom">
+    /// When no card has room, wait for one (up to <see cref="RoutingOptions.AdmissionTimeout"/>, behind requests already
+    /// waiting) rather than refuse at once; false for work that has a better place to wait (a look-ahead segment).
+    /// </param>
+    public async IAsyncEnumerable<SynthesisEvent> RunAsync(SynthesisJob job, bool waitForRoom, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var frames = estimator.Estimate(job.Text);
         job = job with { ExpectedFrames = frames };
-        var excluded = new HashSet<DeviceId>();
+        var excluded = new HashSet<DeviceId>(); // cards that failed this job
+        var refused = new HashSet<DeviceId>(); // cards that turned it away (full when it arrived, draining, stalled)
         var attempts = 0;
         var reroutes = 0;
         var failovers = 0;
@@ -30,9 +38,13 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ticket = router.Pick(frames, excluded, job.Voice.ClonePrompt is not null) ?? throw (delivered > 0
-                ? new SynthesisFailedException($"no card left to regenerate the segment after {failovers} failover(s)", retryable: false)
-                : Saturated(excluded.Count));
+            // A segment to regenerate always waits for room, ahead of new requests: its caller already hears it. Background
+            // work never waits here (its worker tries again later), so it cannot hold up live requests behind it.
+            var wait = (waitForRoom && !job.Background) || delivered > 0;
+            var ticket = await PickAsync(frames, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken)
+                ?? throw (delivered > 0
+                ? new SynthesisFailedException($"no card had room to regenerate the segment within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s after {failovers} failover(s)", retryable: false)
+                : Saturated(refused.Count, wait));
             attempts++;
             var card = router.Devices.FirstOrDefault(d => d.Device == ticket.Device);
             firstCard ??= card;
@@ -151,19 +163,21 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
 
             // The caller left: whatever the card did meanwhile is no failure of it, and nothing is regenerated elsewhere.
             cancellationToken.ThrowIfCancellationRequested();
-            excluded.Add(ticket.Device);
             if (refusal is not null)
             {
+                refused.Add(ticket.Device);
                 LogRefused(job.RequestId, ticket.Device, refusal.Reason ?? "");
                 if (attempts >= router.Options.MaxAttempts)
                 {
                     throw delivered > 0
                         ? new SynthesisFailedException($"every card refused to regenerate the segment: {refusal.Reason}", retryable: false)
-                        : Saturated(excluded.Count);
+                        : Saturated(refused.Count, waited: false);
                 }
 
                 continue;
             }
+
+            excluded.Add(ticket.Device);
 
             failure ??= new CardUnresponsiveException($"card {ticket.Device} ended the stream without completing it", siloGone: false);
             // A card that answered with a failure or went quiet is judged by its own health; a call that broke, or a card
@@ -209,8 +223,35 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         return left;
     }
 
-    private ClusterSaturatedException Saturated(int refusedBy) => new(
-        refusedBy == 0 ? "No card in the cluster has room for this request." : $"All cards that could take the request refused it ({refusedBy} tried).",
+    /// <summary>
+    /// A card that refused the job is passed over for the next try. When no other card has room the job waits its turn,
+    /// and a card that refused it may take it once its reports show room again (it was full only for a moment, or its
+    /// report lagged); one that is draining or stalled says so in its reports and is not picked.
+    /// </summary>
+    private async Task<DeviceRouter.Ticket?> PickAsync(double frames, HashSet<DeviceId> excluded, HashSet<DeviceId> refused, bool needsClone,
+        bool waitForRoom, bool first, CancellationToken cancellationToken)
+    {
+        if (refused.Count > 0)
+        {
+            var others = new HashSet<DeviceId>(excluded);
+            others.UnionWith(refused);
+            var other = router.Pick(frames, others, needsClone);
+            if (other is not null || !waitForRoom)
+            {
+                return other;
+            }
+        }
+
+        return await router.PickAsync(frames, excluded, needsClone, waitForRoom, first, cancellationToken);
+    }
+
+    private ClusterSaturatedException Saturated(int refusedBy, bool waited) => new(
+        waited && router.Options.AdmissionTimeout > TimeSpan.Zero
+            ? $"No card in the cluster had room for this request within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s" +
+              (refusedBy > 0 ? $" ({refusedBy} card(s) refused it)" : "") +
+              $", or {router.Options.AdmissionQueueLimit} requests were already waiting for one."
+            : refusedBy > 0 ? $"All cards that could take the request refused it ({refusedBy} tried)."
+            : "No card in the cluster has room for this request.",
         router.SuggestRetryAfter());
 
     private static async Task CancelQuietlyAsync(CancellationTokenSource attempt)

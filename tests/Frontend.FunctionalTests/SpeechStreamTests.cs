@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 
@@ -196,6 +197,38 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         var done = client.Events("session.done").Single();
         Assert.InRange(done.GetProperty("total_sentences").GetInt32(), 1, 9);
         Assert.Empty(client.Events("error"));
+    }
+
+    [Fact]
+    public async Task Sentences_a_closed_session_never_spoke_give_their_characters_back()
+    {
+        var sentences = Enumerable.Range(1, 9).Select(i => $"Sentence {i} of a session closed early.").ToList();
+        var perSentence = sentences[0].Length;
+        // Today's allowance is exactly the session's text, and every sentence is reserved as it arrives: after the session
+        // one more sentence fits only if the sentences it never spoke were given back.
+        var key = await fixture.System.CreateTenantAsync("stream-giveback-" + Guid.NewGuid().ToString("N")[..6], charactersPerDay: perSentence * sentences.Count);
+        await using (var client = await StreamClient.ConnectAsync(fixture.System.Frontend, key))
+        {
+            await client.SendAsync(Config());
+            await client.SendAsync(new { type = "input.text", text = string.Join(" ", sentences) + " " });
+            await client.ReadToCloseAsync(Limit, e => e.GetProperty("type").GetString() == "audio.done");
+            await client.SendAsync(new { type = "session.close" });
+            Assert.Equal(WebSocketCloseStatus.NormalClosure, await client.ReadToCloseAsync(Limit));
+        }
+
+        using var http = fixture.System.Client(key);
+        var record = await TestSupport.Eventually.HoldsAsync(async () =>
+        {
+            using var json = JsonDocument.Parse(await http.GetStringAsync("/v1/usage"));
+            return json.RootElement.GetProperty("data").EnumerateArray().Select(e => e.Clone()).FirstOrDefault();
+        }, r => r.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(20), "the session's usage record");
+        // Metered: the sentences whose audio started, at least the one that was done, never all of them.
+        Assert.InRange(record.GetProperty("characters").GetInt32(), perSentence, perSentence * (sentences.Count - 1));
+
+        using var response = await http.PostAsJsonAsync("/v1/audio/speech", new { input = sentences[0], voice = "alloy", response_format = "pcm" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("audio/pcm", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]

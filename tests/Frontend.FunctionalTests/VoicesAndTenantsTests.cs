@@ -147,6 +147,8 @@ public sealed class VoicesAndTenantsTests(SystemFixture fixture)
         var spoofedMetrics = await publicClient.SendAsync(spoofed);
         var operatorMetrics = await operatorClient.GetAsync("/metrics");
         var operatorDashboard = await operatorClient.GetAsync("/dashboard");
+        var publicCards = await publicClient.GetAsync("/cards");
+        var operatorCards = await operatorClient.GetAsync("/cards");
 
         Assert.Equal(HttpStatusCode.NotFound, publicMetrics.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, publicDashboard.StatusCode);
@@ -156,5 +158,15 @@ public sealed class VoicesAndTenantsTests(SystemFixture fixture)
         Assert.Contains("qwentts_", await operatorMetrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, operatorDashboard.StatusCode);
         Assert.Equal("text/html", operatorDashboard.Content.Headers.ContentType?.MediaType);
+
+        // The card page: every card of the fixture (two silos of two) with its health.
+        Assert.Equal(HttpStatusCode.NotFound, publicCards.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, operatorCards.StatusCode);
+        Assert.Equal("text/html", operatorCards.Content.Headers.ContentType?.MediaType);
+        var cards = await operatorCards.Content.ReadAsStringAsync();
+        foreach (var card in new[] { "silo-a/0", "silo-a/1", "silo-b/0", "silo-b/1" })
+        {
+            Assert.Matches($"<tr class=\"(healthy|degraded|unhealthy)\" data-card=\"{card}\">.*?<td>(healthy|degraded|unhealthy)</td>", cards);
+        }
     }
 }

@@ -8,7 +8,8 @@ namespace QwenTts.Reliability.FunctionalTests;
 
 /// <summary>
 /// Quotas held by one grain per tenant: two frontend processes draw from the same allowance, and characters of a
-/// request the cluster refused (503) go back. One silo with two single-slot cards and no queue, so a burst is refused.
+/// request the cluster refused (503) go back. One silo with two single-slot cards, no queue and no admission wait, so a
+/// burst is refused.
 /// </summary>
 public sealed class ClusterQuotaTests(ITestOutputHelper output)
 {
@@ -17,8 +18,11 @@ public sealed class ClusterQuotaTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_frontends_share_one_tenants_quota_exactly_and_refused_requests_use_no_characters()
     {
-        await using var system = await EmulatedSystem.StartAsync(silos: 1, cards: new EmulatedSystem.CardSettings(MaxConcurrent: 1, QueueLimit: 0));
-        await system.System.StartFrontendAsync();
+        // Requests that find no room are refused at once rather than wait for it, so a burst is refused.
+        string[] refuseAtOnce = ["--Routing:AdmissionTimeout=00:00:00"];
+        await using var system = await EmulatedSystem.StartAsync(silos: 1, cards: new EmulatedSystem.CardSettings(MaxConcurrent: 1, QueueLimit: 0),
+            frontendArguments: refuseAtOnce);
+        await system.System.StartFrontendAsync(extraArguments: refuseAtOnce);
         var frontends = system.System.Frontends.Select(f => f.BaseAddress).ToArray();
         Assert.Equal(2, frontends.Length);
 

@@ -11,23 +11,32 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     /// <summary>
     /// SIGKILL to one of two silos under steady load: streams on its cards fail over to the other silo's cards (the
     /// segment regenerated with the same seed, the audio the client has skipped), requests not yet started go elsewhere,
-    /// and grains on the dead silo are reached again once membership declares it dead. Every request completes.
+    /// and grains on the dead silo are reached again once membership declares it dead. Every request completes, with the
+    /// tests' fast membership settings and with production's (death declared some 15 s after the kill).
     /// </summary>
-    /// Production membership settings (declaration after ~30 s) are not asserted yet: see the note in deploy/RUNBOOK.md.
+    /// <remarks>
+    /// The load is one the survivor can carry: 2 requests/s of about 41 frames is 82 frames/s, against 89 frames/s of
+    /// silo-a's two cards (50 + 39); before the kill the cluster runs at 46 %. With production settings, requests of a
+    /// tenant whose quota grain was on the dead silo wait until the declaration (about 15 s, some 30 requests) and then
+    /// arrive together: more than the survivor's 2 x (4 running + 8 queued) places, so the rest wait in the frontend's
+    /// admission queue (Routing:AdmissionTimeout) instead of being refused.
+    /// </remarks>
     [Theory]
     [InlineData(true)]
+    [InlineData(false)]
     public async Task Killing_a_silo_under_load_breaks_loses_and_refuses_no_request(bool fastFailureDetection)
     {
-        await using var system = await EmulatedSystem.StartAsync(cards: new EmulatedSystem.CardSettings(FastFailureDetection: fastFailureDetection));
+        const int requests = 60;
+        await using var system = await EmulatedSystem.StartAsync(cards: new EmulatedSystem.CardSettings(QueueLimit: 8, FastFailureDetection: fastFailureDetection));
         var key = await system.CreateTenantAsync("load");
         using var client = system.Client(key);
         var siloB = system.System.Silos.Single(s => s.Name == "silo-b");
         TimeSpan? killedAt = null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        var outcomes = await SpeechLoad.RunAsync(client, TimeSpan.FromMilliseconds(250), 80, Body, TimeSpan.FromSeconds(90), i =>
+        var outcomes = await SpeechLoad.RunAsync(client, TimeSpan.FromMilliseconds(500), requests, Body, TimeSpan.FromSeconds(90), i =>
         {
-            if (i == 24)
+            if (i == 12)
             {
                 siloB.Process.Kill(); // SIGKILL: no drain, no goodbye
                 killedAt = clock.Elapsed;
@@ -36,20 +45,23 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
             return Task.CompletedTask;
         });
 
+        var frontendLog = system.System.Frontend!.Process.Output.Split('\n');
+        var timedOutOnDeadSilo = frontendLog.Where(l => l.Contains("did not arrive on time", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"->\[S\S+ (\w+)/").Groups[1].Value).Distinct();
         output.WriteLine($"membership {(fastFailureDetection ? "fast (tests)" : "production")}: {SpeechLoad.Summary(outcomes)}; " +
-            $"slowest {outcomes.Max(o => o.Took).TotalSeconds:F1} s, slowest around the kill " +
-            $"{outcomes.Where(o => (o.SentAt - killedAt!.Value).Duration() < TimeSpan.FromSeconds(5)).Max(o => o.Took).TotalSeconds:F1} s");
+            $"slowest {outcomes.Max(o => o.Took).TotalSeconds:F1} s, slowest sent after the kill " +
+            $"{outcomes.Where(o => o.SentAt >= killedAt!.Value).Max(o => o.Took).TotalSeconds:F1} s; " +
+            $"failovers (segment regenerated on another card): {frontendLog.Count(l => l.Contains("regenerating the segment", StringComparison.Ordinal))}; " +
+            $"calls that waited out their timeout on the dead silo: {string.Join(", ", timedOutOnDeadSilo)}");
         foreach (var failed in outcomes.Where(o => o.Kind != SpeechLoad.Kind.Completed))
         {
             output.WriteLine($"  {failed.Kind} at {failed.SentAt.TotalSeconds:F1}s ({failed.Status}): {failed.Detail}");
         }
 
-        var frontendLog = system.System.Frontend!.Process.Output.Split('\n');
-        output.WriteLine($"failovers (segment regenerated on another card): {frontendLog.Count(l => l.Contains("regenerating the segment", StringComparison.Ordinal))}");
         Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Lost));
         Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Broken));
         Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Refused));
-        Assert.Equal(80, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed));
+        Assert.Equal(requests, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed));
     }
 
     [Fact]

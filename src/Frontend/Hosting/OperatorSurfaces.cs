@@ -1,9 +1,10 @@
 using Orleans.Dashboard;
+using QwenTts.Frontend.Devices;
 
 namespace QwenTts.Frontend.Hosting;
 
 /// <summary>
-/// /dashboard (Orleans) and /metrics (Prometheus) are for operators, not tenants: they answer only on the operator
+/// /dashboard (Orleans), /cards (each card's health and load) and /metrics (Prometheus) are for operators, not tenants: they answer only on the operator
 /// port, checked against the connection's local port (a Host header cannot fake it), and are not served at all when
 /// no operator port is configured. The public port answers 404 for them, as for any unknown path.
 /// </summary>
@@ -22,6 +23,7 @@ public static partial class OperatorSurfaces
         }
 
         app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapCardDashboard();
         if (options.Dashboard)
         {
             app.MapOrleansDashboard(DashboardPath);
@@ -43,11 +45,12 @@ public static partial class OperatorSurfaces
         await next(context);
     });
 
-    private static bool IsOperatorPath(PathString path) => path.StartsWithSegments(DashboardPath) || path.StartsWithSegments(MetricsPath);
+    private static bool IsOperatorPath(PathString path) =>
+        path.StartsWithSegments(DashboardPath) || path.StartsWithSegments(MetricsPath) || path.StartsWithSegments(CardDashboard.Path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operator surfaces (/dashboard, /metrics) on port {Port} only")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operator surfaces (/dashboard, /cards, /metrics) on port {Port} only")]
     private static partial void LogOperatorPort(ILogger logger, int port);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "No Operator:Port configured: /dashboard and /metrics are not served by this frontend")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "No Operator:Port configured: /dashboard, /cards and /metrics are not served by this frontend")]
     private static partial void LogNoOperatorPort(ILogger logger);
 }

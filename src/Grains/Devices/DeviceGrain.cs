@@ -478,12 +478,17 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DeviceLoad Load()
     {
         double queuedWork = 0, inFlight = 0;
+        var notStarted = 0;
         foreach (var job in _jobs.Values)
         {
             queuedWork += job.RemainingFrames;
             if (job.Started)
             {
                 inFlight += job.RemainingFrames;
+            }
+            else
+            {
+                notStarted++;
             }
         }
 
@@ -498,7 +503,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RelativeSpeed = _card.Spec.RelativeSpeed,
             MemoryBytes = _card.MemoryBytes,
             Active = _active,
-            Queued = _waiting.Count + _waitingBackground.Count,
+            // Every admitted job not yet running: those in the queues and those just admitted or just given a slot, so
+            // a report sent between admission and start (with AdmittedTotal already counting the job) leaves no room
+            // that is not there.
+            Queued = notStarted,
             MaxConcurrent = MaxConcurrent,
             QueueLimit = QueueLimit,
             QueuedWorkFrames = queuedWork,

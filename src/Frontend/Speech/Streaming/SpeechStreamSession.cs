@@ -8,6 +8,7 @@ using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Text;
 using QwenTts.Frontend.Usage;
 using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Grains.Interfaces.Tenants;
 using QwenTts.Routing;
 using QwenTts.Storage.Tenants;
 
@@ -29,6 +30,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private readonly Channel<SynthesisJob> _sentences = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _devices = [];
+    private readonly Lock _reservationsGate = new();
+    private readonly Dictionary<string, CharacterReservation> _reservations = []; // by segment, until its first audio
+    private readonly HashSet<string> _charged = [];
     private readonly IncrementalSentenceSplitter _splitter = new(services.Options.MaxPendingCharacters);
     private readonly string _requestId = "speech_" + Guid.NewGuid().ToString("N");
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -37,6 +41,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private int _receivedCharacters;
     private int _queued;
     private int _spokenCharacters;
+    private int _chargedCharacters;
     private int _sentencesDone;
     private long _bytes;
     private long _samples;
@@ -79,8 +84,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
+            await GiveBackUnspokenAsync();
             var seconds = _samples / (double)SpeechStreamer.SampleRate;
-            services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _spokenCharacters, seconds,
+            services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _chargedCharacters, seconds,
                 string.Join(",", _devices.Distinct()), _settings?.VoiceName, _outcome, DateTimeOffset.UtcNow));
             services.Metrics.RequestFinished(_outcome, _settings?.Format ?? "pcm", Stopwatch.GetElapsedTime(_started), seconds);
         }
@@ -322,9 +328,18 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     return StreamError.QuotaExceeded(quota.Reason!);
                 }
 
+                var segmentId = $"{_requestId}-{_queued++}";
+                if (quota.Reservation is { } reservation)
+                {
+                    lock (_reservationsGate)
+                    {
+                        _reservations[segmentId] = reservation;
+                    }
+                }
+
                 _sentences.Writer.TryWrite(new SynthesisJob
                 {
-                    RequestId = $"{_requestId}-{_queued++}",
+                    RequestId = segmentId,
                     Tenant = tenant.Id,
                     Text = segment,
                     Language = language,
@@ -361,6 +376,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
                 {
+                    Charge(job);
                     _samples += samples.Length;
                     var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken);
                     binaryFrames += sent > 0 ? 1 : 0;
@@ -368,6 +384,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 }
                 else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
                 {
+                    Charge(job);
                     sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
@@ -402,6 +419,38 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         catch (WebSocketException)
         {
             _outcome = "cancelled"; // the client went away while we were sending
+        }
+    }
+
+    /// <summary>A segment's characters count once its audio starts (as a request's do on the HTTP path).</summary>
+    private void Charge(SynthesisJob job)
+    {
+        lock (_reservationsGate)
+        {
+            _reservations.Remove(job.RequestId);
+            if (_charged.Add(job.RequestId))
+            {
+                _chargedCharacters += job.Text.Length;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Segments that produced no audio (refused, failed before their first frame, or never run because the session
+    /// ended) cost nothing: their reserved characters go back to today's allowance, one call per day they were counted on.
+    /// </summary>
+    private async Task GiveBackUnspokenAsync()
+    {
+        List<CharacterReservation> unspoken;
+        lock (_reservationsGate)
+        {
+            unspoken = [.. _reservations.Values.GroupBy(r => r.Day).Select(day => new CharacterReservation(day.Key, day.Sum(r => r.Characters)))];
+            _reservations.Clear();
+        }
+
+        foreach (var reservation in unspoken)
+        {
+            await services.Quotas.ReleaseAsync(tenant, reservation);
         }
     }
 
