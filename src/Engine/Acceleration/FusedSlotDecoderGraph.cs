@@ -118,14 +118,7 @@ public static class FusedSlotDecoderGraph
             return g;
         }
 
-        var logits = g.MatMul(normed, g.Parameter("codec_head.weight", 1f, d.Hidden, spec.Vocab));
-        if (spec.HeadBias)
-        {
-            logits = g.Add(logits, g.Parameter("codec_head.bias", 0f, spec.Vocab));
-        }
-
-        g.Output(logits, "logits", OnnxGraphBuilder.Float, 1, rowsDim, spec.Vocab);
-        g.Output(normed, "last_hidden", OnnxGraphBuilder.Float, 1, rowsDim, d.Hidden);
+        SlotDecoderGraph.TalkerOutputs(g, spec, normed, rowsDim);
         return g;
     }
 
