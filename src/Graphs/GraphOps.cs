@@ -72,15 +72,22 @@ public static class GraphOps
     /// <summary>cos and sin tables [S, D] for rotary positions (float [S]), theta as in Qwen3 (1e6).</summary>
     public static (string Cos, string Sin) RopeTables(this OnnxGraphBuilder g, string positions, long headDim, double theta)
     {
+        var inverse = InverseFrequencies(headDim, theta);
+        var frequencies = g.MatMul(g.Unsqueeze(positions, 1), g.Weight("rope.inv_freq", inverse, 1, headDim / 2));
+        var angles = g.Concat(1, frequencies, frequencies);
+        return (g.Node("Cos", [angles]), g.Node("Sin", [angles]));
+    }
+
+    /// <summary>RoPE's inverse frequencies theta^(-2j/D), j &lt; D/2, in single precision: every RoPE table is built from these.</summary>
+    public static float[] InverseFrequencies(long headDim, double theta)
+    {
         var inverse = new float[headDim / 2];
         for (var j = 0; j < inverse.Length; j++)
         {
             inverse[j] = (float)Math.Pow(theta, -2.0 * j / headDim);
         }
 
-        var frequencies = g.MatMul(g.Unsqueeze(positions, 1), g.Weight("rope.inv_freq", inverse, 1, headDim / 2));
-        var angles = g.Concat(1, frequencies, frequencies);
-        return (g.Node("Cos", [angles]), g.Node("Sin", [angles]));
+        return inverse;
     }
 
     /// <summary>Positions 0..S-1 of a sequence axis, as float [S].</summary>

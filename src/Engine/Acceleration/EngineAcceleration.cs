@@ -125,6 +125,13 @@ public sealed class EngineAcceleration : IDisposable
         }
     }
 
+    /// <summary>The largest difference allowed against an export graph (by its precision), relative to max(1, the largest logit).</summary>
+    private static (double Tolerance, bool Half) Allowed(ModelSessions sessions, string graph, double scale)
+    {
+        var half = sessions.FloatType(graph) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+        return ((half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale), half);
+    }
+
     /// <summary>One form of the cached predictor, kept only when its logits agree with the export's on every gen_step.</summary>
     private static (CachedPredictorStep? Step, string Verdict) TryPredictorForm(ModelSessions sessions, Func<CachedPredictorStep> load)
     {
@@ -133,8 +140,7 @@ public sealed class EngineAcceleration : IDisposable
         {
             step = load();
             var (difference, scale) = Compare(sessions, step);
-            var half = sessions.FloatType(GraphNames.CodePredictor) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
-            var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
+            var (tolerance, half) = Allowed(sessions, GraphNames.CodePredictor, scale);
             var figures = string.Create(CultureInfo.InvariantCulture,
                 $"largest logit difference {difference:G3} over 15 gen_steps, allowed {tolerance:G3} ({(half ? "fp16" : "fp32")} export, logits up to {scale:F1})");
             if (difference <= tolerance)
@@ -239,8 +245,7 @@ public sealed class EngineAcceleration : IDisposable
             using var options = SessionOptionsFactory.Create(sessions.Provider);
             session = new InferenceSession(Path.Combine(folder, SlotDecoderGraph.TalkerName + ".onnx"), options);
             var (difference, scale) = CompareTalker(sessions, session, inPlace);
-            var half = sessions.FloatType(GraphNames.TalkerDecode) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
-            var tolerance = (half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale);
+            var (tolerance, _) = Allowed(sessions, GraphNames.TalkerDecode, scale);
             var figures = string.Create(CultureInfo.InvariantCulture,
                 $"largest logit difference {difference:G3} against talker_prefill and talker_decode, allowed {tolerance:G3}");
             if (difference <= tolerance)

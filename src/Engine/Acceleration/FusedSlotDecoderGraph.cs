@@ -182,13 +182,14 @@ public static class FusedSlotDecoderGraph
     /// <summary>cos(p·f) and sin(p·f) [positions, D/2], the angles in single precision as the RoPE tables compute them.</summary>
     private static (float[] Cos, float[] Sin) RotaryCaches(int positions, long headDim, double theta)
     {
-        var half = (int)headDim / 2;
+        var inverse = GraphOps.InverseFrequencies(headDim, theta);
+        var half = inverse.Length;
         var (cos, sin) = (new float[positions * half], new float[positions * half]);
         for (var p = 0; p < positions; p++)
         {
             for (var j = 0; j < half; j++)
             {
-                var angle = (float)p * (float)Math.Pow(theta, -2.0 * j / headDim);
+                var angle = (float)p * inverse[j];
                 (cos[(p * half) + j], sin[(p * half) + j]) = (MathF.Cos(angle), MathF.Sin(angle));
             }
         }
@@ -202,14 +203,15 @@ public static class FusedSlotDecoderGraph
     /// </summary>
     public static float[] RotationTable(int positions, long headDim, double theta)
     {
-        var half = (int)headDim / 2;
+        var inverse = GraphOps.InverseFrequencies(headDim, theta);
+        var half = inverse.Length;
         var table = new float[positions * headDim * headDim];
         for (var p = 0; p < positions; p++)
         {
             var matrix = table.AsSpan((int)(p * headDim * headDim), (int)(headDim * headDim));
             for (var j = 0; j < half; j++)
             {
-                var angle = (float)p * (float)Math.Pow(theta, -2.0 * j / headDim);
+                var angle = (float)p * inverse[j];
                 var (cos, sin) = (MathF.Cos(angle), MathF.Sin(angle));
                 // out[j] = x[j]·cos - x[j+half]·sin; out[j+half] = x[j+half]·cos + x[j]·sin
                 matrix[(j * (int)headDim) + j] = cos;

@@ -44,30 +44,29 @@ internal sealed class BucketedTalker(InferenceSession step, ModelSessions sessio
     public void Prefill(float[] embeds, int rows, float[] logits, float[] lastHidden)
     {
         var prefill = shapes?.PrefillLength(rows) ?? rows;
+        OrtValue[] zeros = [];
         if (inPlace)
         {
             // GroupQueryAttention needs every prefilled slot in the cache (padding included): it does not clamp as the scatter does.
             AllocateInPlace(Math.Max(prefill, shapes?.CacheCapacity(rows + _frames) ?? RoundUp(rows + Math.Min(_frames, growthStep))), keep: 0);
-            _length = 0;
-            Run(Padded(embeds, rows, prefill), prefill, rows - 1, logits, lastHidden);
-            _length = rows;
-            return;
+        }
+        else
+        {
+            var capacity = (shapes ?? throw new InvalidOperationException("Without static shapes the talker step runs in place.")).CacheCapacity(rows + _frames);
+            var t = sessions.Manifest.Talker;
+            var cacheLength = t.KvHeads * capacity * t.HeadDim;
+            _cache = zeros = [.. _pastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(new float[cacheLength], [1, t.KvHeads, capacity, t.HeadDim]))];
         }
 
-        var capacity = shapes?.CacheCapacity(rows + _frames) ?? RoundUp(rows + _frames);
-        var t = sessions.Manifest.Talker;
-        var cacheLength = t.KvHeads * capacity * t.HeadDim;
-        var zeros = _pastNames.Select(_ => OrtValue.CreateTensorValueFromMemory(new float[cacheLength], [1, t.KvHeads, capacity, t.HeadDim])).ToArray();
         try
         {
-            _cache = zeros;
             _length = 0;
             Run(Padded(embeds, rows, prefill), prefill, rows - 1, logits, lastHidden);
             _length = rows;
         }
         finally
         {
-            foreach (var zero in zeros)
+            foreach (var zero in zeros) // the copying form's first cache; its outputs are the cache from here on
             {
                 zero.Dispose();
             }
