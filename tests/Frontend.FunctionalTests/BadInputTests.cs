@@ -31,7 +31,7 @@ public sealed class BadInputTests(SystemFixture fixture)
     {
         using var client = fixture.System.Client(fixture.AcmeKey);
 
-        using var response = await client.PostAsync("/v1/audio/speech", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await SpeechApi.PostRawJsonAsync(client, "/v1/audio/speech", body);
 
         Assert.True(status == response.StatusCode, $"{name}: {(int)response.StatusCode}");
         Assert.Contains(detail, await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class BadInputTests(SystemFixture fixture)
         using var client = fixture.System.Client(fixture.AcmeKey);
         var body = $$"""{"input": "hi", "voice": "alloy", "padding": "{{new string('x', 100_000)}}"}""";
 
-        using var response = await client.PostAsync("/v1/audio/speech", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await SpeechApi.PostRawJsonAsync(client, "/v1/audio/speech", body);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("too large", await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);
@@ -87,7 +87,7 @@ public sealed class BadInputTests(SystemFixture fixture)
     {
         using var client = fixture.System.Client(fixture.AcmeKey);
 
-        using var response = await client.PostAsync("/v1/voices", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await SpeechApi.PostRawJsonAsync(client, "/v1/voices", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(detail, await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);

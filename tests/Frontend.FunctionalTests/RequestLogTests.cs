@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using QwenTts.LocalHosting;
 using QwenTts.Storage.Tenants;
 using QwenTts.TestSupport;
@@ -29,7 +28,7 @@ public sealed class RequestLogTests(SystemFixture fixture)
             }
         }));
         statuses.Add((await client.GetAsync("/v1/voices")).StatusCode);
-        statuses.Add((await client.PostAsync("/v1/audio/speech", new StringContent("{", Encoding.UTF8, "application/json"))).StatusCode);
+        statuses.Add((await SpeechApi.PostRawJsonAsync(client, "/v1/audio/speech", "{")).StatusCode);
         using (var stranger = fixture.System.Client(ApiKeyFormat.NewKey()))
         {
             statuses.Add((await stranger.GetAsync("/v1/voices")).StatusCode);

@@ -9,6 +9,10 @@ internal static class SpeechApi
     public static Task<HttpResponseMessage> PostAsync(HttpClient client, object body, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead) =>
         client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/audio/speech") { Content = JsonContent.Create(body) }, completion);
 
+    /// <summary>Posts a JSON body exactly as written (malformed or oddly typed bodies included).</summary>
+    public static Task<HttpResponseMessage> PostRawJsonAsync(HttpClient client, string path, string json) =>
+        client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
     public static async Task<string> ProblemDetailAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -89,7 +89,7 @@ public sealed class VllmOmniFieldTests(VoiceCloningFixture fixture)
     {
         using var client = fixture.System.Client(fixture.AcmeKey);
 
-        using var response = await client.PostAsync("/v1/audio/speech", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await SpeechApi.PostRawJsonAsync(client, "/v1/audio/speech", json);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Contains(detail, await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);

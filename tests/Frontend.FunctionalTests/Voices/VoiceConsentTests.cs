@@ -116,7 +116,7 @@ public sealed class VoiceConsentTests(VoiceCloningFixture fixture)
     public async Task A_bad_voice_request_is_a_problem_naming_the_field(string json, int status, string detail)
     {
         using var client = fixture.System.Client(fixture.GlobexKey);
-        using var response = await client.PostAsync("/v1/audio/voices", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await SpeechApi.PostRawJsonAsync(client, "/v1/audio/voices", json);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Contains(detail, await SpeechApi.ProblemDetailAsync(response), StringComparison.Ordinal);
