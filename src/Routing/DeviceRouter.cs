@@ -171,7 +171,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         Ticket? granted = null;
         try
         {
-            granted = await waiter.Ticket.Task.WaitAsync(o.AdmissionTimeout, clock, cancellationToken);
+            granted = await WaitAtLeastAsync(waiter.Ticket.Task, o.AdmissionTimeout, started, cancellationToken);
             return granted;
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
@@ -205,6 +205,25 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         finally
         {
             RoutingMetrics.AdmissionDequeued(clock.GetElapsedTime(started), granted is not null);
+        }
+    }
+
+    /// <summary>
+    /// The ticket, or a TimeoutException no sooner than <paramref name="timeout"/> after <paramref name="started"/>: timers
+    /// fire on a millisecond tick and can end a wait a fraction of a millisecond early, so the rest is waited out.
+    /// </summary>
+    private async Task<Ticket> WaitAtLeastAsync(Task<Ticket> ticket, TimeSpan timeout, long started, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var left = timeout - clock.GetElapsedTime(started);
+                return await ticket.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, cancellationToken);
+            }
+            catch (TimeoutException) when (clock.GetElapsedTime(started) < timeout)
+            {
+            }
         }
     }
 
