@@ -10,9 +10,10 @@ public static class RoutingMetrics
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Failovers = Meter.CreateCounter<long>("qwentts.routing.failovers",
-        description: "Segments regenerated on another card after their card died mid-utterance; exact=false when the new card's numerics differ (spliced with a crossfade)");
+        description: "Segments continued on another card after their card died mid-utterance; resumed=true when the new card replayed the frames the caller had (false: regenerated from the start); exact=false when the new card's numerics differ (spliced with a crossfade)");
 
-    public static void Failover(bool exact) => Failovers.Add(1, new KeyValuePair<string, object?>("exact", exact));
+    public static void Failover(bool exact, bool resumed) =>
+        Failovers.Add(1, new KeyValuePair<string, object?>("exact", exact), new KeyValuePair<string, object?>("resumed", resumed));
 
     private static readonly UpDownCounter<long> Waiting = Meter.CreateUpDownCounter<long>("qwentts.routing.admission.waiting",
         description: "Requests waiting for a card with room (none had room when they arrived)");

@@ -9,9 +9,12 @@ namespace QwenTts.Routing;
 /// Runs one job on the cluster: picks a card, streams its events, and when the card cannot start the job (it refuses,
 /// fails before any audio, or its silo is gone) tries another — a failed or vanished card is re-routed once. When the
 /// card dies mid-utterance (its silo declared dead, its stream stalled, or it failed), the segment is regenerated on
-/// another card with the same seed and prompt: a segment's codes depend only on those and the frames before, so the
-/// audio the caller already has is skipped and the stream goes on; the caller sees no error. Exact when the new card
-/// runs the same model on the same provider; otherwise its codes may diverge and the splice gets a short crossfade.
+/// another card with the same seed and prompt: a segment's codes depend only on those and the frames before. The audio
+/// events carry the codes of their frames, so the new card resumes: it replays the frames the caller has through its
+/// talker (one step a frame instead of generating them again) and streams only what follows. Without codes (a card
+/// that does not send them) it regenerates the segment and the audio the caller has is skipped. Either way the caller
+/// sees no error, and the splice is exact when the new card runs the same model on the same provider; otherwise the
+/// audio after it may differ and the splice gets a short crossfade.
 /// </summary>
 public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRouter router, FrameEstimator estimator, ILogger<SynthesisDispatcher> logger)
 {
@@ -32,6 +35,8 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         var reroutes = 0;
         var failovers = 0;
         long delivered = 0; // samples of this segment the caller already has
+        var deliveredCodes = new List<int>(); // the codes of those samples' frames, to resume from
+        var resumable = true; // every delivered sample came with its frame's codes
         var lastSample = 0f;
         DeviceLoad? firstCard = null;
 
@@ -41,7 +46,9 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             // A segment to regenerate always waits for room, ahead of new requests: its caller already hears it. Background
             // work never waits here (its worker tries again later), so it cannot hold up live requests behind it.
             var wait = (waitForRoom && !job.Background) || delivered > 0;
-            var ticket = await PickAsync(frames, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken)
+            var resume = delivered > 0 && resumable;
+            var remaining = resume ? Math.Max(1, frames - (delivered / (double)SamplesPerFrame)) : frames;
+            var ticket = await PickAsync(remaining, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken)
                 ?? throw (delivered > 0
                 ? new SynthesisFailedException($"no card had room to regenerate the segment within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s after {failovers} failover(s)", retryable: false)
                 : Saturated(refused.Count, wait));
@@ -53,9 +60,10 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             var splicing = delivered > 0;
             if (splicing)
             {
-                RoutingMetrics.Failover(exact);
+                RoutingMetrics.Failover(exact, resume);
             }
-            long produced = 0; // samples this attempt made, including those skipped
+
+            long produced = resume ? delivered : 0; // samples of the segment this attempt accounts for, including those skipped
             var crossfadeLeft = splicing && !exact ? router.Options.CrossfadeSamples : 0;
             Exception? failure = null;
             SynthesisEvent? refusal = null;
@@ -64,7 +72,8 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
 
             // Its own token, so an abandoned (stalled) card is told to drop the utterance instead of finishing it for nobody.
             var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(job, attempt.Token);
+            var attemptJob = resume ? job with { ResumeCodes = [.. deliveredCodes] } : job;
+            var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(attemptJob, attempt.Token);
             var events = stream.GetAsyncEnumerator(attempt.Token);
             try
             {
@@ -111,6 +120,17 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             if (skip == samples.Length)
                             {
                                 break;
+                            }
+
+                            // Only whole frames with their codes can be resumed from (a partly skipped chunk never
+                            // happens with the same chunking; it is not worth splitting codes for).
+                            if (skip == 0 && next.Codes is { Length: > 0 } codes)
+                            {
+                                deliveredCodes.AddRange(codes);
+                            }
+                            else
+                            {
+                                resumable = false;
                             }
 
                             var fresh = skip == 0 ? samples : samples[skip..];
@@ -194,7 +214,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                     throw new SynthesisFailedException($"card {ticket.Device} failed mid-utterance: {failure.Message}", retryable: false);
                 }
 
-                LogFailover(job.RequestId, ticket.Device, delivered, failure.Message);
+                LogFailover(job.RequestId, ticket.Device, delivered, failure.Message, resumable ? "resuming after the frames it has" : "regenerating the segment");
                 continue;
             }
 
@@ -278,8 +298,11 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} died after {Samples} samples went out ({Reason}); regenerating the segment on another card")]
-    private partial void LogFailover(string requestId, DeviceId device, long samples, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} died after {Samples} samples went out ({Reason}); {How} on another card")]
+    private partial void LogFailover(string requestId, DeviceId device, long samples, string reason, string how);
+
+    /// <summary>Qwen3-TTS-12Hz: 24 kHz audio at 12.5 frames a second. Only for the size of a resumed segment's ticket.</summary>
+    private const int SamplesPerFrame = 1920;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId}: card {Device} refused it ({Reason}); trying another")]
     private partial void LogRefused(string requestId, DeviceId device, string reason);

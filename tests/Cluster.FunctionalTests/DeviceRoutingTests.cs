@@ -181,6 +181,8 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
 
         Assert.NotNull(summary);
         Assert.NotEqual(firstCard, summary!.Device);
+        Assert.InRange(summary.ResumedFrames, 1, summary.Frames - 1); // the new card replayed what the client had, not all of it
+        Assert.Equal(reference.Summary.Frames, summary.Frames);
         Assert.Equal(reference.Audio, audio.ToArray()); // same model, same seed: the splice is exact
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed} after the stall began");
         var stalled = router.Devices.Single(d => d.Device.Key == firstCard);

@@ -5,9 +5,9 @@ using QwenTts.TestSupport;
 namespace QwenTts.Reliability.FunctionalTests;
 
 /// <summary>
-/// A card that dies mid-utterance: the segment is regenerated on the other card with the same seed and prompt and
-/// the audio already sent is skipped. Both cards run the same model on the CPU, so the spliced stream must equal an
-/// uninterrupted one byte for byte.
+/// A card that dies mid-utterance: the other card resumes the segment from the codes of the audio already sent (same
+/// seed and prompt, the frames replayed through its talker). Both cards run the same model on the CPU, so the spliced
+/// stream must equal an uninterrupted one byte for byte.
 /// </summary>
 public sealed class FailoverSpliceTests(ITestOutputHelper output)
 {
@@ -18,7 +18,7 @@ public sealed class FailoverSpliceTests(ITestOutputHelper output)
         try
         {
             // Both cards watch the fault file; "mid-stream-once" makes whichever card takes the next utterance fail after
-            // its first chunk (and removes the file), and the other card regenerates the segment.
+            // its first chunk (and removes the file), and the other card resumes the segment after it.
             await using var system = await EmulatedSystem.StartAsync(silos: 1,
                 siloArguments: ["--Devices:Cards:0:FaultFile=" + fault, "--Devices:Cards:1:FaultFile=" + fault]);
             var key = await system.CreateTenantAsync("splice");
@@ -29,7 +29,7 @@ public sealed class FailoverSpliceTests(ITestOutputHelper output)
             await File.WriteAllTextAsync(fault, "mid-stream-once");
             var spliced = await SpeakAsync(client, body);
 
-            var failovers = system.System.Frontend!.Process.Output.Split('\n').Count(l => l.Contains("regenerating the segment", StringComparison.Ordinal));
+            var failovers = system.System.Frontend!.Process.Output.Split('\n').Count(l => l.Contains("resuming after the frames it has", StringComparison.Ordinal));
             output.WriteLine($"uninterrupted {uninterrupted.Length} bytes, spliced {spliced.Length} bytes, failovers {failovers}");
             Assert.Equal(1, failovers);
             Assert.Equal(uninterrupted.Length, spliced.Length);

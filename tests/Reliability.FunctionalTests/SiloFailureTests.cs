@@ -10,7 +10,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
 
     /// <summary>
     /// SIGKILL to one of two silos under steady load: streams on its cards fail over to the other silo's cards (the
-    /// segment regenerated with the same seed, the audio the client has skipped), requests not yet started go elsewhere,
+    /// segment resumed with the same seed after the frames the client has), requests not yet started go elsewhere,
     /// and grains on the dead silo are reached again once membership declares it dead. Every request completes, with the
     /// tests' fast membership settings and with production's (death declared some 15 s after the kill).
     /// </summary>
@@ -51,7 +51,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         output.WriteLine($"membership {(fastFailureDetection ? "fast (tests)" : "production")}: {SpeechLoad.Summary(outcomes)}; " +
             $"slowest {outcomes.Max(o => o.Took).TotalSeconds:F1} s, slowest sent after the kill " +
             $"{outcomes.Where(o => o.SentAt >= killedAt!.Value).Max(o => o.Took).TotalSeconds:F1} s; " +
-            $"failovers (segment regenerated on another card): {frontendLog.Count(l => l.Contains("regenerating the segment", StringComparison.Ordinal))}; " +
+            $"failovers (segment continued on another card): {frontendLog.Count(l => l.Contains("on another card", StringComparison.Ordinal))}; " +
             $"calls that waited out their timeout on the dead silo: {string.Join(", ", timedOutOnDeadSilo)}");
         foreach (var failed in outcomes.Where(o => o.Kind != SpeechLoad.Kind.Completed))
         {

@@ -83,7 +83,8 @@ public sealed class CardEngine : IDisposable
         var (synthesizer, request) = Prepare(job);
         var prompt = synthesizer.BuildPrompt(request);
         var limit = request.Sampling!.FrameLimit(prompt.ContentTokenCount);
-        return Math.Min(limit, Math.Max(1, prompt.ContentTokenCount * Volatile.Read(ref _framesPerToken)));
+        var whole = Math.Min(limit, Math.Max(1, prompt.ContentTokenCount * Volatile.Read(ref _framesPerToken)));
+        return Math.Max(1, whole - ResumedFrames(job));
     }
 
     /// <summary>Synthesises the job, paced to the card's profile when emulated.</summary>
@@ -109,6 +110,12 @@ public sealed class CardEngine : IDisposable
         var tokens = synthesizer.BuildPrompt(request).ContentTokenCount;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         TimeSpan? firstAudio = null;
+        var resumed = ResumedFrames(job);
+        if (Pacer is not null && resumed > 0)
+        {
+            await Pacer.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken);
+        }
+
         await foreach (var chunk in synthesizer.SynthesizeAsync(request, cancellationToken))
         {
             if (Pacer is not null)
@@ -134,7 +141,7 @@ public sealed class CardEngine : IDisposable
 
             if (tokens > 0)
             {
-                Learn(stats.Frames / (double)tokens);
+                Learn((stats.Frames + resumed) / (double)tokens);
             }
 
             // The card's own times: on an emulated card they include its pacing, as a real card's would.
@@ -203,8 +210,27 @@ public sealed class CardEngine : IDisposable
             Seed = job.Seed,
             NonStreamingText = job.NonStreamingText,
             Sampling = Sampling(synthesizer.Manifest, job.Sampling),
+            ResumeFrames = ResumeFrames(job, synthesizer.Manifest.Codec.Codebooks),
         };
         return (synthesizer, request);
+    }
+
+    /// <summary>Frames of a resumed utterance that an earlier card made (0 for a fresh one).</summary>
+    public int ResumedFrames(SynthesisJob job) => (job.ResumeCodes?.Length ?? 0) / Design.Manifest.Codec.Codebooks;
+
+    private static IReadOnlyList<int[]>? ResumeFrames(SynthesisJob job, int codebooks)
+    {
+        if (job.ResumeCodes is not { Length: > 0 } codes)
+        {
+            return null;
+        }
+
+        if (codes.Length % codebooks != 0)
+        {
+            throw new ArgumentException($"The utterance to resume has {codes.Length} codes, not whole frames of {codebooks} codebooks.");
+        }
+
+        return codes.Chunk(codebooks).ToArray();
     }
 
     private SamplingOptions Sampling(ModelManifest manifest, SamplingSpec? spec)

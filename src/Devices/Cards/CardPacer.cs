@@ -15,8 +15,15 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
     /// <summary>The profile's rate, the card's speed when it is well.</summary>
     public double FramesPerSecond { get; } = framesPerSecond;
 
+    /// <summary>
+    /// What replaying one frame of a resumed utterance costs, in generated frames: one talker step, where generating a
+    /// frame takes the talker step and 15 code-predictor steps (16 runs a frame on the fused CPU path; the engine
+    /// benchmark's resume row measures the ratio on the miniature).
+    /// </summary>
+    public const double ReplayedFrameCost = 1.0 / 16;
+
     /// <summary>Waits until the card would have produced <paramref name="frames"/> more frames.</summary>
-    public Task ReserveAsync(int frames, CancellationToken cancellationToken)
+    public Task ReserveAsync(double frames, CancellationToken cancellationToken)
     {
         DateTimeOffset due;
         lock (_gate)

@@ -186,6 +186,11 @@ public sealed class SpeechSynthesizer : IDisposable
     /// <summary>The whole utterance: every frame, then the official chunked decode.</summary>
     public (float[] Audio, IReadOnlyList<int[]> Codes, SynthesisStats Stats) Synthesize(SynthesisRequest request, CancellationToken cancellationToken = default)
     {
+        if (request.ResumeFrames is { Count: > 0 })
+        {
+            throw new ArgumentException("Only a streamed utterance can be resumed.", nameof(request));
+        }
+
         var prompt = BuildPrompt(request);
         var watch = Stopwatch.StartNew();
         using var utterance = new Utterance(this, request);
@@ -223,28 +228,36 @@ public sealed class SpeechSynthesizer : IDisposable
             decoder.SeedContext(clone.ReferenceCodes!, clone.ReferenceFrames);
         }
 
+        if (request.ResumeFrames is { Count: > 0 } resumed)
+        {
+            decoder.Resume(resumed);
+        }
+
         var index = 0;
         var frames = 0;
         long samples = 0;
         TimeSpan? firstAudio = null;
-        float[]? pending = null;
+        AudioChunk? pending = null;
+        var codes = new List<int>();
 
         void Send(float[] chunk)
         {
             // Hold one chunk back so the last one can be marked final and carry the statistics.
             if (pending is not null)
             {
-                emit(new AudioChunk(pending, Manifest.Codec.SampleRate, index++, IsFinal: false));
+                emit(pending);
             }
 
             firstAudio ??= watch.Elapsed;
             samples += chunk.Length;
-            pending = chunk;
+            pending = new AudioChunk(chunk, Manifest.Codec.SampleRate, index++, IsFinal: false) { Codes = [.. codes] };
+            codes.Clear();
         }
 
         foreach (var frame in utterance.Generate(prompt, _prompts, cancellationToken))
         {
             frames++;
+            codes.AddRange(frame);
             if (decoder.Push(frame) is { } chunk)
             {
                 Send(chunk);
@@ -259,7 +272,8 @@ public sealed class SpeechSynthesizer : IDisposable
         watch.Stop();
         var stats = new SynthesisStats(frames, prompt.Length, watch.Elapsed, firstAudio ?? watch.Elapsed, utterance.Timer.Elapsed,
             utterance.Timer.Runs, samples / (double)Manifest.Codec.SampleRate);
-        emit(new AudioChunk(pending ?? [], Manifest.Codec.SampleRate, index, IsFinal: true) { Stats = stats with { GraphTimes = utterance.Timer.ByGraph } });
+        var last = pending ?? new AudioChunk([], Manifest.Codec.SampleRate, index, IsFinal: false);
+        emit(last with { IsFinal = true, Stats = stats with { GraphTimes = utterance.Timer.ByGraph } });
     }
 
     public void Dispose()
@@ -345,7 +359,7 @@ public sealed class SpeechSynthesizer : IDisposable
             (_talker as IReservesFrames)?.Reserve(frameLimit);
             var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed), _halfSums);
             return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
-                frameLimit, cancellationToken);
+                frameLimit, cancellationToken, _request.ResumeFrames);
         }
 
         public void Dispose()

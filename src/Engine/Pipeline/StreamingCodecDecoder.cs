@@ -30,6 +30,37 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
         _nextChunk = options.ChunkFrames;
     }
 
+    /// <summary>
+    /// Frames an earlier run of this utterance already streamed (a resumed utterance): context only, never emitted. The
+    /// chunk schedule goes on as if their chunks had been decoded here, so every later chunk covers the same frames with
+    /// the same context as in an uninterrupted stream and its audio is the same. Returns false when the frames do not end
+    /// on one of this stream's chunk boundaries (the schedule then starts afresh: the audio is close, not the same).
+    /// </summary>
+    public bool Resume(IReadOnlyList<int[]> frames)
+    {
+        foreach (var frame in frames)
+        {
+            _codes.AddRange(frame.Select(c => (long)c));
+        }
+
+        var left = frames.Count;
+        while (left >= _nextChunk)
+        {
+            left -= _nextChunk;
+            _nextChunk = NextChunk(_nextChunk);
+        }
+
+        _frames += frames.Count;
+        _decodedFrames = _frames;
+        if (left == 0)
+        {
+            return true;
+        }
+
+        _nextChunk = options.FirstChunkFrames;
+        return false;
+    }
+
     /// <summary>Adds a frame; returns the samples of a chunk once enough frames are pending, else null.</summary>
     public float[]? Push(IReadOnlyList<int> frame)
     {
@@ -56,9 +87,11 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
             _decodedFrames += fresh;
         }
 
-        _nextChunk = Math.Min(options.MaxChunkFrames, Math.Max(options.ChunkFrames, _nextChunk * 2));
+        _nextChunk = NextChunk(_nextChunk);
         return [.. audio];
     }
+
+    private int NextChunk(int chunk) => Math.Min(options.MaxChunkFrames, Math.Max(options.ChunkFrames, chunk * 2));
 
     /// <summary>
     /// The official whole-utterance decode: chunks at frames 0, 300, 600, ... each with min(25, start) frames of left

@@ -21,11 +21,22 @@ public sealed record SynthesisRequest
 
     /// <summary>Non-streaming text mode (all text in the prompt) is Qwen3-TTS's default; false feeds one text token per frame.</summary>
     public bool NonStreamingText { get; init; } = true;
+
+    /// <summary>
+    /// The codes of the frames an earlier run of this utterance (same text, voice, seed and sampling) already streamed,
+    /// when it is resumed on another card: they are replayed through the talker, not generated again, and only the audio
+    /// after them is streamed. Null or empty for a fresh utterance. Streaming only.
+    /// </summary>
+    public IReadOnlyList<int[]>? ResumeFrames { get; init; }
 }
 
 /// <summary>A piece of the utterance's audio: 24 kHz mono float samples in [-1, 1].</summary>
 public sealed record AudioChunk(float[] Samples, int SampleRate, int Index, bool IsFinal)
 {
+    /// <summary>The codes of the frames this chunk's audio is made of, frame after frame (codebooks per frame), so a
+    /// listener can resume the utterance elsewhere from them.</summary>
+    public int[] Codes { get; init; } = [];
+
     /// <summary>Set on the final chunk.</summary>
     public SynthesisStats? Stats { get; init; }
 }

@@ -16,6 +16,18 @@ public sealed class TokenSampler
     private double[] _probabilities = [];
     private float[] _heap = [];
 
+    /// <summary>
+    /// Uses up the draw <see cref="Sample"/> would have made for a token already known (a resumed utterance's frames),
+    /// so the tokens after it are drawn as in an uninterrupted run: one number when sampling, none for the arg-max.
+    /// </summary>
+    public static void SkipDraw(bool doSample, Xoshiro256 random)
+    {
+        if (doSample)
+        {
+            random.NextDouble();
+        }
+    }
+
     public int Sample(ReadOnlySpan<float> logits, bool doSample, float temperature, int topK, float topP, Xoshiro256 random)
     {
         if (!doSample)

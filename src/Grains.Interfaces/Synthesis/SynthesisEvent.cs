@@ -41,10 +41,15 @@ public sealed record SynthesisEvent
     /// <summary>Failed because the request itself is wrong (language, speaker, empty text): no card would do better.</summary>
     [Id(7)] public bool InvalidRequest { get; init; }
 
+    /// <summary>Audio: the codes of the frames these samples are made of (frame after frame), to resume the utterance on
+    /// another card should this one fail; null from a card that does not send them.</summary>
+    [Id(8)] public int[]? Codes { get; init; }
+
     public static SynthesisEvent Rejected(string reason) => new() { Kind = SynthesisEventKind.Rejected, Reason = reason };
 }
 
-/// <summary>What a finished utterance cost on its card.</summary>
+/// <summary>What a finished utterance cost on its card. Frames counts the whole utterance; of them, ResumedFrames were
+/// made by an earlier card and replayed here.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SynthesisSummary(
     [property: Id(0)] string Device,
@@ -54,4 +59,5 @@ public sealed record SynthesisSummary(
     [property: Id(4)] TimeSpan Synthesis,
     [property: Id(5)] TimeSpan TimeToFirstAudio,
     [property: Id(6)] bool Emulated,
-    [property: Id(7)] string? VoicePrompt = null);
+    [property: Id(7)] string? VoicePrompt = null,
+    [property: Id(8)] int ResumedFrames = 0);

@@ -27,6 +27,13 @@ public sealed record SynthesisJob
 
     /// <summary>Batch work (an asynchronous job's segment): waits behind realtime requests on a card and never takes their queue room.</summary>
     [Id(9)] public bool Background { get; init; }
+
+    /// <summary>
+    /// Resuming on this card an utterance whose card failed mid-stream: the codes of the frames the caller already has
+    /// (frame after frame, <see cref="SynthesisEvent.Codes"/> of the audio it received). The card replays them and streams
+    /// only what follows. Null for a fresh utterance.
+    /// </summary>
+    [Id(10)] public int[]? ResumeCodes { get; init; }
 }
 
 /// <summary>Who speaks: a description (VoiceDesign), a preset speaker, or a stored clone prompt (Base).</summary>

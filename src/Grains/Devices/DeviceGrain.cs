@@ -170,13 +170,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 if (chunk.Samples.Length > 0)
                 {
                     firstAudio ??= Stopwatch.GetElapsedTime(started);
-                    yield return new SynthesisEvent { Kind = SynthesisEventKind.Audio, Samples = chunk.Samples, SampleRate = chunk.SampleRate };
+                    yield return new SynthesisEvent { Kind = SynthesisEventKind.Audio, Samples = chunk.Samples, SampleRate = chunk.SampleRate, Codes = chunk.Codes };
                 }
 
                 if (chunk.IsFinal)
                 {
-                    var summary = new SynthesisSummary(_id.Key, progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
-                        Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job));
+                    var summary = new SynthesisSummary(_id.Key, _card.ResumedFrames(job) + progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
+                        Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job), _card.ResumedFrames(job));
                     _completed++;
                     _card.Succeeded();
                     yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
