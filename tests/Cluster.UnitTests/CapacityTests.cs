@@ -40,6 +40,7 @@ public sealed class CapacityTests
         clock.Advance(TimeSpan.FromSeconds(1));
         meter.Sample();
         Assert.Equal(12.5, meter.FramesPerSecond);
+        Assert.Equal(50, meter.WorkingFramesPerSecond); // the card's stall bound comes from this, so it does not grow as the stall goes on
 
         meter.Recovered(); // audio again: the rate from before the stall, and the stall's busy time forgotten
         Assert.Equal(50, meter.FramesPerSecond);

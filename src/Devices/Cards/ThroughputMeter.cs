@@ -16,6 +16,9 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
 
     public double FramesPerSecond { get; private set; } = initialFramesPerSecond;
 
+    /// <summary>The measured rate, leaving out the halving while a stall lasts: what the card does when it works.</summary>
+    public double WorkingFramesPerSecond => _beforeStall ?? FramesPerSecond;
+
     public void Busy(bool busy)
     {
         var now = clock.GetTimestamp();

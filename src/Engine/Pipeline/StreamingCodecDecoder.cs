@@ -8,6 +8,10 @@ namespace QwenTts.Engine.Pipeline;
 /// (each twice the last, up to a cap) and carry left context, and no call passes the chunk graph's 325-frame limit.
 /// The decoder is causal with a long receptive field, so a streamed seam differs a little from the official whole
 /// decode (<see cref="DecodeWhole"/>); model-check measures by how much.
+/// What is emitted when (the emission schedule) and how frames are decoded (the decode windows) are kept apart: frames
+/// are always decoded in the windows of an uninterrupted stream (its chunks, each from the same first frame of context),
+/// so a resumed stream, which emits small chunks again from wherever it resumes, gives the same audio as the
+/// uninterrupted one: the decoder is causal, so a frame's samples depend only on the frames from its window's start.
 /// </summary>
 public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape codec, StreamingOptions options)
 {
@@ -15,6 +19,12 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
     private int _frames;
     private int _decodedFrames;
     private int _nextChunk = options.FirstChunkFrames;
+    // The uninterrupted stream's decode call that holds the next frame to decode: its first new frame, its length, and
+    // where its chunk ends (a chunk too long for one call with its context is decoded in several).
+    private int _windowStart;
+    private int _windowFrames = options.FirstChunkFrames;
+    private int _chunkEnd = options.FirstChunkFrames;
+    private int _chunkFrames = options.FirstChunkFrames;
 
     /// <summary>Frames decoded as context only (an ICL reference), never emitted.</summary>
     public void SeedContext(long[] referenceCodes, int frames)
@@ -28,37 +38,25 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
         _frames = frames;
         _decodedFrames = frames;
         _nextChunk = options.ChunkFrames;
+        (_windowStart, _chunkFrames, _chunkEnd) = (frames, options.ChunkFrames, frames + options.ChunkFrames);
+        _windowFrames = Math.Min(options.ChunkFrames, codec.MaxDecodeFrames - Context(frames));
     }
 
     /// <summary>
     /// Frames an earlier run of this utterance already streamed (a resumed utterance): context only, never emitted. The
-    /// chunk schedule goes on as if their chunks had been decoded here, so every later chunk covers the same frames with
-    /// the same context as in an uninterrupted stream and its audio is the same. Returns false when the frames do not end
-    /// on one of this stream's chunk boundaries (the schedule then starts afresh: the audio is close, not the same).
+    /// next chunk is a first chunk again (small), because the listener is waiting in silence; its frames are still decoded
+    /// in the uninterrupted stream's windows, so the audio is the same.
     /// </summary>
-    public bool Resume(IReadOnlyList<int[]> frames)
+    public void Resume(IReadOnlyList<int[]> frames)
     {
         foreach (var frame in frames)
         {
             _codes.AddRange(frame.Select(c => (long)c));
         }
 
-        var left = frames.Count;
-        while (left >= _nextChunk)
-        {
-            left -= _nextChunk;
-            _nextChunk = NextChunk(_nextChunk);
-        }
-
         _frames += frames.Count;
         _decodedFrames = _frames;
-        if (left == 0)
-        {
-            return true;
-        }
-
         _nextChunk = options.FirstChunkFrames;
-        return false;
     }
 
     /// <summary>Adds a frame; returns the samples of a chunk once enough frames are pending, else null.</summary>
@@ -81,15 +79,37 @@ public sealed class StreamingCodecDecoder(ICodecDecoder decoder, CodecShape code
         var audio = new List<float>();
         while (_decodedFrames < _frames)
         {
-            var context = Math.Min(Math.Min(options.LeftContextFrames, _decodedFrames), codec.MaxDecodeFrames - 1);
-            var fresh = Math.Min(_frames - _decodedFrames, codec.MaxDecodeFrames - context);
-            audio.AddRange(DecodeRange(decoder, codec, _codes, _decodedFrames - context, context, fresh));
-            _decodedFrames += fresh;
+            while (_decodedFrames >= _windowStart + _windowFrames)
+            {
+                NextWindow();
+            }
+
+            // Decoded as the window's own call would: from the same first frame of context, so the samples are the same.
+            var first = _windowStart - Context(_windowStart);
+            var end = Math.Min(_frames, _windowStart + _windowFrames);
+            audio.AddRange(DecodeRange(decoder, codec, _codes, first, _decodedFrames - first, end - _decodedFrames));
+            _decodedFrames = end;
         }
 
         _nextChunk = NextChunk(_nextChunk);
         return [.. audio];
     }
+
+    /// <summary>The uninterrupted stream's next decode call: the rest of its chunk, or the next chunk, within the graph's limit.</summary>
+    private void NextWindow()
+    {
+        _windowStart += _windowFrames;
+        if (_windowStart >= _chunkEnd)
+        {
+            _chunkFrames = NextChunk(_chunkFrames);
+            _chunkEnd = _windowStart + _chunkFrames;
+        }
+
+        _windowFrames = Math.Min(_chunkEnd - _windowStart, codec.MaxDecodeFrames - Context(_windowStart));
+    }
+
+    /// <summary>Frames of left context a call starting at <paramref name="start"/> carries.</summary>
+    private int Context(int start) => Math.Min(Math.Min(options.LeftContextFrames, start), codec.MaxDecodeFrames - 1);
 
     private int NextChunk(int chunk) => Math.Min(options.MaxChunkFrames, Math.Max(options.ChunkFrames, chunk * 2));
 

@@ -45,6 +45,9 @@ public sealed record SynthesisEvent
     /// another card should this one fail; null from a card that does not send them.</summary>
     [Id(8)] public int[]? Codes { get; init; }
 
+    /// <summary>Admitted: the card that took the job (a failover's new card admits it again).</summary>
+    [Id(9)] public string? Device { get; init; }
+
     public static SynthesisEvent Rejected(string reason) => new() { Kind = SynthesisEventKind.Rejected, Reason = reason };
 }
 

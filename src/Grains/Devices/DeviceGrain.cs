@@ -101,14 +101,15 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var progress = new JobProgress(expected);
         _jobs[job.RequestId] = progress;
         var number = ++_admitted;
-        var ahead = _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
+        var resumed = job.ResumeCodes is { Length: > 0 };
+        var ahead = (resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0)) + Math.Max(0, _active - MaxConcurrent + 1);
         var admittedAt = Stopwatch.GetTimestamp();
         ReportSoon();
         var granted = false;
         try
         {
-            yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead };
-            granted = await WaitForSlotAsync(job.Background, cancellationToken);
+            yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
+            granted = await WaitForSlotAsync(job.Background, cancellationToken, resumed);
         }
         finally
         {
@@ -270,11 +271,14 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             : null;
     }
 
-    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken)
+    /// <param name="resumed">
+    /// A resumed utterance goes before every waiting job: its listener is waiting in silence for the rest of it.
+    /// </param>
+    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, bool resumed = false)
     {
         var free = background
             ? _active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
-            : _active + _reserved < MaxConcurrent && _waiting.Count == 0;
+            : _active + _reserved < MaxConcurrent && (resumed || _waiting.Count == 0);
         if (free)
         {
             _reserved++;
@@ -283,7 +287,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = queue.AddLast(slot);
+        var node = resumed ? queue.AddFirst(slot) : queue.AddLast(slot);
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -301,8 +305,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// <summary>Busy, yet no audio for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
     private bool Stalled => _streaming > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
 
+    /// <remarks>
+    /// From the working rate, not the advertised one: a stall halves the advertised rate every second, and a bound that
+    /// grew with it would call the card well again in the middle of its stall (before a router had seen the flag).
+    /// </remarks>
     private TimeSpan StallBound => host.Options.StallTimeout
-        ?? TimeSpan.FromSeconds(Math.Max(2, 3 * _card.MaxChunkFrames / Math.Max(_throughput.FramesPerSecond, 1)));
+        ?? TimeSpan.FromSeconds(Math.Max(2, 3 * _card.MaxChunkFrames / Math.Max(_throughput.WorkingFramesPerSecond, 1)));
 
     private void Start(JobProgress progress)
     {
