@@ -30,6 +30,7 @@ public static class RoutingBenchmark
         var loads = Option(args, "--loads", "50,85,110").Split(',').Select(l => double.Parse(l, CultureInfo.InvariantCulture) / 100).ToArray();
         var stall = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall", "5"), CultureInfo.InvariantCulture));
         var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "6"), CultureInfo.InvariantCulture));
+        var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
         var model = MiniatureLocator.Ensure("tiny");
         var capacity = EmulatedRack.CapacityFramesPerSecond;
         // Frames the degradation takes away in a run: half the card's rate for a quarter of the run, all of it during the stall.
@@ -60,7 +61,7 @@ public static class RoutingBenchmark
                 var order = run++ % 2 == 0 ? Policies : [.. Policies.Reverse()];
                 foreach (var policy in order)
                 {
-                    results[policy].Add(await RunLoadAsync(model, policy, schedule, seconds, stall));
+                    results[policy].Add(await RunLoadAsync(model, policy, schedule, seconds, stall, showCaught));
                 }
             }
 
@@ -132,7 +133,7 @@ public static class RoutingBenchmark
     }
 
     private static async Task<LoadResult> RunLoadAsync(string model, RoutingPolicy policy, IReadOnlyList<(double At, string Text, ulong Seed)> schedule,
-        double seconds, TimeSpan stall)
+        double seconds, TimeSpan stall, bool showCaught)
     {
         await using var rack = await EmulatedRack.StartAsync(model);
         var (router, dispatcher) = Routing(rack.Client, policy);
@@ -164,6 +165,15 @@ public static class RoutingBenchmark
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (clock.Elapsed.TotalSeconds * Environment.ProcessorCount);
         var outcomes = tasks.Select(t => t.IsCompletedSuccessfully ? t.Result : new Outcome("lost", 0, 0, 0, null, 0)).ToList();
         var caught = outcomes.Where(o => o.CaughtBy(degradedKey, stallAt)).ToList();
+        if (showCaught)
+        {
+            foreach (var o in caught)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {Name(policy)}, caught by the stall at {stallAt:F1} s: arrived {o.StartedAt:F1} s, done {o.EndedAt:F1} s, {o.Frames} frames ({o.ResumedFrames} resumed), on {string.Join(" then ", o.Cards!)}, audio at {string.Join(" ", o.AudioAt!.Select(a => a.ToString("F1", CultureInfo.InvariantCulture)))} s"));
+            }
+        }
+
         var longest = caught.Select(o => o.LatencySeconds).DefaultIfEmpty(0).Max();
         var wait = caught.Select(o => o.WaitAfter(stallAt)).DefaultIfEmpty(0).Max();
         return new LoadResult(outcomes, seconds, cpu, TimeSpan.FromSeconds(longest), TimeSpan.FromSeconds(wait), caught.Count);

@@ -19,6 +19,12 @@ public sealed class DeviceOptions
     /// <summary>Utterances a card runs at once unless its spec says otherwise.</summary>
     public int MaxConcurrent { get; set; } = 4;
 
+    /// <summary>
+    /// Utterances a card may run beyond MaxConcurrent to resume streams that failed on another card: those start at once
+    /// rather than wait for a slot, because their listeners are waiting in silence. 0 queues them first instead.
+    /// </summary>
+    public int ResumeHeadroom { get; set; } = 1;
+
     /// <summary>Utterances that may wait per card; past it the card refuses work.</summary>
     public int QueueLimit { get; set; } = 16;
 
@@ -28,7 +34,8 @@ public sealed class DeviceOptions
     /// <summary>
     /// A busy card that produces no audio for this long counts as stalled: it hands back the requests still waiting
     /// in its queue (they go to other cards) and takes nothing new until audio flows again. Unset, it is derived from
-    /// the card's own pace: three times its largest chunk at its measured rate, at least 2 s.
+    /// the card's own pace: twice its largest chunk at its measured working rate, at least 2 s. (The card's utterances
+    /// take turns, so a working card sends some audio at least once per largest chunk at its rate.)
     /// </summary>
     public TimeSpan? StallTimeout { get; set; }
 

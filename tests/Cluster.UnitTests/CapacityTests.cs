@@ -69,6 +69,17 @@ public sealed class CapacityTests
         Assert.False(stalled.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await stalled;
+
+        // Frames already under way when a stall begins are held back by it too: a stalled card sends nothing at all.
+        var underWay = pacer.ReserveAsync(10, CancellationToken.None); // due in 1 s
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        pacer.Stall(TimeSpan.FromSeconds(2));
+        clock.Advance(TimeSpan.FromMilliseconds(600)); // past the 1 s it was due at
+        Assert.False(underWay.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1.8)); // 2.9 s
+        Assert.False(underWay.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(100)); // 1 s + the 2 s stall
+        await underWay;
     }
 
     [Fact]

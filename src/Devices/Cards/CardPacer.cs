@@ -11,6 +11,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
     private readonly double _secondsPerFrame = 1.0 / framesPerSecond;
     private DateTimeOffset _next = DateTimeOffset.MinValue;
     private double _slowdown = 1;
+    private TimeSpan _stalled; // all stall time so far: a frame reserved before a stall is released that much later too
 
     /// <summary>The profile's rate, the card's speed when it is well.</summary>
     public double FramesPerSecond { get; } = framesPerSecond;
@@ -23,19 +24,27 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
     public const double ReplayedFrameCost = 1.0 / 16;
 
     /// <summary>Waits until the card would have produced <paramref name="frames"/> more frames.</summary>
-    public Task ReserveAsync(double frames, CancellationToken cancellationToken)
+    public async Task ReserveAsync(double frames, CancellationToken cancellationToken)
     {
         DateTimeOffset due;
+        TimeSpan stalledBefore;
         lock (_gate)
         {
             var now = clock.GetUtcNow();
             var start = _next > now ? _next : now;
             _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame * _slowdown);
-            due = _next;
+            (due, stalledBefore) = (_next, _stalled);
         }
 
-        var wait = due - clock.GetUtcNow();
-        return wait > TimeSpan.Zero ? Task.Delay(wait, clock, cancellationToken) : Task.CompletedTask;
+        while (due - clock.GetUtcNow() is var wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, clock, cancellationToken);
+            lock (_gate)
+            {
+                // A stall that began while these frames were under way holds them back too: a stalled card sends nothing.
+                (due, stalledBefore) = (due + (_stalled - stalledBefore), _stalled);
+            }
+        }
     }
 
     /// <summary>Runs at 1/<paramref name="factor"/> of the profile's rate from now on (1 restores it).</summary>
@@ -55,6 +64,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
         {
             var now = clock.GetUtcNow();
             _next = (_next > now ? _next : now) + duration;
+            _stalled += duration;
         }
     }
 }

@@ -102,7 +102,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         _jobs[job.RequestId] = progress;
         var number = ++_admitted;
         var resumed = job.ResumeCodes is { Length: > 0 };
-        var ahead = (resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0)) + Math.Max(0, _active - MaxConcurrent + 1);
+        var ahead = resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
         var admittedAt = Stopwatch.GetTimestamp();
         ReportSoon();
         var granted = false;
@@ -272,13 +272,16 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     }
 
     /// <param name="resumed">
-    /// A resumed utterance goes before every waiting job: its listener is waiting in silence for the rest of it.
+    /// A resumed utterance starts at once within <see cref="DeviceOptions.ResumeHeadroom"/> slots over the limit, and
+    /// otherwise goes before every waiting job: its listener is waiting in silence for the rest of it.
     /// </param>
     private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, bool resumed = false)
     {
         var free = background
             ? _active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
-            : _active + _reserved < MaxConcurrent && (resumed || _waiting.Count == 0);
+            : resumed
+                ? _active + _reserved < MaxConcurrent + host.Options.ResumeHeadroom
+                : _active + _reserved < MaxConcurrent && _waiting.Count == 0;
         if (free)
         {
             _reserved++;
@@ -310,7 +313,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// grew with it would call the card well again in the middle of its stall (before a router had seen the flag).
     /// </remarks>
     private TimeSpan StallBound => host.Options.StallTimeout
-        ?? TimeSpan.FromSeconds(Math.Max(2, 3 * _card.MaxChunkFrames / Math.Max(_throughput.WorkingFramesPerSecond, 1)));
+        ?? TimeSpan.FromSeconds(Math.Max(2, 2 * _card.MaxChunkFrames / Math.Max(_throughput.WorkingFramesPerSecond, 1)));
 
     private void Start(JobProgress progress)
     {
