@@ -28,7 +28,7 @@ public static class RoutingBenchmark
         var seconds = double.Parse(Option(args, "--seconds", "30"), CultureInfo.InvariantCulture);
         var repeats = int.Parse(Option(args, "--repeats", "2"), CultureInfo.InvariantCulture);
         var loads = Option(args, "--loads", "50,85,110").Split(',').Select(l => double.Parse(l, CultureInfo.InvariantCulture) / 100).ToArray();
-        var stall = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall", "5"), CultureInfo.InvariantCulture));
+        var stall = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall", "8"), CultureInfo.InvariantCulture));
         var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "6"), CultureInfo.InvariantCulture));
         var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
         var model = MiniatureLocator.Ensure("tiny");

@@ -28,7 +28,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
     public async IAsyncEnumerable<SynthesisEvent> RunAsync(SynthesisJob job, bool waitForRoom, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var frames = estimator.Estimate(job.Text);
-        job = job with { ExpectedFrames = frames };
+        job = job with { ExpectedFrames = frames, SubmittedAt = job.SubmittedAt ?? TimeProvider.System.GetUtcNow() };
         var excluded = new HashSet<DeviceId>(); // cards that failed this job
         var refused = new HashSet<DeviceId>(); // cards that turned it away (full when it arrived, draining, stalled)
         var attempts = 0;

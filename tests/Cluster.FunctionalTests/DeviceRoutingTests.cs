@@ -190,6 +190,24 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     }
 
     [Fact]
+    public async Task A_card_queues_jobs_by_when_they_reached_the_cluster_so_one_handed_back_by_another_card_keeps_its_place()
+    {
+        await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1), silos: 1);
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 1);
+        var busy = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText));
+
+        // The younger request is queued first; the older one (handed back by a card that stalled, say) still goes before it.
+        var younger = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText, seed: 2) with { SubmittedAt = DateTimeOffset.UtcNow });
+        var older = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText, seed: 3) with { SubmittedAt = DateTimeOffset.UtcNow.AddSeconds(-10) });
+        var finished = new List<string>();
+        await Task.WhenAll(younger.ContinueWith(_ => { lock (finished) { finished.Add("younger"); } }), older.ContinueWith(_ => { lock (finished) { finished.Add("older"); } }));
+
+        Assert.Equal(["older", "younger"], finished);
+        Assert.True((await busy).Summary.Frames > 0);
+    }
+
+    [Fact]
     public async Task A_silo_that_joins_takes_load_within_seconds()
     {
         // One silo with a slow card, busy; a faster one joins and the next requests go to it.

@@ -34,6 +34,10 @@ public sealed record SynthesisJob
     /// only what follows. Null for a fresh utterance.
     /// </summary>
     [Id(10)] public int[]? ResumeCodes { get; init; }
+
+    /// <summary>When the request reached the cluster (set by the router): a card queues jobs in this order, so one handed
+    /// back by a stalled or draining card is not sent behind younger ones at the next.</summary>
+    [Id(11)] public DateTimeOffset? SubmittedAt { get; init; }
 }
 
 /// <summary>Who speaks: a description (VoiceDesign), a preset speaker, or a stored clone prompt (Base).</summary>

@@ -26,8 +26,8 @@ namespace QwenTts.Grains.Devices;
 public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo, TimeProvider clock, ILogger<DeviceGrain> logger)
     : Grain, IDeviceGrain
 {
-    private readonly LinkedList<TaskCompletionSource<bool>> _waiting = new();
-    private readonly LinkedList<TaskCompletionSource<bool>> _waitingBackground = new();
+    private readonly LinkedList<SlotWait> _waiting = new();
+    private readonly LinkedList<SlotWait> _waitingBackground = new();
     private readonly Dictionary<string, JobProgress> _jobs = [];
     private DeviceId _id;
     private CardEngine _card = null!;
@@ -109,7 +109,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         try
         {
             yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
-            granted = await WaitForSlotAsync(job.Background, cancellationToken, resumed);
+            granted = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow());
         }
         finally
         {
@@ -209,7 +209,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var key = "clone:" + Guid.NewGuid().ToString("N");
         var progress = new JobProgress(40);
         _jobs[key] = progress;
-        if (!await WaitForSlotAsync(background: false, CancellationToken.None))
+        if (!await WaitForSlotAsync(background: false, CancellationToken.None, clock.GetUtcNow()))
         {
             _jobs.Remove(key);
             throw new InvalidOperationException($"card {_id} is draining");
@@ -271,12 +271,15 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             : null;
     }
 
-    /// <param name="resumed">
-    /// A resumed utterance starts at once within <see cref="DeviceOptions.ResumeHeadroom"/> slots over the limit, and
-    /// otherwise goes before every waiting job: its listener is waiting in silence for the rest of it.
+    /// <param name="since">
+    /// When the request reached the cluster: the queue is in that order, so a request handed back by a stalled or draining
+    /// card keeps its place by age here. A resumed utterance (<see cref="DateTimeOffset.MinValue"/>) goes before every
+    /// waiting job, and starts at once within <see cref="DeviceOptions.ResumeHeadroom"/> slots over the limit: its
+    /// listener is waiting in silence for the rest of it.
     /// </param>
-    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, bool resumed = false)
+    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since)
     {
+        var resumed = since == DateTimeOffset.MinValue;
         var free = background
             ? _active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
             : resumed
@@ -290,7 +293,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = resumed ? queue.AddFirst(slot) : queue.AddLast(slot);
+        var node = Enqueue(queue, new SlotWait(slot, since));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -346,12 +349,24 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         ReportSoon();
     }
 
+    /// <summary>Behind every request that reached the cluster no later than this one.</summary>
+    private static LinkedListNode<SlotWait> Enqueue(LinkedList<SlotWait> queue, SlotWait wait)
+    {
+        var after = queue.Last;
+        while (after is not null && after.Value.Since > wait.Since)
+        {
+            after = after.Previous;
+        }
+
+        return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
+    }
+
     private void ReleaseNext()
     {
         while (_active + _reserved < MaxConcurrent && _waiting.First is { } first)
         {
             _waiting.RemoveFirst();
-            if (first.Value.TrySetResult(true))
+            if (first.Value.Slot.TrySetResult(true))
             {
                 _reserved++;
             }
@@ -360,7 +375,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         while (_waiting.Count == 0 && _active + _reserved < BackgroundSlots && _waitingBackground.First is { } next)
         {
             _waitingBackground.RemoveFirst();
-            if (next.Value.TrySetResult(true))
+            if (next.Value.Slot.TrySetResult(true))
             {
                 _reserved++;
             }
@@ -374,7 +389,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             while (queue.First is { } first)
             {
                 queue.RemoveFirst();
-                first.Value.TrySetResult(false);
+                first.Value.Slot.TrySetResult(false);
             }
         }
 
@@ -539,6 +554,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             Miniature = _card.Design.Manifest.Miniature,
         };
     }
+
+    /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
+    private sealed record SlotWait(TaskCompletionSource<bool> Slot, DateTimeOffset Since);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
