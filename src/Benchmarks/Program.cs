@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
     "longtext" => await LongTextBenchmark.RunAsync(args[1..]),
     "seams" => await SeamsBenchmark.RunAsync(args[1..]),
+    "resume" => await ResumeBenchmark.RunAsync(args[1..]),
     "stopping" => await StoppingBenchmark.RunAsync(args[1..]),
     "recordings" => await RecordingsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
@@ -14,6 +15,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R]");
     return 2;
 }

@@ -141,7 +141,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
 
                             delivered += fresh.Length;
                             lastSample = fresh[^1];
-                            yield return skip == 0 ? next : next with { Samples = fresh };
+                            yield return skip == 0 ? next : next with { Samples = fresh, Codes = null }; // its codes were the whole chunk's
                             break;
                         case SynthesisEventKind.Completed:
                             estimator.Learn(job.Text, next.Summary?.Frames ?? 0);
