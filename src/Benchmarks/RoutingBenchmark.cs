@@ -120,12 +120,12 @@ public static class RoutingBenchmark
     /// <param name="ArrivalSeconds">The arrival window: throughput counts the frames delivered within it, when the cards are loaded.</param>
     /// <param name="LongestOnStalledCard">The longest latency of a request under way on the degraded card when it stalled.</param>
     /// <param name="LongestStallWait">The longest any of those requests went without audio after the stall began.</param>
-    private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double ArrivalSeconds, double CpuBusy, TimeSpan LongestOnStalledCard, TimeSpan LongestStallWait, int Caught)
+    private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double ArrivalSeconds, double CpuBusy, TimeSpan LongestOnStalledCard, TimeSpan LongestStallWait, int Caught, int Runs = 1)
     {
         /// <summary>Several runs of one row as one: their requests together, their windows added up, the worst of the rest.</summary>
         public static LoadResult Pool(IReadOnlyList<LoadResult> runs) => new(
             [.. runs.SelectMany(r => r.Outcomes)], runs.Sum(r => r.ArrivalSeconds), runs.Max(r => r.CpuBusy),
-            runs.Max(r => r.LongestOnStalledCard), runs.Max(r => r.LongestStallWait), runs.Sum(r => r.Caught));
+            runs.Max(r => r.LongestOnStalledCard), runs.Max(r => r.LongestStallWait), runs.Sum(r => r.Caught), runs.Sum(r => r.Runs));
 
         public double[] Latencies => Outcomes.Where(o => o.Kind == "completed").Select(o => o.LatencySeconds).Order().ToArray();
 
@@ -232,7 +232,7 @@ public static class RoutingBenchmark
 
     private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames)
     {
-        var left = capacity - (degradationFrames / result.ArrivalSeconds);
+        var left = capacity - (degradationFrames * result.Runs / result.ArrivalSeconds); // the degradation happens in every run
         var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
         var latency = result.Latencies;
         var ttfa = completed.Select(o => o.TtfaSeconds).Order().ToArray();

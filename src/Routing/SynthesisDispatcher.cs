@@ -43,14 +43,14 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // A segment to regenerate always waits for room, ahead of new requests: its caller already hears it. Background
+            // A segment to continue (resume or regenerate) always waits for room, ahead of new requests: its caller already hears it. Background
             // work never waits here (its worker tries again later), so it cannot hold up live requests behind it.
             var wait = (waitForRoom && !job.Background) || delivered > 0;
             var resume = delivered > 0 && resumable;
             var remaining = resume ? Math.Max(1, frames - (delivered / (double)SamplesPerFrame)) : frames;
             var ticket = await PickAsync(remaining, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken)
                 ?? throw (delivered > 0
-                ? new SynthesisFailedException($"no card had room to regenerate the segment within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s after {failovers} failover(s)", retryable: false)
+                ? new SynthesisFailedException($"no card had room to continue the segment within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s after {failovers} failover(s)", retryable: false)
                 : Saturated(refused.Count, wait));
             attempts++;
             var card = router.Devices.FirstOrDefault(d => d.Device == ticket.Device);
@@ -190,7 +190,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                 if (attempts >= router.Options.MaxAttempts)
                 {
                     throw delivered > 0
-                        ? new SynthesisFailedException($"every card refused to regenerate the segment: {refusal.Reason}", retryable: false)
+                        ? new SynthesisFailedException($"every card refused to continue the segment: {refusal.Reason}", retryable: false)
                         : Saturated(refused.Count, waited: false);
                 }
 
