@@ -65,7 +65,10 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
 
             pastC0.Add(c0);
             var codes = replay ?? new int[_codebooks];
-            codes[0] = c0; // a replayed frame's own c0
+            if (replay is null)
+            {
+                codes[0] = c0;
+            }
 
             Array.Copy(hidden, 0, context, 0, _hidden);
             c0Ids[0] = c0;
