@@ -1,16 +1,26 @@
 namespace QwenTts.Devices.Cards;
 
 /// <summary>
-/// Frames per second of a card while it is busy, as a moving average: each sample is the frames produced over the
-/// busy time of one interval (time with at least one utterance running), so idle time does not dilute it. A stalled
-/// card's owner halves the rate while the stall lasts and restores it when audio flows again.
+/// Frames per second of a card while it is busy, as a moving average. Each sample is the frames produced over the busy
+/// time (time with at least one utterance running) up to the moment the last of them came out, so idle time does not
+/// dilute it and a sample never cuts a chunk in half: a card sends its frames a chunk at a time, and a window that
+/// ended between chunks would read a steady card as fast or slow by a whole chunk. A sample that differs from the
+/// average by more than a quarter, over at least half a second, moves it most of the way at once: a card that slows
+/// down (thermal limits, a neighbour on the bus) is learned within a couple of seconds, before routing has queued
+/// much on it. A stalled card's owner halves the rate while the stall lasts and restores it when audio flows again.
 /// </summary>
 public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider clock)
 {
     private const double Smoothing = 0.3;
+    private const double ChangeSmoothing = 0.7;
+    private const double ChangeRatio = 1.25;
+    private const double ChangeEvidenceSeconds = 0.5;
+    private const double MinimumSampleSeconds = 0.2;
 
-    private long _busyTicks;
+    private long _busyTicks; // busy time so far, up to _busySince when busy
     private long? _busySince;
+    private long _windowStart; // busy time at which the current sample began
+    private long _lastOutput; // busy time at which the last frames came out
     private int _frames;
     private double? _beforeStall;
 
@@ -33,7 +43,11 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
         }
     }
 
-    public void Produced(int frames) => _frames += frames;
+    public void Produced(int frames)
+    {
+        _frames += frames;
+        _lastOutput = BusyTicks();
+    }
 
     /// <summary>The card is stalled (its owner decides when): halve the rate at once so routing turns away from it.</summary>
     public void Stalled()
@@ -52,35 +66,27 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
         {
             FramesPerSecond = rate;
             _beforeStall = null;
-            _busyTicks = 0;
             _frames = 0;
-            if (_busySince is not null)
-            {
-                _busySince = clock.GetTimestamp();
-            }
+            _windowStart = _lastOutput = BusyTicks();
         }
     }
 
-    /// <summary>Closes the current interval; updates the average when the card was busy long enough to tell.</summary>
+    /// <summary>Closes the sample at the last output; updates the average when it covers enough busy time to tell.</summary>
     public void Sample()
     {
-        var now = clock.GetTimestamp();
-        var busy = _busyTicks + (_busySince is { } since ? now - since : 0);
-        if (_busySince is not null)
+        var seconds = (_lastOutput - _windowStart) / (double)clock.TimestampFrequency;
+        if (seconds < MinimumSampleSeconds || _frames == 0)
         {
-            _busySince = now;
+            return; // too little to tell yet: keep adding up
         }
 
-        var seconds = busy / (double)clock.TimestampFrequency;
-        if (seconds >= 0.2 && _frames > 0)
-        {
-            FramesPerSecond = (Smoothing * (_frames / seconds)) + ((1 - Smoothing) * FramesPerSecond);
-            _frames = 0;
-            _busyTicks = 0;
-        }
-        else
-        {
-            _busyTicks = busy; // too little to tell yet: keep adding up
-        }
+        var rate = _frames / seconds;
+        var changed = seconds >= ChangeEvidenceSeconds && (rate > FramesPerSecond * ChangeRatio || rate * ChangeRatio < FramesPerSecond);
+        var weight = changed ? ChangeSmoothing : Smoothing;
+        FramesPerSecond = (weight * rate) + ((1 - weight) * FramesPerSecond);
+        _frames = 0;
+        _windowStart = _lastOutput;
     }
+
+    private long BusyTicks() => _busyTicks + (_busySince is { } since ? clock.GetTimestamp() - since : 0);
 }
