@@ -25,6 +25,41 @@ public sealed class CapacityTests
     }
 
     [Fact]
+    public void A_card_that_slows_down_is_learned_within_two_seconds_and_chunks_that_straddle_a_sample_do_not_make_it_look_slow()
+    {
+        var clock = new FakeTimeProvider();
+        var meter = new ThroughputMeter(initialFramesPerSecond: 50, clock);
+        meter.Busy(true);
+
+        // A steady card at 50 frames/s sends a 24-frame chunk every 0.48 s; samples taken between chunks, once a second,
+        // must still read 50 (a sample that ended mid-chunk would read 48 or 72 frames a second).
+        for (var chunk = 0; chunk < 25; chunk++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(0.3));
+            if (chunk % 2 == 1)
+            {
+                meter.Sample(); // in the middle of a chunk
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(0.18));
+            meter.Produced(24);
+        }
+
+        meter.Sample();
+        Assert.InRange(meter.FramesPerSecond, 49, 51);
+
+        // Half speed: a chunk every 0.96 s. Two seconds later routing already sees most of the drop.
+        for (var second = 0; second < 2; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(0.96));
+            meter.Produced(24);
+            meter.Sample();
+        }
+
+        Assert.InRange(meter.FramesPerSecond, 25, 29);
+    }
+
+    [Fact]
     public void Idle_time_does_not_dilute_the_rate_a_stall_halves_it_and_audio_afterwards_restores_it()
     {
         var clock = new FakeTimeProvider();
@@ -80,6 +115,29 @@ public sealed class CapacityTests
         Assert.False(underWay.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100)); // 1 s + the 2 s stall
         await underWay;
+    }
+
+    [Fact]
+    public async Task An_idle_card_counts_the_time_spent_computing_a_chunk_towards_its_pace()
+    {
+        var clock = new FakeTimeProvider();
+        var pacer = new CardPacer(framesPerSecond: 10, clock);
+        var computingSince = pacer.Now;
+        clock.Advance(TimeSpan.FromMilliseconds(300)); // the chunk took 0.3 s to compute on an idle card
+        var chunk = pacer.ReserveAsync(5, CancellationToken.None, computingSince); // 0.5 s from when the work began
+        clock.Advance(TimeSpan.FromMilliseconds(150));
+        Assert.False(chunk.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await chunk;
+
+        // A busy card is not helped: the chunk waits for the frames already under way, then takes its own 0.5 s.
+        var first = pacer.ReserveAsync(5, CancellationToken.None);
+        var second = pacer.ReserveAsync(5, CancellationToken.None, computingSince);
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+        await first;
+        Assert.False(second.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        await second;
     }
 
     [Fact]

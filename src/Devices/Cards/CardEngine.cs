@@ -111,16 +111,18 @@ public sealed class CardEngine : IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         TimeSpan? firstAudio = null;
         var resumed = ResumedFrames(job);
+        var computingSince = Pacer?.Now;
         if (Pacer is not null && resumed > 0)
         {
-            await Pacer.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken);
+            await Pacer.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken, computingSince);
+            computingSince = Pacer.Now;
         }
 
         await foreach (var chunk in synthesizer.SynthesizeAsync(request, cancellationToken))
         {
             if (Pacer is not null)
             {
-                await Pacer.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken);
+                await Pacer.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken, computingSince);
             }
 
             if (chunk.Samples.Length > 0)
@@ -136,6 +138,7 @@ public sealed class CardEngine : IDisposable
             if (chunk.Stats is not { } stats)
             {
                 yield return chunk;
+                computingSince = Pacer?.Now; // the next chunk's work begins when it is asked for
                 continue;
             }
 
@@ -147,6 +150,7 @@ public sealed class CardEngine : IDisposable
             // The card's own times: on an emulated card they include its pacing, as a real card's would.
             var wall = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             yield return chunk with { Stats = stats with { Wall = wall, TimeToFirstAudio = firstAudio ?? wall } };
+            computingSince = Pacer?.Now;
         }
     }
 

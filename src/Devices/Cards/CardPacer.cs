@@ -24,15 +24,24 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
     /// </summary>
     public const double ReplayedFrameCost = 0.5;
 
-    /// <summary>Waits until the card would have produced <paramref name="frames"/> more frames.</summary>
-    public async Task ReserveAsync(double frames, CancellationToken cancellationToken)
+    /// <summary>The pacer's clock, to tell <see cref="ReserveAsync"/> when the work on a chunk began.</summary>
+    public DateTimeOffset Now => clock.GetUtcNow();
+
+    /// <summary>
+    /// Waits until the card would have produced <paramref name="frames"/> more frames, computed since
+    /// <paramref name="computingSince"/> (now when not given). A real card's time for a chunk includes computing it, so
+    /// the CPU's time on a chunk counts towards the card's pace when the card had nothing else under way: otherwise
+    /// every gap between one stream's chunks would cost an idle card the CPU's time on top of the paced time.
+    /// </summary>
+    public async Task ReserveAsync(double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince = null)
     {
         DateTimeOffset due;
         TimeSpan stalledBefore;
         lock (_gate)
         {
             var now = clock.GetUtcNow();
-            var start = _next > now ? _next : now;
+            var since = computingSince is { } at && at < now ? at : now;
+            var start = _next > since ? _next : since;
             _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame * _slowdown);
             (due, stalledBefore) = (_next, _stalled);
         }
