@@ -31,6 +31,7 @@ public static class RoutingBenchmark
         var stall = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall", "8"), CultureInfo.InvariantCulture));
         var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "6"), CultureInfo.InvariantCulture));
         var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
+        var showSlowest = int.Parse(Option(args, "--show-slowest", "0"), CultureInfo.InvariantCulture); // the slowest requests of each row, on standard error
         var model = MiniatureLocator.Ensure("tiny");
         var capacity = EmulatedRack.CapacityFramesPerSecond;
         // Frames the degradation takes away in a run: half the card's rate for a quarter of the run, all of it during the stall.
@@ -69,6 +70,12 @@ public static class RoutingBenchmark
             {
                 var result = LoadResult.Pool(results[policy]);
                 Print(load, policy, rate, result, capacity, degradationFrames);
+                foreach (var o in result.Outcomes.Where(o => o.Kind == "completed").OrderByDescending(o => o.LatencySeconds).Take(showSlowest))
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {load:P0} {Name(policy)}: {o.LatencySeconds:F2} s (first audio {o.TtfaSeconds:F2} s), {o.Frames} frames, arrived {o.StartedAt:F1} s, on {string.Join(" then ", o.Cards!)}{(o.ResumedFrames > 0 ? $" (resumed after {o.ResumedFrames})" : "")}"));
+                }
+
                 if (Math.Abs(load - 0.85) < 1e-9)
                 {
                     p99At85[policy] = result.P99;
