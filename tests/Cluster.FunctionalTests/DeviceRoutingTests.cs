@@ -190,6 +190,49 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     }
 
     [Fact]
+    public async Task A_card_emptied_by_its_stall_takes_no_work_until_a_probe_speaks_then_takes_work_at_its_old_rate()
+    {
+        await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 2));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await DevicesAsync(router, 2);
+
+        // Once the request's first audio arrives, its card stalls for 12 s; the request goes on elsewhere.
+        IDeviceGrain? stalledCard = null;
+        DeviceLoad? emptied = null;
+        var stall = TimeSpan.FromSeconds(12);
+        var watch = Stopwatch.StartNew();
+        await foreach (var e in dispatcher.RunAsync(ClusterJobs.Job(ClusterJobs.LongText, seed: 7)))
+        {
+            if (e.Kind == SynthesisEventKind.Audio && stalledCard is null)
+            {
+                var loads = await Task.WhenAll(router.Devices.Select(d => cluster.Client.GetGrain<IDeviceGrain>(d.Device.Key).GetLoadAsync()));
+                var card = loads.Single(d => d.Active > 0).Device;
+                cluster.Silos.Single(s => s.Name == card.Silo).ServiceProvider.GetRequiredService<DeviceHost>().Get(0).Pacer!.Stall(stall);
+                stalledCard = cluster.Client.GetGrain<IDeviceGrain>(card.Key);
+                watch.Restart();
+            }
+            else if (e.Kind == SynthesisEventKind.Admitted && stalledCard is not null && emptied is null)
+            {
+                // Taken over by another card: the stalled one lets go of the stream, yet stays stalled, with no room for
+                // new work, which would only be caught by the same stall.
+                emptied = await Eventually.HoldsAsync(stalledCard.GetLoadAsync, l => l.Active == 0, TimeSpan.FromSeconds(5), "the stalled card emptied");
+            }
+        }
+
+        Assert.NotNull(emptied);
+        Assert.True(watch.Elapsed < stall, $"the request took {watch.Elapsed} after the stall began, longer than the stall");
+        Assert.True(emptied!.Stalled, "an emptied card stays stalled until audio flows on it again");
+        Assert.False(emptied.HasRoom);
+        Assert.True((await stalledCard!.GetLoadAsync()).Stalled, "still stalled once the request is done elsewhere");
+
+        // The stall ends: the probe speaks, the card takes work again, and at the rate it had before (not the stall's halving).
+        var back = await Eventually.HoldsAsync(stalledCard.GetLoadAsync, l => !l.Stalled, TimeSpan.FromSeconds(30), "the card back after its stall");
+        Assert.True(watch.Elapsed >= stall, $"back after {watch.Elapsed}, before the stall ended");
+        Assert.True(back.HasRoom);
+        Assert.True(back.FramesPerSecond > emptied.FramesPerSecond, $"rate {back.FramesPerSecond:F1} after the stall, {emptied.FramesPerSecond:F1} during it");
+    }
+
+    [Fact]
     public async Task A_card_queues_jobs_by_when_they_reached_the_cluster_so_one_handed_back_by_another_card_keeps_its_place()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1), silos: 1);

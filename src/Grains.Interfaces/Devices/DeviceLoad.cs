@@ -78,7 +78,8 @@ public sealed record DeviceLoad
 
     /// <summary>
     /// Busy without audio for longer than its stall bound: it takes nothing new, has handed back what waited, and the
-    /// streams it is running are regenerated elsewhere.
+    /// streams it is running continue elsewhere. It stays stalled until audio flows on it again (a probe utterance, once
+    /// it has nothing else).
     /// </summary>
     [Id(28)] public bool Stalled { get; init; }
 

@@ -43,6 +43,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
     private DateTimeOffset? _stallNoticed;
     private bool _probing;
+    private bool _stallProbing;
+    private DateTimeOffset _stallProbeFailedAt = DateTimeOffset.MinValue;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -309,7 +311,14 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     }
 
     /// <summary>Busy, yet no audio for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
-    private bool Stalled => _streaming > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
+    private bool StallDetected => _streaming > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
+
+    /// <summary>
+    /// A stall, once noticed, lasts until audio flows on the card again: a card emptied by its stall (its streams gone to
+    /// other cards, its queue handed back) takes nothing new until a probe utterance comes out of it, or what it took
+    /// would be caught by the same stall.
+    /// </summary>
+    private bool Stalled => StallDetected || _stallNoticed is not null;
 
     /// <remarks>
     /// From the working rate, not the advertised one: a stall halves the advertised rate every second, and a bound that
@@ -406,7 +415,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RejectWaiting("draining");
         }
 
-        if (Stalled)
+        if (StallDetected)
         {
             // What waits here would wait out the stall: hand it back to the router, which sends it to another card;
             // and look slower every second it lasts, so that routing turns away at once.
@@ -423,6 +432,11 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             }
 
             RejectWaiting("stalled");
+        }
+        else if (_stallNoticed is not null && _streaming == 0 && !_stallProbing && clock.GetUtcNow() - _stallProbeFailedAt >= TimeSpan.FromSeconds(1))
+        {
+            _stallProbing = true;
+            _ = StallProbeAsync();
         }
 
         if (!_probing && _card.Health.TryStartProbe())
@@ -471,6 +485,37 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             _probing = false;
             ReportSoon();
+        }
+    }
+
+    /// <summary>
+    /// A stalled card with nothing left on it speaks a short utterance: its first audio means the stall is over, and the
+    /// card takes work again at the rate it had before it.
+    /// </summary>
+    private async Task StallProbeAsync()
+    {
+        try
+        {
+            await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
+            {
+                if (chunk.Samples.Length > 0 && _stallNoticed is not null)
+                {
+                    LogStallOver(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds);
+                    _stallNoticed = null;
+                    _lastProgress = clock.GetUtcNow();
+                    _throughput.Recovered();
+                    ReportSoon();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _stallProbeFailedAt = clock.GetUtcNow();
+            LogStallProbeFailed(_id, ex.Message);
+        }
+        finally
+        {
+            _stallProbing = false;
         }
     }
 
@@ -563,6 +608,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} stalled: no audio for {Seconds:F1} s with {Active} running; handing {Waiting} waiting requests to other cards")]
     private partial void LogStalled(DeviceId device, double seconds, int active, int waiting);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device}: the stall is over, its probe utterance spoke after {Seconds:F1} s without audio; the card takes work again")]
+    private partial void LogStallOver(DeviceId device, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: the probe for the end of its stall failed, the card stays stalled: {Reason}")]
+    private partial void LogStallProbeFailed(DeviceId device, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device}: probe utterance passed in {Seconds:F2} s; the card is back in rotation")]
     private partial void LogProbePassed(DeviceId device, double seconds);
