@@ -247,7 +247,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
             RoutingPolicy.RoundRobin => candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)],
             RoutingPolicy.LeastOutstandingRequests => candidates.MinBy(Outstanding),
             RoutingPolicy.PowerOfTwoChoices => new[] { candidates[_random.Next(candidates.Count)], candidates[_random.Next(candidates.Count)] }.MinBy(Outstanding),
-            _ => candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, c.Pending.Sum(t => t.Frames)), c.Load.Active + c.Pending.Count)),
+            _ => candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, [.. c.Pending.Select(t => t.Frames)]), c.Load.Active + c.Pending.Count)),
         };
         var ticket = new Ticket(chosen.Load.Device, frames);
         if (!_pending.TryGetValue(ticket.Device, out var list))

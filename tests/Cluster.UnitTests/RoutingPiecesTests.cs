@@ -8,14 +8,26 @@ namespace QwenTts.Cluster.UnitTests;
 public sealed class RoutingPiecesTests
 {
     [Fact]
-    public void Expected_completion_is_queued_work_plus_the_request_over_throughput()
+    public void Expected_completion_shares_the_card_with_what_runs_beside_the_request()
     {
-        var fast = Load(fps: 50, work: 100);
-        var slow = Load(fps: 25, work: 0);
+        // One long utterance against three short ones, for a 40-frame request at 50 frames/s: the long one holds more work,
+        // but the request shares the card with it only while the request runs (2 x 40 frames); beside the short ones it
+        // shares it four ways until they end (4 x 40 frames).
+        var oneLong = Load(fps: 50) with { Active = 1, RunningFrames = [200] };
+        var threeShort = Load(fps: 50) with { Active = 3, RunningFrames = [40, 40, 40] };
+        Assert.Equal(80 / 50.0, oneLong.ExpectedCompletionSeconds(40), precision: 9);
+        Assert.Equal(160 / 50.0, threeShort.ExpectedCompletionSeconds(40), precision: 9);
 
-        Assert.Equal((100 + 50) / 50.0, fast.ExpectedCompletionSeconds(50));
-        Assert.Equal(50 / 25.0, slow.ExpectedCompletionSeconds(50));
-        Assert.Equal((100 + 30 + 50) / 50.0, fast.ExpectedCompletionSeconds(50, extraQueuedFrames: 30));
+        // A full card: the request waits for a slot (the 10-frame one ends after 4 x 10 frames), then shares it.
+        var full = Load(fps: 50) with { Active = 4, RunningFrames = [10, 100, 100, 100] };
+        Assert.Equal(((4 * 10) + (4 * 40)) / 50.0, full.ExpectedCompletionSeconds(40), precision: 9);
+        // Requests on their way there and utterances already waiting go first.
+        Assert.True(full.ExpectedCompletionSeconds(40, pending: [30]) > full.ExpectedCompletionSeconds(40));
+        Assert.Equal(full.ExpectedCompletionSeconds(40, pending: [30]), (full with { WaitingFrames = [30] }).ExpectedCompletionSeconds(40), precision: 9);
+
+        // Idle cards: the request alone, at each card's rate; a card that reports no utterances one by one is one queue.
+        Assert.Equal(50 / 25.0, Load(fps: 25).ExpectedCompletionSeconds(50), precision: 9);
+        Assert.Equal((100 + 30 + 50) / 50.0, Load(fps: 50, work: 100).ExpectedCompletionSeconds(50, pending: [30]), precision: 9);
     }
 
     [Fact]

@@ -83,9 +83,26 @@ public sealed record DeviceLoad
     /// </summary>
     [Id(28)] public bool Stalled { get; init; }
 
+    /// <summary>Frames still to come of each running utterance: when a new one would finish depends on them.</summary>
+    [Id(29)] public double[] RunningFrames { get; init; } = [];
+
+    /// <summary>Frames of each utterance waiting for a slot, in the order they will run.</summary>
+    [Id(30)] public double[] WaitingFrames { get; init; } = [];
+
     public bool HasRoom => Healthy && !Draining && !Stalled && Queued + Active < MaxConcurrent + QueueLimit;
 
-    /// <summary>When a request of <paramref name="frames"/> would finish here: (queued work + its size) / throughput.</summary>
-    public double ExpectedCompletionSeconds(double frames, double extraQueuedFrames = 0) =>
-        (QueuedWorkFrames + extraQueuedFrames + frames) / Math.Max(FramesPerSecond, 1e-3);
+    /// <summary>
+    /// When a request of <paramref name="frames"/> would finish here, sent after <paramref name="pending"/> (requests on
+    /// their way to the card): its utterances take turns, so this request shares the rate with what runs beside it
+    /// (<see cref="ProcessorSharing"/>). A card that does not report its utterances one by one (an older silo in a
+    /// rolling upgrade) is taken as one queue: all its work, then this request.
+    /// </summary>
+    public double ExpectedCompletionSeconds(double frames, IReadOnlyCollection<double>? pending = null)
+    {
+        var rate = Math.Max(FramesPerSecond, 1e-3);
+        pending ??= [];
+        return RunningFrames.Length + WaitingFrames.Length == 0 && QueuedWorkFrames > 0
+            ? (QueuedWorkFrames + pending.Sum() + frames) / rate
+            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, MaxConcurrent, rate);
+    }
 }

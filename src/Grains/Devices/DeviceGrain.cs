@@ -549,17 +549,18 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DeviceLoad Load()
     {
         double queuedWork = 0, inFlight = 0;
-        var notStarted = 0;
+        List<double> running = [], waiting = [];
         foreach (var job in _jobs.Values)
         {
             queuedWork += job.RemainingFrames;
             if (job.Started)
             {
                 inFlight += job.RemainingFrames;
+                running.Add(job.RemainingFrames);
             }
             else
             {
-                notStarted++;
+                waiting.Add(job.RemainingFrames);
             }
         }
 
@@ -577,11 +578,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             // Every admitted job not yet running: those in the queues and those just admitted or just given a slot, so
             // a report sent between admission and start (with AdmittedTotal already counting the job) leaves no room
             // that is not there.
-            Queued = notStarted,
+            Queued = waiting.Count,
             MaxConcurrent = MaxConcurrent,
             QueueLimit = QueueLimit,
             QueuedWorkFrames = queuedWork,
             InFlightFrames = inFlight,
+            RunningFrames = [.. running],
+            WaitingFrames = [.. waiting],
             FramesPerSecond = _throughput.FramesPerSecond,
             Healthy = health.State != DeviceHealth.Unhealthy,
             Health = health.State,
