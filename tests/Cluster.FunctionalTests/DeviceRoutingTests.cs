@@ -233,6 +233,30 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     }
 
     [Fact]
+    public async Task A_card_that_slows_down_hands_back_what_waits_on_it_and_another_card_runs_it()
+    {
+        await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await using var refreshing = router;
+        await DevicesAsync(router, 2);
+        router.Start();
+        var first = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 1));
+        var second = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 2));
+
+        // Both cards run one; the third waits on one of them, which then runs at a quarter of its speed.
+        var waiter = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.ShortText, seed: 3));
+        var loads = await Task.WhenAll(router.Devices.Select(d => cluster.Client.GetGrain<IDeviceGrain>(d.Device.Key).GetLoadAsync()));
+        var slowed = loads.Single(d => d.Queued == 1).Device;
+        cluster.Silos.Single(s => s.Name == slowed.Silo).ServiceProvider.GetRequiredService<DeviceHost>().Get(0).Pacer!.SlowDown(4);
+
+        // The card learns its new rate, hands the waiting request back, and the other card runs it.
+        var (summary, audio) = await waiter;
+        Assert.NotEqual(slowed.Key, summary.Device);
+        Assert.Equal(summary.Frames * 1920, audio.Length);
+        await Task.WhenAll(first, second);
+    }
+
+    [Fact]
     public async Task A_card_queues_jobs_by_when_they_reached_the_cluster_so_one_handed_back_by_another_card_keeps_its_place()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1), silos: 1);

@@ -44,6 +44,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DateTimeOffset? _stallNoticed;
     private bool _probing;
     private bool _stallProbing;
+    private DateTimeOffset _slowedDownAt = DateTimeOffset.MinValue;
+    private const double SlowdownToHandBack = 1.25;
     private DateTimeOffset _stallProbeFailedAt = DateTimeOffset.MinValue;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
@@ -124,7 +126,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         if (!granted)
         {
-            yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining" : Stalled ? $"card {_id} stalled" : "the card stopped");
+            yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining"
+                : Stalled ? $"card {_id} stalled"
+                : clock.GetUtcNow() - _slowedDownAt < TimeSpan.FromSeconds(1) ? $"card {_id} slowed down to {_throughput.FramesPerSecond:F0} frames/s"
+                : "the card stopped");
             yield break;
         }
 
@@ -295,7 +300,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = Enqueue(queue, new SlotWait(slot, since));
+        var node = Enqueue(queue, new SlotWait(slot, since, _throughput.FramesPerSecond));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -449,6 +454,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         if (_reportPending || now - _lastReport >= host.Options.ReportInterval)
         {
             _throughput.Sample();
+            HandBackAfterSlowdown();
             await ReportAsync();
         }
     }
@@ -485,6 +491,35 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             _probing = false;
             ReportSoon();
+        }
+    }
+
+    /// <summary>
+    /// What waits here was sent when the card was faster: once its rate has fallen by more than a quarter since, it
+    /// goes back to the router, which weighs every card at its rate now. Otherwise a card that slows down keeps the
+    /// queue it collected at its old rate, and those requests wait twice as long as anywhere else.
+    /// </summary>
+    private void HandBackAfterSlowdown()
+    {
+        var rate = _throughput.FramesPerSecond;
+        var handedBack = 0;
+        for (var node = _waiting.First; node is not null && !Stalled;)
+        {
+            var next = node.Next;
+            if (rate * SlowdownToHandBack < node.Value.FramesPerSecond && node.Value.Since != DateTimeOffset.MinValue)
+            {
+                _waiting.Remove(node);
+                handedBack += node.Value.Slot.TrySetResult(false) ? 1 : 0;
+            }
+
+            node = next;
+        }
+
+        if (handedBack > 0)
+        {
+            _slowedDownAt = clock.GetUtcNow();
+            LogHandedBackAfterSlowdown(_id, handedBack, rate);
+            _reportPending = true;
         }
     }
 
@@ -604,7 +639,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     }
 
     /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
-    private sealed record SlotWait(TaskCompletionSource<bool> Slot, DateTimeOffset Since);
+    /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
+    private sealed record SlotWait(TaskCompletionSource<bool> Slot, DateTimeOffset Since, double FramesPerSecond);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
@@ -614,6 +650,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device}: the stall is over, its probe utterance spoke after {Seconds:F1} s without audio; the card takes work again")]
     private partial void LogStallOver(DeviceId device, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} slowed down to {FramesPerSecond:F1} frames/s: handing {Count} waiting requests, admitted at its old rate, back to the router")]
+    private partial void LogHandedBackAfterSlowdown(DeviceId device, int count, double framesPerSecond);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: the probe for the end of its stall failed, the card stays stalled: {Reason}")]
     private partial void LogStallProbeFailed(DeviceId device, string reason);
