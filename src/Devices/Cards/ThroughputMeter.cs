@@ -4,10 +4,10 @@ namespace QwenTts.Devices.Cards;
 /// Frames per second of a card while it is busy, as a moving average. Each sample is the frames produced over the busy
 /// time (time with at least one utterance running) up to the moment the last of them came out, so idle time does not
 /// dilute it and a sample never cuts a chunk in half: a card sends its frames a chunk at a time, and a window that
-/// ended between chunks would read a steady card as fast or slow by a whole chunk. A sample that differs from the
-/// average by more than a quarter, over at least half a second, moves it most of the way at once: a card that slows
-/// down (thermal limits, a neighbour on the bus) is learned within a couple of seconds, before routing has queued
-/// much on it. A stalled card's owner halves the rate while the stall lasts and restores it when audio flows again.
+/// ended between chunks would read a steady card as fast or slow by a whole chunk. Two samples in a row that differ from
+/// the average by more than a quarter the same way, each over at least half a second, move it most of the way at once:
+/// a card that slows down (thermal limits, a neighbour on the bus) is learned within a couple of seconds, before
+/// routing has queued much on it. A stalled card's owner halves the rate while the stall lasts and restores it when audio flows again.
 /// </summary>
 public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider clock)
 {
@@ -22,6 +22,7 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
     private long _windowStart; // busy time at which the current sample began
     private long _lastOutput; // busy time at which the last frames came out
     private int _frames;
+    private int _lastChange; // -1, 0 or 1: whether the last sample read well below, near or well above the average
     private double? _beforeStall;
 
     public double FramesPerSecond { get; private set; } = initialFramesPerSecond;
@@ -45,8 +46,11 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
 
     public void Produced(int frames)
     {
-        _frames += frames;
-        _lastOutput = BusyTicks();
+        if (frames > 0)
+        {
+            _frames += frames;
+            _lastOutput = BusyTicks();
+        }
     }
 
     /// <summary>The card is stalled (its owner decides when): halve the rate at once so routing turns away from it.</summary>
@@ -67,6 +71,7 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
             FramesPerSecond = rate;
             _beforeStall = null;
             _frames = 0;
+            _lastChange = 0;
             _windowStart = _lastOutput = BusyTicks();
         }
     }
@@ -75,14 +80,19 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
     public void Sample()
     {
         var seconds = (_lastOutput - _windowStart) / (double)clock.TimestampFrequency;
-        if (seconds < MinimumSampleSeconds || _frames == 0)
+        if (seconds < MinimumSampleSeconds || _frames == 0 || _beforeStall is not null)
         {
-            return; // too little to tell yet: keep adding up
+            return; // too little to tell yet, or a stall's halving in force: keep adding up
         }
 
         var rate = _frames / seconds;
-        var changed = seconds >= ChangeEvidenceSeconds && (rate > FramesPerSecond * ChangeRatio || rate * ChangeRatio < FramesPerSecond);
-        var weight = changed ? ChangeSmoothing : Smoothing;
+        var change = seconds < ChangeEvidenceSeconds ? 0
+            : rate > FramesPerSecond * ChangeRatio ? 1
+            : rate * ChangeRatio < FramesPerSecond ? -1
+            : 0;
+        // One sample can be unlucky (a new utterance's prefill in it, say); two in a row that agree are a change.
+        var weight = change != 0 && change == _lastChange ? ChangeSmoothing : Smoothing;
+        _lastChange = change;
         FramesPerSecond = (weight * rate) + ((1 - weight) * FramesPerSecond);
         _frames = 0;
         _windowStart = _lastOutput;

@@ -86,7 +86,7 @@ public sealed record DeviceLoad
     /// <summary>Frames still to come of each running utterance: when a new one would finish depends on them.</summary>
     [Id(29)] public double[] RunningFrames { get; init; } = [];
 
-    /// <summary>Frames of each utterance waiting for a slot, in the order they will run.</summary>
+    /// <summary>Frames of each utterance waiting for a slot (not in any particular order).</summary>
     [Id(30)] public double[] WaitingFrames { get; init; } = [];
 
     public bool HasRoom => Healthy && !Draining && !Stalled && Queued + Active < MaxConcurrent + QueueLimit;

@@ -9,7 +9,7 @@ namespace QwenTts.Grains.Interfaces.Devices;
 public static class ProcessorSharing
 {
     /// <param name="running">Frames still to come of each utterance running now.</param>
-    /// <param name="waiting">Frames of each utterance waiting for a slot, in the order they will get one.</param>
+    /// <param name="waiting">Frames of each utterance waiting for a slot, in the order they are taken to get one.</param>
     /// <param name="frames">The newcomer's frames; it waits behind everything else.</param>
     /// <param name="slots">Utterances that run at once.</param>
     /// <param name="framesPerSecond">The card's rate, shared by what runs.</param>

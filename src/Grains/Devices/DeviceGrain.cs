@@ -44,9 +44,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DateTimeOffset? _stallNoticed;
     private bool _probing;
     private bool _stallProbing;
-    private DateTimeOffset _slowedDownAt = DateTimeOffset.MinValue;
-    private const double SlowdownToHandBack = 1.25;
     private DateTimeOffset _stallProbeFailedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _slowedDownAt = DateTimeOffset.MinValue;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -113,7 +112,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         try
         {
             yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
-            granted = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow());
+            granted = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed);
         }
         finally
         {
@@ -166,15 +165,15 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
                 var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
                 _lastProgress = clock.GetUtcNow();
+                progress.ProducedFrames += frames;
+                _throughput.Produced(frames);
                 if (_stallNoticed is not null)
                 {
+                    // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in no time.
                     _stallNoticed = null;
                     _throughput.Recovered();
                     ReportSoon();
                 }
-
-                progress.ProducedFrames += frames;
-                _throughput.Produced(frames);
                 if (chunk.Samples.Length > 0)
                 {
                     firstAudio ??= Stopwatch.GetElapsedTime(started);
@@ -284,7 +283,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// waiting job, and starts at once within <see cref="DeviceOptions.ResumeHeadroom"/> slots over the limit: its
     /// listener is waiting in silence for the rest of it.
     /// </param>
-    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since)
+    /// <param name="mayHandBack">A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router behind it, nor a resumed stream).</param>
+    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false)
     {
         var resumed = since == DateTimeOffset.MinValue;
         var free = background
@@ -300,7 +300,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = Enqueue(queue, new SlotWait(slot, since, _throughput.FramesPerSecond));
+        var node = Enqueue(queue, new SlotWait(slot, since, _throughput.FramesPerSecond, mayHandBack));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -453,8 +453,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var now = clock.GetUtcNow();
         if (_reportPending || now - _lastReport >= host.Options.ReportInterval)
         {
-            _throughput.Sample();
-            HandBackAfterSlowdown();
             await ReportAsync();
         }
     }
@@ -496,17 +494,18 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     /// <summary>
     /// What waits here was sent when the card was faster: once its rate has fallen by more than a quarter since, it
-    /// goes back to the router, which weighs every card at its rate now. Otherwise a card that slows down keeps the
+    /// goes back to the router, which sends it to another card (not this one again) weighed at its rate now. Otherwise a card that slows down keeps the
     /// queue it collected at its old rate, and those requests wait twice as long as anywhere else.
     /// </summary>
     private void HandBackAfterSlowdown()
     {
+        const double SlowdownToHandBack = 1.25; // as the meter's threshold for a change it learns at once
         var rate = _throughput.FramesPerSecond;
         var handedBack = 0;
         for (var node = _waiting.First; node is not null && !Stalled;)
         {
             var next = node.Next;
-            if (rate * SlowdownToHandBack < node.Value.FramesPerSecond && node.Value.Since != DateTimeOffset.MinValue)
+            if (node.Value.MayHandBack && rate * SlowdownToHandBack < node.Value.FramesPerSecond)
             {
                 _waiting.Remove(node);
                 handedBack += node.Value.Slot.TrySetResult(false) ? 1 : 0;
@@ -529,24 +528,38 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// </summary>
     private async Task StallProbeAsync()
     {
+        var spoke = false;
         try
         {
             await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
             {
-                if (chunk.Samples.Length > 0 && _stallNoticed is not null)
+                if (chunk.Samples.Length > 0 && !spoke)
                 {
-                    LogStallOver(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds);
-                    _stallNoticed = null;
-                    _lastProgress = clock.GetUtcNow();
-                    _throughput.Recovered();
-                    ReportSoon();
+                    spoke = true;
+                    if (_stallNoticed is not null)
+                    {
+                        LogStallOver(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds);
+                        _stallNoticed = null;
+                        _lastProgress = clock.GetUtcNow();
+                        _throughput.Recovered();
+                        ReportSoon();
+                    }
                 }
             }
+
+            if (!spoke)
+            {
+                throw new InvalidOperationException("the probe utterance produced no audio");
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (_stallNoticed is not null)
         {
             _stallProbeFailedAt = clock.GetUtcNow();
             LogStallProbeFailed(_id, ex.Message);
+        }
+        catch (Exception)
+        {
+            // It spoke, so the stall is over; whatever failed afterwards is the circuit breaker's business next time.
         }
         finally
         {
@@ -568,6 +581,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private async Task ReportAsync()
     {
+        // Every report samples the rate: reports sent at once on admissions and completions would otherwise starve the
+        // tick's, and with them the meter.
+        _throughput.Sample();
+        HandBackAfterSlowdown();
         _reportPending = false;
         _lastReport = clock.GetUtcNow();
         try
@@ -640,7 +657,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
     /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
-    private sealed record SlotWait(TaskCompletionSource<bool> Slot, DateTimeOffset Since, double FramesPerSecond);
+    /// <param name="MayHandBack">See <see cref="WaitForSlotAsync"/>.</param>
+    private sealed record SlotWait(TaskCompletionSource<bool> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
