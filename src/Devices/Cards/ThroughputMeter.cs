@@ -7,7 +7,8 @@ namespace QwenTts.Devices.Cards;
 /// ended between chunks would read a steady card as fast or slow by a whole chunk. Two samples in a row that differ from
 /// the average by more than a quarter the same way, each over at least half a second, move it most of the way at once:
 /// a card that slows down (thermal limits, a neighbour on the bus) is learned within a couple of seconds, before
-/// routing has queued much on it. A stalled card's owner halves the rate while the stall lasts and restores it when audio flows again.
+/// routing has queued much on it. A stalled card's owner halves the rate while the stall lasts and restores it when
+/// audio flows again.
 /// </summary>
 public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider clock)
 {

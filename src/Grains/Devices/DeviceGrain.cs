@@ -169,7 +169,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 _throughput.Produced(frames);
                 if (_stallNoticed is not null)
                 {
-                    // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in no time.
+                    // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in
+                    // no time.
                     _stallNoticed = null;
                     _throughput.Recovered();
                     ReportSoon();
@@ -283,7 +284,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// waiting job, and starts at once within <see cref="DeviceOptions.ResumeHeadroom"/> slots over the limit: its
     /// listener is waiting in silence for the rest of it.
     /// </param>
-    /// <param name="mayHandBack">A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router behind it, nor a resumed stream).</param>
+    /// <param name="mayHandBack">
+    /// A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router
+    /// behind it, nor a resumed stream).
+    /// </param>
     private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false)
     {
         var resumed = since == DateTimeOffset.MinValue;
@@ -494,8 +498,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     /// <summary>
     /// What waits here was sent when the card was faster: once its rate has fallen by more than a quarter since, it
-    /// goes back to the router, which sends it to another card (not this one again) weighed at its rate now. Otherwise a card that slows down keeps the
-    /// queue it collected at its old rate, and those requests wait twice as long as anywhere else.
+    /// goes back to the router, which sends it to another card (not this one again) weighed at its rate now. Otherwise a
+    /// card that slows down keeps the queue it collected at its old rate, and those requests wait twice as long as
+    /// anywhere else.
     /// </summary>
     private void HandBackAfterSlowdown()
     {
