@@ -43,8 +43,9 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // A segment to continue (resume or regenerate) always waits for room, ahead of new requests: its caller already hears it. Background
-            // work never waits here (its worker tries again later), so it cannot hold up live requests behind it.
+            // A segment to continue (resume or regenerate) always waits for room, ahead of new requests: its caller already
+            // hears it. Background work never waits here (its worker tries again later), so it cannot hold up live
+            // requests behind it.
             var wait = (waitForRoom && !job.Background) || delivered > 0;
             var resume = delivered > 0 && resumable;
             var remaining = resume ? Math.Max(1, frames - (delivered / (double)SamplesPerFrame)) : frames;

@@ -14,7 +14,10 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
 {
     private const double Smoothing = 0.3;
     private const double ChangeSmoothing = 0.7;
-    private const double ChangeRatio = 1.25;
+
+    /// <summary>A sample this many times above or below the average is a change, not noise.</summary>
+    public const double ChangeRatio = 1.25;
+
     private const double ChangeEvidenceSeconds = 0.5;
     private const double MinimumSampleSeconds = 0.2;
 

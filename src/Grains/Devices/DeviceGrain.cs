@@ -45,7 +45,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private bool _probing;
     private bool _stallProbing;
     private DateTimeOffset _stallProbeFailedAt = DateTimeOffset.MinValue;
-    private DateTimeOffset _slowedDownAt = DateTimeOffset.MinValue;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -70,7 +69,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         LogDeactivating(_id, reason.ReasonCode.ToString(), reason.Description, _active, _waiting.Count + _waitingBackground.Count);
-        RejectWaiting("the card's silo is shutting down");
+        RejectWaiting($"card {_id} stopped (its silo is shutting down)");
         try
         {
             await _registry.RemoveAsync(_id);
@@ -108,11 +107,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var ahead = resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
         var admittedAt = Stopwatch.GetTimestamp();
         ReportSoon();
+        string? handedBack = null;
         var granted = false;
         try
         {
             yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
-            granted = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed);
+            handedBack = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed);
+            granted = handedBack is null;
         }
         finally
         {
@@ -125,10 +126,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         if (!granted)
         {
-            yield return SynthesisEvent.Rejected(host.Draining ? "the card's silo is draining"
-                : Stalled ? $"card {_id} stalled"
-                : clock.GetUtcNow() - _slowedDownAt < TimeSpan.FromSeconds(1) ? $"card {_id} slowed down to {_throughput.FramesPerSecond:F0} frames/s"
-                : "the card stopped");
+            yield return SynthesisEvent.Rejected(handedBack!);
             yield break;
         }
 
@@ -216,10 +214,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var key = "clone:" + Guid.NewGuid().ToString("N");
         var progress = new JobProgress(40);
         _jobs[key] = progress;
-        if (!await WaitForSlotAsync(background: false, CancellationToken.None, clock.GetUtcNow()))
+        if (await WaitForSlotAsync(background: false, CancellationToken.None, clock.GetUtcNow()) is { } refusal)
         {
             _jobs.Remove(key);
-            throw new InvalidOperationException($"card {_id} is draining");
+            throw new InvalidOperationException($"card {_id} cannot take the clone: {refusal}");
         }
 
         Start(progress);
@@ -288,7 +286,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router
     /// behind it, nor a resumed stream).
     /// </param>
-    private async Task<bool> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false)
+    /// <returns>Null once the job has a slot; why the card will not run it, when it hands it back.</returns>
+    private async Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false)
     {
         var resumed = since == DateTimeOffset.MinValue;
         var free = background
@@ -299,11 +298,11 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         if (free)
         {
             _reserved++;
-            return true;
+            return null;
         }
 
         var queue = background ? _waitingBackground : _waiting;
-        var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var node = Enqueue(queue, new SlotWait(slot, since, _throughput.FramesPerSecond, mayHandBack));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
@@ -384,7 +383,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         while (_active + _reserved < MaxConcurrent && _waiting.First is { } first)
         {
             _waiting.RemoveFirst();
-            if (first.Value.Slot.TrySetResult(true))
+            if (first.Value.Slot.TrySetResult(null))
             {
                 _reserved++;
             }
@@ -393,7 +392,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         while (_waiting.Count == 0 && _active + _reserved < BackgroundSlots && _waitingBackground.First is { } next)
         {
             _waitingBackground.RemoveFirst();
-            if (next.Value.Slot.TrySetResult(true))
+            if (next.Value.Slot.TrySetResult(null))
             {
                 _reserved++;
             }
@@ -407,11 +406,11 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             while (queue.First is { } first)
             {
                 queue.RemoveFirst();
-                first.Value.Slot.TrySetResult(false);
+                first.Value.Slot.TrySetResult(reason);
             }
         }
 
-        if (_waiting.Count == 0 && reason.Length > 0)
+        if (_waiting.Count == 0)
         {
             _reportPending = true;
         }
@@ -421,7 +420,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     {
         if (host.Draining && _waiting.Count + _waitingBackground.Count > 0)
         {
-            RejectWaiting("draining");
+            RejectWaiting("the card's silo is draining");
         }
 
         if (StallDetected)
@@ -440,7 +439,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 _reportPending = true;
             }
 
-            RejectWaiting("stalled");
+            RejectWaiting($"card {_id} stalled");
         }
         else if (_stallNoticed is not null && _streaming == 0 && !_stallProbing && clock.GetUtcNow() - _stallProbeFailedAt >= TimeSpan.FromSeconds(1))
         {
@@ -470,17 +469,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         var watch = Stopwatch.StartNew();
         try
         {
-            var samples = 0;
-            await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
-            {
-                samples += chunk.Samples.Length;
-            }
-
-            if (samples == 0)
-            {
-                throw new InvalidOperationException("the probe utterance produced no audio");
-            }
-
+            await SpeakProbeAsync(onFirstAudio: null);
             _card.Health.ProbePassed();
             LogProbePassed(_id, watch.Elapsed.TotalSeconds);
         }
@@ -504,16 +493,15 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// </summary>
     private void HandBackAfterSlowdown()
     {
-        const double SlowdownToHandBack = 1.25; // as the meter's threshold for a change it learns at once
         var rate = _throughput.FramesPerSecond;
         var handedBack = 0;
         for (var node = _waiting.First; node is not null && !Stalled;)
         {
             var next = node.Next;
-            if (node.Value.MayHandBack && rate * SlowdownToHandBack < node.Value.FramesPerSecond)
+            if (node.Value.MayHandBack && rate * ThroughputMeter.ChangeRatio < node.Value.FramesPerSecond)
             {
                 _waiting.Remove(node);
-                handedBack += node.Value.Slot.TrySetResult(false) ? 1 : 0;
+                handedBack += node.Value.Slot.TrySetResult($"card {_id} slowed down to {rate:F0} frames/s") ? 1 : 0;
             }
 
             node = next;
@@ -521,7 +509,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         if (handedBack > 0)
         {
-            _slowedDownAt = clock.GetUtcNow();
             LogHandedBackAfterSlowdown(_id, handedBack, rate);
             _reportPending = true;
         }
@@ -533,29 +520,19 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// </summary>
     private async Task StallProbeAsync()
     {
-        var spoke = false;
         try
         {
-            await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
+            await SpeakProbeAsync(onFirstAudio: () =>
             {
-                if (chunk.Samples.Length > 0 && !spoke)
+                if (_stallNoticed is not null)
                 {
-                    spoke = true;
-                    if (_stallNoticed is not null)
-                    {
-                        LogStallOver(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds);
-                        _stallNoticed = null;
-                        _lastProgress = clock.GetUtcNow();
-                        _throughput.Recovered();
-                        ReportSoon();
-                    }
+                    LogStallOver(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds);
+                    _stallNoticed = null;
+                    _lastProgress = clock.GetUtcNow();
+                    _throughput.Recovered();
+                    ReportSoon();
                 }
-            }
-
-            if (!spoke)
-            {
-                throw new InvalidOperationException("the probe utterance produced no audio");
-            }
+            });
         }
         catch (Exception ex) when (_stallNoticed is not null)
         {
@@ -569,6 +546,25 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         finally
         {
             _stallProbing = false;
+        }
+    }
+
+    /// <summary>The probe utterance, straight on the card; it fails unless audio comes out.</summary>
+    private async Task SpeakProbeAsync(Action? onFirstAudio)
+    {
+        var spoke = false;
+        await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
+        {
+            if (chunk.Samples.Length > 0 && !spoke)
+            {
+                spoke = true;
+                onFirstAudio?.Invoke();
+            }
+        }
+
+        if (!spoke)
+        {
+            throw new InvalidOperationException("the probe utterance produced no audio");
         }
     }
 
@@ -605,21 +601,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private DeviceLoad Load()
     {
-        double queuedWork = 0, inFlight = 0;
         List<double> running = [], waiting = [];
         foreach (var job in _jobs.Values)
         {
-            queuedWork += job.RemainingFrames;
-            if (job.Started)
-            {
-                inFlight += job.RemainingFrames;
-                running.Add(job.RemainingFrames);
-            }
-            else
-            {
-                waiting.Add(job.RemainingFrames);
-            }
+            (job.Started ? running : waiting).Add(job.RemainingFrames);
         }
+
+        var inFlight = running.Sum();
 
         var health = _card.Health.Current;
         return new DeviceLoad
@@ -638,7 +626,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             Queued = waiting.Count,
             MaxConcurrent = MaxConcurrent,
             QueueLimit = QueueLimit,
-            QueuedWorkFrames = queuedWork,
+            QueuedWorkFrames = inFlight + waiting.Sum(),
             InFlightFrames = inFlight,
             RunningFrames = [.. running],
             WaitingFrames = [.. waiting],
@@ -663,7 +651,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
     /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
     /// <param name="MayHandBack">See <see cref="WaitForSlotAsync"/>.</param>
-    private sealed record SlotWait(TaskCompletionSource<bool> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
+    private sealed record SlotWait(TaskCompletionSource<string?> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
