@@ -3,6 +3,7 @@ using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
 using QwenTts.Engine.Sampling;
+using QwenTts.Grains.Interfaces.Devices;
 using static QwenTts.Benchmarks.CommandLineOptions;
 
 namespace QwenTts.Benchmarks;
@@ -34,6 +35,7 @@ public static class StoppingBenchmark
         Console.WriteLine($"Stopping: {size} miniature, {seeds} seeds a text, cap {cap} frames a content token.");
         Console.WriteLine("| text tokens | mean frames | frames/token mean | sd | p10 | p50 | p90 | max | at cap |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var seen = new List<(int Tokens, int Frames, int Seed)>();
         foreach (var text in Texts)
         {
             var lengths = new List<int>();
@@ -52,6 +54,7 @@ public static class StoppingBenchmark
                 tokens = synthesizer.BuildPrompt(request).ContentTokenCount;
                 var frames = synthesizer.GenerateCodes(request).Count;
                 lengths.Add(frames);
+                seen.Add((tokens, frames, seed));
                 capped += frames >= request.Sampling.FrameLimit(tokens) ? 1 : 0;
             }
 
@@ -62,6 +65,45 @@ public static class StoppingBenchmark
                 $"| {tokens} | {lengths.Average():F1} | {mean:F2} | {sd:F2} | {perToken[perToken.Length / 10]:F2} | {perToken[perToken.Length / 2]:F2} | {perToken[perToken.Length * 9 / 10]:F2} | {perToken[^1]:F2} | {capped} |"));
         }
 
+        PrintEstimateErrors(seen, cap);
         return Task.FromResult(0);
     }
+
+    /// <summary>
+    /// How far a card's estimate of an utterance's frames was off, made before each utterance and learned after it, with
+    /// the texts mixed as traffic mixes them: the line the cards fit (<see cref="UtteranceLengthModel"/>) against one ratio
+    /// of frames per token learned the same way (what they used before).
+    /// </summary>
+    private static void PrintEstimateErrors(List<(int Tokens, int Frames, int Seed)> seen, int cap)
+    {
+        var line = new UtteranceLengthModel(cap);
+        var ratio = (double)cap;
+        var lineErrors = new List<(int Tokens, double Error)>();
+        var ratioErrors = new List<(int Tokens, double Error)>();
+        foreach (var (tokens, frames, _) in seen.OrderBy(s => s.Seed).ThenBy(s => s.Tokens))
+        {
+            lineErrors.Add((tokens, Math.Abs(line.Estimate(tokens) - frames) / frames));
+            ratioErrors.Add((tokens, Math.Abs((ratio * tokens) - frames) / frames));
+            line.Learn(tokens, frames);
+            ratio = (0.8 * ratio) + (0.2 * frames / tokens);
+        }
+
+        // The first few seeds are the learning; the rest is what routing lives with.
+        var learned = seen.Count / 4;
+        Console.WriteLine();
+        Console.WriteLine("Estimate of an utterance's frames before it runs, learned online (after the first quarter of utterances):");
+        Console.WriteLine("| text tokens | line: mean error | ratio: mean error |");
+        Console.WriteLine("|---:|---:|---:|");
+        foreach (var tokens in seen.Select(s => s.Tokens).Distinct().Order())
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {tokens} | {MeanError(lineErrors, tokens, learned):P0} | {MeanError(ratioErrors, tokens, learned):P0} |"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| all | {lineErrors.Skip(learned).Average(e => e.Error):P0} | {ratioErrors.Skip(learned).Average(e => e.Error):P0} |"));
+    }
+
+    private static double MeanError(List<(int Tokens, double Error)> errors, int tokens, int skip) =>
+        errors.Skip(skip).Where(e => e.Tokens == tokens).Average(e => e.Error);
 }

@@ -1,31 +1,18 @@
+using QwenTts.Grains.Interfaces.Devices;
+
 namespace QwenTts.Routing;
 
 /// <summary>
-/// The router's guess of a request's size in frames, from its text: characters times a ratio learned from the
-/// frames completed requests really took (CJK characters count as three, being about a syllable each).
+/// The router's guess of a request's size in frames, from its text: a line in its characters (CJK characters count as
+/// three, being about a syllable each) fitted to the frames completed requests really took (<see cref="UtteranceLengthModel"/>).
 /// </summary>
 public sealed class FrameEstimator(double initialFramesPerCharacter)
 {
-    private double _framesPerCharacter = initialFramesPerCharacter;
+    private readonly UtteranceLengthModel _model = new(initialFramesPerCharacter);
 
-    public double Estimate(string text) => Math.Max(1, Weight(text) * Volatile.Read(ref _framesPerCharacter));
+    public double Estimate(string text) => _model.Estimate(Weight(text));
 
-    public void Learn(string text, int frames)
-    {
-        var weight = Weight(text);
-        if (weight <= 0 || frames <= 0)
-        {
-            return;
-        }
-
-        double current, next;
-        do
-        {
-            current = Volatile.Read(ref _framesPerCharacter);
-            next = (0.9 * current) + (0.1 * (frames / weight));
-        }
-        while (Interlocked.CompareExchange(ref _framesPerCharacter, next, current) != current);
-    }
+    public void Learn(string text, int frames) => _model.Learn(Weight(text), frames);
 
     private static double Weight(string text)
     {

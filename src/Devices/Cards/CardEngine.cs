@@ -16,7 +16,7 @@ namespace QwenTts.Devices.Cards;
 public sealed class CardEngine : IDisposable
 {
     private readonly ModelOptions _model;
-    private double _framesPerToken;
+    private readonly UtteranceLengthModel _frames;
 
     public CardEngine(CardSpec spec, SpeechSynthesizer design, SpeechSynthesizer? clone, ModelOptions model, CardPacer? pacer,
         string provider, long memoryBytes)
@@ -28,7 +28,7 @@ public sealed class CardEngine : IDisposable
         Pacer = pacer;
         Provider = provider;
         MemoryBytes = memoryBytes;
-        _framesPerToken = model.MaxFramesPerTextToken > 0 ? model.MaxFramesPerTextToken : 4.0;
+        _frames = new UtteranceLengthModel(model.MaxFramesPerTextToken > 0 ? model.MaxFramesPerTextToken : 4.0);
     }
 
     public CardSpec Spec { get; }
@@ -77,13 +77,13 @@ public sealed class CardEngine : IDisposable
     /// <summary>Throughput to assume before any measurement: the emulated profile, or the warm-up measurement.</summary>
     public double InitialFramesPerSecond { get; internal set; } = 1;
 
-    /// <summary>Frames this job will most likely take: its text tokens times the frames per token seen so far, within the cap.</summary>
+    /// <summary>Frames this job will most likely take, from its text tokens and the utterances seen so far, within the cap.</summary>
     public double EstimateFrames(SynthesisJob job)
     {
         var (synthesizer, request) = Prepare(job);
         var prompt = synthesizer.BuildPrompt(request);
         var limit = request.Sampling!.FrameLimit(prompt.ContentTokenCount);
-        var whole = Math.Min(limit, Math.Max(1, prompt.ContentTokenCount * Volatile.Read(ref _framesPerToken)));
+        var whole = Math.Min(limit, _frames.Estimate(prompt.ContentTokenCount));
         return Math.Max(1, whole - ResumedFrames(job));
     }
 
@@ -142,9 +142,10 @@ public sealed class CardEngine : IDisposable
                 continue;
             }
 
-            if (tokens > 0)
+            if (tokens > 0 && stats.Frames + resumed < request.Sampling!.FrameLimit(tokens))
             {
-                Learn((stats.Frames + resumed) / (double)tokens);
+                // An utterance cut at its cap (a probe's, a runaway's) says nothing of where it would have ended.
+                _frames.Learn(tokens, stats.Frames + resumed);
             }
 
             // The card's own times: on an emulated card they include its pacing, as a real card's would.
@@ -249,17 +250,6 @@ public sealed class CardEngine : IDisposable
                 TopP = spec.TopP ?? defaults.TopP,
                 MaxNewTokens = Math.Min(defaults.MaxNewTokens, spec.MaxNewTokens ?? defaults.MaxNewTokens),
             };
-    }
-
-    private void Learn(double framesPerToken)
-    {
-        double current, next;
-        do
-        {
-            current = Volatile.Read(ref _framesPerToken);
-            next = (0.8 * current) + (0.2 * framesPerToken);
-        }
-        while (Interlocked.CompareExchange(ref _framesPerToken, next, current) != current);
     }
 
     public void Dispose()
