@@ -108,7 +108,7 @@ public static class RoutingBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Longest wait for audio after the stall began, of a request under way on the stalled card, under least-expected-completion: {worstWait.TotalSeconds:F1} s (bound {stallBound.TotalSeconds:F0} s: {(worstWait <= stallBound ? "met" : "NOT met")})."));
         Console.WriteLine($"CPU: {(cpuBound ? "the CPU was the bottleneck in at least one run (busy > 90 %): timings are not the cards' alone" : "never the bottleneck (busy <= 90 % in every run)")}.");
-        Console.WriteLine("Throughput: audio frames made during the arrival window (a chunk that straddles its end counts for the share of its making inside), over its length. Capacity left by the degradation: the rack's rate less what the half-speed spell and the stall took from it in that window.");
+        Console.WriteLine("Throughput: audio frames delivered during the arrival window, over its length (a chunk still being made at its end is not counted, so it reads a little low). Capacity left by the degradation: the rack's rate less what the half-speed spell and the stall took from it in that window.");
         Console.WriteLine("Latency: arrival to last audio sample. TTFA: arrival to first audio. Lost: accepted requests that neither completed nor failed clearly (must be 0). " +
                           "Caught by the stall: requests admitted by the degraded card and not done when it stalled; their longest wait for audio after the stall began, and the longest latency among them. " +
                           "CPU busy: process CPU time over wall time x cores (the highest run).");
@@ -129,7 +129,7 @@ public static class RoutingBenchmark
         public double WaitAfter(double at) => AudioAt!.Where(t => t > at).DefaultIfEmpty(EndedAt).Min() - at;
     }
 
-    /// <param name="ArrivalSeconds">The arrival window: throughput counts the frames made within it, when the cards are loaded.</param>
+    /// <param name="ArrivalSeconds">The arrival window: throughput counts the frames delivered within it, when the cards are loaded.</param>
     /// <param name="LongestOnStalledCard">The longest latency of a request under way on the degraded card when it stalled.</param>
     /// <param name="LongestStallWait">The longest any of those requests went without audio after the stall began.</param>
     private sealed record LoadResult(IReadOnlyList<Outcome> Outcomes, double ArrivalSeconds, double CpuBusy, TimeSpan LongestOnStalledCard, TimeSpan LongestStallWait, int Caught, int Runs = 1)
@@ -221,7 +221,7 @@ public static class RoutingBenchmark
                 {
                     ttfa ??= watch.Elapsed.TotalSeconds;
                     var at = runClock.Elapsed.TotalSeconds;
-                    inWindow += FramesMadeBy(windowSeconds, e.Samples!.Length / 1920.0, at, audioAt.Count > 0 ? audioAt[^1] : null);
+                    inWindow += at <= windowSeconds ? e.Samples!.Length / 1920.0 : 0;
                     audioAt.Add(at);
                 }
                 else if (e.Kind == SynthesisEventKind.Completed)
@@ -242,17 +242,6 @@ public static class RoutingBenchmark
             return new Outcome("failed", watch.Elapsed.TotalSeconds, 0, 0, null, startedAt);
         }
     }
-
-    /// <summary>
-    /// The frames of a piece of audio that arrived at <paramref name="at"/> made by the end of the window: all of them if
-    /// it arrived in it; for the piece that straddles the end, the share of the time since the stream's previous piece
-    /// that lies inside (a chunk is made frame by frame over that time, and only delivered at its end); none after that.
-    /// Counting a chunk only where it arrives would leave out about half a chunk of every stream still running at the end.
-    /// </summary>
-    private static double FramesMadeBy(double window, double frames, double at, double? previous) =>
-        at <= window ? frames
-        : previous is { } p && p < window ? frames * (window - p) / (at - p)
-        : 0;
 
     private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames)
     {
