@@ -73,12 +73,12 @@ public static class RoutingBenchmark
                 var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
                 foreach (var o in completed.OrderByDescending(o => o.LatencySeconds).Take(showSlowest))
                 {
-                    Console.Error.WriteLine($"  {load:P0} {Name(policy)}, slowest: {Describe(o)}");
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {load:P0} {Name(policy)}, slowest: {Describe(o)}"));
                 }
 
                 foreach (var o in completed.OrderByDescending(o => o.TtfaSeconds).Take(showSlowest))
                 {
-                    Console.Error.WriteLine($"  {load:P0} {Name(policy)}, latest first audio: {Describe(o)}");
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {load:P0} {Name(policy)}, latest first audio: {Describe(o)}"));
                 }
 
                 if (Math.Abs(load - 0.85) < 1e-9)
@@ -117,7 +117,7 @@ public static class RoutingBenchmark
 
     /// <param name="Cards">Every card that admitted the request (more than one after a failover).</param>
     /// <param name="AudioAt">When each piece of audio arrived, in seconds of the run.</param>
-    private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames, string? Device, double StartedAt, double FramesInWindow = 0,
+    private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames, string? Device, double StartedAt, int FramesInWindow = 0,
         IReadOnlyList<string>? Cards = null, IReadOnlyList<double>? AudioAt = null, int ResumedFrames = 0)
     {
         public double EndedAt => StartedAt + LatencySeconds;
@@ -206,7 +206,7 @@ public static class RoutingBenchmark
         var startedAt = runClock.Elapsed.TotalSeconds;
         var watch = Stopwatch.StartNew();
         double? ttfa = null;
-        var inWindow = 0.0;
+        var inWindow = 0;
         var cards = new List<string>();
         var audioAt = new List<double>();
         try
@@ -221,7 +221,7 @@ public static class RoutingBenchmark
                 {
                     ttfa ??= watch.Elapsed.TotalSeconds;
                     var at = runClock.Elapsed.TotalSeconds;
-                    inWindow += at <= windowSeconds ? e.Samples!.Length / 1920.0 : 0;
+                    inWindow += at <= windowSeconds ? e.Samples!.Length / 1920 : 0;
                     audioAt.Add(at);
                 }
                 else if (e.Kind == SynthesisEventKind.Completed)

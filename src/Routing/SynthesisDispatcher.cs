@@ -145,7 +145,11 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             yield return skip == 0 ? next : next with { Samples = fresh, Codes = null }; // its codes were the whole chunk's
                             break;
                         case SynthesisEventKind.Completed:
-                            estimator.Learn(job.Text, next.Summary?.Frames ?? 0);
+                            if (next.Summary is { } summary && job.Sampling?.CutShort(summary.Frames) != true)
+                            {
+                                estimator.Learn(job.Text, summary.Frames);
+                            }
+
                             yield return next;
                             yield break;
                         case SynthesisEventKind.Failed when next.InvalidRequest:

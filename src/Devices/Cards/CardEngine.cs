@@ -142,9 +142,8 @@ public sealed class CardEngine : IDisposable
                 continue;
             }
 
-            if (tokens > 0 && stats.Frames + resumed < request.Sampling!.FrameLimit(tokens))
+            if (tokens > 0 && job.Sampling?.CutShort(stats.Frames + resumed) != true)
             {
-                // An utterance cut at its cap (a probe's, a runaway's) says nothing of where it would have ended.
                 _frames.Learn(tokens, stats.Frames + resumed);
             }
 

@@ -64,4 +64,10 @@ public sealed record SamplingSpec
     [Id(2)] public float? TopP { get; init; }
 
     [Id(3)] public int? MaxNewTokens { get; init; }
+
+    /// <summary>
+    /// The utterance was cut by this request's own cap (a probe's, a caller's), not ended by the model: it says nothing
+    /// of how long such a text runs, so length estimates do not learn from it.
+    /// </summary>
+    public bool CutShort(int frames) => MaxNewTokens is { } max && frames >= max;
 }
