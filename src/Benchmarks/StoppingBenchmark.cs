@@ -71,7 +71,7 @@ public static class StoppingBenchmark
 
     /// <summary>
     /// How far a card's estimate of an utterance's frames was off, made before each utterance and learned after it, with
-    /// the texts mixed as traffic mixes them: the line the cards fit (<see cref="UtteranceLengthModel"/>) against one ratio
+    /// the texts mixed in a fixed random order, as traffic mixes them: the line the cards fit (<see cref="UtteranceLengthModel"/>) against one ratio
     /// of frames per token learned the same way (what they used before).
     /// </summary>
     private static void PrintEstimateErrors(List<(int Tokens, int Frames)> seen, int cap)
@@ -90,7 +90,7 @@ public static class StoppingBenchmark
             ratio = (0.8 * ratio) + (0.2 * frames / tokens);
         }
 
-        // The first few seeds are the learning; the rest is what routing lives with.
+        // The first quarter is the learning; the rest is what routing lives with.
         var learned = seen.Count / 4;
         Console.WriteLine();
         Console.WriteLine("Estimate of an utterance's frames before it runs, learned online (after the first quarter of utterances):");

@@ -37,7 +37,7 @@ public sealed class UtteranceLengthModel(double initialFramesPerUnit)
         return Math.Max(1, fixedFrames + (perUnit * Math.Max(size, 0)));
     }
 
-    /// <summary>An utterance of <paramref name="size"/> units took <paramref name="frames"/> (it ended on its own, not at a cap).</summary>
+    /// <summary>An utterance of <paramref name="size"/> units took <paramref name="frames"/> (not cut short by its request's own cap).</summary>
     public void Learn(double size, double frames)
     {
         if (size <= 0 || frames <= 0 || !double.IsFinite(size) || !double.IsFinite(frames))
