@@ -100,8 +100,7 @@ public static class RoutingBenchmark
                 $"p99 vs best peer at 85 %: {bestPeer.Value / p99At85[RoutingPolicy.LeastExpectedCompletion]:F2}x (best peer {Name(bestPeer.Key)}: {bestPeer.Value:F2} s; least-expected-completion {p99At85[RoutingPolicy.LeastExpectedCompletion]:F2} s)"));
             foreach (var (policy, slowest) in slowestAt85)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Slowest at 85 %, {Name(policy)}: {slowest.LatencySeconds:F2} s, {slowest.Frames} frames, arrived at {slowest.StartedAt:F1} s, on {string.Join(" then ", slowest.Cards!)}{(slowest.ResumedFrames > 0 ? $" (resumed after {slowest.ResumedFrames} frames)" : "")}."));
+                Console.WriteLine($"Slowest at 85 %, {Name(policy)}: {Describe(slowest)}.");
             }
         }
 

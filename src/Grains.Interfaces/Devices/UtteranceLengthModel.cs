@@ -63,7 +63,7 @@ public sealed class UtteranceLengthModel(double initialFramesPerUnit)
         {
             lock (_gate)
             {
-                if (_weight <= 0 || _sumSizeSquared <= 0)
+                if (_count == 0)
                 {
                     return (0, initialFramesPerUnit);
                 }
