@@ -43,6 +43,11 @@ public static class EngineBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var size = Option(args, "--size", "proportional");
+        if (Miniature.MiniatureSpec.Named(size).RealScale)
+        {
+            return await RealScaleBenchmark.RunAsync(args, size);
+        }
+
         var utterances = int.Parse(Option(args, "--utterances", "8"), CultureInfo.InvariantCulture);
         var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
         var device = int.Parse(Option(args, "--device", "0"), CultureInfo.InvariantCulture);

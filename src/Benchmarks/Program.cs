@@ -15,6 +15,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny | full|0.6b [--model DIR] [--levels 1] [--utterances 2] [--compare-frames 24] [--no-export]] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R]");
     return 2;
 }

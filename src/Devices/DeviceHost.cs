@@ -190,12 +190,23 @@ public sealed partial class DeviceHost(
             }
 
             var problem = model.SelfTestAtLoad ? SelfTest(spec.Index, design) ?? (clone is null ? null : SelfTest(spec.Index, clone)) : null;
+            ReleaseExportGraphsNotRun(spec.Index, design);
+            if (clone is not null)
+            {
+                ReleaseExportGraphsNotRun(spec.Index, clone);
+            }
+
             var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock) : null;
             var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)))
             {
                 Health = new CardHealth(deviceOptions.Value.Health, clock) { SelfTestProblem = problem },
             };
             card.InitialFramesPerSecond = pacer is null ? WarmUp(design) : deviceOptions.Value.EmulatedAssumedFramesPerSecond ?? pacer.FramesPerSecond;
+            foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>().Where(s => s.StaticShapes is not null))
+            {
+                _ = CompileRemainingShapesAsync(spec.Index, synthesizer, card.Health, model.SelfTestAtLoad);
+            }
+
             LogCardLoaded(spec.Index, card.Kind, card.Model, card.Emulated, provider.NativeProviderName, design.Manifest.Name,
                 design.Manifest.Miniature, watch.Elapsed.TotalSeconds);
             return card;
@@ -237,16 +248,45 @@ public sealed partial class DeviceHost(
         return problem;
     }
 
+    /// <summary>
+    /// After the self-test (which reads the export's talker for the decode mask): the export graphs this card does not run
+    /// leave memory, so a CPU card holds the talker's weights once, not three times.
+    /// </summary>
+    private void ReleaseExportGraphsNotRun(int index, SpeechSynthesizer synthesizer)
+    {
+        var released = synthesizer.ReleaseExportGraphsNotRun();
+        var memory = ProcessMemory.Settled();
+        LogExportGraphsReleased(index, synthesizer.Manifest.Name, released.Count == 0 ? "none" : string.Join(", ", released),
+            ProcessMemory.Gigabytes(released.Sum(synthesizer.Sessions.FileBytes)), ProcessMemory.Gigabytes(memory.ResidentBytes));
+    }
+
+    /// <summary>
+    /// The static shapes the self-test did not compile (all of them when it did not run), in the background while the card
+    /// serves: at real size every talker shape is minutes of compiling on an NPU. A shape that fails makes the card unhealthy.
+    /// </summary>
+    private async Task CompileRemainingShapesAsync(int index, SpeechSynthesizer synthesizer, CardHealth health, bool readySetCompiled)
+    {
+        await Task.Yield();
+        try
+        {
+            var result = await Task.Run(() => StaticShapeWarmUp.Run(synthesizer,
+                readySetCompiled ? StaticShapeWarmUp.Stage.Rest : StaticShapeWarmUp.Stage.All, _stopping.Token), _stopping.Token);
+            LogShapesCompiled(index, synthesizer.Manifest.Name, result.Describe());
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            health.SelfTestProblem = $"static-shape warm-up of {synthesizer.Manifest.Name} failed: {ex.Message.Split('\n')[0]}";
+            LogSelfTestFailed(index, health.SelfTestProblem);
+        }
+    }
+
     /// <summary>Runs one short utterance so the first real one does not pay for warm-up; returns its frames/s.</summary>
     private static double WarmUp(SpeechSynthesizer synthesizer)
     {
-        var (_, codes, stats) = synthesizer.Synthesize(new SynthesisRequest
-        {
-            Text = "Warm up.",
-            Language = "english",
-            Voice = new VoicePrompt.Designed("A neutral voice."),
-            Sampling = SamplingOptions.From(synthesizer.Manifest.Generation) with { MaxNewTokens = 8 },
-        });
+        var (_, codes, stats) = synthesizer.Synthesize(CardFootprint.FirstUtterance(synthesizer.Manifest));
         return codes.Count > 0 ? Math.Max(1, stats.FramesPerSecond) : 1;
     }
 
@@ -286,6 +326,12 @@ public sealed partial class DeviceHost(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card {Index} model {Model}: the HF folder lacks {Fields}; the release's values are used")]
     private partial void LogDefaultedConfig(int index, string model, string fields);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: export graphs released (the card runs the engine's checked forms): {Graphs} ({Bytes}); process resident memory {Resident}")]
+    private partial void LogExportGraphsReleased(int index, string model, string graphs, string bytes, string resident);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: static shapes compiled in the background: {Result}")]
+    private partial void LogShapesCompiled(int index, string model, string result);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} self-test of {Model}: {Summary}")]
     private partial void LogSelfTest(int index, string model, string summary);

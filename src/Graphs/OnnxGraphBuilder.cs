@@ -13,11 +13,16 @@ public enum WeightInit
 /// <summary>Supplies the values of a learned weight by name: random for the miniature, read from safetensors for the engine.</summary>
 public delegate float[] WeightSource(string name, long[] dims, WeightInit init, float scale);
 
+/// <summary>Where a weight went in a graph's external data file: for reading it back without holding it.</summary>
+public sealed record ExternalWeight(string Name, long[] Dims, int ElementType, string File, long Offset, long Length);
+
 /// <summary>
 /// A small vocabulary for writing ONNX graphs (opset 17): named inputs and outputs, nodes, and weights that go to
 /// one external <c>.onnx.data</c> file beside the graph, as in the public export, or inline for a graph built in memory.
+/// Given its folder up front, the builder streams each weight to the data file as it is made, so a graph of any size
+/// (a real talker is gigabytes, past both the 2 GB protobuf limit and a MemoryStream's) is written holding one tensor.
 /// </summary>
-public sealed class OnnxGraphBuilder
+public sealed class OnnxGraphBuilder : IDisposable
 {
     public const int Opset = 17;
 
@@ -25,18 +30,39 @@ public sealed class OnnxGraphBuilder
     private readonly string _name;
     private readonly WeightSource _weights;
     private readonly bool _inline;
-    private readonly MemoryStream _external = new();
+    private readonly Stream _external;
+    private readonly string? _dataPath;
     private int _counter;
     private bool _usesMicrosoftDomain;
 
     /// <param name="inline">Weights inside the model (for <see cref="ToBytes"/>) instead of in an external data file.</param>
-    public OnnxGraphBuilder(string name, WeightSource weights, bool inline = false)
+    /// <param name="directory">The folder the graph will be saved to: its weights stream there as they are made.</param>
+    public OnnxGraphBuilder(string name, WeightSource weights, bool inline = false, string? directory = null)
     {
         _name = name;
         _weights = weights;
         _inline = inline;
         _graph = new GraphProto { Name = name };
+        if (directory is null || inline)
+        {
+            _external = new MemoryStream();
+        }
+        else
+        {
+            Directory.CreateDirectory(directory);
+            _dataPath = Path.Combine(directory, name + ".onnx.data");
+            _external = new FileStream(_dataPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        }
     }
+
+    /// <summary>Called for each weight written to the external data file (where it went), e.g. to read it back later.</summary>
+    public Action<ExternalWeight>? WeightWritten { get; init; }
+
+    /// <summary>
+    /// Learned weights (<see cref="Parameter"/>, <see cref="OnesParameter"/>) stored as fp16, as an fp16 export stores
+    /// them, each cast to fp32 where it is used; constants (<see cref="Weight"/>) stay fp32.
+    /// </summary>
+    public bool HalfWeights { get; init; }
 
     public string Name => _name;
 
@@ -109,18 +135,38 @@ public sealed class OnnxGraphBuilder
     public const string MicrosoftDomain = "com.microsoft";
 
     /// <summary>A learned weight, from the builder's weight source (made-up ones: N(0, scale²)).</summary>
-    public string Parameter(string name, float scale, params long[] dims) => Weight(name, _weights(name, dims, WeightInit.Normal, scale), dims);
+    public string Parameter(string name, float scale, params long[] dims) => Learned(name, _weights(name, dims, WeightInit.Normal, scale), dims);
 
     /// <summary>A learned weight that starts at ones (a norm's scale).</summary>
-    public string OnesParameter(string name, params long[] dims) => Weight(name, _weights(name, dims, WeightInit.Ones, 1f), dims);
+    public string OnesParameter(string name, params long[] dims) => Learned(name, _weights(name, dims, WeightInit.Ones, 1f), dims);
+
+    private string Learned(string name, float[] data, long[] dims) => HalfWeights
+        ? this.Cast(Store(name, data, dims, Float16), Float)
+        : Store(name, data, dims, Float);
 
     /// <summary>A float weight stored in the external data file (or inline).</summary>
-    public string Weight(string name, float[] data, params long[] dims)
+    public string Weight(string name, float[] data, params long[] dims) => Store(name, data, dims, Float);
+
+    private string Store(string name, float[] data, long[] dims, int elementType)
     {
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan());
+        byte[] bytes;
+        if (elementType == Float16)
+        {
+            bytes = new byte[data.Length * 2];
+            var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(bytes.AsSpan());
+            for (var i = 0; i < data.Length; i++)
+            {
+                halves[i] = (Half)data[i];
+            }
+        }
+        else
+        {
+            bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()).ToArray();
+        }
+
         if (_inline)
         {
-            var inline = new TensorProto { Name = name, DataType = Float, RawData = ByteString.CopyFrom(bytes) };
+            var inline = new TensorProto { Name = name, DataType = elementType, RawData = ByteString.CopyFrom(bytes) };
             inline.Dims.AddRange(dims);
             _graph.Initializer.Add(inline);
             return name;
@@ -128,7 +174,12 @@ public sealed class OnnxGraphBuilder
 
         var offset = _external.Position;
         _external.Write(bytes);
-        var tensor = new TensorProto { Name = name, DataType = Float, DataLocation = TensorProto.Types.DataLocation.External };
+        if (_dataPath is not null)
+        {
+            WeightWritten?.Invoke(new ExternalWeight(name, dims, elementType, _dataPath, offset, bytes.Length));
+        }
+
+        var tensor = new TensorProto { Name = name, DataType = elementType, DataLocation = TensorProto.Types.DataLocation.External };
         tensor.Dims.AddRange(dims);
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = _name + ".onnx.data" });
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
@@ -171,7 +222,10 @@ public sealed class OnnxGraphBuilder
     /// <summary>What the model says it is (the miniature says it makes noise).</summary>
     public string DocString { get; init; } = "Built by QwenTts.";
 
-    /// <summary>Writes <c>{name}.onnx</c> and <c>{name}.onnx.data</c> into the folder.</summary>
+    /// <summary>
+    /// Writes <c>{name}.onnx</c> and <c>{name}.onnx.data</c> into the folder (the data file is already there when the
+    /// builder was given this folder, and is closed here).
+    /// </summary>
     public void Save(string directory)
     {
         using (var file = File.Create(Path.Combine(directory, _name + ".onnx")))
@@ -179,8 +233,22 @@ public sealed class OnnxGraphBuilder
             Model().WriteTo(file);
         }
 
-        File.WriteAllBytes(Path.Combine(directory, _name + ".onnx.data"), _external.ToArray());
+        var dataPath = Path.Combine(directory, _name + ".onnx.data");
+        if (_dataPath is null)
+        {
+            File.WriteAllBytes(dataPath, ((MemoryStream)_external).ToArray());
+        }
+        else if (Path.GetFullPath(_dataPath) == Path.GetFullPath(dataPath))
+        {
+            _external.Dispose();
+        }
+        else
+        {
+            throw new InvalidOperationException($"Graph '{_name}' streams its weights to {_dataPath}: save it in that folder, not {directory}.");
+        }
     }
+
+    public void Dispose() => _external.Dispose();
 
     /// <summary>The serialized model, for a builder with inline weights (loaded straight into a session).</summary>
     public byte[] ToBytes() => _inline

@@ -79,14 +79,12 @@ public static class MiniatureModelBuilder
             },
         };
 
-        var context = new GraphContext(spec, manifest, request.Seed, request.Precision ?? MiniaturePrecision.Fp32, request.OverflowTalker);
+        var context = new GraphContext(spec, manifest, request.Seed, request.Precision ?? MiniaturePrecision.Fp32, request.OutputDirectory,
+            request.OverflowTalker);
         foreach (var build in builders)
         {
-            var graph = build(context);
-            var folder = graph.Name.StartsWith(ExportLayout.TokenizerFolder, StringComparison.Ordinal) ? ExportLayout.TokenizerFolder : graph.Name;
-            var directory = Path.Combine(request.OutputDirectory, folder);
-            Directory.CreateDirectory(directory);
-            graph.Save(directory);
+            using var graph = build(context);
+            graph.Save(context.DirectoryOf(graph.Name));
         }
 
         var hf = Path.Combine(request.OutputDirectory, ModelFolder.DefaultHfSubfolder);

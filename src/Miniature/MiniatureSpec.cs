@@ -16,6 +16,15 @@ public sealed record MiniatureSpec(
     long SpeakerWidth,
     StoppingCircuit.Settings Stopping)
 {
+    /// <summary>Channels the codec decoder widens to before its upsampling blocks (0: stay at the transformer's width).</summary>
+    public long DecoderChannels { get; init; }
+
+    /// <summary>Dilations of each decoder block's residual convolutions (the real decoder: 1, 3, 9).</summary>
+    public IReadOnlyList<long> ResidualDilations { get; init; } = [1];
+
+    /// <summary>The real model's widths: never built for the tests or the embedded default (gigabytes, minutes).</summary>
+    public bool RealScale { get; init; }
+
     public static MiniatureSpec Tiny { get; } = new(
         "tiny",
         Talker: new TransformerDims(Hidden: 64, Layers: 2, Heads: 4, KvHeads: 2, HeadDim: 16, Mlp: 128),
@@ -47,11 +56,38 @@ public sealed record MiniatureSpec(
         SpeakerWidth: 64,
         Stopping: new(FramesPerToken: 0.6, Slope: 50, Bias: 1));
 
+    /// <summary>
+    /// The released 1.7B model's widths and counts everywhere (shared/QWEN3-TTS-FACTS.md), with random weights: compute
+    /// and memory do not depend on the weights' values, so its load, memory and frames/s are the real model's.
+    /// </summary>
+    public static MiniatureSpec Full { get; } = new(
+        "full",
+        Talker: new TransformerDims(Hidden: 2048, Layers: 28, Heads: 16, KvHeads: 8, HeadDim: 128, Mlp: 6144),
+        CodePredictor: new TransformerDims(Hidden: 1024, Layers: 5, Heads: 16, KvHeads: 8, HeadDim: 128, Mlp: 3072),
+        TextHidden: 2048,
+        Decoder: new TransformerDims(Hidden: 512, Layers: 8, Heads: 8, KvHeads: 8, HeadDim: 64, Mlp: 1024, RopeTheta: 10000),
+        SpeakerWidth: 512,
+        Stopping: new(FramesPerToken: 0.6, Slope: 50, Bias: 1))
+    {
+        DecoderChannels = 1536,
+        ResidualDilations = [1, 3, 9],
+        RealScale = true,
+    };
+
+    /// <summary>The released 0.6B model: talker hidden 1024, MLP 3072; the rest as <see cref="Full"/>.</summary>
+    public static MiniatureSpec Released06B { get; } = Full with
+    {
+        Size = "0.6b",
+        Talker = new TransformerDims(Hidden: 1024, Layers: 28, Heads: 16, KvHeads: 8, HeadDim: 128, Mlp: 3072),
+    };
+
     public static MiniatureSpec Named(string size) => size switch
     {
         "tiny" => Tiny,
         "small" => Small,
         "proportional" => Proportional,
-        _ => throw new ArgumentException($"Unknown miniature size '{size}': use tiny, small or proportional."),
+        "full" => Full,
+        "0.6b" => Released06B,
+        _ => throw new ArgumentException($"Unknown miniature size '{size}': use tiny, small, proportional, full (1.7B widths) or 0.6b."),
     };
 }

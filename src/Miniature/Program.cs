@@ -2,9 +2,9 @@ using QwenTts.Engine.Model;
 using QwenTts.Miniature;
 using QwenTts.Miniature.Graphs;
 
-// Usage: QwenTts.Miniature --size tiny|small|proportional|proportional --out DIR --tokenizer tokenizer.json [--layout public-export]
+// Usage: QwenTts.Miniature --size tiny|small|proportional|full|0.6b --out DIR --tokenizer tokenizer.json [--layout public-export]
 //        [--precision fp32|fp16|mixed] [--variant voicedesign|base] [--overflow-talker] [--seed N]
-const string Usage = "usage: --size tiny|small|proportional|proportional --out DIR --tokenizer PATH [--layout public-export] [--precision fp32|fp16|mixed] " +
+const string Usage = "usage: --size tiny|small|proportional|full|0.6b --out DIR --tokenizer PATH [--layout public-export] [--precision fp32|fp16|mixed] " +
                      "[--variant voicedesign|base] [--overflow-talker] [--seed N]";
 var options = args.Select((value, index) => (value, index)).Where(a => a.value.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(a => a.value[2..], a => a.index + 1 < args.Length && !args[a.index + 1].StartsWith("--", StringComparison.Ordinal) ? args[a.index + 1] : "");

@@ -19,8 +19,11 @@ public sealed class CardHealth(CardHealthOptions options, TimeProvider clock)
     private string? _openReason;
     private DateTimeOffset _lastProbeAt = DateTimeOffset.MinValue;
 
-    /// <summary>The self-test's reason the model would not serve here (permanent until the card is reloaded).</summary>
-    public string? SelfTestProblem { get; init; }
+    /// <summary>
+    /// The self-test's reason the model would not serve here (permanent until the card is reloaded); also set when a
+    /// static shape fails to compile in the background warm-up.
+    /// </summary>
+    public string? SelfTestProblem { get; set; }
 
     /// <summary>The vendor tool's last word on the card ("OK", "Warning", "Alarm", ...); null where there is no tool.</summary>
     public string? VendorStatus { get; private set; }

@@ -176,7 +176,7 @@ public sealed class EngineAcceleration : IDisposable
             {
                 _standardTalkerTried = true;
                 var spec = SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias);
-                var (session, verdict) = TryTalkerForm(sessions, () => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false), inPlace: false);
+                var (session, verdict) = TryTalkerForm(sessions, folder => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false, folder), inPlace: false);
                 TalkerStep = session;
                 TalkerStatus = (session is null ? "unavailable: standard operators: " : "built from the checkpoint, standard operators (") + verdict +
                                (session is null ? "" : ")") + (_fusedTalkerVerdict is { } fusedVerdict ? "; fused for the CPU: " + fusedVerdict : "");
@@ -217,7 +217,7 @@ public sealed class EngineAcceleration : IDisposable
                 return null;
             }
 
-            var (session, verdict) = TryTalkerForm(sessions, () => FusedSlotDecoderGraph.Build(spec, _weights.Talker, inline: false), inPlace: true);
+            var (session, verdict) = TryTalkerForm(sessions, folder => FusedSlotDecoderGraph.Build(spec, _weights.Talker, inline: false, directory: folder), inPlace: true);
             if (session is null)
             {
                 _fusedTalkerVerdict = verdict;
@@ -232,18 +232,24 @@ public sealed class EngineAcceleration : IDisposable
     }
 
     /// <summary>
-    /// One form of the talker built from the checkpoint (a real talker is gigabytes, so its weights go to a temporary
-    /// external-data file that is removed once loaded), kept only when it matches the export on a test prompt.
+    /// One form of the talker built from the checkpoint, kept only when it matches the export on a test prompt. A real
+    /// talker is gigabytes (past protobuf's 2 GB), so its weights stream, one tensor at a time, to a temporary
+    /// external-data file that is removed as soon as the session holds them.
     /// </summary>
-    private static (InferenceSession? Session, string Verdict) TryTalkerForm(ModelSessions sessions, Func<Graphs.OnnxGraphBuilder> build, bool inPlace)
+    private static (InferenceSession? Session, string Verdict) TryTalkerForm(ModelSessions sessions, Func<string, Graphs.OnnxGraphBuilder> build, bool inPlace)
     {
         var folder = Directory.CreateTempSubdirectory("qwentts-talker-step-").FullName;
         InferenceSession? session = null;
         try
         {
-            build().Save(folder);
+            using (var graph = build(folder))
+            {
+                graph.Save(folder);
+            }
+
             using var options = SessionOptionsFactory.Create(sessions.Provider);
             session = new InferenceSession(Path.Combine(folder, SlotDecoderGraph.TalkerName + ".onnx"), options);
+            Directory.Delete(folder, recursive: true);
             var (difference, scale) = CompareTalker(sessions, session, inPlace);
             var (tolerance, _) = Allowed(sessions, GraphNames.TalkerDecode, scale);
             var figures = string.Create(CultureInfo.InvariantCulture,
@@ -263,7 +269,10 @@ public sealed class EngineAcceleration : IDisposable
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 

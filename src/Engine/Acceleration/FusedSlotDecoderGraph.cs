@@ -40,7 +40,7 @@ public static class FusedSlotDecoderGraph
     /// <summary>Positions the talker's rotary caches cover (the model's max_position_embeddings); a longer utterance fails clearly.</summary>
     public const int MaxTalkerPositions = 32768;
 
-    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, Rope rope = Rope.Auto)
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, Rope rope = Rope.Auto, string? directory = null)
     {
         if (!Supports(spec))
         {
@@ -50,7 +50,7 @@ public static class FusedSlotDecoderGraph
         var d = spec.Dims;
         object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
         const string rowsDim = "R"; // the predictor takes a frame's first two rows in one run (GroupQueryAttention's prompt case)
-        var g = new OnnxGraphBuilder(spec.Name, weights, inline)
+        var g = new OnnxGraphBuilder(spec.Name, weights, inline, directory)
         {
             DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint (fused for the CPU).",
             Compact = true,

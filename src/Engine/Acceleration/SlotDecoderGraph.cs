@@ -23,12 +23,12 @@ public sealed record SlotDecoderSpec(string Name, TransformerDims Dims, long Inp
 /// </summary>
 public static class SlotDecoderGraph
 {
-    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline)
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, string? directory = null)
     {
         var d = spec.Dims;
         object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
         object rowsDim = spec.Rows is { } fixedRows ? fixedRows : "R";
-        var g = new OnnxGraphBuilder(spec.Name, weights, inline)
+        var g = new OnnxGraphBuilder(spec.Name, weights, inline, directory)
         {
             DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint.",
             Compact = true,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Runtime;
@@ -8,41 +9,78 @@ using QwenTts.Engine.Runtime;
 namespace QwenTts.Engine.Diagnostics;
 
 /// <summary>
-/// Runs every graph once at every static shape the card will see, so a graph-compiling provider compiles them all at
-/// card start instead of during the first utterances: prefill lengths, cache capacities, the 15 predictor context
-/// lengths, lookup lengths and chunk-decode sizes.
+/// Runs every graph once at every static shape the card will see, so a graph-compiling provider compiles them all before
+/// utterances need them: prefill lengths, cache capacities, the 15 predictor context lengths, lookup lengths and
+/// chunk-decode sizes. At real size each talker shape is a compile of a 28-layer graph (and on the CPU a run over up to
+/// 1024 rows), so the shapes come in two stages: the <b>ready set</b> (what a sentence-sized utterance needs: prompts up
+/// to <see cref="StaticShapeOptions.ReadyPrefillLength"/> and the one-row step at every cache capacity, every lookup,
+/// predictor and decode shape), after which the card takes work, then the rest, smallest first, in the background. A shape an utterance needs before the background
+/// reaches it is compiled by that utterance's own run: slower once, never wrong.
 /// </summary>
 public static class StaticShapeWarmUp
 {
-    public sealed record Result(int Shapes, TimeSpan Elapsed);
-
-    public static Result Run(SpeechSynthesizer synthesizer)
+    public sealed record Result(int Shapes, TimeSpan Elapsed, Stage Stage = Stage.All)
     {
-        var shapes = synthesizer.StaticShapes ?? throw new InvalidOperationException("Static shapes are off on this card.");
+        public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{Shapes} {(Stage == Stage.All ? "" : Stage == Stage.Ready ? "ready-set " : "background ")}shapes in {Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>Which shapes a run covers.</summary>
+    public enum Stage
+    {
+        All,
+        Ready,
+        Rest,
+    }
+
+    /// <summary>One shape of one graph: run once with zeros.</summary>
+    public sealed record Shape(string Graph, Dictionary<string, long[]> Inputs, bool Ready);
+
+    public static Result Run(SpeechSynthesizer synthesizer, Stage stage = Stage.All, CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var shapes = Plan(synthesizer).Where(s => stage == Stage.All || s.Ready == (stage == Stage.Ready)).ToList();
+        var step = shapes.Any(s => s.Graph == SlotDecoderGraph.TalkerName)
+            ? synthesizer.Acceleration.EnsureTalkerStep(synthesizer.Sessions)
+              ?? throw new InvalidOperationException("Static shapes need the talker built from the checkpoint, which is " + synthesizer.Acceleration.TalkerStatus)
+            : null;
+        foreach (var shape in shapes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RunOnce(shape.Graph == SlotDecoderGraph.TalkerName ? step! : synthesizer.Sessions[shape.Graph], shape.Inputs);
+        }
+
+        return new Result(shapes.Count, watch.Elapsed, stage);
+    }
+
+    /// <summary>Every shape the card will run at static shapes, the ready set first, each stage smallest first.</summary>
+    public static IReadOnlyList<Shape> Plan(SpeechSynthesizer synthesizer)
+    {
+        var options = synthesizer.StaticShapes ?? throw new InvalidOperationException("Static shapes are off on this card.");
         var sessions = synthesizer.Sessions;
         var talker = sessions.Manifest.Talker;
         var codec = sessions.Manifest.Codec;
-        var watch = Stopwatch.StartNew();
-        var count = 0;
-        void Zero(string graph, Dictionary<string, long[]> inputs)
+        var released = sessions.Released; // graphs the card runs in the engine's own form (shape-free host lookups, the cached predictor)
+        var shapes = new List<Shape>();
+        void Graph(string graph, Dictionary<string, long[]> inputs)
         {
-            RunOnce(sessions[graph], inputs);
-            count++;
+            if (!released.Contains(graph))
+            {
+                shapes.Add(new Shape(graph, inputs, Ready: true));
+            }
         }
 
-        foreach (var length in shapes.PrefillLengths.Append(1))
+        foreach (var length in options.PrefillLengths.Append(1))
         {
-            Zero(GraphNames.TextProject, new() { ["input_ids"] = [1, length] });
-            Zero(GraphNames.CodecEmbed, new() { ["token_ids"] = [1, length] });
-            Zero(GraphNames.CodePredictorEmbed, new() { ["token_id"] = [1, length], ["layer_idx"] = [] });
+            Graph(GraphNames.TextProject, new() { ["input_ids"] = [1, length] });
+            Graph(GraphNames.CodecEmbed, new() { ["token_ids"] = [1, length] });
+            Graph(GraphNames.CodePredictorEmbed, new() { ["token_id"] = [1, length], ["layer_idx"] = [] });
         }
 
         // The slot-cache talker: every prefill length and one row, at every capacity.
-        var step = synthesizer.Acceleration.EnsureTalkerStep(sessions)
-            ?? throw new InvalidOperationException("Static shapes need the talker built from the checkpoint, which is " + synthesizer.Acceleration.TalkerStatus);
-        foreach (var capacity in shapes.CacheCapacities)
+        foreach (var capacity in options.CacheCapacities.Order())
         {
-            foreach (var rows in shapes.PrefillLengths.Append(1).Where(rows => rows <= capacity))
+            foreach (var rows in options.PrefillLengths.Append(1).Where(rows => rows <= capacity).Order())
             {
                 var inputs = new Dictionary<string, long[]> { ["rows"] = [1, rows, talker.Hidden], ["position"] = [1] };
                 for (var i = 0; i < talker.Layers; i++)
@@ -51,22 +89,21 @@ public static class StaticShapeWarmUp
                     inputs[$"past_value_{i}"] = [1, talker.KvHeads, capacity, talker.HeadDim];
                 }
 
-                RunOnce(step, inputs);
-                count++;
+                shapes.Add(new Shape(SlotDecoderGraph.TalkerName, inputs, rows <= options.ReadyPrefillLength));
             }
         }
 
         for (var rows = 2; rows <= codec.Codebooks; rows++)
         {
-            Zero(GraphNames.CodePredictor, new() { ["context"] = [1, rows, talker.Hidden], ["gen_step"] = [] });
+            Graph(GraphNames.CodePredictor, new() { ["context"] = [1, rows, talker.Hidden], ["gen_step"] = [] });
         }
 
         foreach (var frames in synthesizer.DecodeSizes())
         {
-            Zero(GraphNames.CodecDecodeChunk, new() { ["audio_codes"] = [1, frames, codec.Codebooks], ["context_frames"] = [] });
+            Graph(GraphNames.CodecDecodeChunk, new() { ["audio_codes"] = [1, frames, codec.Codebooks], ["context_frames"] = [] });
         }
 
-        return new Result(count, watch.Elapsed);
+        return [.. shapes.Where(s => s.Ready), .. shapes.Where(s => !s.Ready)];
     }
 
     /// <summary>One run with zero-filled inputs (attention masks all ones) of the given shapes.</summary>

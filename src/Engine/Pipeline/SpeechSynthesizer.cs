@@ -100,6 +100,42 @@ public sealed class SpeechSynthesizer : IDisposable
 
     public ModelSessions Sessions => _sessions;
 
+    /// <summary>
+    /// Lets go of the export graphs this card does not run, once the engine's own forms were checked against them at load
+    /// (after the self-test, which still reads the export's talker for the decode mask): the talker's two graphs when the
+    /// engine talker or the static-shape talker runs, code_predictor under the cached predictor, and the two lookup graphs
+    /// under host tables. Each export talker graph holds a whole copy of the talker's weights (5.6 GB in fp32 at 1.7B), so
+    /// without this a CPU card holds the talker three times. A diagnostic that asks for a released graph reopens it.
+    /// </summary>
+    public IReadOnlyList<string> ReleaseExportGraphsNotRun()
+    {
+        var notRun = new List<string>();
+        var talkerStep = StaticShapes is not null
+            ? Acceleration.EnsureTalkerStep(_sessions) is not null
+            : UseEngineTalker && Acceleration.EngineTalker(_sessions) is not null;
+        if (talkerStep)
+        {
+            notRun.AddRange([GraphNames.TalkerPrefill, GraphNames.TalkerDecode]);
+        }
+
+        if (UseCachedPredictor && Acceleration.Predictor is not null)
+        {
+            notRun.Add(GraphNames.CodePredictor);
+        }
+
+        if (UseHostLookups && Acceleration.Tables.Tables is not null)
+        {
+            notRun.AddRange([GraphNames.CodecEmbed, GraphNames.CodePredictorEmbed]);
+        }
+
+        foreach (var graph in notRun)
+        {
+            _sessions.Release(graph);
+        }
+
+        return notRun;
+    }
+
     public static SpeechSynthesizer Load(string modelDirectory, ExecutionProviderOptions provider, StreamingOptions? streaming = null,
         string? hfDirectory = null, StaticShapeOptions? staticShapes = null, bool accelerate = true)
     {

@@ -12,6 +12,8 @@ public sealed class ModelSessions : IDisposable
 {
     private readonly Dictionary<string, InferenceSession> _sessions;
     private readonly Dictionary<string, GraphCheck> _checks;
+    private readonly HashSet<string> _released = [];
+    private readonly Lock _gate = new();
 
     private ModelSessions(string directory, ModelManifest manifest, ExecutionProviderOptions provider,
         Dictionary<string, InferenceSession> sessions, Dictionary<string, GraphCheck> checks)
@@ -35,9 +37,64 @@ public sealed class ModelSessions : IDisposable
     /// <summary>True when the Base model's clone graphs (speaker encoder, codec encoder) are loaded.</summary>
     public bool CanClone => GraphNames.CloneOnly.All(_sessions.ContainsKey);
 
-    public InferenceSession this[string graph] => _sessions.TryGetValue(graph, out var session)
-        ? session
-        : throw new ModelValidationException($"Model '{Manifest.Name}' has no graph '{graph}'.");
+    public InferenceSession this[string graph]
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_sessions.TryGetValue(graph, out var session))
+                {
+                    return session;
+                }
+
+                if (!_released.Remove(graph))
+                {
+                    throw new ModelValidationException($"Model '{Manifest.Name}' has no graph '{graph}'.");
+                }
+
+                // Released because the card runs the engine's form; a diagnostic that compares against the export asks again.
+                using var options = SessionOptionsFactory.Create(Provider);
+                return _sessions[graph] = Open(graph, Path.Combine(Directory, Manifest.Graphs[graph]), options, Provider);
+            }
+        }
+    }
+
+    /// <summary>Graphs let go because the card runs the engine's own form of them (reopened if asked for again).</summary>
+    public IReadOnlyCollection<string> Released
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _released];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets a graph's session go (its weights leave memory): for an export graph the card no longer runs once the engine's
+    /// own form of it was checked against it. Asking for it again reopens it.
+    /// </summary>
+    public void Release(string graph)
+    {
+        lock (_gate)
+        {
+            if (_sessions.Remove(graph, out var session))
+            {
+                _released.Add(graph);
+                session.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Bytes of a graph's files (the graph and its external data): its weights as stored.</summary>
+    public long FileBytes(string graph)
+    {
+        var path = Path.Combine(Directory, Manifest.Graphs[graph]);
+        var data = path + ".data";
+        return new FileInfo(path).Length + (File.Exists(data) ? new FileInfo(data).Length : 0);
+    }
 
     /// <summary>The float type of a graph's model-float tensors, as the graph declares it.</summary>
     public TensorElementType FloatType(string graph) =>
@@ -126,6 +183,14 @@ public sealed class ModelSessions : IDisposable
     }
 
     public void Dispose()
+    {
+        lock (_gate)
+        {
+            DisposeSessions();
+        }
+    }
+
+    private void DisposeSessions()
     {
         foreach (var session in _sessions.Values)
         {

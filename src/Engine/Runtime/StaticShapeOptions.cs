@@ -14,8 +14,15 @@ public sealed record StaticShapeOptions
     /// <summary>Prompt lengths the prefill runs at (the prompt less its last row, padded up).</summary>
     public IReadOnlyList<int> PrefillLengths { get; init; } = [32, 64, 128, 256, 512, 1024];
 
-    /// <summary>KV cache capacities (prompt + frames), each a compiled talker_decode shape.</summary>
+    /// <summary>KV cache capacities (prompt + frames), each a compiled talker shape.</summary>
     public IReadOnlyList<int> CacheCapacities { get; init; } = [256, 512, 1024, 2048, 4096, 9216];
+
+    /// <summary>
+    /// The ready set a card compiles before it takes work: the talker's prefill up to this prompt length (a description
+    /// and a sentence fit 128 rows) and its one-row step, at every capacity (an utterance's capacity follows its frame
+    /// limit, 8192 frames unless capped); longer prompts' shapes compile in the background, or on first use.
+    /// </summary>
+    public int ReadyPrefillLength { get; init; } = 128;
 
     public bool IsEnabledFor(ExecutionProviderKind kind) => Enabled ?? kind is ExecutionProviderKind.Cann or ExecutionProviderKind.MIGraphX;
 

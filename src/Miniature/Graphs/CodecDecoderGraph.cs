@@ -47,11 +47,23 @@ public static class CodecDecoderGraph
             channels = g.Add(channels, CausalConv(g, g.Silu(channels), $"upsample.{index}.convnext", width, width, 7));
         }
 
+        if (c.Spec.DecoderChannels > 0)
+        {
+            // The real decoder widens to 1536 channels before its blocks, each of which halves them.
+            channels = CausalConv(g, channels, "decoder.input", width, c.Spec.DecoderChannels, 7);
+            width = c.Spec.DecoderChannels;
+        }
+
         foreach (var (rate, index) in Rates.Select((r, i) => (r, i)))
         {
             var next = Math.Max(4, width / 2);
             channels = Upsample(g, g.Silu(channels), $"decoder.block.{index}", width, next, rate);
-            channels = g.Add(channels, CausalConv(g, g.Silu(channels), $"decoder.block.{index}.residual", next, next, 7));
+            foreach (var (dilation, unit) in c.Spec.ResidualDilations.Select((d, u) => (d, u)))
+            {
+                var name = $"decoder.block.{index}.residual" + (unit == 0 ? "" : $".{unit}");
+                channels = g.Add(channels, CausalConv(g, g.Silu(channels), name, next, next, 7, dilation));
+            }
+
             width = next;
         }
 
@@ -84,11 +96,11 @@ public static class CodecDecoderGraph
     }
 
     /// <summary>Conv1d over [1,C,L] padded on the left only (no look-ahead).</summary>
-    private static string CausalConv(OnnxGraphBuilder g, string x, string name, long inputs, long outputs, long kernel)
+    private static string CausalConv(OnnxGraphBuilder g, string x, string name, long inputs, long outputs, long kernel, long dilation = 1)
     {
-        var padded = g.Node("Pad", [x, g.Int64Vector(0, 0, kernel - 1, 0, 0, 0)]);
+        var padded = g.Node("Pad", [x, g.Int64Vector(0, 0, (kernel - 1) * dilation, 0, 0, 0)]);
         return g.Node("Conv", [padded, g.Parameter(name + ".weight", 1f / MathF.Sqrt(inputs * kernel), outputs, inputs, kernel),
-            g.Parameter(name + ".bias", 0.02f, outputs)]);
+            g.Parameter(name + ".bias", 0.02f, outputs)], dilation == 1 ? null : n => n.Attribute.Add(OnnxGraphBuilder.IntsAttribute("dilations", dilation)));
     }
 
     /// <summary>Transposed conv k=2r, stride r: (L+1)·r samples, of which the last r are cut (causal trim).</summary>

@@ -4,7 +4,8 @@ using QwenTts.Engine.Model;
 namespace QwenTts.Miniature.Graphs;
 
 /// <summary>What every graph of one miniature shares: its widths, manifest, seed and float type at each graph's boundary.</summary>
-public sealed class GraphContext(MiniatureSpec spec, ModelManifest manifest, ulong seed, MiniaturePrecision precision, bool overflowTalker = false)
+public sealed class GraphContext(MiniatureSpec spec, ModelManifest manifest, ulong seed, MiniaturePrecision precision, string outputDirectory,
+    bool overflowTalker = false)
 {
     public MiniatureSpec Spec { get; } = spec;
 
@@ -26,11 +27,22 @@ public sealed class GraphContext(MiniatureSpec spec, ModelManifest manifest, ulo
 
     private RandomWeights? _weights;
 
+    /// <summary>The folder a graph goes to, as the export lays it out: its own, or <c>tokenizer12hz/</c> with its siblings.</summary>
+    public string DirectoryOf(string graph) => Path.Combine(outputDirectory,
+        graph.StartsWith(ExportLayout.TokenizerFolder, StringComparison.Ordinal) ? ExportLayout.TokenizerFolder : graph);
+
     /// <param name="weightScope">Graphs sharing a scope get identical weights for equal names (talker prefill and decode).</param>
-    public OnnxGraphBuilder NewGraph(string name, string? weightScope = null) => new(name, Weights.For(weightScope ?? name))
+    public OnnxGraphBuilder NewGraph(string name, string? weightScope = null)
     {
-        DocString = "QwenTts miniature: a scale model of the Qwen3-TTS graph layout with random weights. It makes noise, not speech.",
-    };
+        var scope = weightScope ?? name;
+        return new(name, Weights.For(scope), directory: DirectoryOf(name))
+        {
+            DocString = "QwenTts miniature: a scale model of the Qwen3-TTS graph layout with random weights. It makes noise, not speech.",
+            // An fp16 export stores its weights in fp16; the arithmetic stays fp32 (cast where used) so CPU kernels exist.
+            HalfWeights = Precision.IsHalf(name),
+            WeightWritten = weight => Weights.Record(scope, weight),
+        };
+    }
 
     /// <summary>A float input in the graph's type, cast to fp32 for the arithmetic.</summary>
     public string FloatInput(OnnxGraphBuilder g, string name, params object[] dims)

@@ -64,12 +64,18 @@ public static class ModelCheckCommand
             Console.WriteLine($"static shapes: {(synthesizer.StaticShapes is null ? "off" : "on")} for {provider.Kind}");
             Console.WriteLine($"code predictor: {synthesizer.Acceleration.PredictorStatus}");
             Console.WriteLine($"embedding lookups: {synthesizer.Acceleration.Tables.Status}");
-            if (synthesizer.StaticShapes is not null || args.Contains("--deep"))
+            if (synthesizer.StaticShapes is not null)
             {
                 synthesizer.Acceleration.EnsureTalkerStep(synthesizer.Sessions);
             }
 
             Console.WriteLine($"talker step (static shapes; the CPU's engine talker): {synthesizer.Acceleration.TalkerStatus}");
+            foreach (var line in CardFootprint.Lines(synthesizer, synthesizer.ReleaseExportGraphsNotRun(), ProcessMemory.Settled()))
+            {
+                Console.WriteLine(line);
+            }
+
+            Console.WriteLine(CardFootprint.WarmUp(synthesizer));
             if (!args.Contains("--deep"))
             {
                 Console.WriteLine("OK: every graph matches; run with --deep to prove it on this card.");
@@ -82,6 +88,8 @@ public static class ModelCheckCommand
                 Console.WriteLine(line);
             }
 
+            Console.WriteLine($"peak-memory: {ProcessMemory.Gigabytes(ProcessMemory.Now().PeakBytes ?? 0)} resident at the most, load and every check " +
+                              "above included (the deep checks reopen the export graphs they compare against)");
             var serves = report.Serves(synthesizer.StaticShapes is not null);
             Console.WriteLine(serves ? "OK: the model would serve on this card." : "FAIL: the model would not serve on this card (see above).");
             return serves ? 0 : 1;
