@@ -55,7 +55,7 @@ public static class GraphOps
 
     public static string Linear(this OnnxGraphBuilder g, string x, string name, long inputs, long outputs, bool bias)
     {
-        var y = g.MatMul(x, g.Parameter(name + ".weight", 1f / MathF.Sqrt(inputs), inputs, outputs));
+        var y = g.WeightMatMul(x, name + ".weight", 1f / MathF.Sqrt(inputs), inputs, outputs);
         return bias ? g.Add(y, g.Parameter(name + ".bias", 0.02f, outputs)) : y;
     }
 

@@ -147,6 +147,21 @@ public sealed class OnnxGraphBuilder : IDisposable
     /// <summary>A float weight stored in the external data file (or inline).</summary>
     public string Weight(string name, float[] data, params long[] dims) => Store(name, data, dims, Float);
 
+    /// <summary>
+    /// The engine's graphs for an fp16 export (<see cref="WeightMatMul"/>): weight matrices kept in fp16 and multiplied in
+    /// fp16, as the export does, so an accelerator holds half the bytes and runs its fp16 GEMMs; norms, attention and the
+    /// residual stream stay fp32.
+    /// </summary>
+    public bool HalfMatMuls { get; init; }
+
+    /// <summary>x times a learned weight matrix: fp32, or in fp16 with an fp16 weight under <see cref="HalfMatMuls"/>.</summary>
+    public string WeightMatMul(string x, string name, float scale, params long[] dims) => HalfMatMuls
+        ? this.Cast(this.MatMul(this.Cast(x, Float16), HalfParameter(name, scale, dims)), Float)
+        : this.MatMul(x, Parameter(name, scale, dims));
+
+    /// <summary>A learned weight stored and used as fp16 (no cast: for fp16 arithmetic).</summary>
+    public string HalfParameter(string name, float scale, params long[] dims) => Store(name, _weights(name, dims, WeightInit.Normal, scale), dims, Float16);
+
     private string Store(string name, float[] data, long[] dims, int elementType)
     {
         byte[] bytes;

@@ -46,6 +46,31 @@ public sealed class HalfPrecisionTests
     }
 
     [Fact]
+    public async Task On_an_fp16_export_the_engines_standard_forms_keep_fp16_weights_and_matmuls_and_pass_the_checks()
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny", precision: "fp16");
+        try
+        {
+            // Standard operators, as accelerators run them (the CPU's fused forms compute in fp32), at static shapes.
+            using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { FusedCpuGraphs = false },
+                staticShapes: new StaticShapeOptions { Enabled = true });
+            var report = Diagnostics.ModelSelfTest.Run(synthesizer, deep: false);
+
+            Assert.StartsWith("cached, standard operators, fp16 weights and matmuls (", synthesizer.Acceleration.PredictorStatus, StringComparison.Ordinal);
+            Assert.StartsWith("built from the checkpoint, standard operators, fp16 weights and matmuls (", synthesizer.Acceleration.TalkerStatus, StringComparison.Ordinal);
+            Assert.True(report.Serves(staticShapesOn: true), string.Join("; ", report.Lines()));
+            Assert.True(report.BucketedAgreeingFrames >= Diagnostics.SelfTestReport.BucketedAgreementNeeded);
+            Assert.Equal([GraphNames.TalkerPrefill, GraphNames.TalkerDecode, GraphNames.CodePredictor, GraphNames.CodecEmbed, GraphNames.CodePredictorEmbed],
+                synthesizer.ReleaseExportGraphsNotRun());
+            Assert.NotEmpty(synthesizer.GenerateCodes(Request));
+        }
+        finally
+        {
+            MiniatureModels.Delete(directory);
+        }
+    }
+
+    [Fact]
     public async Task An_fp16_talker_whose_logits_overflow_fails_the_utterance_naming_graph_and_step_and_counts_it()
     {
         var directory = await MiniatureModels.BuildAsync("tiny", precision: "fp16", overflowTalker: true);

@@ -91,7 +91,9 @@ public sealed class EngineAcceleration : IDisposable
                 session => new CachedPredictorStep(session, shape.Layers, cacheElements, CachedPredictorStep.HeadsFrom(weights, spec)))));
         }
 
-        forms.Add(("standard operators", () => Open(sessions, SlotDecoderGraph.Build(spec, weights.Predictor, inline: true).ToBytes(),
+        var half = IsHalf(sessions, GraphNames.CodePredictor);
+        forms.Add((half ? "standard operators, fp16 weights and matmuls" : "standard operators", () => Open(sessions,
+            SlotDecoderGraph.Build(spec, weights.Predictor, inline: true, halfMatMuls: half).ToBytes(),
             session => new CachedPredictorStep(session, shape.Layers, cacheElements, heads: null))));
         var rejected = new List<string>();
         foreach (var (form, load) in forms)
@@ -124,6 +126,10 @@ public sealed class EngineAcceleration : IDisposable
             throw;
         }
     }
+
+    /// <summary>An fp16 export graph: the engine's standard-operator form of it keeps its weight matrices in fp16 too.</summary>
+    private static bool IsHalf(ModelSessions sessions, string graph) =>
+        sessions.FloatType(graph) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
 
     /// <summary>The largest difference allowed against an export graph (by its precision), relative to max(1, the largest logit).</summary>
     private static (double Tolerance, bool Half) Allowed(ModelSessions sessions, string graph, double scale)
@@ -176,9 +182,11 @@ public sealed class EngineAcceleration : IDisposable
             {
                 _standardTalkerTried = true;
                 var spec = SlotDecoderGraph.Talker(sessions.Manifest, _weights.HasTalkerHeadBias);
-                var (session, verdict) = TryTalkerForm(sessions, folder => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false, folder), inPlace: false);
+                var half = IsHalf(sessions, GraphNames.TalkerDecode);
+                var (session, verdict) = TryTalkerForm(sessions, folder => SlotDecoderGraph.Build(spec, _weights.Talker, inline: false, folder, half), inPlace: false);
                 TalkerStep = session;
-                TalkerStatus = (session is null ? "unavailable: standard operators: " : "built from the checkpoint, standard operators (") + verdict +
+                var form = half ? "standard operators, fp16 weights and matmuls" : "standard operators";
+                TalkerStatus = (session is null ? $"unavailable: {form}: " : $"built from the checkpoint, {form} (") + verdict +
                                (session is null ? "" : ")") + (_fusedTalkerVerdict is { } fusedVerdict ? "; fused for the CPU: " + fusedVerdict : "");
             }
 

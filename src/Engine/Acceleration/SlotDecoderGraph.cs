@@ -23,7 +23,8 @@ public sealed record SlotDecoderSpec(string Name, TransformerDims Dims, long Inp
 /// </summary>
 public static class SlotDecoderGraph
 {
-    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, string? directory = null)
+    /// <param name="halfMatMuls">For an fp16 export: weight matrices in fp16, multiplied in fp16 (half the bytes on the card).</param>
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, string? directory = null, bool halfMatMuls = false)
     {
         var d = spec.Dims;
         object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
@@ -32,6 +33,7 @@ public static class SlotDecoderGraph
         {
             DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint.",
             Compact = true,
+            HalfMatMuls = halfMatMuls,
         };
         var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
         var start = g.Input("position", OnnxGraphBuilder.Int64, 1);
@@ -68,8 +70,11 @@ public static class SlotDecoderGraph
         var normed = g.RmsNorm(x, "norm", d.Hidden, d.RmsEps);
         if (spec.StackedHeads)
         {
-            var heads = g.Parameter(OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab);
-            g.Output(g.MatMul(g.Slice(normed, -1, long.MaxValue, 1), g.Gather(heads, step!)), "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
+            var last = g.Slice(normed, -1, long.MaxValue, 1);
+            var logits = halfMatMuls
+                ? g.Cast(g.MatMul(g.Cast(last, OnnxGraphBuilder.Float16), g.Gather(g.HalfParameter(OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab), step!)), OnnxGraphBuilder.Float)
+                : g.MatMul(last, g.Gather(g.Parameter(OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab), step!));
+            g.Output(logits, "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
             return g;
         }
 
@@ -80,7 +85,7 @@ public static class SlotDecoderGraph
     /// <summary>The talker's outputs from its final norm: codec_head logits (with the miniature's bias) and the hidden state, every row.</summary>
     internal static void TalkerOutputs(OnnxGraphBuilder g, SlotDecoderSpec spec, string normed, object rowsDim)
     {
-        var logits = g.MatMul(normed, g.Parameter("codec_head.weight", 1f, spec.Dims.Hidden, spec.Vocab));
+        var logits = g.WeightMatMul(normed, "codec_head.weight", 1f, spec.Dims.Hidden, spec.Vocab);
         if (spec.HeadBias)
         {
             logits = g.Add(logits, g.Parameter("codec_head.bias", 0f, spec.Vocab));

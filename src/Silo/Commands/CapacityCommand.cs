@@ -49,6 +49,7 @@ public static class CapacityCommand
 
         Console.WriteLine();
         Console.WriteLine("Each row: that kind alone serving the whole profile; a mixed rack serves the sum of its kinds' shares. Model: M/M/N over card slots (deploy/RUNBOOK.md, Scaling).");
+        Console.WriteLine("A card must also hold the model and be ready in time: memory, load and warm-up per card at the real size are in models/README.md, \"Sizing a card\".");
         return 0;
     }
 
