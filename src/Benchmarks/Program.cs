@@ -3,6 +3,7 @@ using QwenTts.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "engine" => await EngineBenchmark.RunAsync(args[1..]),
+    "batch-steps" => await BatchStepsBenchmark.RunAsync(args[1..]),
     "routing" => await RoutingBenchmark.RunAsync(args[1..]),
     "soak" => await SoakBenchmark.RunAsync(args[1..]),
     "longtext" => await LongTextBenchmark.RunAsync(args[1..]),
@@ -15,6 +16,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny | full|0.6b [--model DIR] [--levels 1] [--utterances 2] [--compare-frames 24] [--no-export]] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny | full|0.6b [--model DIR] [--levels 1] [--utterances 2] [--compare-frames 24] [--no-export]] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | batch-steps [--size proportional|full] [--model DIR] [--levels 1,2,4,8,16] [--seconds 4] [--threads 1] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R]");
     return 2;
 }

@@ -31,6 +31,9 @@ public static class FusedSlotDecoderGraph
     /// <summary>The predictor's input for its gen_step's head, [hidden, vocab] (bound per run, never copied).</summary>
     public const string HeadInput = "lm_head";
 
+    /// <summary>The batched talker's input: each row's position (its utterance's length so far), [B].</summary>
+    public const string PositionsInput = "positions";
+
     /// <summary>
     /// Auto: GroupQueryAttention's own rotary (do_rotary, cos/sin caches) where it takes the head size (a multiple of
     /// 16: the real model's 128), else a rotation matrix per row (the proportional miniature's head size of 8).
@@ -40,7 +43,13 @@ public static class FusedSlotDecoderGraph
     /// <summary>Positions the talker's rotary caches cover (the model's max_position_embeddings); a longer utterance fails clearly.</summary>
     public const int MaxTalkerPositions = 32768;
 
-    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, Rope rope = Rope.Auto, string? directory = null)
+    /// <param name="batched">
+    /// A batch axis B first: the talker takes one row per utterance at its own position (<c>positions</c> [B]), the
+    /// predictor R rows per utterance all at one position (its 15 steps run in lock-step); each utterance's cache is its
+    /// row of a [B, kv, slots, d] cache. A row's result must not depend on its neighbours: the engine proves it at load.
+    /// </param>
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, Rope rope = Rope.Auto, string? directory = null,
+        bool batched = false)
     {
         if (!Supports(spec))
         {
@@ -55,17 +64,21 @@ public static class FusedSlotDecoderGraph
             DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint (fused for the CPU).",
             Compact = true,
         };
-        var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
-        var position = g.Input("position", OnnxGraphBuilder.Int64, 1);
+        object batchDim = batched ? "B" : 1;
+        var perRowPositions = batched && !spec.StackedHeads; // the batched talker: one row per utterance, each at its own position
+        var rows = g.Input("rows", OnnxGraphBuilder.Float, batchDim, perRowPositions ? 1 : rowsDim, spec.InputWidth);
+        var position = perRowPositions ? g.Input(PositionsInput, OnnxGraphBuilder.Int64, batchDim) : g.Input("position", OnnxGraphBuilder.Int64, 1);
         var head = spec.StackedHeads ? g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Dims.Hidden, spec.Vocab) : null;
         var past = Enumerable.Range(0, d.Layers)
-            .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim),
-                          Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim)))
+            .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim),
+                          Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim)))
             .ToArray();
 
         var x = spec.Projection is { } projection ? g.Linear(rows, projection, spec.InputWidth, d.Hidden, bias: true) : rows;
-        var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), g.DimSize(x, 1), g.Int64Scalar(1)]), position); // [R]
-        var total = g.Add(g.Slice(positions, -1, long.MaxValue, 0), g.Int64Scalar(1));
+        var positions = perRowPositions ? position : g.Add(g.Node("Range", [g.Int64Scalar(0), g.DimSize(x, 1), g.Int64Scalar(1)]), position); // [B] or [R]
+        var total = perRowPositions
+            ? g.Add(g.Node("ReduceMax", [positions], n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("keepdims", 0))), g.Int64Scalar(1))
+            : g.Add(g.Slice(positions, -1, long.MaxValue, 0), g.Int64Scalar(1));
         var inAttention = rope == Rope.Auto && d.HeadDim % 16 == 0;
         string[] rotary = [];
         string? rotation = null;
@@ -81,8 +94,20 @@ public static class FusedSlotDecoderGraph
                 : Rotations(g, positions, d);
         }
 
-        var seqlens = g.Cast(g.Sub(total, g.Int64Scalar(1)), Int32);                     // index of the last row's slot
+        var seqlens = perRowPositions
+            ? g.Cast(positions, Int32)                                                   // each row's own slot
+            : g.Cast(g.Sub(total, g.Int64Scalar(1)), Int32);                             // index of the last row's slot
+        if (batched && !perRowPositions)
+        {
+            seqlens = g.Node("Expand", [seqlens, g.Unsqueeze(g.DimSize(x, 0), 0)]);     // every utterance at the same step
+        }
+
         var totalLength = g.Cast(total, Int32);                                          // slots attended by the last row
+        if (batched && rotation is not null)
+        {
+            // [B, 1, D, D] against [B, 1, heads, D] (talker), or [R, D, D] against [B, R, heads, D] (predictor).
+            rotation = perRowPositions ? g.Unsqueeze(rotation, 1) : rotation;
+        }
         var normed = g.RmsNorm(x, "layers.0.input_layernorm", d.Hidden, d.RmsEps);
         for (var i = 0; i < d.Layers; i++)
         {
@@ -91,18 +116,21 @@ public static class FusedSlotDecoderGraph
             var qk = g.MatMul(normed, g.Weight(prefix + ".qk_proj.weight",
                 ConcatColumns(Read(weights, prefix + ".q_proj.weight", d.Hidden, d.Heads * d.HeadDim), Read(weights, prefix + ".k_proj.weight", d.Hidden, d.KvHeads * d.HeadDim), d.Hidden),
                 d.Hidden, heads * d.HeadDim));
-            var perHead = g.Node("SimplifiedLayerNormalization", [g.Reshape(qk, -1, heads, d.HeadDim), g.Weight(prefix + ".qk_norm.unit", Ones(d.HeadDim), d.HeadDim)],
+            var perHead = g.Node("SimplifiedLayerNormalization", [batched ? g.Reshape(qk, 0, 0, heads, d.HeadDim) : g.Reshape(qk, -1, heads, d.HeadDim),
+                    g.Weight(prefix + ".qk_norm.unit", Ones(d.HeadDim), d.HeadDim)],
                 n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("axis", -1), OnnxGraphBuilder.FloatAttribute("epsilon", d.RmsEps)));
             var scaled = g.Mul(perHead, g.Weight(prefix + ".qk_norm.weight",
                 HeadScales(Read(weights, prefix + ".q_norm.weight", d.HeadDim), d.Heads, Read(weights, prefix + ".k_norm.weight", d.HeadDim), d.KvHeads), heads, d.HeadDim));
-            var rotated = g.Reshape(rotation is null ? scaled : g.MatMul(scaled, rotation), 1, -1, heads * d.HeadDim); // one matrix per row
+            var rotated = batched
+                ? g.Reshape(rotation is null ? scaled : g.MatMul(scaled, rotation), 0, 0, heads * d.HeadDim)
+                : g.Reshape(rotation is null ? scaled : g.MatMul(scaled, rotation), 1, -1, heads * d.HeadDim); // one matrix per row
             var v = g.Linear(normed, prefix + ".v_proj", d.Hidden, d.KvHeads * d.HeadDim, bias: false);
             var attention = g.MicrosoftNode("GroupQueryAttention",
                 [g.Concat(2, rotated, v), "", "", past[i].Keys, past[i].Values, seqlens, totalLength, .. rotary], 3,
                 n => n.WithAttributes(OnnxGraphBuilder.IntAttribute("num_heads", d.Heads), OnnxGraphBuilder.IntAttribute("kv_num_heads", d.KvHeads),
                     OnnxGraphBuilder.IntAttribute("do_rotary", inAttention ? 1 : 0), OnnxGraphBuilder.IntAttribute("rotary_interleaved", 0)));
-            g.Output(attention[1], $"present_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
-            g.Output(attention[2], $"present_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
+            g.Output(attention[1], $"present_key_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim);
+            g.Output(attention[2], $"present_value_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim);
 
             var attended = g.Linear(attention[0], prefix + ".o_proj", d.Heads * d.HeadDim, d.Hidden, bias: false);
             (var post, x) = SkipNorm(g, x, attended, prefix + ".post_attention_layernorm", d);
@@ -114,11 +142,11 @@ public static class FusedSlotDecoderGraph
 
         if (head is not null)
         {
-            g.Output(g.MatMul(g.Slice(normed, -1, long.MaxValue, 1), head), "logits", OnnxGraphBuilder.Float, 1, 1, spec.Vocab);
+            g.Output(g.MatMul(g.Slice(normed, -1, long.MaxValue, 1), head), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
             return g;
         }
 
-        SlotDecoderGraph.TalkerOutputs(g, spec, normed, rowsDim);
+        SlotDecoderGraph.TalkerOutputs(g, spec, normed, perRowPositions ? 1 : rowsDim, batchDim);
         return g;
     }
 

@@ -83,16 +83,17 @@ public static class SlotDecoderGraph
     }
 
     /// <summary>The talker's outputs from its final norm: codec_head logits (with the miniature's bias) and the hidden state, every row.</summary>
-    internal static void TalkerOutputs(OnnxGraphBuilder g, SlotDecoderSpec spec, string normed, object rowsDim)
+    internal static void TalkerOutputs(OnnxGraphBuilder g, SlotDecoderSpec spec, string normed, object rowsDim, object? batchDim = null)
     {
+        batchDim ??= 1;
         var logits = g.WeightMatMul(normed, "codec_head.weight", 1f, spec.Dims.Hidden, spec.Vocab);
         if (spec.HeadBias)
         {
             logits = g.Add(logits, g.Parameter("codec_head.bias", 0f, spec.Vocab));
         }
 
-        g.Output(logits, "logits", OnnxGraphBuilder.Float, 1, rowsDim, spec.Vocab);
-        g.Output(normed, "last_hidden", OnnxGraphBuilder.Float, 1, rowsDim, spec.Dims.Hidden);
+        g.Output(logits, "logits", OnnxGraphBuilder.Float, batchDim, rowsDim, spec.Vocab);
+        g.Output(normed, "last_hidden", OnnxGraphBuilder.Float, batchDim, rowsDim, spec.Dims.Hidden);
     }
 
     /// <summary>The code predictor step: one row, 16 slots, lm_head[gen_step] on it.</summary>

@@ -133,6 +133,7 @@ public sealed class SpeechSynthesizer : IDisposable
             _sessions.Release(graph);
         }
 
+        NativeHeap.Trim();
         return notRun;
     }
 
