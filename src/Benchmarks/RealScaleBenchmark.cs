@@ -71,6 +71,13 @@ public static class RealScaleBenchmark
                 $"| {configuration} | {row.Concurrency} | {row.Errors} | {row.Frames} | {row.FramesPerSecond:F2} | {row.RealTimeFactorPercentile(0.5):F2} | {row.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {row.OrtShare:P1} |"));
         }
 
+        if (rows.FirstOrDefault(r => r.Result.Concurrency == 1).Result is { } single)
+        {
+            // The line a platform team reads first (README: beside the published GPU figures).
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{size}-size {provider.ToString().ToLowerInvariant()} c=1: TTFA {single.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms, RTF {single.RealTimeFactorPercentile(0.5):F2}, {single.FramesPerSecond:F1} frames/s"));
+        }
+
         Console.WriteLine($"peak resident memory of the run: {ProcessMemory.Gigabytes(ProcessMemory.Now().PeakBytes ?? 0)} (load and the export comparison included)");
         Console.WriteLine("RTF: wall time / audio time per utterance (below 1 is faster than real time); 12.5 frames/s is real time for one stream.");
         return rows.Any(r => r.Result.Errors > 0) ? 1 : 0;

@@ -12,7 +12,7 @@ namespace QwenTts.Miniature;
 public static class HfFolderWriter
 {
     /// <summary>Bumped whenever the miniature's files change, so folders built by an older builder are rebuilt.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     public const string VersionField = "qwentts_miniature_version";
 

@@ -74,7 +74,8 @@ public sealed class ModelSessions : IDisposable
 
     /// <summary>
     /// Lets a graph's session go (its weights leave memory): for an export graph the card no longer runs once the engine's
-    /// own form of it was checked against it. Asking for it again reopens it.
+    /// own form of it was checked against it. Asking for it again reopens it. Only while nothing runs on the card (at
+    /// load): a run in flight holds the session.
     /// </summary>
     public void Release(string graph)
     {

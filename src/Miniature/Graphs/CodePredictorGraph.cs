@@ -18,7 +18,8 @@ public static class CodePredictorGraph
         var context = c.FloatInput(g, "context", 1, "L", c.Spec.Talker.Hidden);
         var step = g.Input("gen_step", OnnxGraphBuilder.Int64);
 
-        var x = g.Linear(context, "small_to_mtp_projection", c.Spec.Talker.Hidden, d.Hidden, bias: true);
+        // Projected to the predictor's width; where the widths are equal (the 0.6B) the official model has an identity there.
+        var x = c.Spec.Talker.Hidden == d.Hidden ? context : g.Linear(context, "small_to_mtp_projection", c.Spec.Talker.Hidden, d.Hidden, bias: true);
         var (cos, sin) = g.RopeTables(g.SequencePositions(x, 1), d.HeadDim, d.RopeTheta);
         var bias = g.CausalMask(x, 1);
         for (var i = 0; i < d.Layers; i++)
