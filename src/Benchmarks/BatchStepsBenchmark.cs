@@ -27,6 +27,7 @@ public static class BatchStepsBenchmark
         var lanes = int.Parse(Option(args, "--lanes", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
         using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = threads });
+        card.ReleaseExportGraphsNotRun(); // as a card does once loaded: at full size the export's talker graphs are 10 GiB
         using var batched = BatchedDecodeSteps.Build(card.Sessions);
         var talkerAlone = card.Acceleration.EngineTalker(card.Sessions)
                           ?? throw new InvalidOperationException("This benchmark compares with the CPU's engine talker, which is " + card.Acceleration.TalkerStatus);

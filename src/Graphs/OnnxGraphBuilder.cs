@@ -189,9 +189,10 @@ public sealed class OnnxGraphBuilder : IDisposable
 
         var offset = _external.Position;
         _external.Write(bytes);
-        if (_dataPath is not null)
+        if (_dataPath is not null && WeightWritten is { } written)
         {
-            WeightWritten?.Invoke(new ExternalWeight(name, dims, elementType, _dataPath, offset, bytes.Length));
+            _external.Flush(); // whoever is told may read it back at once
+            written(new ExternalWeight(name, dims, elementType, _dataPath, offset, bytes.Length));
         }
 
         var tensor = new TensorProto { Name = name, DataType = elementType, DataLocation = TensorProto.Types.DataLocation.External };

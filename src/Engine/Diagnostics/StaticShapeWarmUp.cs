@@ -47,7 +47,12 @@ public static class StaticShapeWarmUp
         foreach (var shape in shapes)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            RunOnce(shape.Graph == SlotDecoderGraph.TalkerName ? step! : synthesizer.Sessions[shape.Graph], shape.Inputs);
+            RunOnce(shape.Graph switch
+            {
+                SlotDecoderGraph.TalkerName => step!,
+                SlotDecoderGraph.PredictorName => synthesizer.Acceleration.Predictor!.Session,
+                _ => synthesizer.Sessions[shape.Graph],
+            }, shape.Inputs);
         }
 
         return new Result(shapes.Count, watch.Elapsed, stage);
@@ -60,11 +65,11 @@ public static class StaticShapeWarmUp
         var sessions = synthesizer.Sessions;
         var talker = sessions.Manifest.Talker;
         var codec = sessions.Manifest.Codec;
-        var released = sessions.Released; // graphs the card runs in the engine's own form (shape-free host lookups, the cached predictor)
+        var notRun = synthesizer.ExportGraphsNotRun(); // run in the engine's own form (shape-free host lookups, the cached predictor): nothing to compile
         var shapes = new List<Shape>();
         void Graph(string graph, Dictionary<string, long[]> inputs)
         {
-            if (!released.Contains(graph))
+            if (!notRun.Contains(graph))
             {
                 shapes.Add(new Shape(graph, inputs, Ready: true));
             }
@@ -96,6 +101,22 @@ public static class StaticShapeWarmUp
         for (var rows = 2; rows <= codec.Codebooks; rows++)
         {
             Graph(GraphNames.CodePredictor, new() { ["context"] = [1, rows, talker.Hidden], ["gen_step"] = [] });
+        }
+
+        if (synthesizer.UseCachedPredictor && synthesizer.Acceleration.Predictor is { } cached)
+        {
+            // The cached predictor's one shape (one row over its 16 slots; the fused form also takes a frame's first two rows).
+            foreach (var rows in cached.TakesTwoRows ? new[] { 1, 2 } : [1])
+            {
+                shapes.Add(new Shape(SlotDecoderGraph.PredictorName, cached.Session.InputMetadata.ToDictionary(input => input.Key, input => input.Key switch
+                {
+                    "rows" => new long[] { 1, rows, talker.Hidden },
+                    "position" => [1],
+                    FusedSlotDecoderGraph.HeadInput => [.. input.Value.Dimensions.Select(d => (long)d)],
+                    _ when input.Key.StartsWith("past_", StringComparison.Ordinal) => [.. input.Value.Dimensions.Select(d => (long)d)],
+                    _ => [],
+                }), Ready: true));
+            }
         }
 
         foreach (var frames in synthesizer.DecodeSizes())

@@ -109,6 +109,19 @@ public sealed class SpeechSynthesizer : IDisposable
     /// </summary>
     public IReadOnlyList<string> ReleaseExportGraphsNotRun()
     {
+        var notRun = ExportGraphsNotRun();
+        foreach (var graph in notRun)
+        {
+            _sessions.Release(graph);
+        }
+
+        NativeHeap.Trim();
+        return notRun;
+    }
+
+    /// <summary>The export graphs this card does not run (see <see cref="ReleaseExportGraphsNotRun"/>); nothing is released.</summary>
+    public IReadOnlyList<string> ExportGraphsNotRun()
+    {
         var notRun = new List<string>();
         var talkerStep = StaticShapes is not null
             ? Acceleration.EnsureTalkerStep(_sessions) is not null
@@ -128,12 +141,6 @@ public sealed class SpeechSynthesizer : IDisposable
             notRun.AddRange([GraphNames.CodecEmbed, GraphNames.CodePredictorEmbed]);
         }
 
-        foreach (var graph in notRun)
-        {
-            _sessions.Release(graph);
-        }
-
-        NativeHeap.Trim();
         return notRun;
     }
 
