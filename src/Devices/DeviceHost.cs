@@ -25,6 +25,7 @@ public sealed partial class DeviceHost(
 {
     private readonly Dictionary<int, CardEngine> _cards = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _warmUps = [];
     private Task? _vendorPoll;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _active;
@@ -204,7 +205,10 @@ public sealed partial class DeviceHost(
             card.InitialFramesPerSecond = pacer is null ? WarmUp(design) : deviceOptions.Value.EmulatedAssumedFramesPerSecond ?? pacer.FramesPerSecond;
             foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>().Where(s => s.StaticShapes is not null))
             {
-                _ = CompileRemainingShapesAsync(spec.Index, synthesizer, card.Health, model.SelfTestAtLoad);
+                lock (_warmUps)
+                {
+                    _warmUps.Add(CompileRemainingShapesAsync(spec.Index, synthesizer, card.Health, model.SelfTestAtLoad));
+                }
             }
 
             LogCardLoaded(spec.Index, card.Kind, card.Model, card.Emulated, provider.NativeProviderName, design.Manifest.Name,
@@ -255,7 +259,7 @@ public sealed partial class DeviceHost(
     private void ReleaseExportGraphsNotRun(int index, SpeechSynthesizer synthesizer)
     {
         var released = synthesizer.ReleaseExportGraphsNotRun();
-        var memory = ProcessMemory.Settled();
+        var memory = ProcessMemory.Now();
         LogExportGraphsReleased(index, synthesizer.Manifest.Name, released.Count == 0 ? "none" : string.Join(", ", released),
             ProcessMemory.Gigabytes(released.Sum(synthesizer.Sessions.FileBytes)), ProcessMemory.Gigabytes(memory.ResidentBytes));
     }
@@ -311,6 +315,12 @@ public sealed partial class DeviceHost(
     {
         _stopping.Cancel();
         _vendorPoll?.Wait(TimeSpan.FromSeconds(5));
+        lock (_warmUps)
+        {
+            // A shape being compiled holds its session: let it finish before the cards' sessions go (each checks the token between shapes).
+            Task.WaitAll([.. _warmUps], TimeSpan.FromSeconds(60));
+        }
+
         _stopping.Dispose();
         foreach (var card in _cards.Values)
         {
