@@ -142,7 +142,18 @@ public static class FusedSlotDecoderGraph
 
         if (head is not null)
         {
-            g.Output(g.MatMul(g.Slice(normed, -1, long.MaxValue, 1), head), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
+            var last = g.Slice(normed, -1, long.MaxValue, 1);
+            if (batched)
+            {
+                // The head is an input, not a prepacked constant, and MLAS multiplies a lone row by another kernel than two or
+                // more: an idle zero row under the head keeps every batch size, one included, on the same kernel (bit-equal rows).
+                var idle = g.Weight("lm_head.idle_row", new float[spec.Dims.Hidden], 1, 1, spec.Dims.Hidden);
+                var logits = g.MatMul(g.Concat(0, last, idle), head);
+                g.Output(g.Node("Slice", [logits, g.Int64Vector(0), g.Int64Vector(-1), g.Int64Vector(0)]), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
+                return g;
+            }
+
+            g.Output(g.MatMul(last, head), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
             return g;
         }
 
