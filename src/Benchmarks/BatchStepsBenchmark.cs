@@ -71,34 +71,25 @@ public static class BatchStepsBenchmark
     {
         var shares = Enumerable.Range(0, lanes).Select(l => (utterances / lanes) + (l < utterances % lanes ? 1 : 0)).ToArray();
         var loops = shares.Select(share => new FrameLoop(steps, steps.Talker, steps.Predictor, Math.Max(share, minRows), perRow: true)).ToArray();
-        foreach (var loop in loops)
-        {
-            loop.Frame(); // first run: allocations, kernel choice
-        }
-
-        var watch = Stopwatch.StartNew();
-        var stepsRun = await Task.WhenAll(loops.Select(loop => Task.Run(() =>
-        {
-            var frames = 0;
-            while (watch.Elapsed.TotalSeconds < seconds && frames < 100_000)
-            {
-                loop.Frame();
-                frames++;
-            }
-
-            return frames;
-        })));
-        var framesPerSecond = stepsRun.Zip(shares, (frames, share) => frames * share).Sum() / watch.Elapsed.TotalSeconds;
-        return (framesPerSecond, watch.Elapsed.TotalMilliseconds / stepsRun.Average());
+        var (stepsRun, elapsed) = await RunConcurrentlyAsync(loops, seconds);
+        var framesPerSecond = stepsRun.Zip(shares, (frames, share) => frames * share).Sum() / elapsed.TotalSeconds;
+        return (framesPerSecond, elapsed.TotalMilliseconds / stepsRun.Average());
     }
 
     private static async Task<double> UnbatchedAsync(Microsoft.ML.OnnxRuntime.InferenceSession talker, CachedPredictorStep predictor, BatchedDecodeSteps steps,
         int utterances, double seconds)
     {
         var loops = Enumerable.Range(0, utterances).Select(_ => new FrameLoop(steps, talker, predictor.Session, 1, perRow: false)).ToArray();
+        var (counts, elapsed) = await RunConcurrentlyAsync(loops, seconds);
+        return counts.Sum() / elapsed.TotalSeconds;
+    }
+
+    /// <summary>Each loop on its own thread for the same bounded time (after one untimed frame each); frame-steps per loop.</summary>
+    private static async Task<(int[] Steps, TimeSpan Elapsed)> RunConcurrentlyAsync(FrameLoop[] loops, double seconds)
+    {
         foreach (var loop in loops)
         {
-            loop.Frame();
+            loop.Frame(); // first run: allocations, kernel choice
         }
 
         var watch = Stopwatch.StartNew();
@@ -113,7 +104,7 @@ public static class BatchStepsBenchmark
 
             return frames;
         })));
-        return counts.Sum() / watch.Elapsed.TotalSeconds;
+        return (counts, watch.Elapsed);
     }
 
     /// <summary>The runs of one frame for a batch of utterances (or one), on its own caches and random inputs.</summary>
