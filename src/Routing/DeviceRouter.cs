@@ -162,12 +162,13 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
                 return null;
             }
 
-            waiter = new Waiter(frames, exclude, needsClone);
+            waiter = new Waiter(frames, exclude, needsClone) { Ahead = first ? 0 : _waiters.Count };
             waiter.Node = first ? _waiters.AddFirst(waiter) : _waiters.AddLast(waiter);
         }
 
         var started = clock.GetTimestamp();
         RoutingMetrics.AdmissionQueued();
+        var span = RoutingTracing.StartAdmission(waiter.Ahead);
         Ticket? granted = null;
         try
         {
@@ -205,6 +206,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         finally
         {
             RoutingMetrics.AdmissionDequeued(clock.GetElapsedTime(started), granted is not null);
+            RoutingTracing.EndAdmission(span, granted is not null, clock.GetElapsedTime(started));
         }
     }
 
@@ -241,15 +243,20 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
             return null;
         }
 
-        static int Outstanding((DeviceLoad Load, List<Ticket> Pending) c) => c.Load.Active + c.Load.Queued + c.Pending.Count;
-        var chosen = options.Value.Policy switch
+        static int Outstanding((DeviceLoad Load, List<Ticket> Pending, double Expected) c) => c.Load.Active + c.Load.Queued + c.Pending.Count;
+        // Every policy's choice is weighed in expected completion too: the decision, runners-up included, goes on the trace.
+        var scored = candidates.Select(c => (c.Load, c.Pending, Expected: c.Load.ExpectedCompletionSeconds(frames, [.. c.Pending.Select(t => t.Frames)]))).ToList();
+        var policy = options.Value.Policy;
+        var chosen = policy switch
         {
-            RoutingPolicy.RoundRobin => candidates[(int)((uint)_roundRobin++ % (uint)candidates.Count)],
-            RoutingPolicy.LeastOutstandingRequests => candidates.MinBy(Outstanding),
-            RoutingPolicy.PowerOfTwoChoices => new[] { candidates[_random.Next(candidates.Count)], candidates[_random.Next(candidates.Count)] }.MinBy(Outstanding),
-            _ => candidates.MinBy(c => (c.Load.ExpectedCompletionSeconds(frames, [.. c.Pending.Select(t => t.Frames)]), c.Load.Active + c.Pending.Count)),
+            RoutingPolicy.RoundRobin => scored[(int)((uint)_roundRobin++ % (uint)scored.Count)],
+            RoutingPolicy.LeastOutstandingRequests => scored.MinBy(Outstanding),
+            RoutingPolicy.PowerOfTwoChoices => new[] { scored[_random.Next(scored.Count)], scored[_random.Next(scored.Count)] }.MinBy(Outstanding),
+            _ => scored.MinBy(c => (c.Expected, c.Load.Active + c.Pending.Count)),
         };
-        var ticket = new Ticket(chosen.Load.Device, frames);
+        var runnersUp = scored.Where(c => c.Load.Device != chosen.Load.Device).OrderBy(c => c.Expected).Take(RouteDecision.RunnersUpShown)
+            .Select(c => new CardEstimate(c.Load.Device, c.Expected)).ToArray();
+        var ticket = new Ticket(chosen.Load.Device, frames) { Decision = new RouteDecision(policy, scored.Count, chosen.Expected, runnersUp) };
         if (!_pending.TryGetValue(ticket.Device, out var list))
         {
             _pending[ticket.Device] = list = [];
@@ -384,6 +391,9 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         public TaskCompletionSource<Ticket> Ticket { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public LinkedListNode<Waiter>? Node { get; set; }
+
+        /// <summary>Requests waiting ahead of it when it joined.</summary>
+        public int Ahead { get; init; }
     }
 
     /// <summary>One dispatch: counted against its card until the card's report includes it or it ends.</summary>
@@ -394,6 +404,9 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         public double Frames { get; } = frames;
 
         public long AdmissionNumber { get; internal set; }
+
+        /// <summary>Why this card: the policy, the candidates and how soon each would have finished the request.</summary>
+        public RouteDecision? Decision { get; init; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Card registry unreachable ({Reason}): {Answered} of {Known} known cards answered directly and stay in the table; the cards are asked directly until it answers again")]

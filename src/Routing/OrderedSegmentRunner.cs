@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,9 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
     /// <summary>How many segments may be started but not yet streamed: the one streaming plus the look-ahead.</summary>
     public int Window => options.Value.ParallelSegments ? 1 + Math.Max(0, options.Value.SegmentLookAhead) : 1;
 
-    public async IAsyncEnumerable<SegmentOutput> RunAsync(IAsyncEnumerable<SynthesisJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <param name="trace">How the segments' spans join the caller's trace; by default they are part of it.</param>
+    public async IAsyncEnumerable<SegmentOutput> RunAsync(IAsyncEnumerable<SynthesisJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken = default,
+        SegmentTrace trace = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var window = Window;
@@ -38,7 +41,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         using var slots = new SemaphoreSlim(cards, cards);
         var runs = Channel.CreateUnbounded<SegmentRun>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var started = new List<SegmentRun>();
-        var feeder = FeedAsync(jobs, ahead, slots, runs.Writer, started, stop.Token);
+        var feeder = FeedAsync(jobs, ahead, slots, runs.Writer, started, trace, stop.Token);
         try
         {
             var index = 0;
@@ -47,7 +50,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
                 run.BecomeHead();
                 await foreach (var e in run.Events.Reader.ReadAllAsync(cancellationToken))
                 {
-                    yield return new SegmentOutput(index, run.Job, e);
+                    yield return new SegmentOutput(index, run.Job, e) { Trace = run.Trace };
                 }
 
                 ahead.Release();
@@ -73,7 +76,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
     }
 
     private async Task FeedAsync(IAsyncEnumerable<SynthesisJob> jobs, SemaphoreSlim ahead, SemaphoreSlim slots, ChannelWriter<SegmentRun> runs,
-        List<SegmentRun> started, CancellationToken cancellationToken)
+        List<SegmentRun> started, SegmentTrace trace, CancellationToken cancellationToken)
     {
         try
         {
@@ -92,7 +95,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
                     started.Add(run);
                 }
 
-                run.Producer = ProduceAsync(run, slots, cancellationToken);
+                run.Producer = ProduceAsync(run, slots, trace, cancellationToken);
                 await runs.WriteAsync(run, cancellationToken);
             }
 
@@ -104,8 +107,12 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         }
     }
 
-    private async Task ProduceAsync(SegmentRun run, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private async Task ProduceAsync(SegmentRun run, SemaphoreSlim slots, SegmentTrace trace, CancellationToken cancellationToken)
     {
+        // Current for the rest of this method, so the dispatcher (an iterator run from here) finds it at every step.
+        var span = RoutingTracing.StartSegment(run.Job, trace);
+        run.Trace = span?.Context ?? default;
+        Exception? failure = null;
         try
         {
             while (true)
@@ -136,11 +143,13 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         }
         catch (Exception ex)
         {
+            failure = ex;
             run.Events.Writer.TryComplete(ex);
         }
         finally
         {
             slots.Release();
+            RoutingTracing.EndSegment(span, failure, cancellationToken.IsCancellationRequested);
         }
     }
 
@@ -153,6 +162,9 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         public Channel<SynthesisEvent> Events { get; } = Channel.CreateUnbounded<SynthesisEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
         public Task Producer { get; set; } = Task.CompletedTask;
+
+        /// <summary>The segment's span, for what its consumer does with the audio (encoding, sending).</summary>
+        public ActivityContext Trace { get; set; }
 
         public Task Head => _head.Task;
 

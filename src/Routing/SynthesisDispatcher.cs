@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using QwenTts.Grains.Interfaces.Devices;
@@ -39,6 +40,9 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         var resumable = true; // every delivered sample came with its frame's codes
         var lastSample = 0f;
         DeviceLoad? firstCard = null;
+        var segment = Activity.Current; // the segment's span (see OrderedSegmentRunner); this iterator's own spans hang under it
+        var why = "first";
+        DeviceId? lastCard = null;
 
         while (true)
         {
@@ -49,7 +53,19 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             var wait = (waitForRoom && !job.Background) || delivered > 0;
             var resume = delivered > 0 && resumable;
             var remaining = resume ? Math.Max(1, frames - (delivered / (double)SamplesPerFrame)) : frames;
-            var ticket = await PickAsync(remaining, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken)
+            var route = RoutingTracing.StartRoute(segment, attempts + 1, why, remaining);
+            DeviceRouter.Ticket? picked = null;
+            try
+            {
+                picked = await RoutingTracing.InSpan(route, () =>
+                    PickAsync(remaining, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken));
+            }
+            finally
+            {
+                RoutingTracing.Routed(route, picked, waited: wait && !cancellationToken.IsCancellationRequested);
+            }
+
+            var ticket = picked
                 ?? throw (delivered > 0
                 ? new SynthesisFailedException($"no card had room to continue the segment within {router.Options.AdmissionTimeout.TotalSeconds:0.#} s after {failovers} failover(s)", retryable: false)
                 : Saturated(refused.Count, wait));
@@ -70,6 +86,11 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             SynthesisEvent? refusal = null;
             Task<bool>? abandoned = null;
             var watchdog = new StreamWatchdog(router, ticket.Device, router.Options, TimeProvider.System);
+            var attemptSpan = RoutingTracing.StartAttempt(segment, ticket.Device, attempts, afterFailure: why is "failover" or "rerouted",
+                splicing ? new RoutingTracing.Failover(lastCard ?? ticket.Device, resume, exact, RoutingTracing.Seconds(delivered)) : null);
+            lastCard = ticket.Device;
+            var outcome = "ended without completing";
+            string? error = "the stream ended without completing the segment";
 
             // Its own token, so an abandoned (stalled) card is told to drop the utterance instead of finishing it for nobody.
             var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -83,11 +104,13 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                     SynthesisEvent next;
                     try
                     {
-                        var move = events.MoveNextAsync().AsTask();
+                        // The first call starts Orleans' grain-call span: under this try's span, so the card's spans are too.
+                        var move = RoutingTracing.InSpan(attemptSpan, () => events.MoveNextAsync().AsTask());
                         if (await watchdog.WaitAsync(move) is { } dead)
                         {
                             abandoned = move;
                             failure = dead;
+                            (outcome, error) = ("stalled", dead.Message);
                             break;
                         }
 
@@ -101,6 +124,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                     {
                         failure = ex;
+                        (outcome, error) = ("unreachable", ex.Message);
                         break;
                     }
 
@@ -113,6 +137,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             break;
                         case SynthesisEventKind.Rejected:
                             refusal = next;
+                            (outcome, error) = ("refused", null);
                             break;
                         case SynthesisEventKind.Audio when next.Samples is { } samples:
                             // A regenerated segment repeats what the caller already has: skip it, send only the rest.
@@ -150,13 +175,16 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                                 estimator.Learn(job.Text, summary.Frames);
                             }
 
+                            (outcome, error) = ("completed", null);
                             yield return next;
                             yield break;
                         case SynthesisEventKind.Failed when next.InvalidRequest:
+                            (outcome, error) = ("invalid", next.Reason ?? "the request is not valid");
                             throw new InvalidSynthesisRequestException(next.Reason ?? "the request is not valid");
                         case SynthesisEventKind.Failed:
                             // The card failed: another card may take the job (or regenerate it, if audio went out).
                             failure = new SynthesisFailedException(next.Reason ?? "synthesis failed", retryable: true);
+                            (outcome, error) = ("failed", failure.Message);
                             break;
                     }
 
@@ -168,6 +196,12 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             }
             finally
             {
+                if (cancellationToken.IsCancellationRequested && outcome != "completed")
+                {
+                    (outcome, error) = ("cancelled", null); // the caller left: no failure of the card's
+                }
+
+                RoutingTracing.EndAttempt(attemptSpan, outcome, error, delivered);
                 router.Release(ticket);
                 if (abandoned is null)
                 {
@@ -192,6 +226,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             {
                 refused.Add(ticket.Device);
                 LogRefused(job.RequestId, ticket.Device, refusal.Reason ?? "");
+                why = "refused";
                 if (attempts >= router.Options.MaxAttempts)
                 {
                     throw delivered > 0
@@ -220,6 +255,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                 }
 
                 LogFailover(job.RequestId, ticket.Device, delivered, failure.Message, resumable ? "resuming after the frames it has" : "regenerating the segment");
+                why = "failover";
                 continue;
             }
 
@@ -229,6 +265,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             }
 
             LogRerouted(job.RequestId, ticket.Device, failure.GetType().Name, failure.Message);
+            why = "rerouted";
         }
     }
 

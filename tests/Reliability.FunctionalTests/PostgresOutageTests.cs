@@ -13,7 +13,8 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task While_postgres_is_down_known_voices_still_speak_writes_fail_clearly_and_everything_recovers_by_itself()
     {
-        await using var system = await EmulatedSystem.StartAsync();
+        // The frontend asks PostgreSQL every second (qwentts_postgres_up, what the alert QwenTtsPostgresUnreachable reads).
+        await using var system = await EmulatedSystem.StartAsync(frontendArguments: ["--Storage:Probe:Interval=00:00:01"]);
         const string tenant = "outage";
         var key = await system.CreateTenantAsync(tenant);
         using var client = system.Client(key);
@@ -36,8 +37,9 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, createVoice.StatusCode);
         Assert.Equal("application/problem+json", createVoice.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        await Eventually.HoldsAsync(() => PostgresUpAsync(system), up => up == "0", TimeSpan.FromSeconds(20), "qwentts_postgres_up 0 during the outage");
 
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(3));
         await system.Postgres.StartAgainAsync();
         var recovery = System.Diagnostics.Stopwatch.StartNew();
 
@@ -53,9 +55,20 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         var voices = await client.GetFromJsonAsync<JsonElement>("/v1/voices");
         output.WriteLine($"recovered (ready, writes, usage flushed) {recovery.Elapsed.TotalSeconds:F1} s after PostgreSQL came back");
 
+        Assert.Equal("1", await Eventually.HoldsAsync(() => PostgresUpAsync(system), up => up == "1", TimeSpan.FromSeconds(20), "qwentts_postgres_up 1 again"));
         Assert.Contains(created, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict });
         Assert.Equal(3, usage.Count(u => u.Status == "completed"));
         Assert.Equal(["anchor", "newcomer"], voices.GetProperty("data").EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+    }
+
+    /// <summary>The value of qwentts_postgres_up on the frontend's /metrics (its operator port), or null while absent.</summary>
+    private static async Task<string?> PostgresUpAsync(EmulatedSystem system)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = await http.GetStringAsync(new Uri(system.System.Frontend!.OperatorAddress!, "/metrics"));
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("qwentts_postgres_up", StringComparison.Ordinal));
+        var sample = line?.Contains('}') == true ? line[(line.IndexOf('}') + 1)..] : line?["qwentts_postgres_up".Length..];
+        return sample?.Trim().Split(' ')[0]; // the value (a timestamp may follow)
     }
 
     [Fact]

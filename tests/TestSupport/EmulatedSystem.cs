@@ -33,8 +33,10 @@ public sealed class EmulatedSystem : IAsyncDisposable
     /// <param name="FastFailureDetection">Membership tuned to declare a killed silo dead within seconds; false keeps production's settings.</param>
     public sealed record CardSettings(int MaxConcurrent = 4, int QueueLimit = 16, double EmulatedFramesPerSecond = 50, bool FastFailureDetection = true);
 
+    /// <param name="environment">Environment variables for every process, silos and frontend (after <paramref name="frontendEnvironment"/>).</param>
     public static async Task<EmulatedSystem> StartAsync(int silos = 2, CardSettings? cards = null, IReadOnlyList<string>? frontendArguments = null,
-        IReadOnlyList<string>? siloArguments = null, IReadOnlyDictionary<string, string>? frontendEnvironment = null)
+        IReadOnlyList<string>? siloArguments = null, IReadOnlyDictionary<string, string>? frontendEnvironment = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var system = new EmulatedSystem();
         await system._postgres.InitializeAsync();
@@ -46,8 +48,14 @@ public sealed class EmulatedSystem : IAsyncDisposable
         local.AttachDatabase(system.ConnectionString);
         cards ??= new CardSettings();
         await Task.WhenAll(Enumerable.Range(0, silos).Select(i =>
-            local.StartSiloAsync(new SiloSpec("silo-" + (char)('a' + i), [.. SiloArguments(system._model, cards), .. siloArguments ?? []]))));
-        await local.StartFrontendAsync(extraArguments: frontendArguments, environment: frontendEnvironment);
+            local.StartSiloAsync(new SiloSpec("silo-" + (char)('a' + i), [.. SiloArguments(system._model, cards), .. siloArguments ?? []]) { Environment = environment })));
+        var frontend = new Dictionary<string, string>(frontendEnvironment ?? new Dictionary<string, string>());
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            frontend[name] = value;
+        }
+
+        await local.StartFrontendAsync(extraArguments: frontendArguments, environment: frontend);
         await system.WaitForCardsAsync(silos * 2);
         return system;
     }

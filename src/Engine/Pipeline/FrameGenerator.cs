@@ -41,7 +41,11 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
         var pastC0 = new HashSet<int>();
         var c0Ids = new int[1];
 
-        talker.Prefill(prompt, rows, logits, hidden);
+        using (EngineTracing.StartPrefill(rows))
+        {
+            talker.Prefill(prompt, rows, logits, hidden);
+        }
+
         NonFiniteOutputException.ThrowIfAny(logits, GraphNames.TalkerPrefill, 0, "logits");
         for (var step = 0; step < frameLimit; step++)
         {

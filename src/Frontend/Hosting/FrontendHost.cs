@@ -31,7 +31,7 @@ public static class FrontendHost
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults("qwentts-frontend", $"{Environment.MachineName}-{Environment.ProcessId}");
         var cluster = ClusterSettings.From(builder.Configuration);
         var limits = builder.Configuration.GetSection(SpeechLimits.Section).Get<SpeechLimits>() ?? new SpeechLimits();
         var operatorSurfaces = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
@@ -58,6 +58,7 @@ public static class FrontendHost
         }));
 
         builder.Services.AddQwenTtsStorage(cluster.ConnectionString, HealthEndpoints.ReadyTag);
+        builder.Services.AddPostgresProbe();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
         builder.UseOrleansClient(client => client.ConfigureQwenTtsClient(builder.Configuration).AddDashboard());
 
@@ -78,6 +79,12 @@ public static class FrontendHost
         builder.Services.AddQwenTtsRouting(builder.Configuration);
         builder.Services.AddHostedService<RouterService>();
         builder.Services.AddSingleton<FrontendMetrics>();
+        builder.Services.PublishAtZeroOnStart(sp =>
+        {
+            sp.GetRequiredService<FrontendMetrics>().PublishZero();
+            sp.GetRequiredService<JobMetrics>().PublishZero();
+            RoutingMetrics.PublishZero();
+        });
         builder.Services.Configure<SpeechLimits>(builder.Configuration.GetSection(SpeechLimits.Section));
         builder.Services.Configure<SegmentationOptions>(builder.Configuration.GetSection(SegmentationOptions.Section));
         builder.Services.AddSingleton(sp => new SentenceSegmenter(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value));

@@ -20,6 +20,9 @@ public static class OrleansClientConfiguration
             options.ConnectionString = cluster.ConnectionString;
         });
         client.UseConnectionRetryFilter<ForeverConnectionRetryFilter>();
+        // Grain calls carry the caller's trace (W3C traceparent in the request context); silos do the same. Costs nothing
+        // while tracing is off: no listener, no activity.
+        client.AddActivityPropagation();
         client.Services.AllowStorageExceptions();
         return client;
     }

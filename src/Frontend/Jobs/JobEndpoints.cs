@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using QwenTts.Audio;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Hosting;
+using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
@@ -65,9 +66,13 @@ public static partial class JobEndpoints
         }
 
         var (job, problem) = await submitter.SubmitAsync(request, context.Tenant(), "api", context.RequestAborted);
-        return problem is not null
-            ? problem.ToResult(context)
-            : TypedResults.Accepted($"/v1/audio/jobs/{job!.Id}", JobResponse.From(job));
+        if (problem is not null)
+        {
+            return problem.ToResult(context);
+        }
+
+        context.Features.Set(new RequestIdFeature(job!.Id));
+        return TypedResults.Accepted($"/v1/audio/jobs/{job.Id}", JobResponse.From(job));
     }
 
     private static IResult GetCallbackSecret(HttpContext context, CallbackSigner signer) => signer.Enabled

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
@@ -139,7 +140,9 @@ public sealed partial class JobRunner(
             Background = true,
         });
         var samples = new List<float>();
-        await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken))
+        // Each segment is a trace of its own, linked to the request that submitted the job (and sampled when it was).
+        var link = spec.SubmittedTrace is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var submitted) ? submitted : default;
+        await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken, SegmentTrace.Own(link)))
         {
             if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
             {

@@ -14,7 +14,7 @@ namespace QwenTts.Frontend.Jobs;
 /// </summary>
 public sealed partial class JobWorker(
     IClusterClient cluster, JobRunner runner, CallbackDelivery callbacks, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock,
-    ILogger<JobWorker> logger)
+    JobMetrics metrics, ILogger<JobWorker> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _running = new();
@@ -70,6 +70,8 @@ public sealed partial class JobWorker(
     {
         var o = options.Value;
         var index = cluster.GetGrain<IAudioJobIndexGrain>(0);
+        var (queued, running) = (0, _running.Count);
+        DateTimeOffset? oldestQueued = null;
         foreach (var id in await index.ListAsync())
         {
             if (_running.ContainsKey(id) || _delivering.ContainsKey(id))
@@ -85,6 +87,16 @@ public sealed partial class JobWorker(
             }
             else if (!job.IsFinished)
             {
+                if (job.Status == AudioJobStatus.Queued)
+                {
+                    queued++;
+                    oldestQueued = oldestQueued is { } oldest && oldest <= job.CreatedAt ? oldest : job.CreatedAt;
+                }
+                else
+                {
+                    running++;
+                }
+
                 if (_running.Count < o.MaxRunningJobs && await grain.TryLeaseAsync(RunnerId, o.LeaseDuration))
                 {
                     Start(id, stoppingToken);
@@ -118,6 +130,8 @@ public sealed partial class JobWorker(
                 LogExpired(id, expires);
             }
         }
+
+        metrics.Polled(queued, running, oldestQueued);
     }
 
     private void Start(string id, CancellationToken stoppingToken)

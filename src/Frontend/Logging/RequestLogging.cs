@@ -7,8 +7,16 @@ namespace QwenTts.Frontend.Logging;
 public sealed record ServedByFeature(string Cards);
 
 /// <summary>
-/// One log line per request (method, path, status, time, tenant, cards), written when it ends, in place of the
-/// framework's several. Health, readiness and metrics polls log at Debug, so probes do not flood the console.
+/// The id a caller is given for a request (X-Request-Id, usage, session.done, a job's id), set by the endpoint that made
+/// it, for the request's log line and its trace.
+/// </summary>
+public sealed record RequestIdFeature(string Id);
+
+/// <summary>
+/// One log line per request (method, path, status, time, tenant, cards, request id, trace id), written when it ends, in
+/// place of the framework's several; the same tenant and request id go on the request's span, so an operator gets from a
+/// caller's request id to its trace in one search. Health, readiness and metrics polls log at Debug, so probes do not
+/// flood the console.
 /// </summary>
 public static partial class RequestLogging
 {
@@ -31,13 +39,27 @@ public static partial class RequestLogging
                 var cards = context.Features.Get<ServedByFeature>()?.Cards is { Length: > 0 } served ? served : "-";
                 var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
                 var milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var requestId = context.Features.Get<RequestIdFeature>()?.Id;
+                // The request's span is current here (ASP.NET Core's activity, exported when tracing is on).
+                var span = Activity.Current;
+                if (span is not null && tenant != "-")
+                {
+                    span.SetTag("qwentts.tenant", tenant);
+                }
+
+                if (span is not null && requestId is not null)
+                {
+                    span.SetTag("qwentts.request_id", requestId);
+                }
+
                 if (IsProbe(path))
                 {
                     LogProbe(logger, context.Request.Method, path, status, milliseconds);
                 }
                 else
                 {
-                    LogRequest(logger, context.Request.Method, path, status, milliseconds, tenant, cards);
+                    LogRequest(logger, context.Request.Method, path, status, milliseconds, tenant, cards, requestId ?? "-",
+                        span?.TraceId.ToHexString() ?? "-");
                 }
             }
         });
@@ -46,8 +68,9 @@ public static partial class RequestLogging
 
     private static bool IsProbe(string path) => path is "/healthz" or "/readyz" or "/metrics";
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} {Status} {Milliseconds:F0} ms tenant={Tenant} cards={Cards}")]
-    private static partial void LogRequest(ILogger logger, string method, string path, int status, double milliseconds, string tenant, string cards);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} {Status} {Milliseconds:F0} ms tenant={Tenant} cards={Cards} request={Request} trace={TraceId}")]
+    private static partial void LogRequest(ILogger logger, string method, string path, int status, double milliseconds, string tenant, string cards,
+        string request, string traceId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Method} {Path} {Status} {Milliseconds:F0} ms")]
     private static partial void LogProbe(ILogger logger, string method, string path, int status, double milliseconds);

@@ -56,13 +56,15 @@ public static partial class SpeechEndpoints
             return problem.ToResult(context);
         }
 
+        context.Features.Set(new RequestIdFeature(plan!.RequestId));
+
         var rate = await quotas.AcquireRequestAsync(tenant);
         if (!rate.Allowed)
         {
             return new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter).ToResult(context);
         }
 
-        var characters = await quotas.ReserveCharactersAsync(tenant, plan!.Characters, context.RequestAborted);
+        var characters = await quotas.ReserveCharactersAsync(tenant, plan.Characters, context.RequestAborted);
         if (!characters.Allowed)
         {
             return new ApiProblem(StatusCodes.Status429TooManyRequests, "Character quota exhausted", characters.Reason!, characters.RetryAfter).ToResult(context);
@@ -104,6 +106,7 @@ public static partial class SpeechEndpoints
         {
             // Part of the audio is out: SSE says so in an event (as vLLM-Omni does); a plain stream can only be broken.
             outcome = "failed";
+            Activity.Current?.SetStatus(ActivityStatusCode.Error, "failed after audio was sent: " + ex.Message);
             LogFailedMidStream(loggers.CreateLogger(nameof(SpeechEndpoints)), plan.RequestId, ex.Message);
             if (plan.ServerSentEvents && await TrySendErrorAsync(context.Response, plan.RequestId, ex))
             {
@@ -128,15 +131,33 @@ public static partial class SpeechEndpoints
             usage.Record(new UsageRecord(plan.RequestId, tenant.Id, "/v1/audio/speech", charged ? plan.Characters : 0,
                 progress.AudioSeconds(SpeechStreamer.SampleRate), cards, plan.VoiceName, outcome,
                 DateTimeOffset.UtcNow));
-            metrics.RequestFinished(outcome, plan.Format, Stopwatch.GetElapsedTime(started), progress.AudioSeconds(SpeechStreamer.SampleRate));
+            metrics.RequestFinished(tenant.Id, outcome, plan.Format, Stopwatch.GetElapsedTime(started), progress.AudioSeconds(SpeechStreamer.SampleRate));
+        }
+    }
+
+    /// <summary>The stream, with its encoder's span and a playback clock: a request that fell behind playback is counted once.</summary>
+    private static async Task<IResult> StreamAsync(SpeechPlan plan, SpeechProgress progress, HttpContext context, SpeechStreamer streamer,
+        FrontendMetrics metrics, long started)
+    {
+        using var encoder = new TracedEncoder(AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate), plan.Format, Activity.Current?.Context ?? default);
+        var playback = new PlaybackClock(SpeechStreamer.SampleRate);
+        try
+        {
+            return await SendAsync(plan, progress, context, streamer, metrics, started, encoder, playback);
+        }
+        finally
+        {
+            if (playback.Underruns > 0)
+            {
+                metrics.FellBehind(FrontendMetrics.SpeechApi, playback.SilenceSeconds);
+            }
         }
     }
 
     /// <summary>Waits for the first audio before answering, so a refusal can still be a 503; then streams.</summary>
-    private static async Task<IResult> StreamAsync(SpeechPlan plan, SpeechProgress progress, HttpContext context, SpeechStreamer streamer,
-        FrontendMetrics metrics, long started)
+    private static async Task<IResult> SendAsync(SpeechPlan plan, SpeechProgress progress, HttpContext context, SpeechStreamer streamer,
+        FrontendMetrics metrics, long started, IAudioEncoder encoder, PlaybackClock playback)
     {
-        using var encoder = AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate);
         await using var audio = streamer.RunAsync(plan, progress, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         var hasAudio = await audio.MoveNextAsync();
         metrics.FirstAudio(Stopwatch.GetElapsedTime(started));
@@ -150,6 +171,7 @@ public static partial class SpeechEndpoints
             await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.Begin()) }, context.RequestAborted);
             while (hasAudio)
             {
+                playback.Sent(audio.Current.Length);
                 await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.Encode(audio.Current)) }, context.RequestAborted);
                 hasAudio = await audio.MoveNextAsync();
             }
@@ -169,6 +191,7 @@ public static partial class SpeechEndpoints
         await WriteAsync(response, encoder.Begin(), context.RequestAborted);
         while (hasAudio)
         {
+            playback.Sent(audio.Current.Length);
             await WriteAsync(response, encoder.Encode(audio.Current), context.RequestAborted);
             hasAudio = await audio.MoveNextAsync();
         }

@@ -3,6 +3,7 @@ using QwenTts.Grains.Interfaces.Synthesis;
 namespace QwenTts.Grains.Interfaces.Jobs;
 
 /// <summary>What an asynchronous audio job makes: its segments in text order, spoken with one voice and seed.</summary>
+/// <param name="SubmittedTrace">The W3C traceparent of the request that submitted the job: each segment's trace links to it.</param>
 [GenerateSerializer, Immutable]
 public sealed record AudioJobSpec(
     [property: Id(0)] string Tenant,
@@ -16,4 +17,5 @@ public sealed record AudioJobSpec(
     [property: Id(8)] int Characters,
     [property: Id(9)] string? CallbackUrl,
     [property: Id(10)] TimeSpan Retention,
-    [property: Id(11)] string? Source = null);
+    [property: Id(11)] string? Source = null,
+    [property: Id(12)] string? SubmittedTrace = null);

@@ -86,119 +86,156 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     public async IAsyncEnumerable<SynthesisEvent> SynthesizeAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (RefusalReason(job.Background) is { } refusal)
-        {
-            yield return SynthesisEvent.Rejected(refusal);
-            yield break;
-        }
-
-        var (expected, invalid) = Estimate(job);
-        if (invalid is not null)
-        {
-            // The request itself is wrong (language, speaker, empty text): no other card would do better.
-            yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = invalid, InvalidRequest = true };
-            yield break;
-        }
-
-        var progress = new JobProgress(expected);
-        _jobs[job.RequestId] = progress;
-        var number = ++_admitted;
-        var resumed = job.ResumeCodes is { Length: > 0 };
-        var ahead = resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
-        var admittedAt = Stopwatch.GetTimestamp();
-        ReportSoon();
-        string? handedBack = null;
-        var granted = false;
+        // Under Orleans' span of the call that started this stream: the frontend's trace continues here.
+        var span = CardTracing.StartCard(job, _id, _card.Kind.ToString().ToLowerInvariant(), _card.Emulated, _card.ResumedFrames(job));
+        var outcome = "cancelled";
+        string? error = null;
+        JobProgress? progress = null;
         try
         {
-            yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
-            handedBack = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed);
-            granted = handedBack is null;
-        }
-        finally
-        {
-            // Cancelled or abandoned while queued: its work must not stay in the card's load.
-            if (!granted && _jobs.Remove(job.RequestId))
+            if (RefusalReason(job.Background) is { } refusal)
             {
-                ReportSoon();
+                (outcome, error) = ("refused: " + refusal, null);
+                yield return SynthesisEvent.Rejected(refusal);
+                yield break;
             }
-        }
 
-        if (!granted)
-        {
-            yield return SynthesisEvent.Rejected(handedBack!);
-            yield break;
-        }
-
-        var queueWait = Stopwatch.GetElapsedTime(admittedAt);
-        Start(progress);
-        if (_streaming++ == 0)
-        {
-            _lastProgress = clock.GetUtcNow();
-        }
-
-        await using var chunks = _card.RunAsync(job, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var started = Stopwatch.GetTimestamp();
-        TimeSpan? firstAudio = null;
-        Exception? failure = null;
-        try
-        {
-            while (true)
+            var (expected, invalid) = Estimate(job);
+            if (invalid is not null)
             {
-                Engine.Pipeline.AudioChunk chunk;
-                try
+                // The request itself is wrong (language, speaker, empty text): no other card would do better.
+                outcome = "invalid: " + invalid;
+                yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = invalid, InvalidRequest = true };
+                yield break;
+            }
+
+            progress = new JobProgress(expected);
+            _jobs[job.RequestId] = progress;
+            var number = ++_admitted;
+            var resumed = job.ResumeCodes is { Length: > 0 };
+            var ahead = resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
+            var admittedAt = Stopwatch.GetTimestamp();
+            var queue = CardTracing.StartQueue(span, ahead);
+            ReportSoon();
+            string? handedBack = null;
+            var granted = false;
+            try
+            {
+                yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
+                handedBack = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed);
+                granted = handedBack is null;
+            }
+            finally
+            {
+                CardTracing.EndQueue(queue, handedBack);
+                // Cancelled or abandoned while queued: its work must not stay in the card's load.
+                if (!granted && _jobs.Remove(job.RequestId))
                 {
-                    if (!await chunks.MoveNextAsync())
+                    ReportSoon();
+                }
+            }
+
+            if (!granted)
+            {
+                outcome = "handed back: " + handedBack;
+                yield return SynthesisEvent.Rejected(handedBack!);
+                yield break;
+            }
+
+            var queueWait = Stopwatch.GetElapsedTime(admittedAt);
+            Start(progress);
+            if (_streaming++ == 0)
+            {
+                _lastProgress = clock.GetUtcNow();
+            }
+
+            // Current while the card starts: the engine's thread, started now, puts its prefill span under it.
+            var firstAudioSpan = CardTracing.StartFirstAudio(span);
+            CardTracing.MakeCurrent(firstAudioSpan);
+            await using var chunks = _card.RunAsync(job, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var started = Stopwatch.GetTimestamp();
+            TimeSpan? firstAudio = null;
+            Exception? failure = null;
+            try
+            {
+                while (true)
+                {
+                    Engine.Pipeline.AudioChunk chunk;
+                    try
                     {
+                        if (!await chunks.MoveNextAsync())
+                        {
+                            break;
+                        }
+
+                        chunk = chunks.Current;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        failure = ex;
                         break;
                     }
 
-                    chunk = chunks.Current;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    failure = ex;
-                    break;
-                }
+                    var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
+                    _lastProgress = clock.GetUtcNow();
+                    progress.ProducedFrames += frames;
+                    _throughput.Produced(frames);
+                    if (_stallNoticed is not null)
+                    {
+                        // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in
+                        // no time.
+                        _stallNoticed = null;
+                        _throughput.Recovered();
+                        ReportSoon();
+                    }
+                    if (chunk.Samples.Length > 0)
+                    {
+                        if (firstAudio is null)
+                        {
+                            firstAudio = Stopwatch.GetElapsedTime(started);
+                            firstAudioSpan?.SetTag("qwentts.frames", progress.ProducedFrames).Stop();
+                        }
 
-                var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
-                _lastProgress = clock.GetUtcNow();
-                progress.ProducedFrames += frames;
-                _throughput.Produced(frames);
-                if (_stallNoticed is not null)
-                {
-                    // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in
-                    // no time.
-                    _stallNoticed = null;
-                    _throughput.Recovered();
-                    ReportSoon();
-                }
-                if (chunk.Samples.Length > 0)
-                {
-                    firstAudio ??= Stopwatch.GetElapsedTime(started);
-                    yield return new SynthesisEvent { Kind = SynthesisEventKind.Audio, Samples = chunk.Samples, SampleRate = chunk.SampleRate, Codes = chunk.Codes };
-                }
+                        yield return new SynthesisEvent { Kind = SynthesisEventKind.Audio, Samples = chunk.Samples, SampleRate = chunk.SampleRate, Codes = chunk.Codes };
+                    }
 
-                if (chunk.IsFinal)
-                {
-                    var summary = new SynthesisSummary(_id.Key, _card.ResumedFrames(job) + progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
-                        Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job), _card.ResumedFrames(job));
-                    _completed++;
-                    _card.Succeeded();
-                    yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
+                    if (chunk.IsFinal)
+                    {
+                        var summary = new SynthesisSummary(_id.Key, _card.ResumedFrames(job) + progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
+                            Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job), _card.ResumedFrames(job));
+                        _completed++;
+                        _card.Succeeded();
+                        outcome = "completed";
+                        yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
+                    }
                 }
+            }
+            finally
+            {
+                _streaming--;
+                if (firstAudio is null)
+                {
+                    firstAudioSpan?.Stop(); // no audio came (a failure, or the caller left)
+                }
+                Finish(job.RequestId, failure);
+            }
+
+            if (failure is not null)
+            {
+                _card.Failed(failure);
+                (outcome, error) = ("failed", failure.Message);
+                yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = "synthesis failed on " + _id + ": " + failure.Message };
             }
         }
         finally
         {
-            _streaming--;
-            Finish(job.RequestId, failure);
-        }
+            if (outcome == "cancelled" && Stalled)
+            {
+                // The router gave up on a stalled card: the card's failure, so its half of the trace is exported too.
+                (outcome, error) = ("stalled", $"card {_id} stalled: no audio for {(clock.GetUtcNow() - _lastProgress).TotalSeconds:F1} s");
+            }
 
-        if (failure is not null)
-        {
-            _card.Failed(failure);
-            yield return new SynthesisEvent { Kind = SynthesisEventKind.Failed, Reason = "synthesis failed on " + _id + ": " + failure.Message };
+            CardTracing.EndCard(span, outcome, progress?.ProducedFrames ?? 0, error);
         }
     }
 
@@ -418,6 +455,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
+        // The card's own housekeeping (reports, probes) belongs to no request's trace, whatever the timer's context.
+        Activity.Current = null;
         if (host.Draining && _waiting.Count + _waitingBackground.Count > 0)
         {
             RejectWaiting("the card's silo is draining");
@@ -582,6 +621,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private async Task ReportAsync()
     {
+        Activity.Current = null; // a load report, also when a traced utterance triggers it, is not part of that trace
         // Every report samples the rate: reports sent at once on admissions and completions would otherwise starve the
         // tick's, and with them the meter.
         _throughput.Sample();

@@ -47,6 +47,8 @@ public static class OrleansSiloConfiguration
         }
 
         silo.AddQwenTtsDevices(configuration);
+        // A request's trace continues through the grain calls it makes (see the frontend's client configuration).
+        silo.AddActivityPropagation();
         silo.Services.AllowStorageExceptions();
         silo.AddDashboard();
         return silo;

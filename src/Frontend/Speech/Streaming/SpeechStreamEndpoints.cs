@@ -58,6 +58,7 @@ public static class SpeechStreamEndpoints
         finally
         {
             context.Features.Set(new ServedByFeature(string.Join(",", session.Devices.Distinct())));
+            context.Features.Set(new RequestIdFeature(session.RequestId));
         }
 
         return Results.Empty;

@@ -47,8 +47,13 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private long _samples;
     private int _frames;
     private string _outcome = "completed";
+    private int _underruns;
+    private double _underrunSilence;
 
     public IReadOnlyList<string> Devices => _devices;
+
+    /// <summary>The session's id (session.done's request_id, its usage record).</summary>
+    public string RequestId => _requestId;
 
     public async Task RunAsync(CancellationToken aborted)
     {
@@ -88,7 +93,11 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             var seconds = _samples / (double)SpeechStreamer.SampleRate;
             services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _chargedCharacters, seconds,
                 string.Join(",", _devices.Distinct()), _settings?.VoiceName, _outcome, DateTimeOffset.UtcNow));
-            services.Metrics.RequestFinished(_outcome, _settings?.Format ?? "pcm", Stopwatch.GetElapsedTime(_started), seconds);
+            services.Metrics.RequestFinished(tenant.Id, _outcome, _settings?.Format ?? "pcm", Stopwatch.GetElapsedTime(_started), seconds);
+            if (_underruns > 0)
+            {
+                services.Metrics.FellBehind(FrontendMetrics.StreamApi, _underrunSilence);
+            }
         }
     }
 
@@ -352,31 +361,43 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         return null;
     }
 
-    /// <summary>Sends each sentence's audio as it is made, in text order: audio.start, binary frames, audio.done; then session.done.</summary>
+    /// <summary>
+    /// Sends each sentence's audio as it is made, in text order: audio.start, binary frames, audio.done; then
+    /// session.done. Each sentence is a trace of its own, linked to the session's span; its encoding goes in it.
+    /// </summary>
     private async Task SendAudioAsync(CancellationToken cancellationToken)
     {
         var settings = _settings!;
+        IAudioEncoder? encoder = null;
+        PlaybackClock? playback = null;
         try
         {
             var current = -1;
-            IAudioEncoder? encoder = null;
             long sentenceBytes = 0;
             var binaryFrames = 0;
-            await foreach (var (index, job, e) in services.Runner.RunAsync(_sentences.Reader.ReadAllAsync(cancellationToken), cancellationToken))
+            var sentences = services.Runner.RunAsync(_sentences.Reader.ReadAllAsync(cancellationToken), cancellationToken,
+                SegmentTrace.Own(Activity.Current?.Context ?? default));
+            await foreach (var output in sentences)
             {
+                var (index, job, e) = output;
                 if (index != current)
                 {
                     current = index;
                     encoder?.Dispose();
-                    encoder = AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate);
+                    NotePlayback(playback);
+                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate), settings.Format, output.Trace);
+                    encoder = traced;
                     (sentenceBytes, binaryFrames) = (0, 0);
                     await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, SpeechStreamer.SampleRate), cancellationToken);
                     sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken);
+                    // Per sentence: between sentences the client may simply be waiting for text.
+                    playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);
                 }
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
                 {
                     Charge(job);
+                    playback!.Sent(samples.Length);
                     _samples += samples.Length;
                     var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken);
                     binaryFrames += sent > 0 ? 1 : 0;
@@ -395,7 +416,6 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 }
             }
 
-            encoder?.Dispose();
             await SendJsonAsync(SessionDone(), cancellationToken);
             await CloseAsync(WebSocketCloseStatus.NormalClosure, "session done");
         }
@@ -419,6 +439,20 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         catch (WebSocketException)
         {
             _outcome = "cancelled"; // the client went away while we were sending
+        }
+        finally
+        {
+            encoder?.Dispose();
+            NotePlayback(playback);
+        }
+    }
+
+    private void NotePlayback(PlaybackClock? playback)
+    {
+        if (playback is not null)
+        {
+            _underruns += playback.Underruns;
+            _underrunSilence += playback.SilenceSeconds;
         }
     }
 
