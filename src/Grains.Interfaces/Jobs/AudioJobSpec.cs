@@ -1,8 +1,13 @@
 using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Grains.Interfaces.Tenants;
 
 namespace QwenTts.Grains.Interfaces.Jobs;
 
-/// <summary>What an asynchronous audio job makes: its segments in text order, spoken with one voice and seed.</summary>
+/// <summary>
+/// What an asynchronous audio job makes: its segments in text order, spoken with one voice and seed. It keeps the
+/// characters it reserved from its tenant's quota, to give back if it fails or is deleted before its audio is made,
+/// and what its voice is spoken from (see the frontend's VoiceSources).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record AudioJobSpec(
     [property: Id(0)] string Tenant,
@@ -16,4 +21,6 @@ public sealed record AudioJobSpec(
     [property: Id(8)] int Characters,
     [property: Id(9)] string? CallbackUrl,
     [property: Id(10)] TimeSpan Retention,
-    [property: Id(11)] string? Source = null);
+    [property: Id(11)] string? Source = null,
+    [property: Id(12)] CharacterReservation? Reservation = null,
+    [property: Id(13)] string? VoiceSource = null);
