@@ -8,7 +8,8 @@ public sealed record ServedByFeature(string Cards);
 
 /// <summary>
 /// One log line per request (method, path, status, time, tenant, cards), written when it ends, in place of the
-/// framework's several. Health, readiness and metrics polls log at Debug, so probes do not flood the console.
+/// framework's several. Health, readiness and metrics polls log at Debug, so probes do not flood the console. A path that
+/// carries a secret (an audio link's token) is logged as its route (<see cref="LoggedPath"/>).
 /// </summary>
 public static partial class RequestLogging
 {
@@ -26,7 +27,7 @@ public static partial class RequestLogging
             }
             finally
             {
-                var path = context.Request.Path.Value ?? "";
+                var path = LoggedPath.Of(context);
                 var tenant = context.Features.Get<TenantFeature>()?.Tenant.Id ?? "-";
                 var cards = context.Features.Get<ServedByFeature>()?.Cards is { Length: > 0 } served ? served : "-";
                 var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
