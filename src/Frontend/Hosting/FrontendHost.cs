@@ -33,6 +33,9 @@ public static class FrontendHost
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults();
+        // The hosting scope and request-start lines hold the raw path (an audio link's token): our request scope and line
+        // (RequestLogging) replace them.
+        builder.Logging.AddFilter(RequestLogging.HostingCategory, LogLevel.None);
         var cluster = ClusterSettings.From(builder.Configuration);
         var limits = builder.Configuration.GetSection(SpeechLimits.Section).Get<SpeechLimits>() ?? new SpeechLimits();
         var operatorSurfaces = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();

@@ -15,19 +15,24 @@ public static partial class RequestLogging
 {
     public const string Category = "QwenTts.Frontend.Requests";
 
+    /// <summary>ASP.NET Core's request scope and request-start lines carry the raw path (tokens included): off, replaced by ours.</summary>
+    public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Category);
         app.Use(async (context, next) =>
         {
             var started = Stopwatch.GetTimestamp();
+            // Routing has chosen the endpoint already (it runs before the app's own middleware), so the path can be the route.
+            var path = LoggedPath.Of(context);
+            using var scope = logger.BeginScope(new RequestLogScope(path, context.TraceIdentifier));
             try
             {
                 await next(context);
             }
             finally
             {
-                var path = LoggedPath.Of(context);
                 var tenant = context.Features.Get<TenantFeature>()?.Tenant.Id ?? "-";
                 var cards = context.Features.Get<ServedByFeature>()?.Cards is { Length: > 0 } served ? served : "-";
                 var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
