@@ -16,7 +16,8 @@ public static class DemoTenant
         var tenants = new TenantStore(dataSource);
         if (await tenants.GetTenantAsync(Id, cancellationToken) is null)
         {
-            await tenants.CreateTenantAsync(Id, "Demo tenant", requestsPerMinute: 600, charactersPerDay: 2_000_000, cancellationToken);
+            // One-shot cloning on: the README's ref_audio examples run against the embedded default.
+            await tenants.CreateTenantAsync(Id, "Demo tenant", requestsPerMinute: 600, charactersPerDay: 2_000_000, referenceCloning: true, cancellationToken);
         }
 
         if (File.Exists(keyFile) && await tenants.FindTenantByKeyAsync((await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim(), cancellationToken) is not null)

@@ -108,6 +108,14 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
         return frontend;
     }
 
+    /// <summary>Stops one frontend gracefully (SIGTERM) and forgets it, so <see cref="Frontend"/> is again the one started before it.</summary>
+    public async Task StopFrontendAsync(RunningService frontend)
+    {
+        await frontend.Process.StopAsync(TimeSpan.FromSeconds(30));
+        await frontend.Process.DisposeAsync();
+        _frontends.Remove(frontend);
+    }
+
     /// <summary>Stops the frontend and the silos gracefully (SIGTERM), then PostgreSQL.</summary>
     public async Task StopAsync()
     {

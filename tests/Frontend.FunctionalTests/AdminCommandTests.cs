@@ -31,6 +31,9 @@ public sealed class AdminCommandTests(SystemFixture fixture)
         { "two tenant ids", "{db}", ["create-tenant", "a", "b"], 2, "create-tenant takes one tenant ID" },
         { "duplicate tenant", "{db}", ["create-tenant", "acme"], 1, "Tenant 'acme' already exists" },
         { "invalid tenant id", "{db}", ["create-tenant", "Not Valid!"], 1, "Tenant id 'Not Valid!'" },
+        { "cloning neither on nor off", "{db}", ["set-tenant", "acme", "--reference-cloning", "maybe"], 2, "--reference-cloning must be on or off" },
+        { "nothing to set", "{db}", ["set-tenant", "acme"], 2, "set-tenant needs something to set" },
+        { "unknown tenant to set", "{db}", ["set-tenant", "ghost", "--reference-cloning", "on"], 1, "Tenant 'ghost' does not exist" },
     };
 
     [Theory]
@@ -54,6 +57,7 @@ public sealed class AdminCommandTests(SystemFixture fixture)
     [InlineData("revoke-key", "PREFIX")]
     [InlineData("list-tenants", "list-tenants")]
     [InlineData("list-keys", "TENANT")]
+    [InlineData("set-tenant", "--reference-cloning on|off")]
     public async Task Every_command_has_help_that_needs_no_database(string command, string mentions)
     {
         var run = await RunAsync(null, [command, "--help"]);
@@ -78,10 +82,32 @@ public sealed class AdminCommandTests(SystemFixture fixture)
         var keys = await RunAsync(connection, ["list-keys", id]);
 
         Assert.Equal(0, created.ExitCode);
-        Assert.Contains($"{id}\t{id}\t30 rpm\t1000 chars/day", listed.Output, StringComparison.Ordinal);
+        Assert.Contains($"{id}\t{id}\t30 rpm\t1000 chars/day\treference cloning off", listed.Output, StringComparison.Ordinal);
         Assert.Equal(0, revoked.ExitCode);
         Assert.Contains("revoked", keys.Output, StringComparison.Ordinal);
         Assert.Equal("", created.Error + listed.Error + revoked.Error + keys.Error);
+    }
+
+    [Fact]
+    public async Task One_shot_cloning_is_off_for_a_new_tenant_and_set_tenant_turns_it_on_and_off()
+    {
+        var id = "cloning-" + Guid.NewGuid().ToString("N")[..6];
+        var connection = fixture.System.ConnectionString;
+
+        var created = await RunAsync(connection, ["create-tenant", id]);
+        var on = await RunAsync(connection, ["set-tenant", id, "--reference-cloning", "on"]);
+        var listedOn = await RunAsync(connection, ["list-tenants"]);
+        var off = await RunAsync(connection, ["set-tenant", id, "--reference-cloning", "off"]);
+        var listedOff = await RunAsync(connection, ["list-tenants"]);
+
+        Assert.Equal(0, created.ExitCode);
+        Assert.Contains("reference cloning off", created.Output, StringComparison.Ordinal);
+        Assert.Equal(0, on.ExitCode);
+        Assert.StartsWith($"tenant {id}: reference cloning on;", on.Output, StringComparison.Ordinal);
+        Assert.Contains($"{id}\t{id}\t60 rpm\t200000 chars/day\treference cloning on", listedOn.Output, StringComparison.Ordinal);
+        Assert.Equal(0, off.ExitCode);
+        Assert.Contains($"{id}\t{id}\t60 rpm\t200000 chars/day\treference cloning off", listedOff.Output, StringComparison.Ordinal);
+        Assert.Equal("", created.Error + on.Error + listedOn.Error + off.Error + listedOff.Error);
     }
 
     private async Task<string?> ConnectionAsync(string template)

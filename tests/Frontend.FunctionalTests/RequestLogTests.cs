@@ -49,6 +49,23 @@ public sealed class RequestLogTests(SystemFixture fixture)
         Assert.Single(tenantLines, l => l.Contains("POST /v1/audio/speech 400", StringComparison.Ordinal) && l.Contains("cards=-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_audio_link_is_logged_by_its_route_never_its_token()
+    {
+        var token = "CfDJ8" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+        var frontend = fixture.System.System.Frontend!;
+        var before = new Dictionary<string, int> { [frontend.Name] = Lines(frontend).Length };
+        using var anonymous = new HttpClient { BaseAddress = fixture.System.Frontend };
+
+        using var response = await anonymous.GetAsync("/v1/audio/links/" + token);
+        var line = await Eventually.HoldsAsync(() => Task.FromResult(New(frontend, before).FirstOrDefault(l => l.Contains("/v1/audio/links/", StringComparison.Ordinal))),
+            l => l is not null, TimeSpan.FromSeconds(10), "the link's request line");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("GET /v1/audio/links/{token} 404", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, string.Join('\n', New(frontend, before)), StringComparison.Ordinal);
+    }
+
     private static string[] Lines(RunningService service) => service.Process.Output.Split('\n');
 
     private static IEnumerable<string> New(RunningService service, Dictionary<string, int> before) => Lines(service).Skip(before[service.Name]);

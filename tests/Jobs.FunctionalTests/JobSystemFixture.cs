@@ -32,7 +32,9 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Jobs:MaxInputCharacters=30000",
         "--Jobs:Local:Directory=" + StoreDirectory,
         "--Jobs:Callbacks:SigningKey=" + SigningKey,
-        "--Jobs:Callbacks:AllowPrivateNetworks=true",
+        // The fake receivers and chat tools listen on loopback: the test-only allowance (private and every other reserved
+        // range stay refused). The guard's own tests run without it (Frontend.UnitTests, Frontend.FunctionalTests).
+        "--Outbound:AllowLoopbackForTests=true",
         "--Jobs:Callbacks:InitialDelay=00:00:00.200",
         "--Jobs:Callbacks:MaxAttempts=4",
         // Short, so the lease on a callback whose frontend died runs out in seconds.
@@ -40,7 +42,6 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Robots:WeComBaseUrl=" + Tools.WeCom.BaseAddress,
         "--Robots:DingTalkBaseUrl=" + Tools.DingTalk.BaseAddress,
         "--Robots:PublicBaseUrl=" + PublicBaseUrl,
-        "--Robots:KeyDirectory=" + Path.Combine(StoreDirectory, "keys"),
     ];
 
     public const string PublicBaseUrl = "http://tts.example.test";

@@ -81,12 +81,12 @@ public sealed class EmulatedSystem : IAsyncDisposable
         await WaitForCardsAsync(cardsInTotal);
     }
 
-    /// <summary>A tenant with its quotas and an API key, as 'admin create-tenant' makes them.</summary>
-    public async Task<string> CreateTenantAsync(string id, int requestsPerMinute = 6000, long charactersPerDay = 10_000_000)
+    /// <summary>A tenant with its quotas and an API key, as 'admin create-tenant' makes them (one-shot cloning off unless asked for).</summary>
+    public async Task<string> CreateTenantAsync(string id, int requestsPerMinute = 6000, long charactersPerDay = 10_000_000, bool referenceCloning = false)
     {
         await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
         var store = new TenantStore(dataSource);
-        await store.CreateTenantAsync(id, id, requestsPerMinute, charactersPerDay);
+        await store.CreateTenantAsync(id, id, requestsPerMinute, charactersPerDay, referenceCloning);
         return (await store.CreateKeyAsync(id, "test")).Key;
     }
 

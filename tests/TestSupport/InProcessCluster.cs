@@ -27,6 +27,9 @@ public static class InProcessCluster
 
         /// <summary>Configuration of one silo's cards, by silo name ("Silo_0", "Silo_1"...), as Devices:* keys.</summary>
         public Func<string, IReadOnlyDictionary<string, string?>>? Cards { get; init; }
+
+        /// <summary>More services on every silo (e.g. the usage store the tenant quota grain reads).</summary>
+        public Action<IServiceCollection>? Services { get; init; }
     }
 
     public static async Task<InProcessTestCluster> StartAsync(Settings settings)
@@ -61,6 +64,7 @@ public static class InProcessCluster
                 o.ConnectionString = settings.ConnectionString;
             });
             silo.AddQwenTtsDevices(silo.Configuration);
+            settings.Services?.Invoke(silo.Services);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 // Notice a killed silo within seconds, as the tests expect.

@@ -158,7 +158,7 @@ public sealed class CardEngine : IDisposable
     /// Design-then-clone: a short reference clip synthesised from the description with the VoiceDesign model, then
     /// the Base model's x-vector and reference codes of that clip.
     /// </summary>
-    public VoiceClonePrompt DeriveClonePrompt(VoiceDesign design, ulong seed, string referenceText)
+    public VoiceClonePrompt DeriveClonePrompt(VoiceDesign design, ulong seed, string referenceText, CancellationToken cancellationToken = default)
     {
         if (Clone is null || !Clone.CanClone)
         {
@@ -172,7 +172,8 @@ public sealed class CardEngine : IDisposable
             Voice = new VoicePrompt.Designed(design.Description),
             Seed = seed,
             Sampling = Sampling(Design.Manifest, null),
-        });
+        }, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         var prompt = Clone.CreateClonePrompt(clip, referenceText);
         return new VoiceClonePrompt(prompt.SpeakerEmbedding, prompt.ReferenceCodes ?? [], prompt.ReferenceFrames, referenceText,
             $"{Clone.Manifest.Name} from {Design.Manifest.Name}");
@@ -191,14 +192,29 @@ public sealed class CardEngine : IDisposable
             $"{Clone.Manifest.Name} from a recording");
     }
 
-    /// <summary>The fingerprint of the stored clone prompt this card speaks the job from, or null when it speaks from a description.</summary>
-    public string? ClonePromptUsed(SynthesisJob job) => UsesClone(job) ? job.Voice.ClonePrompt!.Fingerprint() : null;
+    /// <summary>The Base model's speaker embedding of a recording, the x-vector a clone prompt carries.</summary>
+    public float[] EmbedSpeaker(float[] samples)
+    {
+        if (Clone is null || !Clone.CanClone)
+        {
+            throw new InvalidOperationException("This card has no Base model loaded.");
+        }
 
-    private bool UsesClone(SynthesisJob job) => job.Voice.ClonePrompt is not null && CanClone;
+        return Clone.SpeakerEmbedding(samples);
+    }
+
+    /// <summary>The fingerprint of the stored clone prompt this card speaks the job from, or null when it speaks from a description.</summary>
+    public string? ClonePromptUsed(SynthesisJob job) => job.Voice.ClonePrompt?.Fingerprint();
 
     private (SpeechSynthesizer Synthesizer, SynthesisRequest Request) Prepare(SynthesisJob job)
     {
-        var useClone = UsesClone(job);
+        var useClone = job.Voice.ClonePrompt is not null;
+        if (useClone && !CanClone)
+        {
+            // Never a designed voice in a cloned voice's place (its description may be empty): the job goes elsewhere.
+            throw new CannotCloneException($"card {Spec.Index} has no Base model and cannot speak a cloned voice");
+        }
+
         var synthesizer = useClone ? Clone! : Design;
         VoicePrompt voice = useClone
             ? new VoicePrompt.Cloned(job.Voice.ClonePrompt!.SpeakerEmbedding, job.Voice.ClonePrompt.ReferenceCodes,
@@ -257,3 +273,6 @@ public sealed class CardEngine : IDisposable
         Clone?.Dispose();
     }
 }
+
+/// <summary>A job with a cloned voice reached a card without the Base model; it must go to a card that has it.</summary>
+public sealed class CannotCloneException(string message) : InvalidOperationException(message);

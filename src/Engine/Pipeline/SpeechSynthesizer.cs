@@ -164,6 +164,17 @@ public sealed class SpeechSynthesizer : IDisposable
     /// <summary>True for a Base model with its speaker and codec encoders: it can clone a voice from a clip.</summary>
     public bool CanClone => _sessions.CanClone;
 
+    /// <summary>The Base model's speaker embedding (x-vector) of a 24 kHz clip: the speaker a clone prompt carries.</summary>
+    public float[] SpeakerEmbedding(float[] audio24k)
+    {
+        if (!CanClone)
+        {
+            throw new InvalidOperationException($"Model '{Manifest.Name}' ({Manifest.Variant}) has no speaker encoder: speaker embeddings need the Base model.");
+        }
+
+        return new OnnxVoiceEncoders(_sessions).SpeakerEmbedding(audio24k);
+    }
+
     /// <summary>
     /// The Base model's voice-clone prompt from a 24 kHz reference clip: its x-vector, and with the reference text its
     /// codes for ICL mode. With <paramref name="appendSilence"/> (the default) half a second of silence is appended

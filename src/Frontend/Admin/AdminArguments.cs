@@ -90,6 +90,24 @@ public sealed class AdminArguments
 
     public string Text(string name, string fallback) => _options.GetValueOrDefault(name, fallback);
 
+    public bool Has(string name) => _options.ContainsKey(name);
+
+    /// <summary>An on/off option (on, off, true, false, yes, no).</summary>
+    public bool Switch(string name, bool fallback)
+    {
+        if (!_options.TryGetValue(name, out var text))
+        {
+            return fallback;
+        }
+
+        return text.ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw new AdminUsageException($"--{name} must be on or off, not '{text}'."),
+        };
+    }
+
     public long Number(string name, long fallback, long min, long max)
     {
         if (!_options.TryGetValue(name, out var text))

@@ -16,9 +16,12 @@ public static class AdminCommand
 
     private static readonly Command[] Commands =
     [
-        new("create-tenant", "create-tenant ID [--name NAME] [--rpm N] [--chars-per-day N]",
-            "Makes a tenant (defaults: 60 requests/min, 200000 characters/day) and prints its first API key.",
-            ["name", "rpm", "chars-per-day"], AdminTenantCommands.CreateTenantAsync),
+        new("create-tenant", "create-tenant ID [--name NAME] [--rpm N] [--chars-per-day N] [--reference-cloning on|off]",
+            "Makes a tenant (defaults: 60 requests/min, 200000 characters/day, one-shot cloning from ref_audio off) and prints its first API key.",
+            ["name", "rpm", "chars-per-day", "reference-cloning"], AdminTenantCommands.CreateTenantAsync),
+        new("set-tenant", "set-tenant ID --reference-cloning on|off",
+            "Turns one-shot cloning from ref_audio (POST /v1/audio/speech) on or off for the tenant.",
+            ["reference-cloning"], AdminTenantCommands.SetTenantAsync),
         new("create-key", "create-key TENANT [--label TEXT]", "Prints a new API key for the tenant (shown only once; only its hash is stored).",
             ["label"], AdminTenantCommands.CreateKeyAsync),
         new("revoke-key", "revoke-key PREFIX", "Revokes the key(s) whose prefix (as list-keys shows it, e.g. qtts_AbCdEfG) matches.",

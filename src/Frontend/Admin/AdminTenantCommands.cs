@@ -10,11 +10,27 @@ public static class AdminTenantCommands
         var id = arguments.Single("tenant ID");
         var rpm = (int)arguments.Number("rpm", 60, 1, int.MaxValue);
         var charactersPerDay = arguments.Number("chars-per-day", 200_000, 1, long.MaxValue);
-        var tenant = await tenants.CreateTenantAsync(id, arguments.Text("name", id), rpm, charactersPerDay);
+        var cloning = arguments.Switch("reference-cloning", false);
+        var tenant = await tenants.CreateTenantAsync(id, arguments.Text("name", id), rpm, charactersPerDay, cloning);
         var first = await tenants.CreateKeyAsync(tenant.Id, "first key");
-        Console.WriteLine($"tenant {tenant.Id} ({tenant.RequestsPerMinute} requests/min, {tenant.CharactersPerDay} characters/day)");
+        Console.WriteLine($"tenant {tenant.Id} ({tenant.RequestsPerMinute} requests/min, {tenant.CharactersPerDay} characters/day, {Cloning(tenant)})");
         Console.WriteLine($"api key {first.Key}");
         Console.WriteLine("Keep the key: only its hash is stored.");
+        return 0;
+    }
+
+    /// <summary>Changes a tenant's policies; today one: one-shot cloning from ref_audio.</summary>
+    public static async Task<int> SetTenantAsync(AdminArguments arguments, TenantStore tenants)
+    {
+        var id = arguments.Single("tenant ID");
+        if (!arguments.Has("reference-cloning"))
+        {
+            throw new AdminUsageException("set-tenant needs something to set: --reference-cloning on|off; see 'admin set-tenant --help'.");
+        }
+
+        var tenant = await tenants.SetReferenceCloningAsync(id, arguments.Switch("reference-cloning", false))
+            ?? throw new InvalidOperationException($"Tenant '{id}' does not exist; 'admin list-tenants' shows the tenants.");
+        Console.WriteLine($"tenant {tenant.Id}: {Cloning(tenant)}; frontends apply it from their next key refresh (Auth:KeyRefreshInterval).");
         return 0;
     }
 
@@ -43,7 +59,7 @@ public static class AdminTenantCommands
         arguments.ExpectNoPositional();
         foreach (var t in await tenants.ListTenantsAsync())
         {
-            Console.WriteLine($"{t.Id}\t{t.DisplayName}\t{t.RequestsPerMinute} rpm\t{t.CharactersPerDay} chars/day{(t.Disabled ? "\tdisabled" : "")}");
+            Console.WriteLine($"{t.Id}\t{t.DisplayName}\t{t.RequestsPerMinute} rpm\t{t.CharactersPerDay} chars/day\t{Cloning(t)}{(t.Disabled ? "\tdisabled" : "")}");
         }
 
         return 0;
@@ -64,4 +80,6 @@ public static class AdminTenantCommands
 
         return 0;
     }
+
+    private static string Cloning(Tenant tenant) => tenant.ReferenceCloning ? "reference cloning on" : "reference cloning off";
 }

@@ -10,6 +10,7 @@ using QwenTts.Frontend.Jobs;
 using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
+using QwenTts.Frontend.Outbound;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Robots;
@@ -32,6 +33,9 @@ public static class FrontendHost
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults("qwentts-frontend", $"{Environment.MachineName}-{Environment.ProcessId}");
+        // The hosting scope and request-start lines hold the raw path (an audio link's token): our request scope and line
+        // (RequestLogging) replace them.
+        builder.Logging.AddFilter(RequestLogging.HostingCategory, LogLevel.None);
         var cluster = ClusterSettings.From(builder.Configuration);
         var limits = builder.Configuration.GetSection(SpeechLimits.Section).Get<SpeechLimits>() ?? new SpeechLimits();
         var operatorSurfaces = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
@@ -89,9 +93,12 @@ public static class FrontendHost
         builder.Services.Configure<SegmentationOptions>(builder.Configuration.GetSection(SegmentationOptions.Section));
         builder.Services.AddSingleton(sp => new SentenceSegmenter(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value));
         builder.Services.AddSingleton<ReferenceAudioCloner>();
+        builder.Services.AddOptions<VoiceOptions>().Bind(builder.Configuration.GetSection(VoiceOptions.Section))
+            .Validate(o => o.IsValid, "Voices:ConsentMinSimilarity must be a cosine above -1 and at most 1.").ValidateOnStart();
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
+        builder.Services.AddOutboundGuard(builder.Configuration);
         builder.Services.AddQwenTtsJobs(builder.Configuration);
         builder.Services.AddQwenTtsRobots(builder.Configuration);
 
@@ -123,8 +130,10 @@ public static class FrontendHost
         api.MapJobEndpoints(builder.Configuration.ReadJobOptions());
         api.MapRobotEndpoints();
 
-        // Resolve once at start so the metrics' observable gauges exist before the first scrape.
+        // Resolve once at start so the metrics' observable gauges exist before the first scrape, and so a guard with the
+        // test-only loopback allowance says so in the start-up log.
         app.Services.GetRequiredService<FrontendMetrics>();
+        app.Services.GetRequiredService<OutboundGuard>();
         return app;
     }
 }

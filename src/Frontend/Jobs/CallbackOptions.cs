@@ -8,8 +8,11 @@ public sealed class CallbackOptions
     /// <summary>Server secret from which each tenant's signing secret is derived (set it by environment, never argv). Empty: callbacks are off.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>Allow callback URLs on loopback and private addresses (tests and single-host setups only).</summary>
-    public bool AllowPrivateNetworks { get; set; }
+    /// <summary>
+    /// Gone: callbacks go through the outbound guard like every server-side request (Outbound:AllowedNetworks names the
+    /// internal networks a receiver may be in). Setting it stops the frontend with that message rather than being ignored.
+    /// </summary>
+    public bool? AllowPrivateNetworks { get; set; }
 
     public int MaxAttempts { get; set; } = 5;
 

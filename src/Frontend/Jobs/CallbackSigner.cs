@@ -8,7 +8,8 @@ namespace QwenTts.Frontend.Jobs;
 /// Signs job callbacks. Each tenant's secret is HMAC-SHA256(server signing key, "callback:" + tenant) in hex, so every
 /// frontend derives the same secret without storing one per tenant; a tenant reads its own from
 /// GET /v1/audio/jobs/callback-secret. A callback carries <c>X-QwenTts-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</c> where
-/// v1 = HMAC-SHA256(tenant secret, "&lt;t&gt;." + raw body).
+/// v1 = HMAC-SHA256(tenant secret, "&lt;t&gt;." + raw body). Each attempt is signed with its own t, so a receiver can refuse
+/// a t older than a few minutes (the README's snippet uses 5) and a replayed POST fails without rejecting a retry.
 /// </summary>
 public sealed class CallbackSigner(IOptions<CallbackOptions> options)
 {

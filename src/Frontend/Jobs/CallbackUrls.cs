@@ -1,11 +1,16 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using QwenTts.Frontend.Outbound;
 
 namespace QwenTts.Frontend.Jobs;
 
-/// <summary>Checks a job's callback_url: absolute http(s), and not a loopback or private address unless the operator allows it.</summary>
-public sealed class CallbackUrls(IOptions<CallbackOptions> options)
+/// <summary>
+/// Checks a job's callback_url when the job is made: absolute http(s), no credentials, and not an address the
+/// outbound guard refuses when the host is an address literal (in any spelling the URL parser reads as one, e.g.
+/// 2130706433, 0x7f.1 or [::ffff:127.0.0.1]). A host name (localhost too) is only resolved when the callback is sent,
+/// by the connect-time guard: a name can change its answer, so the answer that counts is the one connected to.
+/// </summary>
+public sealed class CallbackUrls(IOptions<CallbackOptions> options, OutboundGuard guard)
 {
     /// <summary>Null when the URL is acceptable, otherwise what is wrong with it.</summary>
     public string? Check(string url)
@@ -25,37 +30,10 @@ public sealed class CallbackUrls(IOptions<CallbackOptions> options)
             return "callback_url is longer than 2048 characters.";
         }
 
-        if (!options.Value.AllowPrivateNetworks && IsPrivate(uri))
-        {
-            return $"callback_url '{url}' points at a loopback or private address, which this server does not call.";
-        }
-
-        return null;
-    }
-
-    private static bool IsPrivate(Uri uri)
-    {
-        if (uri.IsLoopback || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        if (!IPAddress.TryParse(uri.IdnHost, out var address))
-        {
-            return false;
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || IPAddress.IsLoopback(address);
-        }
-
-        var b = address.GetAddressBytes();
-        return b[0] is 10 or 127 or 0 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254);
+        // As the guard reads a host at connect time: anything that parses as an address is that address. Names, localhost
+        // included, are left to the guard, which resolves them when it connects.
+        return IPAddress.TryParse(uri.DnsSafeHost, out var address) && guard.Refusal(address) is not null
+            ? $"callback_url '{url}' points at a loopback, private or reserved address; this server only calls public internet addresses."
+            : null;
     }
 }

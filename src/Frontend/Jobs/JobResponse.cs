@@ -21,14 +21,15 @@ public sealed record JobResponse(
     [property: JsonPropertyName("content_url")] string? ContentUrl,
     [property: JsonPropertyName("callback_url")] string? CallbackUrl,
     [property: JsonPropertyName("callback_status")] string? CallbackStatus,
-    [property: JsonPropertyName("robots_status")] string? RobotsStatus)
+    [property: JsonPropertyName("robots_status")] string? RobotsStatus,
+    [property: JsonPropertyName("voice_source")] string? VoiceSource)
 {
     public static JobResponse From(AudioJobView job) => new(
         job.Id, "audio.job", job.Status.ToString().ToLowerInvariant(),
         new JobProgressResponse(job.SegmentsDone, job.SegmentsTotal, job.SegmentsTotal == 0 ? 0 : Math.Round(job.SegmentsDone / (double)job.SegmentsTotal, 4)),
         job.Error, job.CreatedAt.ToUnixTimeSeconds(), job.CompletedAt?.ToUnixTimeSeconds(), job.ExpiresAt?.ToUnixTimeSeconds(), job.Format,
         job.Characters, Math.Round(job.AudioSeconds, 3), job.ContentBytes, job.Devices,
-        job.Status == AudioJobStatus.Completed ? $"/v1/audio/jobs/{job.Id}/content" : null, job.CallbackUrl, job.CallbackStatus, job.RobotsStatus);
+        job.Status == AudioJobStatus.Completed ? $"/v1/audio/jobs/{job.Id}/content" : null, job.CallbackUrl, job.CallbackStatus, job.RobotsStatus, job.VoiceSource);
 }
 
 public sealed record JobProgressResponse(

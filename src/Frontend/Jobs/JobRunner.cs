@@ -63,7 +63,7 @@ public sealed partial class JobRunner(
             LogCompleted(jobId, spec.Segments.Length, content.AudioSeconds, content.Bytes, string.Join(",", job.Devices));
             if (RobotTools.FromSource(spec.Source) is { Length: > 0 } tools)
             {
-                await grain.RecordRobotsAsync(await robots.BroadcastAsync(spec.Tenant, tools, RobotAudioOf(job, spec), stopping));
+                await grain.RecordRobotsAsync(await BroadcastAsync(spec, tools, job, stopping));
             }
 
             await TryDeleteAsync(jobId, JobAudioKeys.SegmentsPrefix(jobId));
@@ -85,6 +85,20 @@ public sealed partial class JobRunner(
         {
             await lease.CancelAsync();
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>The robots' outcome; even a broadcast that could not start (the tenant's robots unreadable) is an outcome to record.</summary>
+    private async Task<string> BroadcastAsync(AudioJobSpec spec, string[] tools, AudioJobView job, CancellationToken stopping)
+    {
+        try
+        {
+            return await robots.BroadcastAsync(spec.Tenant, tools, RobotAudioOf(job, spec), stopping);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogBroadcastFailed(job.Id, ex.GetType().Name, ex.Message);
+            return string.Join("; ", tools.Select(t => $"{t}: failed: the tenant's robots could not be read ({ex.GetType().Name})"));
         }
     }
 
@@ -383,6 +397,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not delete {Prefix} from the audio store ({Reason}); left for the retention sweep")]
     private partial void LogCleanupFailed(string job, string prefix, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: the robot broadcast could not start ({Error}): {Reason}")]
+    private partial void LogBroadcastFailed(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed: {Reason}")]
     private partial void LogFailed(string job, string reason);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using QwenTts.Frontend.Outbound;
 using QwenTts.Storage.Audio;
 
 namespace QwenTts.Frontend.Jobs;
@@ -12,9 +13,12 @@ public static class JobServiceCollectionExtensions
             .Validate(o => o.IsValid, "Jobs: limits, retention, lease, poll interval and attempts must be positive.").ValidateOnStart();
         services.AddOptions<CallbackOptions>().Bind(configuration.GetSection(CallbackOptions.Section))
             .Validate(o => o.MaxAttempts > 0 && o.InitialDelay >= TimeSpan.Zero && o.Timeout > TimeSpan.Zero, "Jobs:Callbacks: attempts, delay and timeout must be positive.")
+            .Validate(o => o.AllowPrivateNetworks is null,
+                "Jobs:Callbacks:AllowPrivateNetworks is gone: callbacks go through the outbound guard, which calls public addresses only; " +
+                "list an internal receiver's network in Outbound:AllowedNetworks (CIDR) instead.")
             .ValidateOnStart();
         services.AddQwenTtsAudioStore(configuration);
-        services.AddHttpClient(CallbackSender.ClientName);
+        services.AddGuardedHttpClient(CallbackSender.ClientName);
         services.AddSingleton<CallbackUrls>();
         services.AddSingleton<CallbackSigner>();
         services.AddSingleton<CallbackSender>();

@@ -10,8 +10,9 @@ using QwenTts.Storage.Tenants;
 namespace QwenTts.Frontend.Jobs;
 
 /// <summary>
-/// Validates a job like a speech request (same planner, larger input limit), charges the tenant's quotas, stores the
-/// job in its grain and the index, and wakes this frontend's worker. Used by the API and by the chat-robot inbound endpoint.
+/// Validates a job like a speech request (same planner, larger input limit), charges the tenant's quotas, then does the
+/// voice's card work (never before the limits), stores the job in its grain and the index, and wakes this frontend's
+/// worker. Used by the API and by the chat-robot inbound endpoint.
 /// </summary>
 public sealed class JobSubmitter(
     IClusterClient cluster, SpeechPlanner planner, SentenceSegmenter segmenter, TenantQuotas quotas, CallbackUrls callbacks,
@@ -59,15 +60,35 @@ public sealed class JobSubmitter(
             return (null, new ApiProblem(StatusCodes.Status429TooManyRequests, "Character quota exhausted", characters.Reason!, characters.RetryAfter));
         }
 
-        var spec = new AudioJobSpec(tenant.Id, [.. segmenter.Split(text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
-            settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
-            System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null);
-        var id = JobIds.New();
-        var grain = cluster.GetGrain<IAudioJobGrain>(id);
-        await grain.CreateAsync(spec);
-        await cluster.GetGrain<IAudioJobIndexGrain>(0).AddAsync(id);
-        worker.Wake();
-        return (await grain.GetAsync(), null);
+        var created = false;
+        try
+        {
+            // The voice's card work (a pending prompt) only now that the job is within its limits.
+            (settings, problem) = await planner.PrepareVoiceAsync(settings!, cancellationToken);
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+
+            // The job keeps its reservation: its grain gives the characters back if it fails or is deleted before its audio is made.
+            var spec = new AudioJobSpec(tenant.Id, [.. segmenter.Split(text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
+                settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
+                System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
+                characters.Reservation, settings.VoiceSource);
+            var id = JobIds.New();
+            var grain = cluster.GetGrain<IAudioJobGrain>(id);
+            created = await grain.CreateAsync(spec);
+            await cluster.GetGrain<IAudioJobIndexGrain>(0).AddAsync(id);
+            worker.Wake();
+            return (await grain.GetAsync(), null);
+        }
+        finally
+        {
+            if (!created)
+            {
+                await quotas.ReleaseAsync(tenant, characters.Reservation);
+            }
+        }
     }
 
     private static (AudioJobView?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));

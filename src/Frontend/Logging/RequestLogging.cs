@@ -16,11 +16,14 @@ public sealed record RequestIdFeature(string Id);
 /// One log line per request (method, path, status, time, tenant, cards, request id, trace id), written when it ends, in
 /// place of the framework's several; the same tenant and request id go on the request's span, so an operator gets from a
 /// caller's request id to its trace in one search. Health, readiness and metrics polls log at Debug, so probes do not
-/// flood the console.
+/// flood the console. A path that carries a secret (an audio link's token) is logged as its route (<see cref="LoggedPath"/>).
 /// </summary>
 public static partial class RequestLogging
 {
     public const string Category = "QwenTts.Frontend.Requests";
+
+    /// <summary>ASP.NET Core's request scope and request-start lines carry the raw path (tokens included): off, replaced by ours.</summary>
+    public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
@@ -28,13 +31,15 @@ public static partial class RequestLogging
         app.Use(async (context, next) =>
         {
             var started = Stopwatch.GetTimestamp();
+            // Routing has chosen the endpoint already (it runs before the app's own middleware), so the path can be the route.
+            var path = LoggedPath.Of(context);
+            using var scope = logger.BeginScope(new RequestLogScope(path, context.TraceIdentifier));
             try
             {
                 await next(context);
             }
             finally
             {
-                var path = context.Request.Path.Value ?? "";
                 var tenant = context.Features.Get<TenantFeature>()?.Tenant.Id ?? "-";
                 var cards = context.Features.Get<ServedByFeature>()?.Cards is { Length: > 0 } served ? served : "-";
                 var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;

@@ -17,7 +17,7 @@ public sealed partial class DependencyExceptionHandler(IProblemDetailsService pr
             return false;
         }
 
-        LogUnavailable(context.Request.Path, dependency, exception.Message);
+        LogUnavailable(Logging.LoggedPath.Of(context), dependency, exception.Message);
         context.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteProblemAsync(context, exception, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
             $"The request could not complete because {dependency} is unavailable ({exception.GetType().Name}). Retry shortly.");

@@ -1,6 +1,7 @@
 using System.Web;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Jobs;
+using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Problems;
 using QwenTts.Grains.Interfaces.Jobs;
 using QwenTts.Grains.Interfaces.Robots;
@@ -24,7 +25,7 @@ public static class RobotEndpoints
         robots.MapPost("/broadcast", BroadcastAsync).WithName("BroadcastText")
             .WithSummary("Text in, voice broadcast out: starts a job whose audio is posted to your robots; answers the job id")
             .Produces<BroadcastResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/audio/links/{token}", GetLinkedAudioAsync).AllowAnonymous().WithName("GetLinkedAudio").WithTags("Robots")
+        api.MapGet("/audio/links/{token}", GetLinkedAudioAsync).AllowAnonymous().WithSecretInPath().WithName("GetLinkedAudio").WithTags("Robots")
             .WithSummary("A job's audio through a time-limited link (what robots post); no API key needed")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;

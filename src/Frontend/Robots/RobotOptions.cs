@@ -14,8 +14,11 @@ public sealed class RobotOptions
     /// <summary>Address chat users reach this API at, for the audio links robots post (e.g. https://tts.example.com). Required for DingTalk.</summary>
     public string? PublicBaseUrl { get; set; }
 
-    /// <summary>Folder of the ASP.NET Data Protection key ring that encrypts robot credentials; every frontend must share it.</summary>
-    public string KeyDirectory { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "qwentts", "keys");
+    /// <summary>
+    /// Where the Data Protection key ring was kept before it moved to PostgreSQL. When set, the keys found there are
+    /// copied into PostgreSQL at start (once each), so credentials sealed with them still open; not needed otherwise.
+    /// </summary>
+    public string? KeyDirectory { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -8,9 +8,14 @@ using QwenTts.Routing;
 
 namespace QwenTts.Frontend.Speech;
 
+/// <summary>ref_audio as checked before any work: the data URL's media type and base64 text, and the transcript (null: x-vector only).</summary>
+public sealed record ReferenceAudio(string? MediaType, string Base64, string? ReferenceText);
+
 /// <summary>
-/// vLLM-Omni's one-shot cloning on /v1/audio/speech: ref_audio (a base64 data URL; the server never fetches a URL),
-/// ref_text or x_vector_only_mode, cloned by a card that holds the Base model; and what the loaded models can serve.
+/// What the cards with the Base model do for the frontend: vLLM-Omni's one-shot cloning on /v1/audio/speech (ref_audio,
+/// a base64 data URL; the server never fetches a URL) and the speaker embedding of a consent recording; and what the
+/// loaded models can serve. Checking a request (<see cref="Check"/>) costs no card time; cloning does, so callers do it
+/// only once the request is within its limits, and cancel it with the request.
 /// </summary>
 public sealed partial class ReferenceAudioCloner(IClusterClient cluster, DeviceRouter router)
 {
@@ -30,7 +35,8 @@ public sealed partial class ReferenceAudioCloner(IClusterClient cluster, DeviceR
 
     public bool CanClone => router.Devices.Any(d => d.Healthy && !d.Draining && d.CanClone);
 
-    public async Task<(VoiceSpec? Voice, ApiProblem? Problem)> CloneAsync(SpeechRequest request, string? instructions, CancellationToken cancellationToken)
+    /// <summary>The request's ref_audio fields, checked for shape only (no decoding, no card).</summary>
+    public (ReferenceAudio? Audio, ApiProblem? Problem) Check(SpeechRequest request)
     {
         var refAudio = request.RefAudio!.Trim();
         if (!refAudio.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
@@ -44,19 +50,8 @@ public sealed partial class ReferenceAudioCloner(IClusterClient cluster, DeviceR
             return Fail("ref_audio must be a base64 data URL of the form data:<audio type>;base64,<data>.");
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(match.Groups["data"].Value);
-        }
-        catch (FormatException)
-        {
-            return Fail("ref_audio's data is not valid base64.");
-        }
-
-        var xVectorOnly = request.XVectorOnlyMode == true;
         var refText = string.IsNullOrWhiteSpace(request.RefText) ? null : TextNormalizer.Normalize(request.RefText);
-        if (!xVectorOnly && refText is null)
+        if (request.XVectorOnlyMode != true && refText is null)
         {
             return Fail("ref_text (the transcript of ref_audio) is required unless x_vector_only_mode is true.");
         }
@@ -67,24 +62,60 @@ public sealed partial class ReferenceAudioCloner(IClusterClient cluster, DeviceR
         }
 
         var mediaType = match.Groups["type"].Value;
-        var (recording, rejection) = await Task.Run(() => RecordingDecoder.Decode(bytes, mediaType.Length == 0 ? null : mediaType, "ref_audio"), cancellationToken);
+        return (new ReferenceAudio(mediaType.Length == 0 ? null : mediaType, match.Groups["data"].Value, request.XVectorOnlyMode == true ? null : refText), null);
+    }
+
+    /// <summary>Decodes the recording and clones it on the least busy Base card; stops when <paramref name="cancellationToken"/> does.</summary>
+    public async Task<(VoiceSpec? Voice, ApiProblem? Problem)> CloneAsync(ReferenceAudio audio, string? instructions, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(audio.Base64);
+        }
+        catch (FormatException)
+        {
+            return (null, ApiProblem.BadRequest("ref_audio's data is not valid base64."));
+        }
+
+        var (recording, rejection) = await Task.Run(() => RecordingDecoder.Decode(bytes, audio.MediaType, "ref_audio"), cancellationToken);
         if (rejection is not null)
         {
             return (null, new ApiProblem(rejection.Status, "Invalid ref_audio", rejection.Detail));
         }
 
-        var card = router.Devices.Where(d => d.CanClone && d.HasRoom).OrderBy(d => d.ExpectedCompletionSeconds(40)).FirstOrDefault();
-        if (card is null)
+        if (PickCard() is not { } card)
         {
-            return (null, new ApiProblem(StatusCodes.Status503ServiceUnavailable, "All cards are busy",
-                "every card with the Base model is full; try again shortly.", TimeSpan.FromSeconds(2)));
+            return (null, CardsBusy());
         }
 
-        var prompt = await cluster.GetGrain<IDeviceGrain>(card.Device.Key).CloneRecordingAsync(recording!.Samples, xVectorOnly ? null : refText);
+        var prompt = await cluster.GetGrain<IDeviceGrain>(card.Device.Key).CloneRecordingAsync(recording!.Samples, audio.ReferenceText, cancellationToken);
         return (new VoiceSpec { Description = instructions ?? "", ClonePrompt = prompt }, null);
     }
 
-    private static (VoiceSpec?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));
+    /// <summary>The Base model's speaker embedding of a recording (mono, 24 kHz), e.g. of a consent, to compare speakers with.</summary>
+    public async Task<(float[]? Embedding, ApiProblem? Problem)> EmbedSpeakerAsync(float[] samples, string purpose, CancellationToken cancellationToken)
+    {
+        if (!CanClone)
+        {
+            return (null, ApiProblem.BadRequest($"{purpose} needs a card with the Base model to measure the speaker; loaded: {Loaded()}."));
+        }
+
+        if (PickCard() is not { } card)
+        {
+            return (null, CardsBusy());
+        }
+
+        return (await cluster.GetGrain<IDeviceGrain>(card.Device.Key).EmbedSpeakerAsync(samples, cancellationToken), null);
+    }
+
+    private DeviceLoad? PickCard() =>
+        router.Devices.Where(d => d.CanClone && d.Healthy && !d.Draining && d.HasRoom).OrderBy(d => d.ExpectedCompletionSeconds(40)).FirstOrDefault();
+
+    private static ApiProblem CardsBusy() => new(StatusCodes.Status503ServiceUnavailable, "All cards are busy",
+        "every card with the Base model is full; try again shortly.", TimeSpan.FromSeconds(2));
+
+    private static (ReferenceAudio?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));
 
     [GeneratedRegex(@"^data:(?<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,(?<data>[A-Za-z0-9+/=\s]*)$", RegexOptions.IgnoreCase)]
     private static partial Regex DataUrl();

@@ -12,7 +12,10 @@ using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
-/// <summary>POST /v1/audio/speech: the OpenAI-compatible speech endpoint, streamed as the audio is made.</summary>
+/// <summary>
+/// POST /v1/audio/speech: the OpenAI-compatible speech endpoint, streamed as the audio is made. The order is the point:
+/// cheap checks, then the request rate and character quota, and only then card work (the voice, then the speech).
+/// </summary>
 public static partial class SpeechEndpoints
 {
     public static RouteGroupBuilder MapSpeechEndpoints(this RouteGroupBuilder api)
@@ -75,6 +78,16 @@ public static partial class SpeechEndpoints
         var outcome = "completed";
         try
         {
+            // Card work for the voice (cloning ref_audio, deriving a pending prompt) only now that the request is within
+            // its limits, and cancelled if the caller goes away.
+            var (prepared, voiceProblem) = await planner.PrepareVoiceAsync(plan, context.RequestAborted);
+            if (voiceProblem is not null)
+            {
+                outcome = voiceProblem.Status < 500 ? "invalid" : "refused";
+                return voiceProblem.ToResult(context);
+            }
+
+            plan = prepared!;
             return await StreamAsync(plan, progress, context, streamer, metrics, started);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -165,6 +178,7 @@ public static partial class SpeechEndpoints
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
         response.Headers["X-Request-Id"] = plan.RequestId;
+        response.Headers[VoiceSources.Header] = plan.VoiceSource;
         if (plan.ServerSentEvents)
         {
             response.ContentType = "text/event-stream";
@@ -183,6 +197,7 @@ public static partial class SpeechEndpoints
                 usage = new { input_tokens = plan.Characters, output_tokens = progress.Frames, total_tokens = plan.Characters + progress.Frames },
                 served_by = progress.Devices.Distinct().ToArray(),
                 voice_prompts = progress.VoicePrompts.Distinct().ToArray(),
+                voice_source = plan.VoiceSource,
             }, context.RequestAborted);
             return Results.Empty;
         }

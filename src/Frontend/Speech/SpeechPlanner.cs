@@ -10,7 +10,11 @@ using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
-/// <summary>Checks a speech request field by field and resolves its voice; every problem is a 4xx that names the field.</summary>
+/// <summary>
+/// Checks a speech request field by field and resolves its voice; every problem is a 4xx that names the field. Planning
+/// costs no card time: what a voice still needs from a card (cloning ref_audio, deriving a pending prompt) is left in
+/// the plan as a <see cref="PendingVoice"/>, for <see cref="PrepareVoiceAsync"/> once the request is within its limits.
+/// </summary>
 public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SentenceSegmenter segmenter, ReferenceAudioCloner cloner)
 {
     /// <summary>The most codec frames a segment may ask for with max_new_tokens (about 5.5 minutes of audio).</summary>
@@ -45,8 +49,55 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
         var language = settings!.LanguageFor(text);
         var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, settings.Voice,
-            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens);
+            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens,
+            settings.Pending, settings.VoiceSource);
         return (plan, null);
+    }
+
+    /// <summary>The plan with its voice's card work done (see <see cref="PrepareVoiceAsync(SpeechSettings, CancellationToken)"/>).</summary>
+    public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PrepareVoiceAsync(SpeechPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.PendingVoice is null)
+        {
+            return (plan, null);
+        }
+
+        var (voice, source, problem) = await PrepareAsync(plan.PendingVoice, plan.Voice, plan.VoiceSource, cancellationToken);
+        return problem is not null ? (null, problem) : (plan with { Voice = voice, VoiceSource = source, PendingVoice = null }, null);
+    }
+
+    /// <summary>
+    /// Does the card work a voice still needs: clones ref_audio, or derives a pending prompt voice's prompt when a card with
+    /// the Base model is up (else it is spoken from its description and seed, as before). Call it only once the request
+    /// passed its limits; it stops when <paramref name="cancellationToken"/> does (the caller went away).
+    /// </summary>
+    public async Task<(SpeechSettings? Settings, ApiProblem? Problem)> PrepareVoiceAsync(SpeechSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Pending is null)
+        {
+            return (settings, null);
+        }
+
+        var (voice, source, problem) = await PrepareAsync(settings.Pending, settings.Voice, settings.VoiceSource, cancellationToken);
+        return problem is not null ? (null, problem) : (settings with { Voice = voice, VoiceSource = source, Pending = null }, null);
+    }
+
+    private async Task<(VoiceSpec Voice, string Source, ApiProblem? Problem)> PrepareAsync(PendingVoice pending, VoiceSpec voice, string source,
+        CancellationToken cancellationToken)
+    {
+        switch (pending)
+        {
+            case PendingVoice.ReferenceClone clone:
+                var (cloned, problem) = await cloner.CloneAsync(clone.Audio, clone.Instructions, cancellationToken);
+                return (cloned ?? voice, VoiceSources.ReferenceAudio, problem);
+            case PendingVoice.StoredPrompt stored:
+                var grain = cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(stored.Tenant, stored.Name));
+                return (await grain.EnsureClonePromptAsync(cancellationToken))?.ClonePrompt is { } prompt
+                    ? (voice with { ClonePrompt = prompt }, VoiceSources.StoredPrompt, null)
+                    : (voice, source, null);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(pending), pending, "unknown pending voice");
+        }
     }
 
     /// <summary>Everything of a request but its input: format, speed, language, voice (the WebSocket's session.config).</summary>
@@ -93,20 +144,21 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
 
         var instructions = string.IsNullOrWhiteSpace(request.Instructions) ? null : TextNormalizer.Normalize(request.Instructions);
-        if (CheckTask(request) is { } taskProblem)
+        if (CheckTask(request, tenant) is { } taskProblem)
         {
             return (null, taskProblem);
         }
 
-        var (voice, seed, voiceLanguage, problem) = request.RefAudio is not null
-            ? await CloneReferenceAsync(request, instructions)
+        var (resolved, problem) = request.RefAudio is not null
+            ? CheckReference(request, instructions)
             : await ResolveVoiceAsync(request.Voice, instructions, tenant);
         if (problem is not null)
         {
             return (null, problem);
         }
 
-        if (IsTask(request, ReferenceAudioCloner.Base) && voice!.ClonePrompt is null)
+        var (voice, seed, voiceLanguage, pending, source) = resolved!;
+        if (IsTask(request, ReferenceAudioCloner.Base) && voice.ClonePrompt is null && pending is not PendingVoice.ReferenceClone)
         {
             return Fail<SpeechSettings>(cloner.CanClone
                 ? "task_type Base speaks a cloned voice: send ref_audio (a base64 data URL) with ref_text, or a voice made from a recording (see /v1/audio/voices), without instructions."
@@ -118,11 +170,15 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             language = preferred;
         }
 
-        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice!, request.Voice?.Value, request.Seed ?? seed, request.MaxNewTokens), null);
+        return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice, request.Voice?.Value, request.Seed ?? seed, request.MaxNewTokens,
+            pending, source), null);
     }
 
-    /// <summary>vLLM-Omni's task_type against what the request carries and what the cards hold.</summary>
-    private ApiProblem? CheckTask(SpeechRequest request)
+    /// <summary>A request's voice as resolved without card work, and the card work it still needs.</summary>
+    private sealed record ResolvedVoice(VoiceSpec Voice, ulong Seed, string? Language, PendingVoice? Pending, string Source);
+
+    /// <summary>vLLM-Omni's task_type against what the request carries, what the cards hold and what the tenant may do.</summary>
+    private ApiProblem? CheckTask(SpeechRequest request, Tenant tenant)
     {
         if (request.TaskType is { } task && !IsTask(request, ReferenceAudioCloner.VoiceDesign) && !IsTask(request, ReferenceAudioCloner.Base)
             && !IsTask(request, ReferenceAudioCloner.CustomVoice))
@@ -143,6 +199,13 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
                 : null;
         }
 
+        if (!tenant.ReferenceCloning)
+        {
+            return new ApiProblem(StatusCodes.Status403Forbidden, "Cloning from ref_audio is off",
+                $"one-shot cloning from ref_audio is not enabled for tenant '{tenant.Id}' (an operator turns it on: admin set-tenant {tenant.Id} " +
+                "--reference-cloning on). A voice from a recording under a consent (POST /v1/audio/voices) needs no such setting.");
+        }
+
         if (IsTask(request, ReferenceAudioCloner.VoiceDesign))
         {
             return ApiProblem.BadRequest("ref_audio is for task_type Base (cloning); leave it out for VoiceDesign.");
@@ -153,51 +216,59 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
     private static bool IsTask(SpeechRequest request, string task) => string.Equals(request.TaskType, task, StringComparison.OrdinalIgnoreCase);
 
-    private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> CloneReferenceAsync(SpeechRequest request, string? instructions)
+    /// <summary>ref_audio checked for shape now; decoded and cloned by <see cref="PrepareVoiceAsync(SpeechPlan, CancellationToken)"/>.</summary>
+    private (ResolvedVoice?, ApiProblem?) CheckReference(SpeechRequest request, string? instructions)
     {
-        var (voice, problem) = await cloner.CloneAsync(request, instructions, CancellationToken.None);
-        return (voice, RandomSeed(), null, problem);
+        var (audio, problem) = cloner.Check(request);
+        return problem is not null
+            ? (null, problem)
+            : (new ResolvedVoice(new VoiceSpec { Description = instructions ?? "" }, RandomSeed(), null, new PendingVoice.ReferenceClone(audio!, instructions),
+                VoiceSources.ReferenceAudio), null);
     }
 
-    private async Task<(VoiceSpec? Voice, ulong Seed, string? Language, ApiProblem? Problem)> ResolveVoiceAsync(VoiceReference? voice, string? instructions, Tenant tenant)
+    private async Task<(ResolvedVoice?, ApiProblem?)> ResolveVoiceAsync(VoiceReference? voice, string? instructions, Tenant tenant)
     {
         if (voice is null || string.IsNullOrWhiteSpace(voice.Value))
         {
             return instructions is null
-                ? (null, 0, null, ApiProblem.BadRequest("give voice (a named voice) or instructions (a description of the voice)."))
-                : (VoiceSpec.Designed(instructions), RandomSeed(), null, null);
+                ? (null, ApiProblem.BadRequest("give voice (a named voice) or instructions (a description of the voice)."))
+                : (new ResolvedVoice(VoiceSpec.Designed(instructions), RandomSeed(), null, null, VoiceSources.Description), null);
         }
 
         var name = voice.Value;
         var profile = voice.IsId ? await FindByIdAsync(name, tenant) : await FindAsync(name, tenant);
         if (profile is not null)
         {
-            if (profile.ClonePrompt is null)
-            {
-                // A prompt voice made while no card held the Base model: derived now if one does (stored once).
-                profile = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, profile.Name)).EnsureClonePromptAsync() ?? profile;
-            }
-
             if (profile.Type == VoiceTypes.AudioSample && instructions is not null)
             {
-                return (null, 0, null, ApiProblem.BadRequest(
+                return (null, ApiProblem.BadRequest(
                     $"voice '{name}' was cloned from a recording; instructions need the VoiceDesign model and cannot be applied to it. Leave instructions out."));
             }
 
-            // Style instructions go on top of the description; they need the VoiceDesign model, so a prompt voice
-            // with instructions is spoken from its description and seed.
-            var description = instructions is null ? profile.Description : $"{profile.Description} {instructions}";
-            var spec = new VoiceSpec { Description = description, ClonePrompt = instructions is null ? profile.ClonePrompt : null };
-            return (spec, profile.Seed, profile.Language, null);
+            if (instructions is not null)
+            {
+                // Style instructions go on top of the description; they need the VoiceDesign model, which cannot speak from
+                // a stored prompt, so the voice is spoken from its description and seed and the answer says so.
+                return (new ResolvedVoice(new VoiceSpec { Description = $"{profile.Description} {instructions}" }, profile.Seed, profile.Language, null,
+                    VoiceSources.DescriptionWithInstructions), null);
+            }
+
+            var spec = new VoiceSpec { Description = profile.Description, ClonePrompt = profile.ClonePrompt };
+            return profile.ClonePrompt is not null
+                ? (new ResolvedVoice(spec, profile.Seed, profile.Language, null, VoiceSources.StoredPrompt), null)
+                // A prompt voice made while no card held the Base model: derived once the request is within its limits, if a card can.
+                : (new ResolvedVoice(spec, profile.Seed, profile.Language,
+                    profile.Type == VoiceTypes.Prompt ? new PendingVoice.StoredPrompt(tenant.Id, profile.Name) : null, VoiceSources.Description), null);
         }
 
         if (!voice.IsId && BuiltinVoices.All.TryGetValue(name, out var builtin))
         {
-            var description = instructions is null ? builtin.Description : $"{builtin.Description} {instructions}";
-            return (VoiceSpec.Designed(description), builtin.Seed, null, null);
+            return instructions is null
+                ? (new ResolvedVoice(VoiceSpec.Designed(builtin.Description), builtin.Seed, null, null, VoiceSources.Description), null)
+                : (new ResolvedVoice(VoiceSpec.Designed($"{builtin.Description} {instructions}"), builtin.Seed, null, null, VoiceSources.DescriptionWithInstructions), null);
         }
 
-        return (null, 0, null, ApiProblem.NotFound(voice.IsId
+        return (null, ApiProblem.NotFound(voice.IsId
             ? $"voice id '{name}' does not exist for your tenant (see GET /v1/audio/voices)."
             : $"voice '{name}' is not one of your tenant's voices (see GET /v1/voices) nor a built-in voice ({string.Join(", ", BuiltinVoices.All.Keys)})."));
     }

@@ -17,8 +17,9 @@ public sealed record CreateAudioVoiceRequest(
     [property: JsonPropertyName("language")] string? Language);
 
 /// <summary>
-/// OpenAI's voice object (id, object, created_at in Unix seconds, name, type, prompt), plus ours: language, and how the
-/// stored prompt stands (prompt_status "ready" or "pending", prompt_problem, derived_by).
+/// OpenAI's voice object (id, object, created_at in Unix seconds, name, type, prompt), plus ours: language, how the
+/// stored prompt stands (prompt_status "ready" or "pending", prompt_problem, derived_by), and for a voice from a recording
+/// how close its speaker came to the consent recording's (consent_similarity, the cosine of the speaker embeddings).
 /// </summary>
 public sealed record AudioVoiceResponse(
     [property: JsonPropertyName("id")] string Id,
@@ -32,11 +33,12 @@ public sealed record AudioVoiceResponse(
     [property: JsonPropertyName("prompt_problem"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PromptProblem,
     [property: JsonPropertyName("derived_by"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DerivedBy,
     [property: JsonPropertyName("consent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Consent,
-    [property: JsonPropertyName("prompt_fingerprint"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PromptFingerprint = null)
+    [property: JsonPropertyName("prompt_fingerprint"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PromptFingerprint = null,
+    [property: JsonPropertyName("consent_similarity"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ConsentSimilarity = null)
 {
     public static AudioVoiceResponse Of(VoiceProfile p) => new(p.Id ?? p.Name, "audio.voice", p.CreatedAt.ToUnixTimeSeconds(), p.DisplayName ?? p.Name,
         p.Type, p.Type == VoiceTypes.Prompt ? p.Description : null, p.Language, p.PromptStatus, p.ClonePrompt is null ? p.PromptProblem : null,
-        p.ClonePrompt?.DerivedBy, p.ConsentId, p.ClonePrompt?.Fingerprint());
+        p.ClonePrompt?.DerivedBy, p.ConsentId, p.ClonePrompt?.Fingerprint(), p.ConsentSimilarity);
 
     public static AudioVoiceResponse Of(VoiceSummary s) => new(s.Id ?? s.Name, "audio.voice", s.CreatedAt.ToUnixTimeSeconds(), s.DisplayName ?? s.Name,
         s.Type, s.Type == VoiceTypes.Prompt ? s.Description : null, s.Language, s.PromptStatus, null, s.DerivedBy, null);

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using QwenTts.Audio.Recordings;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Voices;
@@ -58,7 +60,8 @@ public static class AudioVoiceEndpoints
             : TypedResults.Ok(new DeletedResponse(result.Profile?.Id ?? id, "audio.voice.deleted", true));
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IClusterClient cluster, VoiceConsentStore consents)
+    private static async Task<IResult> CreateAsync(HttpContext context, IClusterClient cluster, VoiceConsentStore consents, TenantQuotas quotas,
+        IOptions<VoiceOptions> options)
     {
         var tenant = context.Tenant();
         if (context.Request.HasFormContentType)
@@ -67,8 +70,8 @@ public static class AudioVoiceEndpoints
             var fields = new CreateAudioVoiceRequest(form["type"], form["name"], form["prompt"], form["script_hint"], form["model"], form["language"]);
             return (fields.Type ?? VoiceTypes.AudioSample) switch
             {
-                VoiceTypes.Prompt => await CreatePromptVoiceAsync(fields, tenant, context, cluster),
-                VoiceTypes.AudioSample => await CreateSampleVoiceAsync(form, tenant, context, cluster, consents),
+                VoiceTypes.Prompt => await CreatePromptVoiceAsync(fields, tenant, context, cluster, quotas),
+                VoiceTypes.AudioSample => await CreateSampleVoiceAsync(form, tenant, context, cluster, consents, quotas, options.Value),
                 var other => UnknownType(other).ToResult(context),
             };
         }
@@ -87,14 +90,15 @@ public static class AudioVoiceEndpoints
         return (request?.Type ?? VoiceTypes.AudioSample) switch
         {
             _ when request is null => ApiProblem.BadRequest("a JSON body with type, name and prompt is required.").ToResult(context),
-            VoiceTypes.Prompt => await CreatePromptVoiceAsync(request, tenant, context, cluster),
+            VoiceTypes.Prompt => await CreatePromptVoiceAsync(request, tenant, context, cluster, quotas),
             VoiceTypes.AudioSample => ApiProblem.BadRequest(
                 "type audio_sample (the default when type is left out) needs multipart/form-data with name, consent and the audio_sample file; for a voice from a description send type \"prompt\".").ToResult(context),
             var other => UnknownType(other).ToResult(context),
         };
     }
 
-    private static async Task<IResult> CreatePromptVoiceAsync(CreateAudioVoiceRequest request, Tenant tenant, HttpContext context, IClusterClient cluster)
+    private static async Task<IResult> CreatePromptVoiceAsync(CreateAudioVoiceRequest request, Tenant tenant, HttpContext context, IClusterClient cluster,
+        TenantQuotas quotas)
     {
         if (ValidateName(request.Name) is { } badName)
         {
@@ -128,13 +132,20 @@ public static class AudioVoiceEndpoints
             return ApiProblem.BadRequest($"language '{request.Language}' is not supported; use {SupportedLanguages.Describe()}.").ToResult(context);
         }
 
+        // Deriving the prompt is card work: the request rate first, and the work stops if the caller goes away.
+        if (await quotas.TakeRequestAsync(tenant) is { } limited)
+        {
+            return limited.ToResult(context);
+        }
+
         var id = VoiceIds.New();
         var design = new VoiceDesign(prompt, language, null, script, id, request.Name!.Trim());
-        var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, id)).CreateAsync(design);
+        var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, id)).CreateAsync(design, context.RequestAborted);
         return TypedResults.Ok(AudioVoiceResponse.Of(result.Profile!));
     }
 
-    private static async Task<IResult> CreateSampleVoiceAsync(IFormCollection form, Tenant tenant, HttpContext context, IClusterClient cluster, VoiceConsentStore consents)
+    private static async Task<IResult> CreateSampleVoiceAsync(IFormCollection form, Tenant tenant, HttpContext context, IClusterClient cluster, VoiceConsentStore consents,
+        TenantQuotas quotas, VoiceOptions options)
     {
         string? name = form["name"];
         if (ValidateName(name) is { } badName)
@@ -152,6 +163,12 @@ public static class AudioVoiceEndpoints
         if (consent is null)
         {
             return ApiProblem.NotFound($"consent '{consentId}' does not exist for your tenant.").ToResult(context);
+        }
+
+        if (consent.SpeakerEmbedding is null)
+        {
+            return ApiProblem.BadRequest($"consent '{consent.Id}' was recorded before this server compared a voice's speaker with its consent's; " +
+                                         "upload the consent recording again (POST /v1/audio/voice_consents) and use the new consent.").ToResult(context);
         }
 
         string? language = form["language"];
@@ -173,14 +190,24 @@ public static class AudioVoiceEndpoints
             return problem.ToResult(context);
         }
 
+        if (await quotas.TakeRequestAsync(tenant) is { } limited)
+        {
+            return limited.ToResult(context);
+        }
+
         var id = VoiceIds.New();
         string? description = form["speaker_description"];
         var sample = new VoiceSample(id, name!.Trim(), voiceLanguage, consent.Id, recording!.Samples, referenceText,
-            string.IsNullOrWhiteSpace(description) ? null : TextNormalizer.Normalize(description));
-        var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, id)).CreateFromSampleAsync(sample);
-        return result.Status == VoiceWriteStatus.CannotDerive
-            ? ApiProblem.BadRequest($"the voice could not be cloned: {result.Problem}.").ToResult(context)
-            : TypedResults.Ok(AudioVoiceResponse.Of(result.Profile!));
+            string.IsNullOrWhiteSpace(description) ? null : TextNormalizer.Normalize(description), consent.SpeakerEmbedding, options.ConsentMinSimilarity);
+        var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, id)).CreateFromSampleAsync(sample, context.RequestAborted);
+        return result.Status switch
+        {
+            VoiceWriteStatus.CannotDerive => ApiProblem.BadRequest($"the voice could not be cloned: {result.Problem}.").ToResult(context),
+            VoiceWriteStatus.SpeakerMismatch => new ApiProblem(StatusCodes.Status400BadRequest, "Speaker does not match the consent",
+                $"{result.Problem} (Voices:ConsentMinSimilarity). A voice from a recording must be of the person who recorded the consent; " +
+                "record the consent with the same speaker, or use that person's consent.").ToResult(context),
+            _ => TypedResults.Ok(AudioVoiceResponse.Of(result.Profile!)),
+        };
     }
 
     /// <summary>The grain of a voice id of this tenant, or null.</summary>

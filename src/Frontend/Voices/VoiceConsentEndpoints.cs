@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Quotas;
+using QwenTts.Frontend.Speech;
 using QwenTts.Grains.Interfaces.Voices;
 using QwenTts.Storage.Voices;
 
@@ -10,7 +12,7 @@ namespace QwenTts.Frontend.Voices;
 /// <summary>
 /// /v1/audio/voice_consents as in OpenAI's API: create (multipart name, language, recording), retrieve, list with
 /// cursor pages, update the name (POST), delete. Rows per tenant in PostgreSQL; the recording is decoded and checked,
-/// and only its hash, length and language are kept.
+/// and only its hash, length, language and speaker embedding (measured by a card with the Base model) are kept.
 /// </summary>
 public static partial class VoiceConsentEndpoints
 {
@@ -31,7 +33,7 @@ public static partial class VoiceConsentEndpoints
         return api;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, VoiceConsentStore store, TimeProvider clock)
+    private static async Task<IResult> CreateAsync(HttpContext context, VoiceConsentStore store, TimeProvider clock, TenantQuotas quotas, ReferenceAudioCloner cards)
     {
         if (!context.Request.HasFormContentType)
         {
@@ -58,10 +60,23 @@ public static partial class VoiceConsentEndpoints
             return problem.ToResult(context);
         }
 
+        // The consent's speaker, measured once by the Base model, is what a voice made under it must match: card work, so
+        // the request rate first, and it stops if the caller goes away.
+        if (await quotas.TakeRequestAsync(context.Tenant()) is { } limited)
+        {
+            return limited.ToResult(context);
+        }
+
+        var (speaker, cannotMeasure) = await cards.EmbedSpeakerAsync(recording!.Samples, "a consent", context.RequestAborted);
+        if (cannotMeasure is not null)
+        {
+            return cannotMeasure.ToResult(context);
+        }
+
         var file = form.Files.GetFile("recording")!;
-        var consent = new VoiceConsent(VoiceIds.NewConsent(), context.Tenant().Id, name.Trim(), language.Trim(), recording!.Sha256,
+        var consent = new VoiceConsent(VoiceIds.NewConsent(), context.Tenant().Id, name.Trim(), language.Trim(), recording.Sha256,
             recording.Seconds, recording.Bytes, string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType,
-            TruncateToMicroseconds(clock.GetUtcNow()));
+            TruncateToMicroseconds(clock.GetUtcNow()), speaker);
         await store.AddAsync(consent, context.RequestAborted);
         return TypedResults.Ok(VoiceConsentResponse.Of(consent));
     }

@@ -1,5 +1,6 @@
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Problems;
+using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Voices;
 
@@ -40,7 +41,7 @@ public static class VoiceEndpoints
         return profile is null ? NotFound(name).ToResult(context) : TypedResults.Ok(VoiceResponse.Of(profile));
     }
 
-    private static async Task<IResult> CreateAsync(CreateVoiceRequest? request, HttpContext context, IClusterClient cluster)
+    private static async Task<IResult> CreateAsync(CreateVoiceRequest? request, HttpContext context, IClusterClient cluster, TenantQuotas quotas)
     {
         if (request is null)
         {
@@ -57,14 +58,20 @@ public static class VoiceEndpoints
             return invalid.ToResult(context);
         }
 
+        // Deriving the prompt is card work: the request rate first, and the work stops if the caller goes away.
+        if (await quotas.TakeRequestAsync(context.Tenant()) is { } limited)
+        {
+            return limited.ToResult(context);
+        }
+
         var design = new VoiceDesign(TextNormalizer.Normalize(request.Description!), Language(request.Language), request.Seed);
-        var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(context.Tenant().Id, request.Name!)).CreateAsync(design);
+        var result = await cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(context.Tenant().Id, request.Name!)).CreateAsync(design, context.RequestAborted);
         return result.Status == VoiceWriteStatus.AlreadyExists
             ? new ApiProblem(StatusCodes.Status409Conflict, "Voice exists", $"voice '{request.Name}' already exists; PATCH it to change it.").ToResult(context)
             : TypedResults.Created($"/v1/voices/{request.Name}", VoiceResponse.Of(result.Profile!));
     }
 
-    private static async Task<IResult> UpdateAsync(string name, UpdateVoiceRequest? request, HttpContext context, IClusterClient cluster)
+    private static async Task<IResult> UpdateAsync(string name, UpdateVoiceRequest? request, HttpContext context, IClusterClient cluster, TenantQuotas quotas)
     {
         if (!VoiceKey.IsValidName(name))
         {
@@ -88,11 +95,16 @@ public static class VoiceEndpoints
             return NotFound(name).ToResult(context);
         }
 
+        if (await quotas.TakeRequestAsync(context.Tenant()) is { } limited)
+        {
+            return limited.ToResult(context);
+        }
+
         var design = new VoiceDesign(
             request.Description is null ? current.Description : TextNormalizer.Normalize(request.Description),
             request.Language is null ? current.Language : Language(request.Language),
             request.Seed ?? current.Seed);
-        var result = await grain.UpdateAsync(design);
+        var result = await grain.UpdateAsync(design, context.RequestAborted);
         return result.Status == VoiceWriteStatus.NotFound ? NotFound(name).ToResult(context) : TypedResults.Ok(VoiceResponse.Of(result.Profile!));
     }
 

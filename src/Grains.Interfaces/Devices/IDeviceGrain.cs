@@ -21,11 +21,18 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Starts the card's reporting; called by its silo at start-up.</summary>
     Task StartAsync();
 
-    /// <summary>Design-then-clone: synthesise a reference clip from the design and derive the Base model prompt.</summary>
+    /// <summary>
+    /// Design-then-clone: synthesise a reference clip from the design and derive the Base model prompt. Cancelled (while it
+    /// waits for a slot, or between its steps) when <paramref name="cancellationToken"/> is, e.g. when the caller went away.
+    /// </summary>
     [ResponseTimeout("00:05:00")]
-    Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed);
+    Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed, CancellationToken cancellationToken = default);
 
-    /// <summary>The Base model's prompt of a recording (mono, 24 kHz); with its transcript, reference codes too.</summary>
+    /// <summary>The Base model's prompt of a recording (mono, 24 kHz); with its transcript, reference codes too. Cancellable as above.</summary>
     [ResponseTimeout("00:05:00")]
-    Task<VoiceClonePrompt> CloneRecordingAsync([Immutable] float[] samples, string? referenceText);
+    Task<VoiceClonePrompt> CloneRecordingAsync([Immutable] float[] samples, string? referenceText, CancellationToken cancellationToken = default);
+
+    /// <summary>The Base model's speaker embedding (x-vector) of a recording (mono, 24 kHz), to compare two recordings' speakers.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<float[]> EmbedSpeakerAsync([Immutable] float[] samples, CancellationToken cancellationToken = default);
 }

@@ -1,8 +1,13 @@
 using QwenTts.Grains.Interfaces.Synthesis;
+using QwenTts.Grains.Interfaces.Tenants;
 
 namespace QwenTts.Grains.Interfaces.Jobs;
 
-/// <summary>What an asynchronous audio job makes: its segments in text order, spoken with one voice and seed.</summary>
+/// <summary>
+/// What an asynchronous audio job makes: its segments in text order, spoken with one voice and seed. It keeps the
+/// characters it reserved from its tenant's quota, to give back if it fails or is deleted before its audio is made,
+/// and what its voice is spoken from (see the frontend's VoiceSources).
+/// </summary>
 /// <param name="SubmittedTrace">The W3C traceparent of the request that submitted the job: each segment's trace links to it.</param>
 [GenerateSerializer, Immutable]
 public sealed record AudioJobSpec(
@@ -18,4 +23,6 @@ public sealed record AudioJobSpec(
     [property: Id(9)] string? CallbackUrl,
     [property: Id(10)] TimeSpan Retention,
     [property: Id(11)] string? Source = null,
-    [property: Id(12)] string? SubmittedTrace = null);
+    [property: Id(12)] string? SubmittedTrace = null,
+    [property: Id(13)] CharacterReservation? Reservation = null,
+    [property: Id(14)] string? VoiceSource = null);

@@ -30,7 +30,8 @@ public sealed record AudioJobView(
     [property: Id(14)] string? CallbackUrl,
     [property: Id(15)] string? CallbackStatus,
     [property: Id(16)] string? RobotsStatus = null,
-    [property: Id(17)] bool CallbackPending = false)
+    [property: Id(17)] bool CallbackPending = false,
+    [property: Id(18)] string? VoiceSource = null)
 {
     public bool IsFinished => Status is AudioJobStatus.Completed or AudioJobStatus.Failed or AudioJobStatus.Expired;
 }

@@ -3,7 +3,8 @@ namespace QwenTts.Grains.Interfaces.Voices;
 /// <summary>
 /// A named voice of one tenant. A "prompt" voice is a description, a language and a seed, plus — once a card with the
 /// Base model has derived it — the design-then-clone prompt that fixes the speaker. An "audio_sample" voice is the
-/// clone prompt of an uploaded recording, made under a consent of the same tenant.
+/// clone prompt of an uploaded recording, made under a consent of the same tenant, with how close its speaker came to
+/// the consent recording's (<see cref="ConsentSimilarity"/>, the cosine of the two speaker embeddings).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record VoiceProfile(
@@ -20,7 +21,8 @@ public sealed record VoiceProfile(
     [property: Id(10)] string? DisplayName = null,
     [property: Id(11)] string? ScriptHint = null,
     [property: Id(12)] string? ConsentId = null,
-    [property: Id(13)] string? PromptProblem = null)
+    [property: Id(13)] string? PromptProblem = null,
+    [property: Id(14)] double? ConsentSimilarity = null)
 {
     /// <summary>"ready" when the clone prompt is stored, else "pending" (derived when a card with the Base model appears).</summary>
     public string PromptStatus => ClonePrompt is not null ? "ready" : "pending";
@@ -71,10 +73,14 @@ public enum VoiceWriteStatus
 
     /// <summary>The clone prompt could not be derived (no card holds the Base model, or it failed); nothing stored.</summary>
     CannotDerive,
+
+    /// <summary>The recording's speaker is not the consent's (similarity below the threshold); nothing stored.</summary>
+    SpeakerMismatch,
 }
 
 [GenerateSerializer, Immutable]
 public sealed record VoiceWriteResult(
     [property: Id(0)] VoiceWriteStatus Status,
     [property: Id(1)] VoiceProfile? Profile,
-    [property: Id(2)] string? Problem = null);
+    [property: Id(2)] string? Problem = null,
+    [property: Id(3)] double? Similarity = null);

@@ -100,6 +100,16 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 yield break;
             }
 
+            if (job.Voice.ClonePrompt is not null && !_card.CanClone)
+            {
+                // A cloned voice is its stored prompt or nothing: this card would speak a designed voice from the description
+                // (possibly empty) instead. Refused, so the router takes it to a card with the Base model.
+                var noClone = $"card {_id} has no Base model and cannot speak a cloned voice";
+                (outcome, error) = ("refused: " + noClone, null);
+                yield return SynthesisEvent.Rejected(noClone);
+                yield break;
+            }
+
             var (expected, invalid) = Estimate(job);
             if (invalid is not null)
             {
@@ -239,19 +249,45 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
     }
 
-    public Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed) =>
-        RunCloneAsync(() => _card.DeriveClonePrompt(design, seed, design.ScriptHint ?? ReferenceTexts.For(design.Language)));
+    public async Task<VoiceClonePrompt> DeriveClonePromptAsync(VoiceDesign design, ulong seed, CancellationToken cancellationToken = default)
+    {
+        var prompt = await RunCloneAsync(() => _card.DeriveClonePrompt(design, seed, design.ScriptHint ?? ReferenceTexts.For(design.Language), cancellationToken),
+            cancellationToken);
+        return prompt with { DerivedBy = $"{prompt.DerivedBy} on {_id}" };
+    }
 
-    public Task<VoiceClonePrompt> CloneRecordingAsync(float[] samples, string? referenceText) =>
-        RunCloneAsync(() => _card.CloneRecording(samples, referenceText));
+    public async Task<VoiceClonePrompt> CloneRecordingAsync(float[] samples, string? referenceText, CancellationToken cancellationToken = default)
+    {
+        var prompt = await RunCloneAsync(() => _card.CloneRecording(samples, referenceText), cancellationToken);
+        return prompt with { DerivedBy = $"{prompt.DerivedBy} on {_id}" };
+    }
 
-    private async Task<VoiceClonePrompt> RunCloneAsync(Func<VoiceClonePrompt> derive)
+    public Task<float[]> EmbedSpeakerAsync(float[] samples, CancellationToken cancellationToken = default) =>
+        RunCloneAsync(() => _card.EmbedSpeaker(samples), cancellationToken);
+
+    /// <summary>
+    /// Base-model work that streams nothing (a clone, a speaker embedding): it takes a slot like an utterance, and a
+    /// caller that goes away while it waits for one, or before it starts, costs the card nothing.
+    /// </summary>
+    private async Task<T> RunCloneAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         // Counts as one utterance of the card while it runs (a short reference clip).
         var key = "clone:" + Guid.NewGuid().ToString("N");
         var progress = new JobProgress(40);
         _jobs[key] = progress;
-        if (await WaitForSlotAsync(background: false, CancellationToken.None, clock.GetUtcNow()) is { } refusal)
+        string? refusal;
+        try
+        {
+            refusal = await WaitForSlotAsync(background: false, cancellationToken, clock.GetUtcNow());
+        }
+        catch (OperationCanceledException)
+        {
+            _jobs.Remove(key);
+            ReportSoon();
+            throw;
+        }
+
+        if (refusal is not null)
         {
             _jobs.Remove(key);
             throw new InvalidOperationException($"card {_id} cannot take the clone: {refusal}");
@@ -261,10 +297,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         Exception? failure = null;
         try
         {
-            var prompt = await Task.Run(derive);
-            return prompt with { DerivedBy = $"{prompt.DerivedBy} on {_id}" };
+            cancellationToken.ThrowIfCancellationRequested();
+            return await Task.Run(work, cancellationToken);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             failure = ex;
             throw;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Grains.Interfaces.Tenants;
 
 namespace QwenTts.Grains.Jobs;
 
@@ -99,6 +100,7 @@ public sealed partial class AudioJobGrain(
         Job.Error = error;
         Job.CompletedAt = clock.GetUtcNow();
         KeepLeaseForCallback(runner);
+        await ReturnCharactersAsync();
         await state.WriteStateAsync();
         return true;
     }
@@ -167,8 +169,37 @@ public sealed partial class AudioJobGrain(
 
     public async Task DeleteAsync()
     {
+        if (Job.Status is AudioJobStatus.Queued or AudioJobStatus.Running)
+        {
+            await ReturnCharactersAsync();
+        }
+
         await state.ClearStateAsync();
         state.State = new AudioJobState();
+    }
+
+    /// <summary>
+    /// A job that ends without audio costs nothing, as a speech request that fails before its first audio: its reserved
+    /// characters go back to the tenant's quota, once. A quota grain that cannot be reached leaves them counted for the
+    /// day (logged), never the job's failure.
+    /// </summary>
+    private async Task ReturnCharactersAsync()
+    {
+        var spec = Job.Spec;
+        if (spec?.Reservation is not { } reservation || Job.CharactersReturned)
+        {
+            return;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<ITenantQuotaGrain>(spec.Tenant).ReleaseCharactersAsync(reservation);
+            Job.CharactersReturned = true;
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            LogReturnFailed(this.GetPrimaryKeyString(), reservation.Characters, spec.Tenant, ex.Message);
+        }
     }
 
     /// <summary>A job that ends with a callback to send stays leased to the runner that ended it, which sends it first.</summary>
@@ -186,8 +217,11 @@ public sealed partial class AudioJobGrain(
         var devices = Job.Finished.Values.Select(s => s.Device).Distinct().Order(StringComparer.Ordinal).ToArray();
         return new AudioJobView(this.GetPrimaryKeyString(), spec.Tenant, Job.Status, spec.Segments.Length, Job.Finished.Count, Job.Error,
             Job.CreatedAt, Job.CompletedAt, expires, spec.Format, spec.Characters, Job.Content?.AudioSeconds ?? 0, Job.Content?.Bytes ?? 0,
-            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus, Job.CallbackPending);
+            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus, Job.CallbackPending, spec.VoiceSource);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: giving back {Characters} character(s) of tenant {Tenant} failed; they stay counted today: {Reason}")]
+    private partial void LogReturnFailed(string job, int characters, string tenant, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: callback delivery taken over by {Runner} (was {Previous}) after {Attempts} attempts")]
     private partial void LogCallbackTakenOver(string job, string runner, string previous, int attempts);

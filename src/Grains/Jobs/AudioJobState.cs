@@ -32,4 +32,7 @@ public sealed class AudioJobState
 
     /// <summary>Callback attempts started, by any frontend (the count survives a frontend that dies mid-delivery).</summary>
     [Id(12)] public int CallbackAttempts { get; set; }
+
+    /// <summary>The job's reserved characters went back to its tenant's quota (it failed or was deleted before its audio was made).</summary>
+    [Id(13)] public bool CharactersReturned { get; set; }
 }

@@ -21,7 +21,7 @@ public sealed partial class VoiceProfileGrain(
 
     public Task<VoiceProfile?> GetAsync() => Task.FromResult(state.State.Profile);
 
-    public async Task<VoiceWriteResult> CreateAsync(VoiceDesign design)
+    public async Task<VoiceWriteResult> CreateAsync(VoiceDesign design, CancellationToken cancellationToken = default)
     {
         if (state.State.Profile is not null)
         {
@@ -31,18 +31,24 @@ public sealed partial class VoiceProfileGrain(
         var (tenant, name) = VoiceKey.Parse(this.GetPrimaryKeyString());
         var now = clock.GetUtcNow();
         var seed = design.Seed ?? NewSeed();
-        var (prompt, problem) = await DeriveClonePromptAsync(design, seed);
+        var (prompt, problem) = await DeriveClonePromptAsync(design, seed, cancellationToken);
         var profile = new VoiceProfile(tenant, name, design.Description, design.Language, seed, now, now, prompt,
             design.Id ?? VoiceIds.New(), VoiceTypes.Prompt, design.DisplayName ?? name, design.ScriptHint, null, problem);
         await SaveAsync(profile);
         return new VoiceWriteResult(VoiceWriteStatus.Created, profile);
     }
 
-    public async Task<VoiceWriteResult> CreateFromSampleAsync(VoiceSample sample)
+    public async Task<VoiceWriteResult> CreateFromSampleAsync(VoiceSample sample, CancellationToken cancellationToken = default)
     {
         if (state.State.Profile is not null)
         {
             return new VoiceWriteResult(VoiceWriteStatus.AlreadyExists, state.State.Profile);
+        }
+
+        if (sample.ConsentSpeaker is not { Length: > 0 })
+        {
+            return new VoiceWriteResult(VoiceWriteStatus.CannotDerive, null,
+                $"consent '{sample.ConsentId}' has no measured speaker (it was recorded before consents were compared with voices); upload the consent recording again");
         }
 
         var snapshot = await GrainFactory.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync();
@@ -57,7 +63,7 @@ public sealed partial class VoiceProfileGrain(
         VoiceClonePrompt prompt;
         try
         {
-            prompt = await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).CloneRecordingAsync(sample.Samples, sample.ReferenceText);
+            prompt = await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).CloneRecordingAsync(sample.Samples, sample.ReferenceText, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -65,15 +71,35 @@ public sealed partial class VoiceProfileGrain(
             return new VoiceWriteResult(VoiceWriteStatus.CannotDerive, null, $"deriving the prompt on {card.Device.Key} failed: {ex.Message}");
         }
 
+        // The consent means something only if it is the same person: the two recordings' speaker embeddings must agree.
+        double similarity;
+        try
+        {
+            similarity = SpeakerSimilarity.Cosine(prompt.SpeakerEmbedding, sample.ConsentSpeaker);
+        }
+        catch (ArgumentException ex)
+        {
+            return new VoiceWriteResult(VoiceWriteStatus.CannotDerive, null, $"the consent's speaker cannot be compared: {ex.Message}; upload the consent recording again");
+        }
+
+        if (similarity < sample.MinConsentSimilarity)
+        {
+            LogSpeakerMismatch(this.GetPrimaryKeyString(), sample.ConsentId, similarity, sample.MinConsentSimilarity);
+            return new VoiceWriteResult(VoiceWriteStatus.SpeakerMismatch, null,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the speaker of audio_sample is not the speaker of consent '{sample.ConsentId}': their speaker similarity is {similarity:F3}, below the {sample.MinConsentSimilarity:F3} required"),
+                similarity);
+        }
+
         var (tenant, name) = VoiceKey.Parse(this.GetPrimaryKeyString());
         var now = clock.GetUtcNow();
         var profile = new VoiceProfile(tenant, name, sample.Description ?? "", sample.Language, 0, now, now, prompt,
-            sample.Id, VoiceTypes.AudioSample, sample.DisplayName, null, sample.ConsentId);
+            sample.Id, VoiceTypes.AudioSample, sample.DisplayName, null, sample.ConsentId, ConsentSimilarity: Math.Round(similarity, 4));
         await SaveAsync(profile);
         return new VoiceWriteResult(VoiceWriteStatus.Created, profile);
     }
 
-    public async Task<VoiceWriteResult> UpdateAsync(VoiceDesign design)
+    public async Task<VoiceWriteResult> UpdateAsync(VoiceDesign design, CancellationToken cancellationToken = default)
     {
         if (state.State.Profile is not { } current)
         {
@@ -81,7 +107,7 @@ public sealed partial class VoiceProfileGrain(
         }
 
         var seed = design.Seed ?? current.Seed;
-        var (prompt, problem) = await DeriveClonePromptAsync(design with { Seed = seed, ScriptHint = design.ScriptHint ?? current.ScriptHint }, seed);
+        var (prompt, problem) = await DeriveClonePromptAsync(design with { Seed = seed, ScriptHint = design.ScriptHint ?? current.ScriptHint }, seed, cancellationToken);
         var updated = current with
         {
             Description = design.Description,
@@ -95,7 +121,7 @@ public sealed partial class VoiceProfileGrain(
         return new VoiceWriteResult(VoiceWriteStatus.Updated, updated);
     }
 
-    public async Task<VoiceProfile?> EnsureClonePromptAsync()
+    public async Task<VoiceProfile?> EnsureClonePromptAsync(CancellationToken cancellationToken = default)
     {
         if (state.State.Profile is not { ClonePrompt: null, Type: VoiceTypes.Prompt } pending)
         {
@@ -103,7 +129,7 @@ public sealed partial class VoiceProfileGrain(
         }
 
         var (prompt, problem) = await DeriveClonePromptAsync(
-            new VoiceDesign(pending.Description, pending.Language, pending.Seed, pending.ScriptHint), pending.Seed);
+            new VoiceDesign(pending.Description, pending.Language, pending.Seed, pending.ScriptHint), pending.Seed, cancellationToken);
         if (prompt is null && problem == pending.PromptProblem)
         {
             return pending;
@@ -135,7 +161,7 @@ public sealed partial class VoiceProfileGrain(
     }
 
     /// <summary>The clone prompt from a card that holds the Base model, or why there is none.</summary>
-    private async Task<(VoiceClonePrompt? Prompt, string? Problem)> DeriveClonePromptAsync(VoiceDesign design, ulong seed)
+    private async Task<(VoiceClonePrompt? Prompt, string? Problem)> DeriveClonePromptAsync(VoiceDesign design, ulong seed, CancellationToken cancellationToken)
     {
         var snapshot = await GrainFactory.GetGrain<IDeviceRegistryGrain>(0).GetSnapshotAsync();
         var card = snapshot.Devices.Where(d => d.CanClone && d.HasRoom)
@@ -147,7 +173,7 @@ public sealed partial class VoiceProfileGrain(
 
         try
         {
-            return (await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).DeriveClonePromptAsync(design, seed), null);
+            return (await GrainFactory.GetGrain<IDeviceGrain>(card.Device.Key).DeriveClonePromptAsync(design, seed, cancellationToken), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -158,6 +184,9 @@ public sealed partial class VoiceProfileGrain(
     }
 
     private static ulong NewSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Voice {Voice}: refused, its recording's speaker is not consent {Consent}'s (similarity {Similarity:F3} < {Minimum:F3})")]
+    private partial void LogSpeakerMismatch(string voice, string consent, double similarity, double minimum);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voice {Voice}: deriving the clone prompt on {Device} failed: {Reason}")]
     private partial void LogCloneFailed(string voice, string device, string reason);

@@ -46,6 +46,15 @@ public static class TracingDefaults
             {
                 aspNetCore.Filter = context => !Untraced.Any(path => context.Request.Path.StartsWithSegments(path));
                 aspNetCore.RecordException = true;
+                // An audio link's path is its token: the span keeps the route instead (known once routing has run).
+                aspNetCore.EnrichWithHttpResponse = (activity, response) =>
+                {
+                    if (response.HttpContext.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint endpoint
+                        && endpoint.Metadata.GetMetadata<SecretInPathMetadata>() is not null)
+                    {
+                        activity.SetTag("url.path", endpoint.RoutePattern.RawText);
+                    }
+                };
             })
             .AddProcessor(sp =>
             {

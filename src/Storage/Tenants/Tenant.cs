@@ -1,7 +1,11 @@
 namespace QwenTts.Storage.Tenants;
 
-/// <summary>A customer of the service and its quotas.</summary>
-public sealed record Tenant(string Id, string DisplayName, int RequestsPerMinute, long CharactersPerDay, DateTimeOffset CreatedAt, bool Disabled);
+/// <summary>
+/// A customer of the service, its quotas and its policies: <paramref name="ReferenceCloning"/> opens one-shot cloning from
+/// ref_audio on /v1/audio/speech (off for new tenants; an operator turns it on).
+/// </summary>
+public sealed record Tenant(string Id, string DisplayName, int RequestsPerMinute, long CharactersPerDay, DateTimeOffset CreatedAt, bool Disabled,
+    bool ReferenceCloning = false);
 
 /// <summary>An API key as operators see it: never the key itself, only its prefix.</summary>
 public sealed record ApiKeyInfo(long Id, string TenantId, string Prefix, string Label, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

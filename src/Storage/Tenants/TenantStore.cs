@@ -5,15 +5,22 @@ namespace QwenTts.Storage.Tenants;
 /// <summary>Tenants and their API keys in PostgreSQL.</summary>
 public sealed class TenantStore(NpgsqlDataSource dataSource)
 {
-    public async Task<Tenant> CreateTenantAsync(string id, string displayName, int requestsPerMinute, long charactersPerDay, CancellationToken cancellationToken = default)
+    private const string TenantColumns = "id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL, reference_cloning";
+
+    public async Task<Tenant> CreateTenantAsync(string id, string displayName, int requestsPerMinute, long charactersPerDay, CancellationToken cancellationToken = default) =>
+        await CreateTenantAsync(id, displayName, requestsPerMinute, charactersPerDay, referenceCloning: false, cancellationToken);
+
+    public async Task<Tenant> CreateTenantAsync(string id, string displayName, int requestsPerMinute, long charactersPerDay, bool referenceCloning,
+        CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO tenants (id, display_name, requests_per_minute, characters_per_day) VALUES (@id, @name, @rpm, @cpd) " +
-            "RETURNING id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL");
+            "INSERT INTO tenants (id, display_name, requests_per_minute, characters_per_day, reference_cloning) VALUES (@id, @name, @rpm, @cpd, @cloning) " +
+            "RETURNING " + TenantColumns);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("name", displayName);
         command.Parameters.AddWithValue("rpm", requestsPerMinute);
         command.Parameters.AddWithValue("cpd", charactersPerDay);
+        command.Parameters.AddWithValue("cloning", referenceCloning);
         try
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -33,7 +40,7 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     public async Task<Tenant?> GetTenantAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL FROM tenants WHERE id = @id");
+            $"SELECT {TenantColumns} FROM tenants WHERE id = @id");
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
@@ -42,7 +49,7 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL FROM tenants ORDER BY id");
+            $"SELECT {TenantColumns} FROM tenants ORDER BY id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var tenants = new List<Tenant>();
         while (await reader.ReadAsync(cancellationToken))
@@ -78,7 +85,7 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     public async Task<Tenant?> FindTenantByKeyAsync(string key, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL " +
+            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, t.reference_cloning " +
             "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id " +
             "WHERE k.key_hash = @hash AND k.revoked_at IS NULL AND t.disabled_at IS NULL");
         command.Parameters.AddWithValue("hash", ApiKeyFormat.Hash(key));
@@ -90,14 +97,14 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<KnownApiKey>> ListKnownKeysAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, " +
+            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, t.reference_cloning, " +
             "encode(k.key_hash, 'hex'), k.revoked_at IS NOT NULL OR t.disabled_at IS NOT NULL " +
             "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<KnownApiKey>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(new KnownApiKey(reader.GetString(6), ReadTenant(reader), reader.GetBoolean(7)));
+            keys.Add(new KnownApiKey(reader.GetString(7), ReadTenant(reader), reader.GetBoolean(8)));
         }
 
         return keys;
@@ -126,6 +133,16 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
         return keys;
     }
 
+    /// <summary>Opens or closes one-shot cloning from ref_audio for a tenant; null when there is no such tenant. Frontends see it from their next key refresh.</summary>
+    public async Task<Tenant?> SetReferenceCloningAsync(string id, bool enabled, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"UPDATE tenants SET reference_cloning = @enabled WHERE id = @id RETURNING {TenantColumns}");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("enabled", enabled);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
+    }
+
     private static Tenant ReadTenant(NpgsqlDataReader reader) => new(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-        reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5));
+        reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5), reader.GetBoolean(6));
 }

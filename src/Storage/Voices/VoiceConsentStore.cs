@@ -5,12 +5,12 @@ namespace QwenTts.Storage.Voices;
 /// <summary>Voice consents in PostgreSQL. Every query is scoped by tenant: another tenant's id reads as absent.</summary>
 public sealed class VoiceConsentStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id, tenant_id, name, language, recording_sha256, recording_seconds, recording_bytes, content_type, created_at";
+    private const string Columns = "id, tenant_id, name, language, recording_sha256, recording_seconds, recording_bytes, content_type, created_at, speaker_embedding";
 
     public async Task AddAsync(VoiceConsent consent, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO voice_consents ({Columns}) VALUES (@id, @tenant, @name, @language, @sha, @seconds, @bytes, @type, @at)");
+            $"INSERT INTO voice_consents ({Columns}) VALUES (@id, @tenant, @name, @language, @sha, @seconds, @bytes, @type, @at, @speaker)");
         command.Parameters.AddWithValue("id", consent.Id);
         command.Parameters.AddWithValue("tenant", consent.TenantId);
         command.Parameters.AddWithValue("name", consent.Name);
@@ -20,6 +20,7 @@ public sealed class VoiceConsentStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("bytes", consent.RecordingBytes);
         command.Parameters.AddWithValue("type", consent.ContentType);
         command.Parameters.AddWithValue("at", consent.CreatedAt);
+        command.Parameters.AddWithValue("speaker", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Real, (object?)consent.SpeakerEmbedding ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -77,5 +78,6 @@ public sealed class VoiceConsentStore(NpgsqlDataSource dataSource)
 
     private static VoiceConsent Read(NpgsqlDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<byte[]>(4),
-        reader.GetDouble(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8));
+        reader.GetDouble(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(9) ? null : reader.GetFieldValue<float[]>(9));
 }

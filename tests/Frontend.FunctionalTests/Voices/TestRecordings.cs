@@ -30,6 +30,13 @@ internal static class TestRecordings
 
     public static byte[] ToneWav(double seconds) => WavFormat.File(Tone(24_000, seconds), 24_000);
 
+    /// <summary>
+    /// A buzzing 500 Hz square wave: nothing like <see cref="Tone"/>, the other "speaker" of the consent tests. The
+    /// miniature's random-weight speaker encoder puts it at a cosine of about 0.6 from the tone (Engine.UnitTests).
+    /// </summary>
+    public static byte[] SquareWav(double seconds) =>
+        WavFormat.File([.. Enumerable.Range(0, (int)(24_000 * seconds)).Select(i => (float)(0.5 * Math.Sign(Math.Sin(2 * Math.PI * 500 * i / 24_000.0))))], 24_000);
+
     public static float[] Tone(int sampleRate, double seconds)
     {
         var samples = new float[(int)(sampleRate * seconds)];

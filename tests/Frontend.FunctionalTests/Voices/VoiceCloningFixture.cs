@@ -18,6 +18,16 @@ public sealed class VoiceCloningFixture : IAsyncLifetime
 
     public string GlobexKey { get; private set; } = "";
 
+    /// <summary>A tenant with a small character quota (<see cref="LimitedCharactersPerDay"/>) and a prompt voice made while no card held the Base model.</summary>
+    public string LimitedKey { get; private set; } = "";
+
+    public const int LimitedCharactersPerDay = 20;
+
+    public const string ConsentMinSimilarity = "0.95";
+
+    /// <summary>The id of <see cref="LimitedKey"/>'s pending prompt voice.</summary>
+    public string LimitedPendingVoiceId { get; private set; } = "";
+
     /// <summary>The voice object answered when the voice was made while no card held the Base model.</summary>
     public JsonElement PendingVoice { get; private set; }
 
@@ -26,9 +36,20 @@ public sealed class VoiceCloningFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _system = await EmulatedSystem.StartAsync(silos: 1);
-        AcmeKey = await System.CreateTenantAsync("vacme");
+        // The miniature's random-weight speaker encoder puts any two recordings at a cosine between about 0.5 and 1 (the
+        // same tone in every format near 1, a square wave about 0.6): a threshold between the two, not the production default
+        // (0.5, chosen for real speaker encoders), separates them here.
+        _system = await EmulatedSystem.StartAsync(silos: 1, frontendArguments: [$"--Voices:ConsentMinSimilarity={ConsentMinSimilarity}"]);
+        AcmeKey = await System.CreateTenantAsync("vacme", referenceCloning: true);
         GlobexKey = await System.CreateTenantAsync("vglobex");
+        LimitedKey = await System.CreateTenantAsync("vlimited", charactersPerDay: LimitedCharactersPerDay);
+        using (var limited = System.Client(LimitedKey))
+        {
+            using var created = await limited.PostAsJsonAsync("/v1/audio/voices", new { type = "prompt", name = "Quiet one", prompt = "A soft, quiet voice" });
+            created.EnsureSuccessStatusCode();
+            LimitedPendingVoiceId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        }
+
         using (var client = System.Client(AcmeKey))
         {
             using var created = await client.PostAsJsonAsync("/v1/audio/voices",

@@ -233,7 +233,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             case "session.config" when _settings is not null:
                 return (StreamError.WrongOrder("session.config may be sent only once, as the first message."), Step.Continue);
             case "session.config":
-                return await ConfigureAsync(message);
+                return await ConfigureAsync(message, cancellationToken);
             case "input.text" or "input.done" or "session.close" when _settings is null:
                 return (StreamError.WrongOrder($"{message.Type} before session.config; the first message must be session.config."), Step.Continue);
             case "input.text" when inputDone:
@@ -253,7 +253,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         }
     }
 
-    private async Task<(StreamError?, Step)> ConfigureAsync(StreamClientMessage message)
+    private async Task<(StreamError?, Step)> ConfigureAsync(StreamClientMessage message, CancellationToken cancellationToken)
     {
         if (message.TaskType is { } task && !string.Equals(task, "VoiceDesign", StringComparison.OrdinalIgnoreCase))
         {
@@ -291,6 +291,13 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             Seed = message.Seed,
         };
         var (settings, problem) = await services.Planner.PlanSettingsAsync(request, tenant, Formats);
+        if (problem is not null)
+        {
+            return (StreamError.InvalidConfig(problem.Detail), Step.Continue);
+        }
+
+        // The session's request rate was taken at the handshake; a pending prompt is derived now, and not for a caller gone.
+        (settings, problem) = await services.Planner.PrepareVoiceAsync(settings!, cancellationToken);
         if (problem is not null)
         {
             return (StreamError.InvalidConfig(problem.Detail), Step.Continue);
