@@ -134,7 +134,7 @@ public sealed class EngineAcceleration : IDisposable
     /// <summary>The largest difference allowed against an export graph (by its precision), relative to max(1, the largest logit).</summary>
     private static (double Tolerance, bool Half) Allowed(ModelSessions sessions, string graph, double scale)
     {
-        var half = sessions.FloatType(graph) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+        var half = IsHalf(sessions, graph);
         return ((half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale), half);
     }
 
@@ -400,7 +400,7 @@ public sealed class EngineAcceleration : IDisposable
     /// <summary>An fp16 graph returns fp16 rows: the host copy is rounded the same way, so both give identical inputs.</summary>
     private static void RoundForHalfGraph(ModelSessions sessions, string graph, float[][] tables)
     {
-        if (sessions.FloatType(graph) != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16)
+        if (!IsHalf(sessions, graph))
         {
             return;
         }
