@@ -2,7 +2,7 @@ namespace QwenTts.Frontend.Hosting;
 
 /// <summary>
 /// Calls to small per-tenant grains (quota, voices) that may sit on a silo that just died: until membership declares it
-/// dead the call times out or is rejected, after that the grain activates elsewhere. Such calls are retried within a
+/// dead the call times out, is rejected or finds its gateway gone, after that the grain activates elsewhere. Such calls are retried within a
 /// budget long enough for a death declaration with the production membership settings, so a dying silo costs the
 /// request some latency, not an error. Any other failure (storage down, a bug) is not retried.
 /// </summary>
@@ -35,5 +35,10 @@ public static class TransientClusterCalls
     public static Task<T> RetryReadAsync<T>(Func<Task<T>> call, TimeSpan attemptTimeout, CancellationToken cancellationToken = default) =>
         RetryAsync(() => call().WaitAsync(attemptTimeout, cancellationToken), cancellationToken);
 
-    private static bool IsTransient(Exception ex) => ex is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException;
+    /// <remarks>
+    /// ConnectionFailedException is what this client gets while the gateway it holds for the grain's bucket is the killed
+    /// silo: the gateway is marked dead on that failure and the next attempt goes through a live one.
+    /// </remarks>
+    private static bool IsTransient(Exception ex) =>
+        ex is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException;
 }
