@@ -59,11 +59,36 @@ public sealed class SpeechSynthesizer : IDisposable
     /// </summary>
     public bool UseEngineTalker { get; private init; } = true;
 
+    /// <summary>The card's decode lanes when its utterances share batched steps (<see cref="EnableBatching"/>); null: each on its own.</summary>
+    public Batching.DecodeLanes? Batching { get; private set; }
+
+    /// <summary>Whether this card batches, and why not when it does not.</summary>
+    public string BatchingStatus { get; private set; } = "unbatched (not asked for)";
+
+    /// <summary>
+    /// Runs this card's utterances in decode lanes from now on, where its engine can (see <see cref="Batching.CardBatching"/>);
+    /// returns the status either way.
+    /// </summary>
+    public string EnableBatching(Batching.BatchingOptions options)
+    {
+        if (Batching is not null)
+        {
+            throw new InvalidOperationException("This card batches already.");
+        }
+
+        (Batching, BatchingStatus) = QwenTts.Engine.Batching.CardBatching.TryStart(this, options);
+        _ownsBatching = Batching is not null;
+        return BatchingStatus;
+    }
+
+    private bool _ownsBatching;
+
     /// <summary>
     /// A view of this synthesizer (same sessions, nothing reloaded) with static shapes, the cached predictor or host
     /// lookups switched: model-check and the benchmarks compare the variants side by side.
     /// </summary>
-    public SpeechSynthesizer With(bool? staticShapes = null, bool? cachedPredictor = null, bool? hostLookups = null, bool? engineTalker = null) =>
+    public SpeechSynthesizer With(bool? staticShapes = null, bool? cachedPredictor = null, bool? hostLookups = null, bool? engineTalker = null,
+        bool? batched = null) =>
         new(_sessions, Tokenizer, Streaming, acceleration: Acceleration)
         {
             StaticShapes = staticShapes switch
@@ -76,6 +101,8 @@ public sealed class SpeechSynthesizer : IDisposable
             UseHostLookups = hostLookups ?? UseHostLookups,
             UseEngineTalker = engineTalker ?? UseEngineTalker,
             DecodeMaskExtra = DecodeMaskExtra,
+            Batching = batched == false ? null : Batching,
+            BatchingStatus = batched == false ? "unbatched (a view without the card's lanes)" : BatchingStatus,
             _ownsSessions = false,
         };
 
@@ -333,6 +360,11 @@ public sealed class SpeechSynthesizer : IDisposable
 
     public void Dispose()
     {
+        if (_ownsBatching && Batching is { } lanes)
+        {
+            lanes.Dispose();
+        }
+
         if (_ownsSessions)
         {
             Acceleration.Dispose();
@@ -363,14 +395,15 @@ public sealed class SpeechSynthesizer : IDisposable
             try
             {
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
-                _talker = shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
+                var seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, CancellationToken.None) : null;
+                _talker = seat is not null ? seat : shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
                     ? new BucketedTalker(step, sessions, Run, Timer, shapes, synthesizer.Acceleration.TalkerStepInPlace)
                     : synthesizer.UseEngineTalker && synthesizer.Acceleration.EngineTalker(sessions) is { } fused
                         ? new BucketedTalker(fused, sessions, Run, Timer, shapes: null, inPlace: true)
                         : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
                 built.Add(_talker);
                 var acceleration = synthesizer.Acceleration;
-                _predictor = synthesizer.UseCachedPredictor && acceleration.Predictor is { } cached
+                _predictor = seat is not null ? seat : synthesizer.UseCachedPredictor && acceleration.Predictor is { } cached
                     ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize, Run, Timer)
                     : new OnnxCodePredictor(sessions, Run, Timer);
                 built.Add(_predictor);

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Acceleration;
+using QwenTts.Engine.Runtime;
+
+namespace QwenTts.Engine.Batching;
+
+/// <summary>
+/// A decode loop for up to <c>rows</c> utterances: one thread runs every step the lane's utterances ask for, the same
+/// step of all of them in one batched run. Each utterance keeps its own thread for what is its own (sampling with its
+/// seed, its repetition state, stopping, the codec decode) and blocks in its talker or predictor call until the lane ran
+/// it. Utterances join after their own prefill, at whatever phase of a frame the others are in, and leave at EOS,
+/// cancellation or failure; a row that fails (NaN logits) fails only its utterance, in its own generator.
+/// </summary>
+/// <remarks>
+/// Which calls run next: the lane waits until every utterance is blocked in a call (or the grace has passed since its
+/// last run), then runs a prompt prefill if one waits, else all calls of the earliest phase of a frame, so an utterance
+/// behind the others (one that just joined) catches up and then steps with them. A call passed over
+/// <see cref="MaxPassedOver"/> times goes next whatever its phase: a stream being resumed replays talker steps only, and
+/// must not hold the others' predictor steps back for all of its replay.
+/// </remarks>
+public sealed class DecodeLane : IDisposable
+{
+    private const int MaxPassedOver = 4;
+    private readonly object _gate = new();
+    private readonly List<LaneCall> _pending = [];
+    private readonly LaneMember?[] _rows;
+    private readonly LaneSteps _steps;
+    private readonly TimeSpan _grace;
+    private readonly Thread _thread;
+    private int _members;
+    private bool _stopping;
+
+    public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, BatchingOptions options, int index)
+    {
+        _rows = new LaneMember?[options.Rows];
+        _steps = new LaneSteps(steps, prefillTalker, options.Rows, options.InitialSlots);
+        _grace = options.EffectiveGrace;
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"decode-lane-{index}" };
+        _thread.Start();
+    }
+
+    public int Capacity => _rows.Length;
+
+    /// <summary>Utterances in the lane now.</summary>
+    public int Members
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _members;
+            }
+        }
+    }
+
+    /// <summary>Batched runs so far and the rows they carried (for the mean batch size).</summary>
+    public (long Runs, long Rows) Counts { get { lock (_gate) { return (_runs, _rowsRun); } } }
+
+    private long _runs;
+    private long _rowsRun;
+
+    /// <summary>A place in the lane, or null when every row is taken.</summary>
+    public LaneMember? TryJoin(OrtTimer timer, Action? left = null)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            var row = Array.IndexOf(_rows, null);
+            if (row < 0)
+            {
+                return null;
+            }
+
+            var member = new LaneMember(this, row, timer, left);
+            _rows[row] = member;
+            _members++;
+            Monitor.PulseAll(_gate);
+            return member;
+        }
+    }
+
+    internal void Leave(LaneMember member)
+    {
+        lock (_gate)
+        {
+            _rows[member.Row] = null;
+            _members--;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>Hands the call to the lane and waits until it ran; its failure is rethrown as it was.</summary>
+    internal void Call(LaneCall call)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _pending.Add(call);
+            Monitor.PulseAll(_gate);
+        }
+
+        call.Member.Done.Wait();
+        if (call.Failure is { } failure)
+        {
+            ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+    }
+
+    private void Loop()
+    {
+        var idleSince = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            List<LaneCall> group;
+            LaneMember[] inUse;
+            lock (_gate)
+            {
+                while (!ReadyToRun(idleSince))
+                {
+                    if (_stopping)
+                    {
+                        FailPending(new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
+                        return;
+                    }
+
+                    var left = _grace - Stopwatch.GetElapsedTime(idleSince);
+                    Monitor.Wait(_gate, _pending.Count > 0 && left > TimeSpan.Zero ? left : Timeout.InfiniteTimeSpan);
+                }
+
+                group = TakeGroup();
+                inUse = [.. _rows.OfType<LaneMember>()];
+                _runs++;
+                _rowsRun += group.Count;
+            }
+
+            Run(group, inUse);
+            idleSince = Stopwatch.GetTimestamp();
+            foreach (var call in group)
+            {
+                call.Member.Done.Release();
+            }
+        }
+    }
+
+    /// <summary>Calls wait, and every utterance of the lane is waiting in one (or the grace is over).</summary>
+    private bool ReadyToRun(long idleSince) =>
+        !_stopping && _pending.Count > 0 && (_pending.Count >= _members || Stopwatch.GetElapsedTime(idleSince) >= _grace);
+
+    private List<LaneCall> TakeGroup()
+    {
+        var prefill = _pending.FirstOrDefault(c => c.Phase == LaneCall.PrefillPhase);
+        var phase = prefill is not null
+            ? LaneCall.PrefillPhase
+            : _pending.FirstOrDefault(c => c.PassedOver >= MaxPassedOver)?.Phase ?? _pending.Min(c => c.Phase);
+        var group = prefill is not null ? [prefill] : _pending.Where(c => c.Phase == phase).ToList();
+        _pending.RemoveAll(group.Contains);
+        foreach (var waiting in _pending)
+        {
+            waiting.PassedOver++;
+        }
+
+        return group;
+    }
+
+    private void Run(List<LaneCall> group, LaneMember[] inUse)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            switch (group[0].Phase)
+            {
+                case LaneCall.PrefillPhase:
+                    _steps.Prefill(group[0], inUse.Where(m => m != group[0].Member).Select(m => m.Length).DefaultIfEmpty(0).Max());
+                    break;
+                case LaneCall.TalkerPhase:
+                    _steps.Talker(group, inUse);
+                    break;
+                default:
+                    _steps.Predictor(group, inUse);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            group.ForEach(call => call.Failure = ex);
+        }
+
+        var graph = group[0].Phase switch
+        {
+            LaneCall.PrefillPhase => SlotDecoderGraph.TalkerName,
+            LaneCall.TalkerPhase => BatchedDecodeSteps.TalkerName,
+            _ => BatchedDecodeSteps.PredictorName,
+        };
+        foreach (var call in group)
+        {
+            call.Member.Timer.Stop(started, graph);
+        }
+    }
+
+    private void FailPending(Exception failure)
+    {
+        foreach (var call in _pending)
+        {
+            call.Failure = failure;
+            call.Member.Done.Release();
+        }
+
+        _pending.Clear();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _thread.Join();
+    }
+}

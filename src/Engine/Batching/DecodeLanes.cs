@@ -1,0 +1,80 @@
+using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Acceleration;
+using QwenTts.Engine.Runtime;
+
+namespace QwenTts.Engine.Batching;
+
+/// <summary>
+/// A card's decode lanes: every utterance of the card joins the lane with the most free rows and leaves it when done.
+/// When every row of every lane is taken, a new utterance waits for one to free (the card's own admission should keep
+/// it from coming to that: rows >= the utterances it runs at once). The lanes own the batched steps.
+/// </summary>
+public sealed class DecodeLanes : IDisposable
+{
+    private readonly DecodeLane[] _lanes;
+    private readonly SemaphoreSlim _free;
+
+    public DecodeLanes(BatchedDecodeSteps steps, InferenceSession prefillTalker, BatchingOptions options)
+    {
+        options.Validate();
+        Options = options;
+        Steps = steps;
+        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(i => new DecodeLane(steps, prefillTalker, options, i))];
+        _free = new SemaphoreSlim(options.TotalRows, options.TotalRows);
+    }
+
+    public BatchingOptions Options { get; }
+
+    public BatchedDecodeSteps Steps { get; }
+
+    /// <summary>Utterances in the lanes now.</summary>
+    public int Members => _lanes.Sum(l => l.Members);
+
+    /// <summary>The mean rows of a batched run so far (prefills count as one).</summary>
+    public double MeanBatch
+    {
+        get
+        {
+            var (runs, rows) = _lanes.Select(l => l.Counts).Aggregate((0L, 0L), (a, c) => (a.Item1 + c.Runs, a.Item2 + c.Rows));
+            return runs == 0 ? 0 : rows / (double)runs;
+        }
+    }
+
+    /// <summary>A row for one utterance; dispose it (the utterance's talker and predictor) to give the row back.</summary>
+    public ITalkerAndPredictor Join(OrtTimer timer, CancellationToken cancellationToken)
+    {
+        _free.Wait(cancellationToken);
+        try
+        {
+            foreach (var lane in _lanes.OrderByDescending(l => l.Capacity - l.Members))
+            {
+                if (lane.TryJoin(timer, () => _free.Release()) is { } member)
+                {
+                    return member;
+                }
+            }
+        }
+        catch
+        {
+            _free.Release();
+            throw;
+        }
+
+        _free.Release();
+        throw new InvalidOperationException("A lane row was counted free but none was.");
+    }
+
+    public void Dispose()
+    {
+        foreach (var lane in _lanes)
+        {
+            lane.Dispose();
+        }
+
+        _free.Dispose();
+        Steps.Dispose();
+    }
+}
+
+/// <summary>An utterance's talker and code predictor in one (a lane row serves both).</summary>
+public interface ITalkerAndPredictor : QwenTts.Engine.Pipeline.ITalker, QwenTts.Engine.Pipeline.ICodePredictor;

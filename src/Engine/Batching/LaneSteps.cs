@@ -1,0 +1,167 @@
+using Microsoft.ML.OnnxRuntime;
+using QwenTts.Engine.Acceleration;
+
+namespace QwenTts.Engine.Batching;
+
+/// <summary>
+/// The runs of one lane over its caches: a prompt prefill into its utterance's row (the card's unbatched engine talker,
+/// so the prompt's keys and values are the ones an utterance alone would have), a talker step for every utterance of the
+/// lane that asked (each at its own position), a predictor gen_step for every utterance at that gen_step. The lane's
+/// thread alone calls these, one at a time.
+/// </summary>
+/// <remarks>
+/// A talker run covers rows 0..top of the lane (in place: a row's cache is far too large to gather). Rows not in the run
+/// ride along at no harm: a row in use writes its next, not yet valid slot (its own next step overwrites it), a free row
+/// slot 0. The predictor's caches are small and restart every frame, so utterances not at the same gen_step are
+/// gathered into scratch rows (and back) when they share the lane with others at another gen_step.
+/// </remarks>
+internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefillTalker, int rows, int initialSlots)
+{
+    private readonly int _hidden = steps.Manifest.Talker.Hidden;
+    private readonly int _vocab = steps.Manifest.Talker.CodecVocab;
+    private readonly int _codebookSize = steps.Manifest.Codec.CodebookSize;
+    private readonly float[] _talkerRows = new float[rows * steps.Manifest.Talker.Hidden];
+    private readonly float[] _talkerLogits = new float[rows * steps.Manifest.Talker.CodecVocab];
+    private readonly float[] _talkerHidden = new float[rows * steps.Manifest.Talker.Hidden];
+    private readonly long[] _positions = new long[rows];
+    private readonly float[] _predictorRows = new float[rows * 2 * steps.Manifest.Talker.Hidden];
+    private readonly float[] _predictorLogits = new float[rows * steps.Manifest.Codec.CodebookSize];
+    private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, rows);
+    private readonly SlotStepRunner.Caches _predictorScratch = PredictorCaches(steps, rows);
+    private SlotStepRunner.Caches _talkerCaches = TalkerCaches(steps, rows, initialSlots);
+
+    /// <summary>Talker cache slots per row now (grows by doubling).</summary>
+    public int Slots => _talkerCaches.Slots;
+
+    public void Prefill(LaneCall call, int longestInUse)
+    {
+        var member = call.Member;
+        EnsureSlots(Math.Max(call.Rows, longestInUse + 1));
+        member.Length = 0;
+        SlotStepRunner.Run(prefillTalker, _talkerCaches, member.Row, 1, call.Input, call.Rows, _hidden, [0], perRow: false, null,
+            call.Logits, _vocab, call.Hidden, _hidden);
+        member.Length = call.Rows;
+    }
+
+    /// <summary>One talker step for the calls (one per member); <paramref name="inUse"/>: every member of the lane.</summary>
+    public void Talker(IReadOnlyList<LaneCall> calls, IReadOnlyList<LaneMember> inUse)
+    {
+        var top = inUse.Max(m => m.Row) + 1;
+        EnsureSlots(inUse.Max(m => m.Length) + 1);
+        Array.Clear(_talkerRows, 0, top * _hidden);
+        Array.Clear(_positions, 0, top);
+        foreach (var member in inUse)
+        {
+            _positions[member.Row] = member.Length;
+        }
+
+        foreach (var call in calls)
+        {
+            Array.Copy(call.Input, 0, _talkerRows, call.Member.Row * _hidden, _hidden);
+        }
+
+        SlotStepRunner.Run(steps.Talker, _talkerCaches, 0, top, _talkerRows, 1, _hidden, _positions, perRow: true, null,
+            _talkerLogits, _vocab, _talkerHidden, _hidden);
+        foreach (var call in calls)
+        {
+            var row = call.Member.Row;
+            Array.Copy(_talkerLogits, row * _vocab, call.Logits, 0, _vocab);
+            Array.Copy(_talkerHidden, row * _hidden, call.Hidden!, 0, _hidden);
+            call.Member.Length++;
+        }
+    }
+
+    /// <summary>One predictor gen_step for the calls, all at the same gen_step.</summary>
+    public void Predictor(IReadOnlyList<LaneCall> calls, IReadOnlyList<LaneMember> inUse)
+    {
+        var genStep = calls[0].GenStep;
+        var rowsEach = genStep == 0 ? 2 : 1;           // a frame's first run takes the talker row and c0 together
+        var firstContextRow = genStep == 0 ? 0 : genStep + 1;
+        var inPlace = calls.Count == inUse.Count;      // every utterance of the lane at this gen_step: their own rows
+        var batch = inPlace ? inUse.Max(m => m.Row) + 1 : calls.Count;
+        var span = rowsEach * _hidden;
+        Array.Clear(_predictorRows, 0, batch * span);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var slot = inPlace ? calls[i].Member.Row : i;
+            Array.Copy(calls[i].Input, firstContextRow * _hidden, _predictorRows, slot * span, span);
+            if (!inPlace)
+            {
+                CopyRow(_predictorCaches, calls[i].Member.Row, _predictorScratch, i);
+            }
+        }
+
+        var caches = inPlace ? _predictorCaches : _predictorScratch;
+        SlotStepRunner.Run(steps.Predictor, caches, 0, batch, _predictorRows, rowsEach, _hidden, [firstContextRow], perRow: false,
+            steps.Heads[genStep], _predictorLogits, _codebookSize);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var slot = inPlace ? calls[i].Member.Row : i;
+            Array.Copy(_predictorLogits, slot * _codebookSize, calls[i].Logits, 0, _codebookSize);
+            if (!inPlace)
+            {
+                CopyRow(_predictorScratch, i, _predictorCaches, calls[i].Member.Row);
+            }
+        }
+    }
+
+    /// <summary>Doubles every row's talker cache until it holds <paramref name="slots"/>, keeping what each row has.</summary>
+    private void EnsureSlots(int slots)
+    {
+        if (slots <= _talkerCaches.Slots)
+        {
+            return;
+        }
+
+        var capacity = _talkerCaches.Slots;
+        while (capacity < slots)
+        {
+            capacity *= 2;
+        }
+
+        if (capacity > FusedSlotDecoderGraph.MaxTalkerPositions)
+        {
+            throw new InvalidOperationException($"An utterance needs {slots} talker positions, past the model's {FusedSlotDecoderGraph.MaxTalkerPositions}.");
+        }
+
+        var old = _talkerCaches;
+        var grown = TalkerCaches(steps, rows, capacity);
+        var block = old.Slots * old.HeadDim;
+        for (var layer = 0; layer < old.Keys.Length; layer++)
+        {
+            for (var row = 0; row < rows; row++)
+            {
+                for (var head = 0; head < old.KvHeads; head++)
+                {
+                    var from = (row * old.RowElements) + (head * block);
+                    var to = (row * grown.RowElements) + (head * capacity * old.HeadDim);
+                    Array.Copy(old.Keys[layer], from, grown.Keys[layer], to, block);
+                    Array.Copy(old.Values[layer], from, grown.Values[layer], to, block);
+                }
+            }
+        }
+
+        _talkerCaches = grown;
+    }
+
+    private static void CopyRow(SlotStepRunner.Caches from, int fromRow, SlotStepRunner.Caches to, int toRow)
+    {
+        for (var layer = 0; layer < from.Keys.Length; layer++)
+        {
+            Array.Copy(from.Keys[layer], fromRow * from.RowElements, to.Keys[layer], toRow * to.RowElements, from.RowElements);
+            Array.Copy(from.Values[layer], fromRow * from.RowElements, to.Values[layer], toRow * to.RowElements, from.RowElements);
+        }
+    }
+
+    private static SlotStepRunner.Caches TalkerCaches(BatchedDecodeSteps steps, int rows, int slots)
+    {
+        var t = steps.Manifest.Talker;
+        return SlotStepRunner.Caches.Zeros(t.Layers, rows, t.KvHeads, slots, t.HeadDim);
+    }
+
+    private static SlotStepRunner.Caches PredictorCaches(BatchedDecodeSteps steps, int rows)
+    {
+        var p = steps.Manifest.CodePredictor!;
+        return SlotStepRunner.Caches.Zeros(p.Layers, rows, p.KvHeads, SlotDecoderGraph.PredictorSlots, p.HeadDim);
+    }
+}

@@ -1,0 +1,121 @@
+using QwenTts.Engine.Batching;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+
+namespace QwenTts.Engine.UnitTests;
+
+/// <summary>
+/// A card whose utterances share batched decode steps in lanes: every utterance's codes are the ones it makes alone on
+/// that card, whoever joins or leaves beside it, and one that is cancelled or resumed changes nobody else's.
+/// </summary>
+[Collection(MiniatureCollection.Name)]
+public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDisposable
+{
+    private readonly SpeechSynthesizer _card = LoadBatched(miniature.Directory, new BatchingOptions(Rows: 4));
+
+    private static SpeechSynthesizer LoadBatched(string directory, BatchingOptions options)
+    {
+        var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = 1 });
+        card.EnableBatching(options);
+        return card;
+    }
+
+    private static readonly string[] Texts =
+    [
+        "Hello there.",
+        "A somewhat longer sentence, so that this utterance stays in the lane after the first one left.",
+        "Numbers: one, two, three, four, five.",
+        "The quick brown fox jumps over the lazy dog, twice over, for good measure.",
+        "Short again.",
+        "Batching must never change what anyone hears.",
+    ];
+
+    private static SynthesisRequest Request(int i) => new()
+    {
+        Text = Texts[i % Texts.Length],
+        Language = "english",
+        Voice = new VoicePrompt.Designed(i % 2 == 0 ? "A calm, low voice" : "A bright, quick voice"),
+        Seed = 1000UL + (ulong)i,
+        Sampling = new SamplingOptions { MaxFramesPerTextToken = 3, MinNewTokens = 10 + (7 * i) },
+    };
+
+    private static string Key(IEnumerable<int[]> frames) => string.Join(";", frames.Select(f => string.Join(",", f)));
+
+    [Fact]
+    public void The_card_batches_and_says_so()
+    {
+        Assert.NotNull(_card.Batching);
+        Assert.StartsWith("batched: 1 lane(s) of 4 row(s)", _card.BatchingStatus, StringComparison.Ordinal);
+        Assert.Contains("identical", _card.BatchingStatus, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Utterances_that_join_and_leave_at_different_times_make_the_codes_each_makes_alone()
+    {
+        var alone = Enumerable.Range(0, 6).Select(i => Key(_card.GenerateCodes(Request(i)))).ToArray();
+
+        // Six utterances on four rows, started at staggered moments: they join mid-frame, leave at their own EOS, and the
+        // last two wait for rows to free.
+        var together = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            await Task.Delay(i * 15);
+            return Key(_card.GenerateCodes(Request(i)));
+        })));
+
+        Assert.Equal(alone, together);
+        Assert.True(_card.Batching!.MeanBatch > 1.2, $"mean batch {_card.Batching.MeanBatch:F2}: the utterances did not share steps");
+        Assert.Equal(0, _card.Batching.Members);
+    }
+
+    [Fact]
+    public async Task A_cancelled_utterance_leaves_its_row_and_changes_nobody_elses_codes()
+    {
+        var alone = Enumerable.Range(0, 3).Select(i => Key(_card.GenerateCodes(Request(i + 1)))).ToArray();
+        using var cancel = new CancellationTokenSource();
+        var doomed = Task.Run(async () =>
+        {
+            var frames = 0;
+            await foreach (var chunk in _card.SynthesizeAsync(Request(3) with { Sampling = new SamplingOptions { MinNewTokens = 150, MaxNewTokens = 150 } }, cancel.Token))
+            {
+                if ((frames += chunk.Codes.Length / 16) >= 20)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+        });
+        var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => Key(_card.GenerateCodes(Request(i + 1))))));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => doomed);
+        Assert.Equal(alone, others);
+        SpinWait.SpinUntil(() => _card.Batching!.Members == 0, TimeSpan.FromSeconds(5));
+        Assert.Equal(0, _card.Batching!.Members);
+    }
+
+    [Fact]
+    public async Task A_resumed_utterance_replays_beside_others_and_continues_as_it_would_have()
+    {
+        var request = Request(4) with { Sampling = new SamplingOptions { MinNewTokens = 60, MaxNewTokens = 60 } };
+        var whole = _card.GenerateCodes(request);
+        var neighbours = Enumerable.Range(0, 2).Select(i => Key(_card.GenerateCodes(Request(i)))).ToArray();
+
+        var resumed = Task.Run(() => _card.GenerateCodes(request with { ResumeFrames = whole.Take(25).ToList() }));
+        var others = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() => Key(_card.GenerateCodes(Request(i))))));
+
+        Assert.Equal(Key(whole.Skip(25)), Key(await resumed));
+        Assert.Equal(neighbours, others);
+    }
+
+    [Fact]
+    public async Task Two_lanes_give_the_same_codes_as_one()
+    {
+        using var twoLanes = LoadBatched(miniature.Directory, new BatchingOptions(Rows: 2, Lanes: 2));
+        var one = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => Key(_card.GenerateCodes(Request(i))))));
+        var two = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => Key(twoLanes.GenerateCodes(Request(i))))));
+
+        Assert.Equal(one, two);
+    }
+
+    public void Dispose() => _card.Dispose();
+}
