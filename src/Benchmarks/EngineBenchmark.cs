@@ -42,6 +42,11 @@ public static class EngineBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--batched"))
+        {
+            return await BatchedEngineBenchmark.RunAsync(args);
+        }
+
         var size = Option(args, "--size", "proportional");
         if (Miniature.MiniatureSpec.Named(size).RealScale)
         {

@@ -30,14 +30,15 @@ public sealed class DecodeLanes : IDisposable
     /// <summary>Utterances in the lanes now.</summary>
     public int Members => _lanes.Sum(l => l.Members);
 
-    /// <summary>The mean rows of a batched run so far (prefills count as one).</summary>
-    public double MeanBatch
+    /// <summary>Batched runs so far and the rows they carried (prefills count as one row).</summary>
+    public (long Runs, long Rows) Counts() =>
+        _lanes.Select(l => l.Counts).Aggregate((Runs: 0L, Rows: 0L), (a, c) => (a.Runs + c.Runs, a.Rows + c.Rows));
+
+    /// <summary>The mean rows of a batched run since <paramref name="before"/> (from <see cref="Counts"/>).</summary>
+    public double MeanBatchSince((long Runs, long Rows) before)
     {
-        get
-        {
-            var (runs, rows) = _lanes.Select(l => l.Counts).Aggregate((0L, 0L), (a, c) => (a.Item1 + c.Runs, a.Item2 + c.Rows));
-            return runs == 0 ? 0 : rows / (double)runs;
-        }
+        var (runs, rows) = Counts();
+        return runs == before.Runs ? 0 : (rows - before.Rows) / (double)(runs - before.Runs);
     }
 
     /// <summary>A row for one utterance; dispose it (the utterance's talker and predictor) to give the row back.</summary>
