@@ -70,7 +70,7 @@ public static class BatchStepsBenchmark
         int minRows, double seconds)
     {
         var shares = Enumerable.Range(0, lanes).Select(l => (utterances / lanes) + (l < utterances % lanes ? 1 : 0)).ToArray();
-        var loops = shares.Select(share => new FrameLoop(steps, steps.Talker, steps.Predictor, Math.Max(share, minRows), perRow: true)).ToArray();
+        var loops = shares.Select(share => new FrameLoop(steps, steps.Talker, steps.Predictor, steps.Heads, Math.Max(share, minRows), perRow: true)).ToArray();
         var (stepsRun, elapsed) = await RunConcurrentlyAsync(loops, seconds);
         var framesPerSecond = stepsRun.Zip(shares, (frames, share) => frames * share).Sum() / elapsed.TotalSeconds;
         return (framesPerSecond, elapsed.TotalMilliseconds / stepsRun.Average());
@@ -79,7 +79,7 @@ public static class BatchStepsBenchmark
     private static async Task<double> UnbatchedAsync(Microsoft.ML.OnnxRuntime.InferenceSession talker, CachedPredictorStep predictor, BatchedDecodeSteps steps,
         int utterances, double seconds)
     {
-        var loops = Enumerable.Range(0, utterances).Select(_ => new FrameLoop(steps, talker, predictor.Session, 1, perRow: false)).ToArray();
+        var loops = Enumerable.Range(0, utterances).Select(_ => new FrameLoop(steps, talker, predictor.Session, predictor.Heads!, 1, perRow: false)).ToArray();
         var (counts, elapsed) = await RunConcurrentlyAsync(loops, seconds);
         return counts.Sum() / elapsed.TotalSeconds;
     }
@@ -124,9 +124,13 @@ public static class BatchStepsBenchmark
         private readonly float[] _hidden;
         private readonly float[] _predictorLogits;
 
+        private readonly Microsoft.ML.OnnxRuntime.OrtValue[] _heads;
+
+        /// <param name="heads">The predictor's heads as its graph takes them (the batched graph's are transposed).</param>
         public FrameLoop(BatchedDecodeSteps steps, Microsoft.ML.OnnxRuntime.InferenceSession talker, Microsoft.ML.OnnxRuntime.InferenceSession predictor,
-            int batch, bool perRow)
+            Microsoft.ML.OnnxRuntime.OrtValue[] heads, int batch, bool perRow)
         {
+            _heads = heads;
             var manifest = steps.Manifest;
             var (t, p) = (manifest.Talker, manifest.CodePredictor!);
             (_steps, _talker, _predictor, _batch, _perRow) = (steps, talker, predictor, batch, perRow);
@@ -149,7 +153,7 @@ public static class BatchStepsBenchmark
             {
                 var rowsEach = s == 0 ? 2 : 1;
                 SlotStepRunner.Run(_predictor, _predictorCache, 0, _batch, _context, rowsEach, hidden, [s == 0 ? 0 : s + 1], perRow: false,
-                    _steps.Heads[s], _predictorLogits, vocab);
+                    _heads[s], _predictorLogits, vocab);
             }
         }
     }

@@ -35,7 +35,7 @@ public static class BatchedEngineBenchmark
         var frames = int.Parse(Option(args, "--frames", "160"), CultureInfo.InvariantCulture);
         var perStream = int.Parse(Option(args, "--utterances-per-stream", "2"), CultureInfo.InvariantCulture);
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
-        var rows = (levels.Max() + lanes - 1) / lanes;
+        var rows = int.Parse(Option(args, "--rows", Math.Max(2, (levels.Max() + lanes - 1) / lanes).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
         using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = threads });
         card.ReleaseExportGraphsNotRun();
@@ -92,6 +92,14 @@ public static class BatchedEngineBenchmark
             var againstOne = one.Batched is null ? "" : FormattableString.Invariant($", {batched.FramesPerSecond / one.Batched.FramesPerSecond:F2}x batched c=1");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"batched c={level}: {batched.FramesPerSecond / today.FramesPerSecond:F2}x today's c={level}{againstOne}; TTFA p50 {batched.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms vs {today.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms."));
+        }
+
+        Console.WriteLine("Time in each graph per frame (a batched run's time counts once for each utterance in it):");
+        foreach (var (level, today, batched, _) in results)
+        {
+            static string Graphs(LevelResult r) => string.Join(", ", r.MillisecondsPerFrame.OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => FormattableString.Invariant($"{g.Key} {g.Value:F3} ms")));
+            Console.WriteLine($"  c={level}: today {Graphs(today)}; batched {Graphs(batched)}");
         }
 
         PrintCodes(card, unbatched, Request, levels.Max());

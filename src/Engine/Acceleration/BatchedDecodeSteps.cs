@@ -25,7 +25,7 @@ public sealed class BatchedDecodeSteps : IDisposable
 
     public InferenceSession Predictor { get; }
 
-    /// <summary>The predictor's 15 heads, bound per gen_step as the fused graph's lm_head input.</summary>
+    /// <summary>The predictor's 15 heads, transposed ([vocab, hidden]), bound per gen_step as the batched graph's lm_head input.</summary>
     public OrtValue[] Heads { get; }
 
     public ModelManifest Manifest { get; }
@@ -60,7 +60,7 @@ public sealed class BatchedDecodeSteps : IDisposable
             }
 
             var talker = new InferenceSession(Path.Combine(folder, TalkerName + ".onnx"), options);
-            return new BatchedDecodeSteps(talker, predictor, CachedPredictorStep.HeadsFrom(weights, predictorSpec), manifest);
+            return new BatchedDecodeSteps(talker, predictor, TransposedHeads(weights, predictorSpec), manifest);
         }
         catch
         {
@@ -71,6 +71,26 @@ public sealed class BatchedDecodeSteps : IDisposable
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>The predictor's 15 heads, each [vocab, hidden] (the batched graph takes them transposed).</summary>
+    private static OrtValue[] TransposedHeads(CheckpointWeights weights, SlotDecoderSpec spec)
+    {
+        var (hidden, vocab) = ((int)spec.Dims.Hidden, spec.Vocab);
+        var stacked = weights.Predictor(Model.OfficialWeights.StackedHeads, [spec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
+        return [.. Enumerable.Range(0, spec.Heads).Select(j =>
+        {
+            var transposed = new float[vocab * hidden];
+            for (var h = 0; h < hidden; h++)
+            {
+                for (var v = 0; v < vocab; v++)
+                {
+                    transposed[(v * hidden) + h] = stacked[(j * hidden * vocab) + (h * vocab) + v];
+                }
+            }
+
+            return OrtValue.CreateTensorValueFromMemory(transposed, [vocab, hidden]);
+        })];
     }
 
     public void Dispose()

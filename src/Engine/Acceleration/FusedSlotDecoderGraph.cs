@@ -68,7 +68,9 @@ public static class FusedSlotDecoderGraph
         var perRowPositions = batched && !spec.StackedHeads; // the batched talker: one row per utterance, each at its own position
         var rows = g.Input("rows", OnnxGraphBuilder.Float, batchDim, perRowPositions ? 1 : rowsDim, spec.InputWidth);
         var position = perRowPositions ? g.Input(PositionsInput, OnnxGraphBuilder.Int64, batchDim) : g.Input("position", OnnxGraphBuilder.Int64, 1);
-        var head = spec.StackedHeads ? g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Dims.Hidden, spec.Vocab) : null;
+        var head = !spec.StackedHeads ? null
+            : batched ? g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Vocab, spec.Dims.Hidden)   // transposed: see the head below
+            : g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Dims.Hidden, spec.Vocab);
         var past = Enumerable.Range(0, d.Layers)
             .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim),
                           Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim)))
@@ -145,11 +147,15 @@ public static class FusedSlotDecoderGraph
             var last = g.Slice(normed, -1, long.MaxValue, 1);
             if (batched)
             {
-                // The head is an input, not a prepacked constant, and MLAS multiplies a lone row by another kernel than two or
-                // more: an idle zero row under the head keeps every batch size, one included, on the same kernel (bit-equal rows).
+                // The head is an input, not a prepacked constant. As rows x head, MLAS would pack the whole head into panels
+                // every run (three times a lone row's GEMV at B = 1); as head^T x rows^T it packs only the rows. MLAS also
+                // multiplies a single column by another kernel than two or more: an idle zero row keeps every batch size,
+                // one included, on the same kernel (bit-equal rows).
                 var idle = g.Weight("lm_head.idle_row", new float[spec.Dims.Hidden], 1, 1, spec.Dims.Hidden);
-                var logits = g.MatMul(g.Concat(0, last, idle), head);
-                g.Output(g.Node("Slice", [logits, g.Int64Vector(0), g.Int64Vector(-1), g.Int64Vector(0)]), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
+                var rowsT = g.Transpose(g.Reshape(g.Concat(0, last, idle), -1, spec.Dims.Hidden), 1, 0);                // [hidden, B + 1]
+                var logits = g.Transpose(g.MatMul(head, rowsT), 1, 0);                                                   // [B + 1, vocab]
+                var real = g.Node("Slice", [logits, g.Int64Vector(0), g.Int64Vector(-1), g.Int64Vector(0)]);
+                g.Output(g.Reshape(real, -1, 1, spec.Vocab), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
                 return g;
             }
 

@@ -53,7 +53,8 @@ public static class CardBatching
                           invariance.Line(Math.Max(2, options.Rows)) + ")");
         }
 
-        var lanes = new DecodeLanes(steps, talker, options);
+        // The card's unbatched talker may stand in for a lone row only where it was found bit-equal to the batched step.
+        var lanes = new DecodeLanes(steps, talker, invariance.TalkerEqualsUnbatched, options);
         return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s); {invariance.Line(Math.Max(2, options.Rows))}");
     }
 }

@@ -7,18 +7,20 @@ using QwenTts.Engine.Runtime;
 namespace QwenTts.Engine.Batching;
 
 /// <summary>
-/// A decode loop for up to <c>rows</c> utterances: one thread runs every step the lane's utterances ask for, the same
-/// step of all of them in one batched run. Each utterance keeps its own thread for what is its own (sampling with its
-/// seed, its repetition state, stopping, the codec decode) and blocks in its talker or predictor call until the lane ran
-/// it. Utterances join after their own prefill, at whatever phase of a frame the others are in, and leave at EOS,
-/// cancellation or failure; a row that fails (NaN logits) fails only its utterance, in its own generator.
+/// A decode loop for up to <c>rows</c> utterances: the same step of all of them in one batched run. Each utterance keeps
+/// its own thread for what is its own (sampling with its seed, its repetition state, stopping, the codec decode) and
+/// blocks in its talker or predictor call until the lane ran it. Utterances join after their own prefill, at whatever
+/// phase of a frame the others are in, and leave at EOS, cancellation or failure; a row that fails (NaN logits) fails
+/// only its utterance, in its own generator.
 /// </summary>
 /// <remarks>
-/// Which calls run next: the lane waits until every utterance is blocked in a call (or the grace has passed since its
-/// last run), then runs a prompt prefill if one waits, else all calls of the earliest phase of a frame, so an utterance
-/// behind the others (one that just joined) catches up and then steps with them. A call passed over
-/// <see cref="MaxPassedOver"/> times goes next whatever its phase: a stream being resumed replays talker steps only, and
-/// must not hold the others' predictor steps back for all of its replay.
+/// The lane has no thread of its own: whichever waiting utterance finds a group ready runs it for all (an utterance alone
+/// runs its own steps on its own thread, as an unbatched card would), and the others wake with their results. A group is
+/// ready once every utterance of the lane is blocked in a call, or the grace has passed since the lane's last run. It is a
+/// prompt prefill if one waits, else every call of the earliest phase of a frame, so an utterance behind the others (one
+/// that just joined) catches up and then steps with them. A call passed over <see cref="MaxPassedOver"/> times goes next
+/// whatever its phase: a stream being resumed replays talker steps only, and must not hold the others' predictor steps
+/// back for all of its replay.
 /// </remarks>
 public sealed class DecodeLane : IDisposable
 {
@@ -28,17 +30,18 @@ public sealed class DecodeLane : IDisposable
     private readonly LaneMember?[] _rows;
     private readonly LaneSteps _steps;
     private readonly TimeSpan _grace;
-    private readonly Thread _thread;
     private int _members;
     private bool _stopping;
+    private bool _running;
+    private long _idleSince = Stopwatch.GetTimestamp();
+    private long _runs;
+    private long _rowsRun;
 
-    public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, BatchingOptions options, int index)
+    public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options)
     {
         _rows = new LaneMember?[options.Rows];
-        _steps = new LaneSteps(steps, prefillTalker, options.Rows, options.InitialSlots);
+        _steps = new LaneSteps(steps, prefillTalker, talkerAloneIsEqual, options.Rows, options.InitialSlots);
         _grace = options.EffectiveGrace;
-        _thread = new Thread(Loop) { IsBackground = true, Name = $"decode-lane-{index}" };
-        _thread.Start();
     }
 
     public int Capacity => _rows.Length;
@@ -55,13 +58,19 @@ public sealed class DecodeLane : IDisposable
         }
     }
 
-    /// <summary>Batched runs so far and the rows they carried (for the mean batch size).</summary>
-    public (long Runs, long Rows) Counts { get { lock (_gate) { return (_runs, _rowsRun); } } }
+    /// <summary>Batched runs so far and the rows they carried.</summary>
+    public (long Runs, long Rows) Counts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_runs, _rowsRun);
+            }
+        }
+    }
 
-    private long _runs;
-    private long _rowsRun;
-
-    /// <summary>A place in the lane, or null when every row is taken.</summary>
+    /// <summary>A place in the lane, or null when every row is taken; <paramref name="left"/> runs when it leaves.</summary>
     public LaneMember? TryJoin(OrtTimer timer, Action? left = null)
     {
         lock (_gate)
@@ -91,7 +100,7 @@ public sealed class DecodeLane : IDisposable
         }
     }
 
-    /// <summary>Hands the call to the lane and waits until it ran; its failure is rethrown as it was.</summary>
+    /// <summary>Hands the call to the lane and returns once it ran; its failure is rethrown as it was.</summary>
     internal void Call(LaneCall call)
     {
         lock (_gate)
@@ -101,52 +110,57 @@ public sealed class DecodeLane : IDisposable
             Monitor.PulseAll(_gate);
         }
 
-        call.Member.Done.Wait();
+        while (RunOrWait(call) is { } run)
+        {
+            Run(run.Group, run.InUse);
+            lock (_gate)
+            {
+                run.Group.ForEach(c => c.Completed = true);
+                _running = false;
+                _idleSince = Stopwatch.GetTimestamp();
+                Monitor.PulseAll(_gate);
+            }
+        }
+
         if (call.Failure is { } failure)
         {
             ExceptionDispatchInfo.Capture(failure).Throw();
         }
     }
 
-    private void Loop()
+    /// <summary>Null once the call ran; else a group this thread is to run for the lane (with the call in it or not).</summary>
+    private (List<LaneCall> Group, LaneMember[] InUse)? RunOrWait(LaneCall call)
     {
-        var idleSince = Stopwatch.GetTimestamp();
-        while (true)
+        lock (_gate)
         {
-            List<LaneCall> group;
-            LaneMember[] inUse;
-            lock (_gate)
+            while (!call.Completed)
             {
-                while (!ReadyToRun(idleSince))
+                if (_stopping && !_running)
                 {
-                    if (_stopping)
-                    {
-                        FailPending(new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
-                        return;
-                    }
-
-                    var left = _grace - Stopwatch.GetElapsedTime(idleSince);
-                    Monitor.Wait(_gate, _pending.Count > 0 && left > TimeSpan.Zero ? left : Timeout.InfiniteTimeSpan);
+                    FailPending(new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
+                    return null;
                 }
 
-                group = TakeGroup();
-                inUse = [.. _rows.OfType<LaneMember>()];
-                _runs++;
-                _rowsRun += group.Count;
+                if (!_running && ReadyToRun())
+                {
+                    var group = TakeGroup();
+                    _running = true;
+                    _runs++;
+                    _rowsRun += group.Count;
+                    return (group, [.. _rows.OfType<LaneMember>()]);
+                }
+
+                var left = _grace - Stopwatch.GetElapsedTime(_idleSince);
+                Monitor.Wait(_gate, !_running && left > TimeSpan.Zero ? left : Timeout.InfiniteTimeSpan);
             }
 
-            Run(group, inUse);
-            idleSince = Stopwatch.GetTimestamp();
-            foreach (var call in group)
-            {
-                call.Member.Done.Release();
-            }
+            return null;
         }
     }
 
     /// <summary>Calls wait, and every utterance of the lane is waiting in one (or the grace is over).</summary>
-    private bool ReadyToRun(long idleSince) =>
-        !_stopping && _pending.Count > 0 && (_pending.Count >= _members || Stopwatch.GetElapsedTime(idleSince) >= _grace);
+    private bool ReadyToRun() =>
+        _pending.Count > 0 && (_pending.Count >= _members || Stopwatch.GetElapsedTime(_idleSince) >= _grace);
 
     private List<LaneCall> TakeGroup()
     {
@@ -204,20 +218,25 @@ public sealed class DecodeLane : IDisposable
         foreach (var call in _pending)
         {
             call.Failure = failure;
-            call.Member.Done.Release();
+            call.Completed = true;
         }
 
         _pending.Clear();
     }
 
+    /// <summary>Stops the lane: calls not yet run fail; a run under way finishes first.</summary>
     public void Dispose()
     {
         lock (_gate)
         {
             _stopping = true;
             Monitor.PulseAll(_gate);
+            while (_running)
+            {
+                Monitor.Wait(_gate);
+            }
         }
 
-        _thread.Join();
+        _steps.Dispose();
     }
 }

@@ -14,12 +14,12 @@ public sealed class DecodeLanes : IDisposable
     private readonly DecodeLane[] _lanes;
     private readonly SemaphoreSlim _free;
 
-    public DecodeLanes(BatchedDecodeSteps steps, InferenceSession prefillTalker, BatchingOptions options)
+    public DecodeLanes(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options)
     {
         options.Validate();
         Options = options;
         Steps = steps;
-        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(i => new DecodeLane(steps, prefillTalker, options, i))];
+        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(_ => new DecodeLane(steps, prefillTalker, talkerAloneIsEqual, options))];
         _free = new SemaphoreSlim(options.TotalRows, options.TotalRows);
     }
 

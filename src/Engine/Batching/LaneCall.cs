@@ -30,5 +30,8 @@ internal sealed class LaneCall
 
     public Exception? Failure { get; set; }
 
+    /// <summary>Set under the lane's lock once the call ran (or failed).</summary>
+    public bool Completed { get; set; }
+
     public int GenStep => Phase - 1;
 }

@@ -29,8 +29,6 @@ public sealed class LaneMember : ITalkerAndPredictor
 
     internal OrtTimer Timer { get; }
 
-    internal SemaphoreSlim Done { get; } = new(0, 1);
-
     public void Prefill(float[] embeds, int rows, float[] logits, float[] lastHidden) =>
         _lane.Call(new LaneCall { Member = this, Phase = LaneCall.PrefillPhase, Input = embeds, Rows = rows, Logits = logits, Hidden = lastHidden });
 
@@ -50,7 +48,6 @@ public sealed class LaneMember : ITalkerAndPredictor
         }
 
         _lane.Leave(this);
-        Done.Dispose();
         _onLeft?.Invoke();
     }
 }

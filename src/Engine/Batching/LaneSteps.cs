@@ -15,8 +15,18 @@ namespace QwenTts.Engine.Batching;
 /// slot 0. The predictor's caches are small and restart every frame, so utterances not at the same gen_step are
 /// gathered into scratch rows (and back) when they share the lane with others at another gen_step.
 /// </remarks>
-internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefillTalker, int rows, int initialSlots)
+/// <param name="talkerAloneIsEqual">The unbatched engine talker was found bit-equal to a row of the batched one at load.</param>
+internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, int rows, int initialSlots) : IDisposable
 {
+    private readonly BoundSlotStep?[] _talkerAlone = new BoundSlotStep?[rows];              // by row
+    private readonly float[] _aloneRow = new float[steps.Manifest.Talker.Hidden];
+    private readonly float[] _aloneLogits = new float[steps.Manifest.Talker.CodecVocab];
+    private readonly float[] _aloneHidden = new float[steps.Manifest.Talker.Hidden];
+    private readonly long[] _alonePosition = new long[1];
+    private readonly RunOptions _run = new();
+    private readonly BoundSlotStep?[] _talkerBound = new BoundSlotStep?[rows + 1];          // by rows run
+    private readonly BoundSlotStep?[,,] _predictorBound = new BoundSlotStep?[2, 2, rows + 1]; // by scratch, rows each, batch
+    private readonly long[] _predictorPosition = new long[1];
     private readonly int _hidden = steps.Manifest.Talker.Hidden;
     private readonly int _vocab = steps.Manifest.Talker.CodecVocab;
     private readonly int _codebookSize = steps.Manifest.Codec.CodebookSize;
@@ -46,8 +56,14 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     /// <summary>One talker step for the calls (one per member); <paramref name="inUse"/>: every member of the lane.</summary>
     public void Talker(IReadOnlyList<LaneCall> calls, IReadOnlyList<LaneMember> inUse)
     {
-        var top = inUse.Max(m => m.Row) + 1;
         EnsureSlots(inUse.Max(m => m.Length) + 1);
+        if (calls.Count == 1 && talkerAloneIsEqual)
+        {
+            TalkerAlone(calls[0]);
+            return;
+        }
+
+        var top = inUse.Max(m => m.Row) + 1;
         Array.Clear(_talkerRows, 0, top * _hidden);
         Array.Clear(_positions, 0, top);
         foreach (var member in inUse)
@@ -60,8 +76,8 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
             Array.Copy(call.Input, 0, _talkerRows, call.Member.Row * _hidden, _hidden);
         }
 
-        SlotStepRunner.Run(steps.Talker, _talkerCaches, 0, top, _talkerRows, 1, _hidden, _positions, perRow: true, null,
-            _talkerLogits, _vocab, _talkerHidden, _hidden);
+        (_talkerBound[top] ??= new BoundSlotStep(steps.Talker, _talkerCaches, 0, top, _talkerRows, 1, _hidden, _positions, perRow: true,
+            _talkerLogits, _vocab, _talkerHidden, _hidden)).Run(_run);
         foreach (var call in calls)
         {
             var row = call.Member.Row;
@@ -69,6 +85,22 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
             Array.Copy(_talkerHidden, row * _hidden, call.Hidden!, 0, _hidden);
             call.Member.Length++;
         }
+    }
+
+    /// <summary>
+    /// A lone talker step through the card's unbatched engine talker on the row's own cache: bit-equal to the batched step
+    /// (checked at load, else never taken), without the batched graph's extra nodes or the rows riding along.
+    /// </summary>
+    private void TalkerAlone(LaneCall call)
+    {
+        var member = call.Member;
+        Array.Copy(call.Input, 0, _aloneRow, 0, _hidden);
+        _alonePosition[0] = member.Length;
+        (_talkerAlone[member.Row] ??= new BoundSlotStep(prefillTalker, _talkerCaches, member.Row, 1, _aloneRow, 1, _hidden, _alonePosition,
+            perRow: false, _aloneLogits, _vocab, _aloneHidden, _hidden)).Run(_run);
+        Array.Copy(_aloneLogits, call.Logits, _vocab);
+        Array.Copy(_aloneHidden, call.Hidden!, _hidden);
+        member.Length++;
     }
 
     /// <summary>One predictor gen_step for the calls, all at the same gen_step.</summary>
@@ -91,9 +123,11 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
             }
         }
 
-        var caches = inPlace ? _predictorCaches : _predictorScratch;
-        SlotStepRunner.Run(steps.Predictor, caches, 0, batch, _predictorRows, rowsEach, _hidden, [firstContextRow], perRow: false,
-            steps.Heads[genStep], _predictorLogits, _codebookSize);
+        _predictorPosition[0] = firstContextRow;
+        ref var bound = ref _predictorBound[inPlace ? 0 : 1, rowsEach - 1, batch];
+        bound ??= new BoundSlotStep(steps.Predictor, inPlace ? _predictorCaches : _predictorScratch, 0, batch, _predictorRows, rowsEach, _hidden,
+            _predictorPosition, perRow: false, _predictorLogits, _codebookSize);
+        bound.Run(_run, steps.Heads[genStep]);
         for (var i = 0; i < calls.Count; i++)
         {
             var slot = inPlace ? calls[i].Member.Row : i;
@@ -142,6 +176,30 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
         }
 
         _talkerCaches = grown;
+        DisposeTalkerBindings(); // they bind the old cache
+    }
+
+    private void DisposeTalkerBindings()
+    {
+        foreach (var bindings in new[] { _talkerBound, _talkerAlone })
+        {
+            for (var i = 0; i < bindings.Length; i++)
+            {
+                bindings[i]?.Dispose();
+                bindings[i] = null;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        DisposeTalkerBindings();
+        foreach (var bound in _predictorBound)
+        {
+            bound?.Dispose();
+        }
+
+        _run.Dispose();
     }
 
     private static void CopyRow(SlotStepRunner.Caches from, int fromRow, SlotStepRunner.Caches to, int toRow)

@@ -14,7 +14,8 @@ public static class BatchInvariance
 {
     /// <param name="TalkerMinRows">Rows a talker run needs for every row to be bit-equal to itself in any batch: 1, 2 (a
     /// lone utterance runs beside an idle row), or 0 when no padding makes it so.</param>
-    public sealed record Result(string Talker, string Predictor, int TalkerMinRows, int PredictorMinRows)
+    /// <param name="TalkerEqualsUnbatched">The card's unbatched talker step gives each row's logits bit for bit (it may stand in for a lone row).</param>
+    public sealed record Result(string Talker, string Predictor, int TalkerMinRows, int PredictorMinRows, bool TalkerEqualsUnbatched = false)
     {
         public bool Holds => TalkerMinRows > 0 && PredictorMinRows > 0;
 
@@ -28,13 +29,13 @@ public static class BatchInvariance
     {
         var random = new Xoshiro256(seed);
         float[] Gaussian(int length) => [.. Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian())];
-        var (talker, talkerRows) = Talker(steps, batch, talkerAlone, Gaussian);
-        var (predictor, predictorRows) = Predictor(steps, batch, predictorAlone, Gaussian);
-        return new Result(talker, predictor, talkerRows, predictorRows);
+        var (talker, talkerRows, talkerEqual) = Talker(steps, batch, talkerAlone, Gaussian);
+        var (predictor, predictorRows, _) = Predictor(steps, batch, predictorAlone, Gaussian);
+        return new Result(talker, predictor, talkerRows, predictorRows, talkerEqual);
     }
 
     /// <summary>Every row of a batch against itself alone (a batch of one, else beside an idle row) and the unbatched step.</summary>
-    private static (string Verdict, int MinRows) Talker(BatchedDecodeSteps steps, int batch, Microsoft.ML.OnnxRuntime.InferenceSession? unbatched,
+    private static (string Verdict, int MinRows, bool EqualsUnbatched) Talker(BatchedDecodeSteps steps, int batch, Microsoft.ML.OnnxRuntime.InferenceSession? unbatched,
         Func<int, float[]> gaussian)
     {
         var t = steps.Manifest.Talker;
@@ -77,23 +78,27 @@ public static class BatchInvariance
         {
             var (logits, hidden) = Alone(steps.Talker, r, 2, perRow: true);
             return Differs(together, logits, r, t.CodecVocab) ?? Differs(togetherHidden, hidden, r, t.Hidden);
-        }, unbatched is null ? null : r => Differs(together, Alone(unbatched, r, 1, perRow: false).Logits, r, t.CodecVocab));
+        }, unbatched is null ? null : r =>
+        {
+            var (logits, hidden) = Alone(unbatched, r, 1, perRow: false);
+            return Differs(together, logits, r, t.CodecVocab) ?? Differs(togetherHidden, hidden, r, t.Hidden);
+        });
     }
 
     /// <summary>15 lock-step gen_steps for the batch and for each row alone, from fresh caches.</summary>
-    private static (string Verdict, int MinRows) Predictor(BatchedDecodeSteps steps, int batch, CachedPredictorStep? unbatched, Func<int, float[]> gaussian)
+    private static (string Verdict, int MinRows, bool EqualsUnbatched) Predictor(BatchedDecodeSteps steps, int batch, CachedPredictorStep? unbatched, Func<int, float[]> gaussian)
     {
         var manifest = steps.Manifest;
         var shape = manifest.CodePredictor!;
         var (hidden, vocab, codebooks) = (manifest.Talker.Hidden, manifest.Codec.CodebookSize, manifest.Codec.Codebooks);
         var context = gaussian(batch * codebooks * hidden);
-        var together = Run(steps.Predictor, batch, context);
+        var together = Run(steps.Predictor, steps.Heads, batch, context);
 
-        float[][] Alone(Microsoft.ML.OnnxRuntime.InferenceSession session, int r, int runRows)
+        float[][] Alone(Microsoft.ML.OnnxRuntime.InferenceSession session, Microsoft.ML.OnnxRuntime.OrtValue[] heads, int r, int runRows)
         {
             var own = new float[runRows * codebooks * hidden];
             Array.Copy(context, r * codebooks * hidden, own, 0, codebooks * hidden);
-            return Run(session, runRows, own);
+            return Run(session, heads, runRows, own);
         }
 
         string? Compare(float[][] alone, int r)
@@ -109,10 +114,10 @@ public static class BatchInvariance
             return null;
         }
 
-        return Verdict(batch, r => Compare(Alone(steps.Predictor, r, 1), r), r => Compare(Alone(steps.Predictor, r, 2), r),
-            unbatched is null ? null : r => Compare(Alone(unbatched.Session, r, 1), r));
+        return Verdict(batch, r => Compare(Alone(steps.Predictor, steps.Heads, r, 1), r), r => Compare(Alone(steps.Predictor, steps.Heads, r, 2), r),
+            unbatched?.Heads is { } unbatchedHeads ? r => Compare(Alone(unbatched.Session, unbatchedHeads, r, 1), r) : null);
 
-        float[][] Run(Microsoft.ML.OnnxRuntime.InferenceSession session, int rows, float[] contexts)
+        float[][] Run(Microsoft.ML.OnnxRuntime.InferenceSession session, Microsoft.ML.OnnxRuntime.OrtValue[] heads, int rows, float[] contexts)
         {
             var caches = SlotStepRunner.Caches.Zeros(shape.Layers, rows, shape.KvHeads, SlotDecoderGraph.PredictorSlots, shape.HeadDim);
             var logits = new float[codebooks - 1][];
@@ -127,7 +132,7 @@ public static class BatchInvariance
                 }
 
                 logits[s] = new float[rows * vocab];
-                SlotStepRunner.Run(session, caches, 0, rows, input, rowsEach, hidden, [s == 0 ? 0 : s + 1], perRow: false, steps.Heads[s], logits[s], vocab);
+                SlotStepRunner.Run(session, caches, 0, rows, input, rowsEach, hidden, [s == 0 ? 0 : s + 1], perRow: false, heads[s], logits[s], vocab);
             }
 
             return logits;
@@ -138,17 +143,19 @@ public static class BatchInvariance
     /// Every row against itself alone: as a batch of one (min rows 1), else beside an idle row (min rows 2); and, for
     /// the record, against the card's unbatched step.
     /// </summary>
-    private static (string Verdict, int MinRows) Verdict(int batch, Func<int, string?> aloneAtOne, Func<int, string?> aloneAtTwo, Func<int, string?>? unbatched)
+    private static (string Verdict, int MinRows, bool EqualsUnbatched) Verdict(int batch, Func<int, string?> aloneAtOne, Func<int, string?> aloneAtTwo, Func<int, string?>? unbatched)
     {
         string? First(Func<int, string?> compare) => Enumerable.Range(0, batch).Select(compare).FirstOrDefault(d => d is not null);
         var atOne = First(aloneAtOne);
         var atTwo = atOne is null ? null : First(aloneAtTwo);
-        var againstUnbatched = unbatched is null ? "" : First(unbatched) is { } d ? $"; the card's unbatched step {d}" : "; equal to the card's unbatched step";
+        var unbatchedDifference = unbatched is null ? "not compared" : First(unbatched);
+        var againstUnbatched = unbatched is null ? "" : unbatchedDifference is { } d ? $"; the card's unbatched step {d}" : "; equal to the card's unbatched step";
+        var equalsUnbatched = unbatched is not null && unbatchedDifference is null;
         return (atOne, atTwo) switch
         {
-            (null, _) => ($"identical (every row of {batch} equals the same row alone{againstUnbatched})", 1),
-            (_, null) => ($"identical from two rows up (alone at one row it {atOne}: a lone utterance runs beside an idle row{againstUnbatched})", 2),
-            _ => ($"NOT invariant: {atTwo}{againstUnbatched}", 0),
+            (null, _) => ($"identical (every row of {batch} equals the same row alone{againstUnbatched})", 1, equalsUnbatched),
+            (_, null) => ($"identical from two rows up (alone at one row it {atOne}: a lone utterance runs beside an idle row{againstUnbatched})", 2, equalsUnbatched),
+            _ => ($"NOT invariant: {atTwo}{againstUnbatched}", 0, equalsUnbatched),
         };
     }
 
