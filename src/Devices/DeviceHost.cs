@@ -197,6 +197,11 @@ public sealed partial class DeviceHost(
                 ReleaseExportGraphsNotRun(spec.Index, clone);
             }
 
+            foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>())
+            {
+                StartBatching(spec, synthesizer);
+            }
+
             var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock) : null;
             var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)))
             {
@@ -287,6 +292,15 @@ public sealed partial class DeviceHost(
         }
     }
 
+    /// <summary>Decode lanes for the card's utterances where its engine can batch; the log says which, or why not.</summary>
+    private void StartBatching(CardSpec spec, SpeechSynthesizer synthesizer)
+    {
+        var options = deviceOptions.Value;
+        var rows = spec.BatchRows ?? options.BatchRows ?? (spec.MaxConcurrent ?? options.MaxConcurrent) + options.ResumeHeadroom;
+        var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(Math.Max(1, rows), Math.Max(1, options.BatchLanes)));
+        LogBatching(spec.Index, synthesizer.Manifest.Name, status);
+    }
+
     /// <summary>Runs one short utterance so the first real one does not pay for warm-up; returns its frames/s.</summary>
     private static double WarmUp(SpeechSynthesizer synthesizer)
     {
@@ -330,6 +344,9 @@ public sealed partial class DeviceHost(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index}: {Kind} {Model} (emulated: {Emulated}) on {Provider}, model {ModelName} (miniature: {Miniature}) loaded in {Seconds:F1} s")]
     private partial void LogCardLoaded(int index, DeviceKind kind, string model, bool emulated, string provider, string modelName, bool miniature, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: {Batching}")]
+    private partial void LogBatching(int index, string model, string batching);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card {Index} model {Model}: code predictor {Predictor}; embedding lookups {Lookups}; talker step {Talker}")]
     private partial void LogAcceleration(int index, string model, string predictor, string lookups, string talker);

@@ -25,6 +25,16 @@ public sealed class DeviceOptions
     /// </summary>
     public int ResumeHeadroom { get; set; } = 1;
 
+    /// <summary>
+    /// Utterances of a card that share each decode step (continuous batching; see models/README.md). Unset: as many as the
+    /// card runs at once (MaxConcurrent + ResumeHeadroom), so no utterance waits for a row. 1 runs each utterance on its own.
+    /// A card whose engine cannot batch (static shapes, GPU and NPU providers for now) runs unbatched and says why.
+    /// </summary>
+    public int? BatchRows { get; set; }
+
+    /// <summary>Decode lanes per card, each with BatchRows rows and its own step runs (on the CPU one per core can measure better).</summary>
+    public int BatchLanes { get; set; } = 1;
+
     /// <summary>Utterances that may wait per card; past it the card refuses work.</summary>
     public int QueueLimit { get; set; } = 16;
 
@@ -76,6 +86,9 @@ public sealed class CardSpec
     public int Threads { get; set; } = 1;
 
     public int? MaxConcurrent { get; set; }
+
+    /// <summary>Overrides Devices:BatchRows for this card (e.g. 2 on a Hygon DCU until larger batches are measured there).</summary>
+    public int? BatchRows { get; set; }
 
     public int? QueueLimit { get; set; }
 

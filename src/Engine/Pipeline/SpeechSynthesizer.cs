@@ -275,7 +275,7 @@ public sealed class SpeechSynthesizer : IDisposable
 
         var prompt = BuildPrompt(request);
         var watch = Stopwatch.StartNew();
-        using var utterance = new Utterance(this, request);
+        using var utterance = new Utterance(this, request, cancellationToken);
         var codes = utterance.Generate(prompt, _prompts, cancellationToken).ToList();
         var icl = request.Voice is VoicePrompt.Cloned { IsIcl: true } clone ? clone : null;
         var audio = StreamingCodecDecoder.DecodeWhole(utterance.Decoder, Manifest.Codec, codes, icl?.ReferenceCodes, icl?.ReferenceFrames ?? 0);
@@ -294,7 +294,7 @@ public sealed class SpeechSynthesizer : IDisposable
         SynthesisRequest request, CancellationToken cancellationToken = default)
     {
         var prompt = BuildPrompt(request);
-        using var utterance = new Utterance(this, request);
+        using var utterance = new Utterance(this, request, cancellationToken);
         var codes = utterance.Generate(prompt, _prompts, cancellationToken).ToList();
         return (codes, utterance.Timer.ByGraph);
     }
@@ -302,7 +302,7 @@ public sealed class SpeechSynthesizer : IDisposable
     private void Produce(SynthesisRequest request, TalkerPrompt prompt, Action<AudioChunk> emit, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        using var utterance = new Utterance(this, request);
+        using var utterance = new Utterance(this, request, cancellationToken);
         using var terminate = cancellationToken.Register(() => utterance.Run.Terminate = true);
         var decoder = new StreamingCodecDecoder(utterance.Decoder, Manifest.Codec, Streaming);
         if (request.Voice is VoicePrompt.Cloned { IsIcl: true } clone)
@@ -382,7 +382,8 @@ public sealed class SpeechSynthesizer : IDisposable
         private readonly IEmbeddings _embeddings;
         private readonly bool _halfSums;
 
-        public Utterance(SpeechSynthesizer synthesizer, SynthesisRequest request)
+        /// <param name="cancellationToken">Ends the wait for a lane row when the card's lanes are full.</param>
+        public Utterance(SpeechSynthesizer synthesizer, SynthesisRequest request, CancellationToken cancellationToken)
         {
             var sessions = synthesizer._sessions;
             var shapes = synthesizer.StaticShapes;
@@ -395,7 +396,7 @@ public sealed class SpeechSynthesizer : IDisposable
             try
             {
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
-                var seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, CancellationToken.None) : null;
+                var seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, cancellationToken) : null;
                 _talker = seat is not null ? seat : shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
                     ? new BucketedTalker(step, sessions, Run, Timer, shapes, synthesizer.Acceleration.TalkerStepInPlace)
                     : synthesizer.UseEngineTalker && synthesizer.Acceleration.EngineTalker(sessions) is { } fused

@@ -33,12 +33,13 @@ public static class DeviceEndpoints
         [property: JsonPropertyName("health")] string Health,
         [property: JsonPropertyName("health_reason")] string? HealthReason,
         [property: JsonPropertyName("failed")] long Failed,
-        [property: JsonPropertyName("stalled")] bool Stalled)
+        [property: JsonPropertyName("stalled")] bool Stalled,
+        [property: JsonPropertyName("batching")] string Batching)
     {
         public static DeviceResponse Of(DeviceLoad d) => new(d.Device.Key, d.Device.Silo, d.Kind.ToString().ToLowerInvariant(), d.Model,
             d.Emulated, d.Provider, d.RelativeSpeed, d.MemoryBytes, d.Active, d.Queued, d.MaxConcurrent, d.QueueLimit,
             Math.Round(d.QueuedWorkFrames, 1), Math.Round(d.FramesPerSecond, 1), d.Healthy, d.Draining, d.CanClone, d.CompletedTotal, d.ReportedAt, d.ModelName, d.Miniature,
-            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal, d.Stalled);
+            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal, d.Stalled, d.Batching);
     }
 
     public static RouteGroupBuilder MapDeviceEndpoints(this RouteGroupBuilder api)

@@ -89,6 +89,9 @@ public sealed record DeviceLoad
     /// <summary>Frames of each utterance waiting for a slot (not in any particular order).</summary>
     [Id(30)] public double[] WaitingFrames { get; init; } = [];
 
+    /// <summary>Whether the card's utterances share batched decode steps (lanes and rows), or why not.</summary>
+    [Id(31)] public string Batching { get; init; } = "";
+
     public bool HasRoom => Healthy && !Draining && !Stalled && Queued + Active < MaxConcurrent + QueueLimit;
 
     /// <summary>
