@@ -42,7 +42,7 @@ public sealed class JobSubmitter(
             return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
         }
 
-        var (settings, problem) = await planner.PlanSettingsAsync(request.AsSpeech(), tenant, AudioEncoders.Formats);
+        var (settings, problem) = await planner.PlanSettingsAsync(request, tenant, SpeechSurface.Jobs);
         if (problem is not null)
         {
             return (null, problem);

@@ -41,7 +41,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
         }
 
-        var (settings, problem) = await PlanSettingsAsync(request, tenant, AudioEncoders.Formats);
+        var (settings, problem) = await PlanSettingsAsync(request, tenant, SpeechSurface.Speech);
         if (problem is not null)
         {
             return (null, problem);
@@ -100,10 +100,16 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
     }
 
-    /// <summary>Everything of a request but its input: format, speed, language, voice (the WebSocket's session.config).</summary>
-    public async Task<(SpeechSettings? Settings, ApiProblem? Problem)> PlanSettingsAsync(SpeechRequest request, Tenant tenant, IReadOnlyCollection<string> formats)
+    /// <summary>Everything of a request but its input: fields, format, speed, language, voice (jobs, the WebSocket's session.config).</summary>
+    public async Task<(SpeechSettings? Settings, ApiProblem? Problem)> PlanSettingsAsync(SpeechRequest request, Tenant tenant, SpeechSurface surface)
     {
+        if (SpeechFields.Check(request, surface) is { } refused)
+        {
+            return Fail<SpeechSettings>(refused);
+        }
+
         var max = limits.Value;
+        var formats = surface.Formats;
         if (request.Model is { } model && !Models.Contains(model, StringComparer.OrdinalIgnoreCase))
         {
             return Fail<SpeechSettings>($"model '{model}' is not served here; use one of: {string.Join(", ", Models)}.");
