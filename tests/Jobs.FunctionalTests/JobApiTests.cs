@@ -46,6 +46,37 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)), "the expired audio is deleted from the store");
     }
 
+    [Theory]
+    [InlineData("wav", 16000, "audio/wav")]
+    [InlineData("pcm_mulaw", null, "audio/PCMU")]
+    public async Task A_job_at_another_sample_rate_stores_what_the_speech_endpoint_streams(string format, int? sampleRate, string contentType)
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = format, sample_rate = sampleRate };
+        using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
+        Assert.Equal(HttpStatusCode.OK, speech.StatusCode);
+        var realtime = await speech.Content.ReadAsByteArrayAsync();
+
+        var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
+        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
+        Assert.True(JobsApi.Status(done) == "completed", done.ToString());
+        using var content = await client.GetAsync($"/v1/audio/jobs/{id}/content");
+        var stored = await content.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(contentType, content.Content.Headers.ContentType?.MediaType);
+        if (format == "wav")
+        {
+            // Both are 16-bit mono with a 44-byte header: the rate at byte 24, the samples after the header.
+            Assert.Equal(16000, BitConverter.ToInt32(stored, 24));
+            Assert.Equal(realtime.AsSpan(44).ToArray(), stored.AsSpan(44).ToArray());
+            Assert.Equal(stored.Length - 8, BitConverter.ToInt32(stored, 4)); // a stored WAV knows its sizes
+        }
+        else
+        {
+            Assert.Equal(realtime, stored);
+        }
+    }
+
     [Fact]
     public async Task Another_tenants_job_is_not_found_and_bad_inputs_get_problem_json()
     {

@@ -226,6 +226,7 @@ public sealed partial class JobRunner(
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
         var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+        var outputRate = spec.SampleRate > 0 ? spec.SampleRate : SpeechStreamer.SampleRate; // 0: a job stored before sample_rate
         var temporary = Path.Combine(Path.GetTempPath(), $"qwentts-{jobId}-{Guid.NewGuid():N}.{spec.Format}");
         long samples = 0;
         try
@@ -233,7 +234,7 @@ public sealed partial class JobRunner(
             string contentType;
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose))
             {
-                using (var encoder = AudioEncoders.Create(spec.Format, SpeechStreamer.SampleRate))
+                using (var encoder = AudioEncoders.Create(spec.Format, SpeechStreamer.SampleRate, outputRate))
                 {
                     contentType = encoder.ContentType;
                     await file.WriteAsync(encoder.Begin(), cancellationToken);
@@ -257,7 +258,7 @@ public sealed partial class JobRunner(
                 {
                     // The streaming header leaves the sizes open; a stored file knows them.
                     file.Position = 0;
-                    await file.WriteAsync(WavFormat.Header(SpeechStreamer.SampleRate, samples), cancellationToken);
+                    await file.WriteAsync(WavFormat.Header(outputRate, (file.Length - WavFormat.HeaderSize) / 2), cancellationToken);
                 }
 
                 file.Position = 0;

@@ -152,7 +152,7 @@ public static partial class SpeechEndpoints
     private static async Task<IResult> StreamAsync(SpeechPlan plan, SpeechProgress progress, HttpContext context, SpeechStreamer streamer,
         FrontendMetrics metrics, long started)
     {
-        using var encoder = new TracedEncoder(AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate), plan.Format, Activity.Current?.Context ?? default);
+        using var encoder = new TracedEncoder(AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate, plan.SampleRate), plan.Format, Activity.Current?.Context ?? default);
         var playback = new PlaybackClock(SpeechStreamer.SampleRate);
         try
         {

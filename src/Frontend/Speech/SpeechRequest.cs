@@ -28,10 +28,14 @@ public record SpeechRequest
     [JsonPropertyName("instructions")]
     public string? Instructions { get; init; }
 
-    /// <summary>mp3 (default), opus, flac, wav or pcm (24 kHz 16-bit mono little-endian).</summary>
+    /// <summary>mp3 (default), opus, aac, flac, wav, pcm (16-bit mono little-endian), pcm_mulaw or pcm_alaw (G.711, 8 kHz, a byte a sample).</summary>
     [JsonPropertyName("response_format")]
     [DefaultValue("mp3")]
     public string? ResponseFormat { get; init; }
+
+    /// <summary>Output sample rate: 8000, 16000, 24000 (the model's, the default) or 48000; pcm_mulaw and pcm_alaw are 8000 only.</summary>
+    [JsonPropertyName("sample_rate")]
+    public int? SampleRate { get; init; }
 
     /// <summary>0.25 to 4.0; changes tempo without changing pitch.</summary>
     [JsonPropertyName("speed")]

@@ -21,7 +21,7 @@ public sealed record SpeechSurface(string Name, IReadOnlyList<string> Formats, I
     });
 
     /// <summary>The WebSocket's session.config: the text comes in input.text messages, audio as raw frames.</summary>
-    public static readonly SpeechSurface Stream = new("session.config", ["pcm", "wav"], new Dictionary<string, string>
+    public static readonly SpeechSurface Stream = new("session.config", ["pcm", "wav", "pcm_mulaw", "pcm_alaw"], new Dictionary<string, string>
     {
         ["input"] = "the text comes in input.text messages",
         ["stream_format"] = "audio is always sent as binary frames",

@@ -384,10 +384,10 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     current = index;
                     encoder?.Dispose();
                     NotePlayback(playback);
-                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate), settings.Format, output.Trace);
+                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate), settings.Format, output.Trace);
                     encoder = traced;
                     (sentenceBytes, binaryFrames) = (0, 0);
-                    await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, SpeechStreamer.SampleRate), cancellationToken);
+                    await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, settings.SampleRate), cancellationToken);
                     sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken);
                     // Per sentence: between sentences the client may simply be waiting for text.
                     playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);
