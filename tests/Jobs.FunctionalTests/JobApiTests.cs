@@ -66,9 +66,11 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.Equal(contentType, content.Content.Headers.ContentType?.MediaType);
         if (format == "wav")
         {
-            // Both are 16-bit mono with a 44-byte header: the rate at byte 24, the samples after the header.
+            // Both are 16-bit mono: the rate at byte 24 (fmt comes first), the samples after the data chunk's head.
             Assert.Equal(16000, BitConverter.ToInt32(stored, 24));
-            Assert.Equal(realtime.AsSpan(44).ToArray(), stored.AsSpan(44).ToArray());
+            Assert.Equal(JobsApi.WavSamples(realtime), JobsApi.WavSamples(stored));
+            var label = await QwenTts.TestSupport.Ffprobe.TagAsync(stored, "wav", "AIGC");
+            Assert.Equal(id, System.Text.Json.JsonDocument.Parse(label!).RootElement.GetProperty("ProduceID").GetString());
             Assert.Equal(stored.Length - 8, BitConverter.ToInt32(stored, 4)); // a stored WAV knows its sizes
         }
         else

@@ -16,7 +16,7 @@ namespace QwenTts.Frontend.Speech.Streaming;
 
 /// <summary>What a session needs from the frontend, resolved once per connection.</summary>
 public sealed record StreamServices(SpeechPlanner Planner, OrderedSegmentRunner Runner, SentenceSegmenter Segmenter, TenantQuotas Quotas,
-    UsageRecorder Usage, FrontendMetrics Metrics, StreamingOptions Options, ILogger Logger);
+    UsageRecorder Usage, FrontendMetrics Metrics, StreamingOptions Options, ILogger Logger, AiContentLabelOptions Labels);
 
 /// <summary>
 /// One WebSocket text-in session: session.config, then text in pieces as an LLM writes it, cut into sentences as they
@@ -384,7 +384,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     current = index;
                     encoder?.Dispose();
                     NotePlayback(playback);
-                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate), settings.Format, output.Trace);
+                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
                     (sentenceBytes, binaryFrames) = (0, 0);
                     await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, settings.SampleRate), cancellationToken);
