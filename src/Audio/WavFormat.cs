@@ -5,19 +5,22 @@ namespace QwenTts.Audio;
 /// <summary>16-bit PCM WAV and raw PCM from float samples in [-1, 1].</summary>
 public static class WavFormat
 {
+    /// <summary>The size of a header without a label: RIFF, fmt and data chunk heads.</summary>
     public const int HeaderSize = 44;
 
     /// <summary>
     /// A RIFF/WAVE header for 16-bit mono PCM. With no length (a stream whose end is not known yet) the RIFF and data
-    /// sizes are 0xFFFFFFFF, which players and decoders read as "until the end of the stream".
+    /// sizes are 0xFFFFFFFF, which players and decoders read as "until the end of the stream". With a label, a LIST/INFO
+    /// chunk between fmt and data carries it (an INFO item <c>AIGC</c>), so it is read before the open-ended data.
     /// </summary>
-    public static byte[] Header(int sampleRate, long? sampleCount = null, short channels = 1)
+    public static byte[] Header(int sampleRate, long? sampleCount = null, short channels = 1, AiContentLabel? label = null)
     {
         const short bitsPerSample = 16;
-        var header = new byte[HeaderSize];
+        var list = label is null ? [] : ListInfo(AiContentLabel.Key, label.ToJson());
+        var header = new byte[HeaderSize + list.Length];
         var span = header.AsSpan();
         var dataBytes = sampleCount is { } count ? (uint)(count * channels * 2) : uint.MaxValue;
-        var riffBytes = sampleCount is null ? uint.MaxValue : dataBytes + 36;
+        var riffBytes = sampleCount is null ? uint.MaxValue : dataBytes + 36 + (uint)list.Length;
         "RIFF"u8.CopyTo(span);
         BinaryPrimitives.WriteUInt32LittleEndian(span[4..], riffBytes);
         "WAVE"u8.CopyTo(span[8..]);
@@ -29,9 +32,25 @@ public static class WavFormat
         BinaryPrimitives.WriteInt32LittleEndian(span[28..], sampleRate * channels * bitsPerSample / 8);
         BinaryPrimitives.WriteInt16LittleEndian(span[32..], (short)(channels * bitsPerSample / 8));
         BinaryPrimitives.WriteInt16LittleEndian(span[34..], bitsPerSample);
-        "data"u8.CopyTo(span[36..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[40..], dataBytes);
+        list.CopyTo(span[36..]);
+        "data"u8.CopyTo(span[(36 + list.Length)..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[(40 + list.Length)..], dataBytes);
         return header;
+    }
+
+    /// <summary>A LIST chunk of type INFO with one text item (NUL-terminated, padded to an even size as RIFF wants).</summary>
+    private static byte[] ListInfo(string id, string value)
+    {
+        byte[] text = [.. System.Text.Encoding.UTF8.GetBytes(value), 0];
+        var padded = text.Length + (text.Length & 1);
+        var chunk = new byte[12 + 8 + padded];
+        "LIST"u8.CopyTo(chunk);
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)(chunk.Length - 8));
+        "INFO"u8.CopyTo(chunk.AsSpan(8));
+        System.Text.Encoding.ASCII.GetBytes(id).CopyTo(chunk, 12);
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(16), (uint)text.Length);
+        text.CopyTo(chunk, 20);
+        return chunk;
     }
 
     /// <summary>Little-endian signed 16-bit samples, clamped and rounded.</summary>

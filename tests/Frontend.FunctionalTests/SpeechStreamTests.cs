@@ -130,6 +130,8 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         { "oversized message", ["{\"type\": \"input.text\", \"text\": \"" + new string('a', 20_000) + "\"}"], "message_too_big", 1009 },
         { "speed other than 1", [], "invalid_config", 1007 },
         { "unknown voice", [], "invalid_config", 1007 },
+        { "unknown config field", [], "invalid_config", 1007 },
+        { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"pitch\": 2}"], "invalid_message", 1007 },
     };
 
     [Theory]
@@ -146,6 +148,9 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
                 break;
             case "unknown voice":
                 await client.SendAsync(new { type = "session.config", voice = new { id = "no-such-voice" } });
+                break;
+            case "unknown config field":
+                await client.SendAsync(new { type = "session.config", voice = "alloy", pitch = 1.5 });
                 break;
             default:
                 await client.SendAsync(Config());

@@ -46,6 +46,39 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)), "the expired audio is deleted from the store");
     }
 
+    [Theory]
+    [InlineData("wav", 16000, "audio/wav")]
+    [InlineData("pcm_mulaw", null, "audio/PCMU")]
+    public async Task A_job_at_another_sample_rate_stores_what_the_speech_endpoint_streams(string format, int? sampleRate, string contentType)
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = format, sample_rate = sampleRate };
+        using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
+        Assert.Equal(HttpStatusCode.OK, speech.StatusCode);
+        var realtime = await speech.Content.ReadAsByteArrayAsync();
+
+        var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
+        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
+        Assert.True(JobsApi.Status(done) == "completed", done.ToString());
+        using var content = await client.GetAsync($"/v1/audio/jobs/{id}/content");
+        var stored = await content.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(contentType, content.Content.Headers.ContentType?.MediaType);
+        if (format == "wav")
+        {
+            // Both are 16-bit mono: the rate at byte 24 (fmt comes first), the samples after the data chunk's head.
+            Assert.Equal(16000, BitConverter.ToInt32(stored, 24));
+            Assert.Equal(JobsApi.WavSamples(realtime), JobsApi.WavSamples(stored));
+            var label = await QwenTts.TestSupport.Ffprobe.TagAsync(stored, "wav", "AIGC");
+            Assert.Equal(id, System.Text.Json.JsonDocument.Parse(label!).RootElement.GetProperty("ProduceID").GetString());
+            Assert.Equal(stored.Length - 8, BitConverter.ToInt32(stored, 4)); // a stored WAV knows its sizes
+        }
+        else
+        {
+            Assert.Equal(realtime, stored);
+        }
+    }
+
     [Fact]
     public async Task Another_tenants_job_is_not_found_and_bad_inputs_get_problem_json()
     {
@@ -78,6 +111,8 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", callback_url = "not a url" }, "callback_url");
         await AssertBadRequestAsync(acme, new { input = "", voice = "alloy" }, "input");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", response_format = "aiff" }, "response_format");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", pitch = 2 }, "unknown field 'pitch'");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", stream_format = "sse" }, "stream_format is not taken by /v1/audio/jobs");
 
         var finished = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) == "completed", TimeSpan.FromSeconds(30), "the job");
         Assert.Equal("wav", finished.GetProperty("response_format").GetString());

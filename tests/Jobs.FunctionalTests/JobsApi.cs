@@ -56,6 +56,23 @@ internal static class JobsApi
             }
         }, job => job.ValueKind == JsonValueKind.Object && condition(job), timeout, what);
 
+    /// <summary>A WAV's samples: the bytes after its data chunk's head (the AI-content label's LIST chunk comes before it).</summary>
+    public static byte[] WavSamples(byte[] wav)
+    {
+        for (var offset = 12; offset + 8 <= wav.Length;)
+        {
+            var size = BitConverter.ToUInt32(wav, offset + 4);
+            if (wav.AsSpan(offset, 4).SequenceEqual("data"u8))
+            {
+                return wav[(offset + 8)..];
+            }
+
+            offset += 8 + (int)size + (int)(size & 1);
+        }
+
+        throw new InvalidOperationException("not a WAV with a data chunk");
+    }
+
     private static string Head(string text) => text.Length <= 200 ? text : text[..200];
 
     public static async Task<string> ProblemDetailAsync(HttpResponseMessage response)

@@ -18,8 +18,11 @@ public sealed class FfmpegAacEncoder : IAudioEncoder
     private readonly MemoryStream _output = new();
     private readonly Lock _gate = new();
 
-    public FfmpegAacEncoder(int sampleRate)
+    private readonly AiContentLabel? _label;
+
+    public FfmpegAacEncoder(int sampleRate, AiContentLabel? label = null)
     {
+        _label = label;
         var start = new ProcessStartInfo("ffmpeg")
         {
             RedirectStandardInput = true,
@@ -52,7 +55,8 @@ public sealed class FfmpegAacEncoder : IAudioEncoder
 
     public string ContentType => "audio/aac";
 
-    public byte[] Begin() => [];
+    /// <summary>The AI-content label as an ID3v2 tag in front of the ADTS frames, where AAC readers look for tags (none without a label).</summary>
+    public byte[] Begin() => _label is null ? [] : Id3Tag.UserText(AiContentLabel.Key, _label.ToJson());
 
     public byte[] Encode(ReadOnlySpan<float> samples)
     {

@@ -7,8 +7,11 @@ public sealed unsafe class LameMp3Encoder : IAudioEncoder
     private readonly Api _api;
     private nint _lame;
 
-    public LameMp3Encoder(int sampleRate, int kbps = 64)
+    private readonly AiContentLabel? _label;
+
+    public LameMp3Encoder(int sampleRate, int kbps = 64, AiContentLabel? label = null)
     {
+        _label = label;
         _api = Native.Value;
         _lame = _api.Init();
         _api.SetInSampleRate(_lame, sampleRate);
@@ -25,7 +28,8 @@ public sealed unsafe class LameMp3Encoder : IAudioEncoder
 
     public string ContentType => "audio/mpeg";
 
-    public byte[] Begin() => [];
+    /// <summary>The AI-content label as an ID3v2 tag in front of the first frame (none without a label).</summary>
+    public byte[] Begin() => _label is null ? [] : Id3Tag.UserText(AiContentLabel.Key, _label.ToJson());
 
     public byte[] Encode(ReadOnlySpan<float> samples)
     {

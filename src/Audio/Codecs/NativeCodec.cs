@@ -14,4 +14,7 @@ internal static class NativeCodec
 
     /// <summary>The encoder object behind a native callback's user data.</summary>
     public static T Target<T>(nint handle) where T : class => (T)GCHandle.FromIntPtr(handle).Target!;
+
+    /// <summary>A string as C wants it: UTF-8 ending in a NUL.</summary>
+    public static byte[] Utf8(string value) => [.. System.Text.Encoding.UTF8.GetBytes(value), 0];
 }

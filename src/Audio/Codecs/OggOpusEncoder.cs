@@ -14,7 +14,7 @@ public sealed unsafe class OggOpusEncoder : IAudioEncoder
     private nint _comments;
     private nint _encoder;
 
-    public OggOpusEncoder(int sampleRate)
+    public OggOpusEncoder(int sampleRate, AiContentLabel? label = null)
     {
         _api = Native.Value;
         _self = GCHandle.Alloc(this);
@@ -23,6 +23,16 @@ public sealed unsafe class OggOpusEncoder : IAudioEncoder
         _callbacks[0] = (nint)(delegate* unmanaged[Cdecl]<nint, byte*, int, int>)&OnWrite;
         _callbacks[1] = (nint)(delegate* unmanaged[Cdecl]<nint, int>)&OnClose;
         _comments = _api.CommentsCreate();
+        if (label is not null)
+        {
+            // The AI-content label as a Vorbis comment in the OpusTags header.
+            fixed (byte* tag = NativeCodec.Utf8(AiContentLabel.Key))
+            fixed (byte* value = NativeCodec.Utf8(label.ToJson()))
+            {
+                _api.CommentsAdd(_comments, tag, value);
+            }
+        }
+
         int error;
         _encoder = _api.CreateCallbacks((nint)_callbacks, GCHandle.ToIntPtr(_self), _comments, sampleRate, 1, 0, &error);
         if (_encoder == 0)
@@ -106,6 +116,7 @@ public sealed unsafe class OggOpusEncoder : IAudioEncoder
     private sealed class Api(nint lib)
     {
         public readonly delegate* unmanaged[Cdecl]<nint> CommentsCreate = (delegate* unmanaged[Cdecl]<nint>)NativeCodec.Export(lib, "ope_comments_create");
+        public readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, int> CommentsAdd = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, int>)NativeCodec.Export(lib, "ope_comments_add");
         public readonly delegate* unmanaged[Cdecl]<nint, void> CommentsDestroy = (delegate* unmanaged[Cdecl]<nint, void>)NativeCodec.Export(lib, "ope_comments_destroy");
         public readonly delegate* unmanaged[Cdecl]<nint, nint, nint, int, int, int, int*, nint> CreateCallbacks =
             (delegate* unmanaged[Cdecl]<nint, nint, nint, int, int, int, int*, nint>)NativeCodec.Export(lib, "ope_encoder_create_callbacks");

@@ -90,6 +90,7 @@ public static class FrontendHost
             RoutingMetrics.PublishZero();
         });
         builder.Services.Configure<SpeechLimits>(builder.Configuration.GetSection(SpeechLimits.Section));
+        builder.Services.Configure<AiContentLabelOptions>(builder.Configuration.GetSection(AiContentLabelOptions.Section));
         builder.Services.Configure<SegmentationOptions>(builder.Configuration.GetSection(SegmentationOptions.Section));
         builder.Services.AddSingleton(sp => new SentenceSegmenter(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value));
         builder.Services.AddSingleton<ReferenceAudioCloner>();

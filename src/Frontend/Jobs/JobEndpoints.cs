@@ -155,6 +155,9 @@ public static partial class JobEndpoints
         "opus" => "audio/ogg",
         "flac" => "audio/flac",
         "wav" => "audio/wav",
+        "aac" => "audio/aac",
+        "pcm_mulaw" => "audio/PCMU",
+        "pcm_alaw" => "audio/PCMA",
         _ => "audio/pcm",
     };
 }

@@ -22,7 +22,8 @@ namespace QwenTts.Frontend.Jobs;
 /// </summary>
 public sealed partial class JobRunner(
     IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackDelivery callbacks,
-    RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, ILogger<JobRunner> logger)
+    RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, IOptions<AiContentLabelOptions> labels,
+    ILogger<JobRunner> logger)
 {
     public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
     {
@@ -226,6 +227,8 @@ public sealed partial class JobRunner(
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
         var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+        var outputRate = spec.SampleRate > 0 ? spec.SampleRate : SpeechStreamer.SampleRate; // 0: a job stored before sample_rate
+        var label = labels.Value.For(jobId);
         var temporary = Path.Combine(Path.GetTempPath(), $"qwentts-{jobId}-{Guid.NewGuid():N}.{spec.Format}");
         long samples = 0;
         try
@@ -233,7 +236,7 @@ public sealed partial class JobRunner(
             string contentType;
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose))
             {
-                using (var encoder = AudioEncoders.Create(spec.Format, SpeechStreamer.SampleRate))
+                using (var encoder = AudioEncoders.Create(spec.Format, SpeechStreamer.SampleRate, outputRate, label))
                 {
                     contentType = encoder.ContentType;
                     await file.WriteAsync(encoder.Begin(), cancellationToken);
@@ -257,7 +260,8 @@ public sealed partial class JobRunner(
                 {
                     // The streaming header leaves the sizes open; a stored file knows them.
                     file.Position = 0;
-                    await file.WriteAsync(WavFormat.Header(SpeechStreamer.SampleRate, samples), cancellationToken);
+                    var headerBytes = WavFormat.Header(outputRate, 0, label: label).Length;
+                    await file.WriteAsync(WavFormat.Header(outputRate, (file.Length - headerBytes) / 2, label: label), cancellationToken);
                 }
 
                 file.Position = 0;

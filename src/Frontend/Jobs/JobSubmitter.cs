@@ -42,7 +42,7 @@ public sealed class JobSubmitter(
             return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
         }
 
-        var (settings, problem) = await planner.PlanSettingsAsync(request.AsSpeech(), tenant, AudioEncoders.Formats);
+        var (settings, problem) = await planner.PlanSettingsAsync(request, tenant, SpeechSurface.Jobs);
         if (problem is not null)
         {
             return (null, problem);
@@ -74,7 +74,7 @@ public sealed class JobSubmitter(
             var spec = new AudioJobSpec(tenant.Id, [.. segmenter.Split(text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
                 settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
-                characters.Reservation, settings.VoiceSource);
+                characters.Reservation, settings.VoiceSource, settings.SampleRate);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);

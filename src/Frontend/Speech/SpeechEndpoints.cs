@@ -38,7 +38,8 @@ public static partial class SpeechEndpoints
 
     private static async Task<IResult> CreateSpeechAsync(
         SpeechRequest? request, HttpContext context, SpeechPlanner planner, SpeechStreamer streamer, TenantQuotas quotas,
-        UsageRecorder usage, FrontendMetrics metrics, ILoggerFactory loggers, Microsoft.Extensions.Options.IOptions<SpeechLimits> limits)
+        UsageRecorder usage, FrontendMetrics metrics, ILoggerFactory loggers, Microsoft.Extensions.Options.IOptions<SpeechLimits> limits,
+        Microsoft.Extensions.Options.IOptions<AiContentLabelOptions> labels)
     {
         var tenant = context.Tenant();
         if (request is null)
@@ -88,7 +89,7 @@ public static partial class SpeechEndpoints
             }
 
             plan = prepared!;
-            return await StreamAsync(plan, progress, context, streamer, metrics, started);
+            return await StreamAsync(plan, progress, context, streamer, metrics, started, labels.Value.For(plan.RequestId));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -150,9 +151,9 @@ public static partial class SpeechEndpoints
 
     /// <summary>The stream, with its encoder's span and a playback clock: a request that fell behind playback is counted once.</summary>
     private static async Task<IResult> StreamAsync(SpeechPlan plan, SpeechProgress progress, HttpContext context, SpeechStreamer streamer,
-        FrontendMetrics metrics, long started)
+        FrontendMetrics metrics, long started, AiContentLabel label)
     {
-        using var encoder = new TracedEncoder(AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate), plan.Format, Activity.Current?.Context ?? default);
+        using var encoder = new TracedEncoder(AudioEncoders.Create(plan.Format, SpeechStreamer.SampleRate, plan.SampleRate, label), plan.Format, Activity.Current?.Context ?? default);
         var playback = new PlaybackClock(SpeechStreamer.SampleRate);
         try
         {

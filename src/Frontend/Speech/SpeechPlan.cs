@@ -3,7 +3,7 @@ using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
-/// <summary>A validated speech request, ready to run: normalised segments, resolved voice, format.</summary>
+/// <summary>A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate.</summary>
 public sealed record SpeechPlan(
     Tenant Tenant,
     string RequestId,
@@ -18,11 +18,12 @@ public sealed record SpeechPlan(
     int Characters,
     int? MaxNewTokens = null,
     PendingVoice? PendingVoice = null,
-    string VoiceSource = VoiceSources.Description);
+    string VoiceSource = VoiceSources.Description,
+    int SampleRate = SpeechStreamer.SampleRate);
 
 /// <summary>A request's validated settings apart from its text; "auto" language is resolved per text.</summary>
 public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed,
-    int? MaxNewTokens = null, PendingVoice? Pending = null, string VoiceSource = VoiceSources.Description)
+    int? MaxNewTokens = null, PendingVoice? Pending = null, string VoiceSource = VoiceSources.Description, int SampleRate = SpeechStreamer.SampleRate)
 {
     public string LanguageFor(string text) => Language == Text.SupportedLanguages.Auto ? Text.LanguageDetector.Detect(text) : Language;
 }

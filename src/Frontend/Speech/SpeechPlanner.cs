@@ -41,7 +41,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
         }
 
-        var (settings, problem) = await PlanSettingsAsync(request, tenant, AudioEncoders.Formats);
+        var (settings, problem) = await PlanSettingsAsync(request, tenant, SpeechSurface.Speech);
         if (problem is not null)
         {
             return (null, problem);
@@ -50,7 +50,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         var language = settings!.LanguageFor(text);
         var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, settings.Voice,
             settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens,
-            settings.Pending, settings.VoiceSource);
+            settings.Pending, settings.VoiceSource, settings.SampleRate);
         return (plan, null);
     }
 
@@ -100,10 +100,16 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
     }
 
-    /// <summary>Everything of a request but its input: format, speed, language, voice (the WebSocket's session.config).</summary>
-    public async Task<(SpeechSettings? Settings, ApiProblem? Problem)> PlanSettingsAsync(SpeechRequest request, Tenant tenant, IReadOnlyCollection<string> formats)
+    /// <summary>Everything of a request but its input: fields, format, speed, language, voice (jobs, the WebSocket's session.config).</summary>
+    public async Task<(SpeechSettings? Settings, ApiProblem? Problem)> PlanSettingsAsync(SpeechRequest request, Tenant tenant, SpeechSurface surface)
     {
+        if (SpeechFields.Check(request, surface) is { } refused)
+        {
+            return Fail<SpeechSettings>(refused);
+        }
+
         var max = limits.Value;
+        var formats = surface.Formats;
         if (request.Model is { } model && !Models.Contains(model, StringComparer.OrdinalIgnoreCase))
         {
             return Fail<SpeechSettings>($"model '{model}' is not served here; use one of: {string.Join(", ", Models)}.");
@@ -113,6 +119,12 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         if (!formats.Contains(format))
         {
             return Fail<SpeechSettings>($"response_format '{request.ResponseFormat}' is not supported; use one of: {string.Join(", ", formats)}.");
+        }
+
+        var (sampleRate, rateProblem) = SampleRateOf(request.SampleRate, format);
+        if (rateProblem is not null)
+        {
+            return Fail<SpeechSettings>(rateProblem);
         }
 
         var speed = request.Speed ?? 1.0;
@@ -171,7 +183,22 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
 
         return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice, request.Voice?.Value, request.Seed ?? seed, request.MaxNewTokens,
-            pending, source), null);
+            pending, source, sampleRate), null);
+    }
+
+    /// <summary>The output rate: the request's if it is one we send, the format's own for G.711, else the model's.</summary>
+    private static (int Rate, string? Problem) SampleRateOf(int? requested, string format)
+    {
+        if (AudioEncoders.FixedRate(format) is { } fixedRate)
+        {
+            return requested is null || requested == fixedRate
+                ? (fixedRate, null)
+                : (0, $"sample_rate {requested} is not possible with response_format {format}: it is G.711 at {fixedRate} Hz only; send {fixedRate} or leave sample_rate out.");
+        }
+
+        return requested is null || AudioEncoders.SampleRates.Contains(requested.Value)
+            ? (requested ?? SpeechStreamer.SampleRate, null)
+            : (0, $"sample_rate {requested} is not supported; use one of: {string.Join(", ", AudioEncoders.SampleRates)} (default {SpeechStreamer.SampleRate}, the model's rate).");
     }
 
     /// <summary>A request's voice as resolved without card work, and the card work it still needs.</summary>

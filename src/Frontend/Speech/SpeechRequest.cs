@@ -1,13 +1,16 @@
 using System.ComponentModel;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace QwenTts.Frontend.Speech;
 
 /// <summary>
-/// POST /v1/audio/speech, as in the OpenAI speech API (model, input, voice, instructions, response_format, speed,
-/// stream_format), plus the native fields language and seed.
+/// The speech fields, written once for every way in: POST /v1/audio/speech (OpenAI's fields, the native language and
+/// seed, vLLM-Omni's cloning fields), jobs (<see cref="Jobs.JobRequest"/>) and the WebSocket's session.config. Which of
+/// them an endpoint takes is its <see cref="SpeechSurface"/>'s business; fields no endpoint knows land in
+/// <see cref="Unrecognized"/> and are refused by name (<see cref="SpeechFields"/>), never silently dropped.
 /// </summary>
-public sealed record SpeechRequest
+public record SpeechRequest
 {
     /// <summary>Model id; "qwen3-tts" or an OpenAI name (tts-1, tts-1-hd, gpt-4o-mini-tts), all served by this cluster's model.</summary>
     [JsonPropertyName("model")]
@@ -25,10 +28,14 @@ public sealed record SpeechRequest
     [JsonPropertyName("instructions")]
     public string? Instructions { get; init; }
 
-    /// <summary>mp3 (default), opus, flac, wav or pcm (24 kHz 16-bit mono little-endian).</summary>
+    /// <summary>mp3 (default), opus, aac, flac, wav, pcm (16-bit mono little-endian), pcm_mulaw or pcm_alaw (G.711, 8 kHz, a byte a sample).</summary>
     [JsonPropertyName("response_format")]
     [DefaultValue("mp3")]
     public string? ResponseFormat { get; init; }
+
+    /// <summary>Output sample rate: 8000, 16000, 24000 (the model's, the default) or 48000; pcm_mulaw and pcm_alaw are 8000 only.</summary>
+    [JsonPropertyName("sample_rate")]
+    public int? SampleRate { get; init; }
 
     /// <summary>0.25 to 4.0; changes tempo without changing pitch.</summary>
     [JsonPropertyName("speed")]
@@ -65,4 +72,8 @@ public sealed record SpeechRequest
     /// <summary>vLLM-Omni: at most this many codec frames (12.5 a second) per segment.</summary>
     [JsonPropertyName("max_new_tokens")]
     public int? MaxNewTokens { get; init; }
+
+    /// <summary>Every field of the body this record does not know; a non-empty set is a 400 that names them.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unrecognized { get; init; }
 }

@@ -52,11 +52,26 @@
   }
 
   // A streamed WAV has open-ended sizes; fill in the real ones so every player accepts the file.
+  // Where a WAV's samples start: after the data chunk's head (a LIST chunk with the AI-content label comes before it);
+  // null until enough of the header has arrived.
+  function wavDataStart(bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let offset = 12; offset + 8 <= bytes.length; ) {
+      const id = String.fromCharCode(...bytes.subarray(offset, offset + 4));
+      if (id === "data") return offset + 8;
+      const size = view.getUint32(offset + 4, true);
+      offset += 8 + size + (size & 1);
+    }
+    return null;
+  }
+
   function fixWavSizes(bytes) {
     if (bytes.length < 44 || String.fromCharCode(...bytes.slice(0, 4)) !== "RIFF") return bytes;
+    const start = wavDataStart(bytes);
+    if (start === null) return bytes;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     view.setUint32(4, bytes.length - 8, true);
-    view.setUint32(40, bytes.length - 44, true);
+    view.setUint32(start - 4, bytes.length - start, true);
     return bytes;
   }
 
@@ -69,12 +84,12 @@
 
     $("generate").disabled = true;
     $("timing").hidden = true;
-    // WAV is PCM behind a 44-byte header: play it while it arrives. Other formats play once complete.
+    // WAV is PCM behind its header: play it while it arrives. Other formats play once complete.
     const progressive = format === "wav" ? new PcmPlayer(24000) : null;
     if (streamPlayer) streamPlayer.close();
     streamPlayer = progressive;
     const timings = (window.qwenttsTimings = { requestStart: performance.now(), firstSoundAt: null, responseEndAt: null });
-    let header = format === "wav" ? 44 : 0;
+    let header = format === "wav" ? new Uint8Array(0) : null; // the WAV header, until its data chunk starts
     $("progress").hidden = false;
     $("progress").removeAttribute("value");
     $("progress-text").textContent = "Waiting for a card…";
@@ -93,9 +108,16 @@
         chunks.push(value);
         received += value.length;
         if (progressive) {
-          const skip = Math.min(header, value.length);
-          header -= skip;
-          progressive.push(value.subarray(skip));
+          let audio = value;
+          if (header) {
+            const joined = new Uint8Array(header.length + value.length);
+            joined.set(header);
+            joined.set(value, header.length);
+            const start = wavDataStart(joined);
+            header = start === null ? joined : null;
+            audio = start === null ? null : joined.subarray(start);
+          }
+          if (audio) progressive.push(audio);
           if (progressive.firstSoundAt !== null && timings.firstSoundAt === null) {
             timings.firstSoundAt = progressive.firstSoundAt;
             showTiming(timings, null);

@@ -8,6 +8,7 @@ namespace QwenTts.Grains.Interfaces.Jobs;
 /// characters it reserved from its tenant's quota, to give back if it fails or is deleted before its audio is made,
 /// and what its voice is spoken from (see the frontend's VoiceSources).
 /// </summary>
+/// <param name="SampleRate">The output sample rate; 0 (a job stored before the field) is the model's rate.</param>
 /// <param name="SubmittedTrace">The W3C traceparent of the request that submitted the job: each segment's trace links to it.</param>
 [GenerateSerializer, Immutable]
 public sealed record AudioJobSpec(
@@ -25,4 +26,5 @@ public sealed record AudioJobSpec(
     [property: Id(11)] string? Source = null,
     [property: Id(12)] string? SubmittedTrace = null,
     [property: Id(13)] CharacterReservation? Reservation = null,
-    [property: Id(14)] string? VoiceSource = null);
+    [property: Id(14)] string? VoiceSource = null,
+    [property: Id(15)] int SampleRate = 0);

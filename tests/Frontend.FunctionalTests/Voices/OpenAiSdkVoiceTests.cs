@@ -99,7 +99,8 @@ public sealed class OpenAiSdkVoiceTests(VoiceCloningFixture fixture)
                 Assert.True(answer.GetProperty("bytes").GetInt32() > 100, $"{format}: {answer}");
             }
 
-            Assert.StartsWith("fff", result.GetProperty("formats").GetProperty("aac").GetProperty("head").GetString(), StringComparison.Ordinal); // ADTS sync word
+            // The ADTS frames come after an ID3v2 tag that carries the AI-content label (AiContentLabelTests reads it with ffprobe).
+            Assert.StartsWith("494433", result.GetProperty("formats").GetProperty("aac").GetProperty("head").GetString(), StringComparison.Ordinal);
             Assert.Equal(200, result.GetProperty("promptVoiceSpeech").GetInt32());
             Assert.Equal("audio.voice.deleted", result.GetProperty("deletedVoice").GetProperty("object").GetString());
             Assert.Equal(404, result.GetProperty("deletedVoiceSpeech").GetInt32());

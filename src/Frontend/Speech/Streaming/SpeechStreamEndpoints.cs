@@ -33,7 +33,8 @@ public static class SpeechStreamEndpoints
     }
 
     private static async Task<IResult> StreamSpeechAsync(HttpContext context, SpeechPlanner planner, OrderedSegmentRunner runner, SentenceSegmenter segmenter,
-        TenantQuotas quotas, UsageRecorder usage, FrontendMetrics metrics, IOptions<StreamingOptions> options, ILoggerFactory loggers)
+        TenantQuotas quotas, UsageRecorder usage, FrontendMetrics metrics, IOptions<StreamingOptions> options, ILoggerFactory loggers,
+        IOptions<AiContentLabelOptions> labels)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -50,7 +51,7 @@ public static class SpeechStreamEndpoints
         var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol) ? SubProtocol : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol, KeepAliveInterval = TimeSpan.FromSeconds(15) });
         var session = new SpeechStreamSession(socket, tenant,
-            new StreamServices(planner, runner, segmenter, quotas, usage, metrics, options.Value, loggers.CreateLogger(typeof(SpeechStreamSession).FullName!)));
+            new StreamServices(planner, runner, segmenter, quotas, usage, metrics, options.Value, loggers.CreateLogger(typeof(SpeechStreamSession).FullName!), labels.Value));
         try
         {
             await session.RunAsync(context.RequestAborted);

@@ -16,7 +16,7 @@ namespace QwenTts.Frontend.Speech.Streaming;
 
 /// <summary>What a session needs from the frontend, resolved once per connection.</summary>
 public sealed record StreamServices(SpeechPlanner Planner, OrderedSegmentRunner Runner, SentenceSegmenter Segmenter, TenantQuotas Quotas,
-    UsageRecorder Usage, FrontendMetrics Metrics, StreamingOptions Options, ILogger Logger);
+    UsageRecorder Usage, FrontendMetrics Metrics, StreamingOptions Options, ILogger Logger, AiContentLabelOptions Labels);
 
 /// <summary>
 /// One WebSocket text-in session: session.config, then text in pieces as an LLM writes it, cut into sentences as they
@@ -25,7 +25,6 @@ public sealed record StreamServices(SpeechPlanner Planner, OrderedSegmentRunner 
 /// </summary>
 public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant, StreamServices services)
 {
-    private static readonly string[] Formats = ["pcm", "wav"];
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly Channel<SynthesisJob> _sentences = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
@@ -228,12 +227,18 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             return (StreamError.InvalidJson("the message must be a JSON object with a type."), Step.Continue);
         }
 
+        if (message.Type != "session.config" && message.Rest is { Count: > 0 } rest)
+        {
+            return (StreamError.InvalidMessage($"{message.Type ?? "a message"} takes only type{(message.Type == "input.text" ? " and text" : "")}; " +
+                                               $"not supported by this server: {string.Join(", ", rest.Keys)}."), Step.Continue);
+        }
+
         switch (message.Type)
         {
             case "session.config" when _settings is not null:
                 return (StreamError.WrongOrder("session.config may be sent only once, as the first message."), Step.Continue);
             case "session.config":
-                return await ConfigureAsync(message, cancellationToken);
+                return await ConfigureAsync(json, cancellationToken);
             case "input.text" or "input.done" or "session.close" when _settings is null:
                 return (StreamError.WrongOrder($"{message.Type} before session.config; the first message must be session.config."), Step.Continue);
             case "input.text" when inputDone:
@@ -253,44 +258,31 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         }
     }
 
-    private async Task<(StreamError?, Step)> ConfigureAsync(StreamClientMessage message, CancellationToken cancellationToken)
+    private async Task<(StreamError?, Step)> ConfigureAsync(string json, CancellationToken cancellationToken)
     {
-        if (message.TaskType is { } task && !string.Equals(task, "VoiceDesign", StringComparison.OrdinalIgnoreCase))
+        StreamSessionConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<StreamSessionConfig>(json, StreamJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return (StreamError.InvalidConfig($"session.config has a field of the wrong type: {ex.Message}"), Step.Continue);
+        }
+
+        if (config!.TaskType is { } task && !string.Equals(task, "VoiceDesign", StringComparison.OrdinalIgnoreCase))
         {
             return (StreamError.InvalidConfig($"task_type '{task}' is not served here; this cluster serves VoiceDesign (a voice from a description or a saved voice)."), Step.Continue);
         }
 
-        if (message.Speed is { } speed && Math.Abs(speed - 1) > 1e-9)
+        if (config.Speed is { } speed && Math.Abs(speed - 1) > 1e-9)
         {
             return (StreamError.InvalidConfig("speed must be 1 on the streaming endpoint (audio is sent as it is made; use POST /v1/audio/speech to change tempo)."), Step.Continue);
         }
 
-        string? voice;
-        switch (message.Voice.ValueKind)
-        {
-            case JsonValueKind.Undefined or JsonValueKind.Null:
-                voice = null;
-                break;
-            case JsonValueKind.String:
-                voice = message.Voice.GetString();
-                break;
-            case JsonValueKind.Object when message.Voice.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String:
-                voice = id.GetString();
-                break;
-            default:
-                return (StreamError.InvalidConfig("voice must be a voice name or {\"id\": \"name\"}."), Step.Continue);
-        }
-
-        var request = new SpeechRequest
-        {
-            Model = message.Model,
-            Voice = voice,
-            Instructions = message.Instructions,
-            Language = message.Language,
-            ResponseFormat = message.ResponseFormat,
-            Seed = message.Seed,
-        };
-        var (settings, problem) = await services.Planner.PlanSettingsAsync(request, tenant, Formats);
+        // {"id": name} names a voice here as a plain name does (the protocol's form), not a /v1/audio/voices id.
+        var request = config with { Voice = config.Voice?.Value };
+        var (settings, problem) = await services.Planner.PlanSettingsAsync(request, tenant, SpeechSurface.Stream);
         if (problem is not null)
         {
             return (StreamError.InvalidConfig(problem.Detail), Step.Continue);
@@ -392,10 +384,10 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     current = index;
                     encoder?.Dispose();
                     NotePlayback(playback);
-                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate), settings.Format, output.Trace);
+                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
                     (sentenceBytes, binaryFrames) = (0, 0);
-                    await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, SpeechStreamer.SampleRate), cancellationToken);
+                    await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, settings.SampleRate), cancellationToken);
                     sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken);
                     // Per sentence: between sentences the client may simply be waiting for text.
                     playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);

@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace QwenTts.Frontend.Speech.Streaming;
 
 /// <summary>
-/// A client message of the vLLM-Omni streaming protocol: session.config (the speech request's fields but input),
-/// input.text, input.done, session.close. Fields a type does not use are ignored.
+/// A client message of the vLLM-Omni streaming protocol as first read: its type, and for input.text its text.
+/// session.config is read again as a <see cref="StreamSessionConfig"/>; input.text, input.done and session.close take
+/// nothing else, and any other field is refused by name.
 /// </summary>
 public sealed record StreamClientMessage
 {
@@ -13,23 +14,14 @@ public sealed record StreamClientMessage
 
     [JsonPropertyName("text")] public JsonElement Text { get; init; }
 
-    [JsonPropertyName("model")] public string? Model { get; init; }
+    /// <summary>The message's other fields: a session.config's speech fields, or fields a message does not take.</summary>
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Rest { get; init; }
+}
 
-    /// <summary>A voice name, or {"id": name}.</summary>
-    [JsonPropertyName("voice")] public JsonElement Voice { get; init; }
-
-    [JsonPropertyName("instructions")] public string? Instructions { get; init; }
-
-    [JsonPropertyName("language")] public string? Language { get; init; }
-
-    [JsonPropertyName("response_format")] public string? ResponseFormat { get; init; }
-
-    [JsonPropertyName("speed")] public double? Speed { get; init; }
-
-    [JsonPropertyName("seed")] public ulong? Seed { get; init; }
-
-    /// <summary>vLLM-Omni's task field; this cluster serves VoiceDesign, so only that (or nothing) is accepted.</summary>
-    [JsonPropertyName("task_type")] public string? TaskType { get; init; }
+/// <summary>session.config: the speech fields (<see cref="SpeechSurface.Stream"/> says which it does not take), plus the protocol's own.</summary>
+public sealed record StreamSessionConfig : SpeechRequest
+{
+    [JsonPropertyName("type")] public string? Type { get; init; }
 
     /// <summary>vLLM-Omni's switch for progressive PCM frames; audio is always streamed here.</summary>
     [JsonPropertyName("stream_audio")] public bool? StreamAudio { get; init; }
