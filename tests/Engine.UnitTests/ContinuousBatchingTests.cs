@@ -119,5 +119,16 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
         Assert.Equal(one, two);
     }
 
+    [Fact]
+    public async Task A_lane_whose_caches_grow_mid_utterance_keeps_every_utterances_codes()
+    {
+        using var small = LoadBatched(miniature.Directory, new BatchingOptions(Rows: 3) { InitialSlots = 8 });
+        var alone = Enumerable.Range(0, 3).Select(i => Key(_card.GenerateCodes(Request(i)))).ToArray();
+
+        var together = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => Key(small.GenerateCodes(Request(i))))));
+
+        Assert.Equal(alone, together); // 8 slots double to 16, 32, 64, 128 under running utterances
+    }
+
     public void Dispose() => _card.Dispose();
 }

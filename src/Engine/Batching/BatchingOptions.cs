@@ -2,8 +2,8 @@ namespace QwenTts.Engine.Batching;
 
 /// <summary>
 /// How a card batches its utterances: <paramref name="Rows"/> utterances per lane share each talker and predictor
-/// step, in <paramref name="Lanes"/> lanes (one thread each; on the CPU one lane per core can measure better than one
-/// wide lane). <paramref name="Grace"/>: how long a lane that has calls waiting holds them for the utterances still busy
+/// step, in <paramref name="Lanes"/> lanes (each runs its steps on its own, so lanes run in parallel; each has its own
+/// caches, so memory grows with lanes x rows). <paramref name="Grace"/>: how long a lane that has calls waiting holds them for the utterances still busy
 /// between steps (sampling, the codec decode) before it runs without them; they join the next step of their phase.
 /// </summary>
 public sealed record BatchingOptions(int Rows, int Lanes = 1, TimeSpan? Grace = null)

@@ -35,17 +35,20 @@ public static class CardBatching
             return (null, "unbatched: the batched steps take the CPU's fused cached predictor, which is " + card.Acceleration.PredictorStatus);
         }
 
-        BatchedDecodeSteps steps;
+        BatchedDecodeSteps? steps = null;
+        BatchInvariance.Result invariance;
         try
         {
             steps = BatchedDecodeSteps.Build(card.Sessions);
+            invariance = BatchInvariance.Check(steps, Math.Max(2, options.Rows), talker, predictor);
         }
-        catch (Exception ex) when (ex is Model.ModelValidationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return (null, "unbatched: the batched steps could not be built: " + ex.Message);
+            // The card still serves, each utterance on its own: a batching problem is reported, never a card that does not load.
+            steps?.Dispose();
+            return (null, "unbatched: the batched steps could not be built or checked: " + ex.Message.Split('\n')[0]);
         }
 
-        var invariance = BatchInvariance.Check(steps, Math.Max(2, options.Rows), talker, predictor);
         if (!invariance.Holds || invariance.TalkerMinRows > 1 || invariance.PredictorMinRows > 1)
         {
             steps.Dispose();
@@ -53,7 +56,6 @@ public static class CardBatching
                           invariance.Line(Math.Max(2, options.Rows)) + ")");
         }
 
-        // The card's unbatched talker may stand in for a lone row only where it was found bit-equal to the batched step.
         var lanes = new DecodeLanes(steps, talker, invariance.TalkerEqualsUnbatched, options);
         return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s); {invariance.Line(Math.Max(2, options.Rows))}");
     }

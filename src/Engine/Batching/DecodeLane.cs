@@ -16,15 +16,16 @@ namespace QwenTts.Engine.Batching;
 /// <remarks>
 /// The lane has no thread of its own: whichever waiting utterance finds a group ready runs it for all (an utterance alone
 /// runs its own steps on its own thread, as an unbatched card would), and the others wake with their results. A group is
-/// ready once every utterance of the lane is blocked in a call, or the grace has passed since the lane's last run. It is a
-/// prompt prefill if one waits, else every call of the earliest phase of a frame, so an utterance behind the others (one
-/// that just joined) catches up and then steps with them. A call passed over <see cref="MaxPassedOver"/> times goes next
-/// whatever its phase: a stream being resumed replays talker steps only, and must not hold the others' predictor steps
-/// back for all of its replay.
+/// ready once every utterance of the lane that is not away (taking its frame's audio) is blocked in a call, or the grace
+/// has passed since the lane's last run. Which group: a prompt prefill if one waits; else the replayed talker steps of
+/// resumed streams, every other run (they catch up fast without freezing the others); else the phase of a frame with the
+/// most calls waiting (ties: the earliest phase), so an utterance out of step (one that just joined) waits at most a frame
+/// for the others to come round to its phase and then steps with them. A call passed over <see cref="MaxPassedOver"/>
+/// times goes next whatever its phase.
 /// </remarks>
 public sealed class DecodeLane : IDisposable
 {
-    private const int MaxPassedOver = 4;
+    private const int MaxPassedOver = 2 * (LaneCall.LastPredictorPhase + 1);
     private readonly object _gate = new();
     private readonly List<LaneCall> _pending = [];
     private readonly LaneMember?[] _rows;
@@ -36,6 +37,8 @@ public sealed class DecodeLane : IDisposable
     private long _idleSince = Stopwatch.GetTimestamp();
     private long _runs;
     private long _rowsRun;
+    private int _away;
+    private bool _lastRunWasReplay;
 
     public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options)
     {
@@ -96,7 +99,28 @@ public sealed class DecodeLane : IDisposable
         {
             _rows[member.Row] = null;
             _members--;
+            _away -= member.Away ? 1 : 0;
+            member.MarkAway(false);
+            _pending.RemoveAll(c => c.Member == member); // none through the frame generator; never run a call on a row given away
+            if (_members == 0 && !_running)
+            {
+                _steps.Shrink(); // a long utterance's cache is not held for the lane's lifetime
+            }
+
             Monitor.PulseAll(_gate);
+        }
+    }
+
+    internal void SetAway(LaneMember member, bool away)
+    {
+        lock (_gate)
+        {
+            if (member.Away != away && _rows[member.Row] == member)
+            {
+                member.MarkAway(away);
+                _away += away ? 1 : -1;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
@@ -112,13 +136,19 @@ public sealed class DecodeLane : IDisposable
 
         while (RunOrWait(call) is { } run)
         {
-            Run(run.Group, run.InUse);
-            lock (_gate)
+            try
             {
-                run.Group.ForEach(c => c.Completed = true);
-                _running = false;
-                _idleSince = Stopwatch.GetTimestamp();
-                Monitor.PulseAll(_gate);
+                Run(run.Group, run.InUse);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    run.Group.ForEach(c => c.Completed = true);
+                    _running = false;
+                    _idleSince = Stopwatch.GetTimestamp();
+                    Monitor.PulseAll(_gate);
+                }
             }
         }
 
@@ -150,8 +180,9 @@ public sealed class DecodeLane : IDisposable
                     return (group, [.. _rows.OfType<LaneMember>()]);
                 }
 
+                // Whole milliseconds at least: Monitor.Wait truncates, and a wait of 0 would spin on the lock.
                 var left = _grace - Stopwatch.GetElapsedTime(_idleSince);
-                Monitor.Wait(_gate, !_running && left > TimeSpan.Zero ? left : Timeout.InfiniteTimeSpan);
+                Monitor.Wait(_gate, !_running && left > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)) : Timeout.InfiniteTimeSpan);
             }
 
             return null;
@@ -160,22 +191,42 @@ public sealed class DecodeLane : IDisposable
 
     /// <summary>Calls wait, and every utterance of the lane is waiting in one (or the grace is over).</summary>
     private bool ReadyToRun() =>
-        _pending.Count > 0 && (_pending.Count >= _members || Stopwatch.GetElapsedTime(_idleSince) >= _grace);
+        _pending.Count > 0 && (_pending.Count >= _members - _away || Stopwatch.GetElapsedTime(_idleSince) >= _grace);
 
     private List<LaneCall> TakeGroup()
     {
-        var prefill = _pending.FirstOrDefault(c => c.Phase == LaneCall.PrefillPhase);
-        var phase = prefill is not null
-            ? LaneCall.PrefillPhase
-            : _pending.FirstOrDefault(c => c.PassedOver >= MaxPassedOver)?.Phase ?? _pending.Min(c => c.Phase);
-        var group = prefill is not null ? [prefill] : _pending.Where(c => c.Phase == phase).ToList();
+        var group = Choose();
         _pending.RemoveAll(group.Contains);
         foreach (var waiting in _pending)
         {
             waiting.PassedOver++;
         }
 
+        _lastRunWasReplay = group.All(c => c.Replay);
         return group;
+    }
+
+    private List<LaneCall> Choose()
+    {
+        if (_pending.FirstOrDefault(c => c.Phase == LaneCall.PrefillPhase) is { } prefill)
+        {
+            return [prefill];
+        }
+
+        var others = _pending.Any(c => !c.Replay);
+        if (_pending.Any(c => c.Replay) && (!_lastRunWasReplay || !others))
+        {
+            return [.. _pending.Where(c => c.Replay)];
+        }
+
+        if (_pending.FirstOrDefault(c => c.PassedOver >= MaxPassedOver && !c.Replay) is { } overdue)
+        {
+            return [.. _pending.Where(c => c.Phase == overdue.Phase && !c.Replay)];
+        }
+
+        var phase = _pending.Where(c => !c.Replay).GroupBy(c => c.Phase)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        return [.. _pending.Where(c => c.Phase == phase && !c.Replay)];
     }
 
     private void Run(List<LaneCall> group, LaneMember[] inUse)

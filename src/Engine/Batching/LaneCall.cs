@@ -10,6 +10,12 @@ internal sealed class LaneCall
     public const int PrefillPhase = -1;
     public const int TalkerPhase = 0;
 
+    /// <summary>The phase of a frame's last predictor step (gen_step 14 of the 16-codebook model).</summary>
+    public const int LastPredictorPhase = 15;
+
+    /// <summary>A talker step of a replayed frame (a resumed stream rebuilding its cache), not a new frame.</summary>
+    public bool Replay { get; init; }
+
     public required LaneMember Member { get; init; }
 
     public required int Phase { get; init; }

@@ -29,15 +29,39 @@ public sealed class LaneMember : ITalkerAndPredictor
 
     internal OrtTimer Timer { get; }
 
-    public void Prefill(float[] embeds, int rows, float[] logits, float[] lastHidden) =>
-        _lane.Call(new LaneCall { Member = this, Phase = LaneCall.PrefillPhase, Input = embeds, Rows = rows, Logits = logits, Hidden = lastHidden });
+    /// <summary>Set while the utterance is busy with its own work (its frame's codec decode, a slow listener): the lane does not wait for it.</summary>
+    internal bool Away { get; private set; }
 
+    private int _lastPhase = LaneCall.PrefillPhase;
+
+    public void Prefill(float[] embeds, int rows, float[] logits, float[] lastHidden) =>
+        Call(new LaneCall { Member = this, Phase = LaneCall.PrefillPhase, Input = embeds, Rows = rows, Logits = logits, Hidden = lastHidden });
+
+    /// <summary>
+    /// A talker step; one that does not follow the frame's last predictor step is a replayed frame (a resumed stream feeds
+    /// its known frames through the talker only), which the lane interleaves with the others' steps to catch up fast.
+    /// </summary>
     public void Decode(float[] embed, float[] logits, float[] lastHidden) =>
-        _lane.Call(new LaneCall { Member = this, Phase = LaneCall.TalkerPhase, Input = embed, Logits = logits, Hidden = lastHidden });
+        Call(new LaneCall
+        {
+            Member = this, Phase = LaneCall.TalkerPhase, Input = embed, Logits = logits, Hidden = lastHidden,
+            Replay = _lastPhase != LaneCall.LastPredictorPhase,
+        });
 
     /// <summary>The frame generator's predictor call: context rows [h, c0, .., c_step], logits of codebook step + 1.</summary>
     public void Logits(float[] context, int rows, int step, float[] logits) =>
-        _lane.Call(new LaneCall { Member = this, Phase = 1 + step, Input = context, Logits = logits });
+        Call(new LaneCall { Member = this, Phase = 1 + step, Input = context, Logits = logits });
+
+    private void Call(LaneCall call)
+    {
+        _lastPhase = call.Phase;
+        _lane.Call(call);
+    }
+
+    /// <summary>The utterance steps away (its consumer takes a frame) or comes back; the lane runs without it meanwhile.</summary>
+    public void SetAway(bool away) => _lane.SetAway(this, away);
+
+    internal void MarkAway(bool away) => Away = away;
 
     /// <summary>Leaves the lane (once; the generator disposes its talker and its predictor, both this).</summary>
     public void Dispose()

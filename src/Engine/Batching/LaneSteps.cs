@@ -179,6 +179,16 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
         DisposeTalkerBindings(); // they bind the old cache
     }
 
+    /// <summary>Back to the initial cache once the lane is empty (its caller makes sure no run is under way).</summary>
+    public void Shrink()
+    {
+        if (_talkerCaches.Slots > initialSlots)
+        {
+            DisposeTalkerBindings();
+            _talkerCaches = TalkerCaches(steps, rows, initialSlots);
+        }
+    }
+
     private void DisposeTalkerBindings()
     {
         foreach (var bindings in new[] { _talkerBound, _talkerAlone })

@@ -39,7 +39,7 @@ public static class BatchInvariance
         Func<int, float[]> gaussian)
     {
         var t = steps.Manifest.Talker;
-        const int slots = 64; // random caches: any K/V is a valid prefix for attention
+        var slots = 64 * ((5 + (3 * batch) + 64) / 64); // past the last row's position; random caches: any K/V is a valid prefix
         var caches = SlotStepRunner.Caches.Zeros(t.Layers, batch, t.KvHeads, slots, t.HeadDim);
         foreach (var array in caches.Keys.Concat(caches.Values))
         {

@@ -101,8 +101,10 @@ public sealed class SpeechSynthesizer : IDisposable
             UseHostLookups = hostLookups ?? UseHostLookups,
             UseEngineTalker = engineTalker ?? UseEngineTalker,
             DecodeMaskExtra = DecodeMaskExtra,
-            Batching = batched == false ? null : Batching,
-            BatchingStatus = batched == false ? "unbatched (a view without the card's lanes)" : BatchingStatus,
+            // The lanes run the engine talker and the cached predictor at dynamic shapes: a view without them does not batch.
+            Batching = batched == false || staticShapes == true || cachedPredictor == false || engineTalker == false ? null : Batching,
+            BatchingStatus = batched == false || staticShapes == true || cachedPredictor == false || engineTalker == false
+                ? "unbatched (a view without the card's lanes)" : BatchingStatus,
             _ownsSessions = false,
         };
 
@@ -381,6 +383,7 @@ public sealed class SpeechSynthesizer : IDisposable
         private readonly ICodePredictor _predictor;
         private readonly IEmbeddings _embeddings;
         private readonly bool _halfSums;
+        private readonly Batching.ITalkerAndPredictor? _seat;
 
         /// <param name="cancellationToken">Ends the wait for a lane row when the card's lanes are full.</param>
         public Utterance(SpeechSynthesizer synthesizer, SynthesisRequest request, CancellationToken cancellationToken)
@@ -396,7 +399,7 @@ public sealed class SpeechSynthesizer : IDisposable
             try
             {
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
-                var seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, cancellationToken) : null;
+                var seat = _seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, cancellationToken) : null;
                 _talker = seat is not null ? seat : shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
                     ? new BucketedTalker(step, sessions, Run, Timer, shapes, synthesizer.Acceleration.TalkerStepInPlace)
                     : synthesizer.UseEngineTalker && synthesizer.Acceleration.EngineTalker(sessions) is { } fused
@@ -447,8 +450,30 @@ public sealed class SpeechSynthesizer : IDisposable
             var frameLimit = sampling.FrameLimit(prompt.ContentTokenCount);
             (_talker as IReservesFrames)?.Reserve(frameLimit);
             var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed), _halfSums);
-            return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
+            var frames = generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
                 frameLimit, cancellationToken, _request.ResumeFrames);
+            return _seat is null ? frames : Seated(frames, _seat);
+        }
+
+        /// <summary>
+        /// The frames of a batched utterance: away from its lane while its consumer takes each frame (the codec decode, a
+        /// slow listener), so the lane never waits for that, and out of the lane as soon as generation ends.
+        /// </summary>
+        private static IEnumerable<int[]> Seated(IEnumerable<int[]> frames, Batching.ITalkerAndPredictor seat)
+        {
+            try
+            {
+                foreach (var frame in frames)
+                {
+                    seat.SetAway(true);
+                    yield return frame;
+                    seat.SetAway(false);
+                }
+            }
+            finally
+            {
+                seat.Dispose();
+            }
         }
 
         public void Dispose()
