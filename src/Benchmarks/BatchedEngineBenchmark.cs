@@ -102,27 +102,11 @@ public static class BatchedEngineBenchmark
             Console.WriteLine($"  c={level}: today {Graphs(today)}; batched {Graphs(batched)}");
         }
 
-        PrintCodes(card, unbatched, Request, levels.Max());
-        return results.Any(r => r.Today.Errors + r.Batched.Errors > 0) ? 1 : 0;
-    }
-
-    /// <summary>Staggered utterances together on the batched card, each against the same seed alone on it (and on today's path).</summary>
-    private static void PrintCodes(SpeechSynthesizer card, SpeechSynthesizer unbatched, Func<int, SynthesisRequest> request, int count)
-    {
-        var alone = Enumerable.Range(0, count).Select(i => card.GenerateCodes(request(i))).ToArray();
-        var together = Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(async () =>
-        {
-            await Task.Delay(i * 20);
-            return card.GenerateCodes(request(i));
-        }))).GetAwaiter().GetResult();
-        var differing = Enumerable.Range(0, count).Where(i => ModelSelfTest.FirstDifference(alone[i], together[i]) >= 0).ToArray();
-        Console.WriteLine(differing.Length == 0
-            ? $"codes: {count} utterances started 20 ms apart on the batched card: identical to each alone ({alone.Sum(a => a.Count)} frames)."
-            : $"codes: {differing.Length} of {count} utterances DIFFER from the same seed alone (first: utterance {differing[0]}, frame {ModelSelfTest.FirstDifference(alone[differing[0]], together[differing[0]])}).");
-        var today = unbatched.GenerateCodes(request(0));
-        var first = ModelSelfTest.FirstDifference(today, alone[0]);
+        Console.WriteLine(BatchedCodesCheck.Run(card, levels.Max(), Request));
+        var first = ModelSelfTest.FirstDifference(unbatched.GenerateCodes(Request(0)), card.GenerateCodes(Request(0)));
         Console.WriteLine(first < 0
             ? "codes: batched alone vs today's unbatched path, same seed: identical."
             : $"codes: batched alone vs today's unbatched path, same seed: differ from frame {first} (the batched predictor's sums are not bit-equal to the unbatched one's; a card keeps to one path).");
+        return results.Any(r => r.Today.Errors + r.Batched.Errors > 0) ? 1 : 0;
     }
 }

@@ -296,8 +296,11 @@ public sealed partial class DeviceHost(
     private void StartBatching(CardSpec spec, SpeechSynthesizer synthesizer)
     {
         var options = deviceOptions.Value;
-        var rows = spec.BatchRows ?? options.BatchRows ?? (spec.MaxConcurrent ?? options.MaxConcurrent) + options.ResumeHeadroom;
-        var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(Math.Max(1, rows), Math.Max(1, options.BatchLanes)));
+        var seats = (spec.MaxConcurrent ?? options.MaxConcurrent) + options.ResumeHeadroom; // what the card runs at most at once
+        var rows = spec.BatchRows ?? options.BatchRows;
+        var lanes = rows == 1 ? 1 : options.BatchLanes ?? Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, seats));
+        rows ??= (seats + lanes - 1) / lanes;
+        var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(Math.Max(1, rows.Value), Math.Max(1, lanes)));
         LogBatching(spec.Index, synthesizer.Manifest.Name, status);
     }
 

@@ -26,14 +26,19 @@ public sealed class DeviceOptions
     public int ResumeHeadroom { get; set; } = 1;
 
     /// <summary>
-    /// Utterances of a card that share each decode step (continuous batching; see models/README.md). Unset: as many as the
-    /// card runs at once (MaxConcurrent + ResumeHeadroom), so no utterance waits for a row. 1 runs each utterance on its own.
+    /// Utterances of a card's decode lane that share each decode step (continuous batching; see models/README.md). Unset:
+    /// what the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a row.
+    /// 1 runs each utterance on its own (no lanes).
     /// A card whose engine cannot batch (static shapes, GPU and NPU providers for now) runs unbatched and says why.
     /// </summary>
     public int? BatchRows { get; set; }
 
-    /// <summary>Decode lanes per card, each with BatchRows rows and its own step runs (on the CPU one per core can measure better).</summary>
-    public int BatchLanes { get; set; } = 1;
+    /// <summary>
+    /// Decode lanes per card, each with BatchRows rows, running their steps in parallel. Unset: one per core, at most one
+    /// per row (a lane runs its steps on one core; measured in models/README.md, one lane on a 2-core host gave 0.76x the
+    /// unbatched card's frames/s at 8 utterances, where the unbatched card used both cores).
+    /// </summary>
+    public int? BatchLanes { get; set; }
 
     /// <summary>Utterances that may wait per card; past it the card refuses work.</summary>
     public int QueueLimit { get; set; } = 16;

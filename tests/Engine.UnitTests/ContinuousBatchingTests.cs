@@ -1,4 +1,5 @@
 using QwenTts.Engine.Batching;
+using QwenTts.Engine.Diagnostics;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
@@ -128,6 +129,13 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
         var together = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => Key(small.GenerateCodes(Request(i))))));
 
         Assert.Equal(alone, together); // 8 slots double to 16, 32, 64, 128 under running utterances
+    }
+
+    [Fact]
+    public void Model_check_reports_batched_codes_identical_to_single_and_an_unbatched_card_says_why_not()
+    {
+        Assert.StartsWith("batched-vs-single codes: identical (3 utterances", BatchedCodesCheck.Run(_card, 3, frames: 20), StringComparison.Ordinal);
+        Assert.Equal("batched-vs-single codes: not checked (unbatched (not asked for))", BatchedCodesCheck.Run(miniature.Synthesizer, 3));
     }
 
     public void Dispose() => _card.Dispose();

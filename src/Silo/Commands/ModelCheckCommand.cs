@@ -90,6 +90,10 @@ public static class ModelCheckCommand
 
             Console.WriteLine($"peak-memory: {ProcessMemory.Gigabytes(ProcessMemory.Now().PeakBytes ?? 0)} resident at the most, load and every check " +
                               "above included (the deep checks reopen the export graphs they compare against)");
+            // Continuous batching, as a card of this kind would run it (rows: --batch-rows, default the card's 4 + 1).
+            var rows = int.Parse(Option(args, "--batch-rows") ?? "5", CultureInfo.InvariantCulture);
+            Console.WriteLine("batching: " + synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows)));
+            Console.WriteLine(BatchedCodesCheck.Run(synthesizer, rows));
             var serves = report.Serves(synthesizer.StaticShapes is not null);
             Console.WriteLine(serves ? "OK: the model would serve on this card." : "FAIL: the model would not serve on this card (see above).");
             return serves ? 0 : 1;
