@@ -18,14 +18,6 @@ namespace QwenTts.Benchmarks;
 /// </summary>
 public static class BatchedEngineBenchmark
 {
-    private static readonly string[] Texts =
-    [
-        "The quick brown fox jumps over the lazy dog, and then it runs back into the quiet forest.",
-        "今天的天气非常好，我们一起去公园散步吧，顺便买一杯咖啡。",
-        "Benchmarks should measure something real.",
-        "Une voix calme et claire lit les nouvelles du matin pour tout le monde, puis elle se tait.",
-    ];
-
     public static async Task<int> RunAsync(string[] args)
     {
         var size = Option(args, "--size", "proportional");
@@ -51,7 +43,7 @@ public static class BatchedEngineBenchmark
 
         SynthesisRequest Request(int index) => new()
         {
-            Text = Texts[index % Texts.Length],
+            Text = EngineBenchmark.Texts[index % EngineBenchmark.Texts.Length], // the same texts as the unbatched engine benchmark
             Language = "auto",
             Voice = new VoicePrompt.Designed(index % 2 == 0 ? "A warm, steady narrator" : "A bright, quick voice"),
             Seed = 7000UL + (ulong)index,

@@ -19,7 +19,7 @@ namespace QwenTts.Benchmarks;
 /// </summary>
 public static class EngineBenchmark
 {
-    private static readonly string[] Texts =
+    internal static readonly string[] Texts =
     [
         "The quick brown fox jumps over the lazy dog, and then it runs back into the quiet forest.",
         "今天的天气非常好，我们一起去公园散步吧，顺便买一杯咖啡。",
