@@ -1,12 +1,12 @@
 using Microsoft.ML.OnnxRuntime;
-using QwenTts.Engine.Runtime;
 
 namespace QwenTts.Engine.Acceleration;
 
 /// <summary>
-/// One run of a fused slot-cache step (the engine talker or the cached predictor, batched or not) over caller-owned
-/// buffers: the rows in, the position(s), the predictor's head, and every layer's K and V cache bound as both input and
-/// output, so the step writes its rows' K/V in place. <paramref name="batch"/> rows of caches start at
+/// One run of a fused slot-cache step (the engine talker or the cached predictor, batched or not), bound for that run
+/// alone (<see cref="BoundSlotStep"/> keeps the binding for a loop), over caller-owned buffers: the rows in, the
+/// position(s), the predictor's head, and every layer's K and V cache bound as both input and output, so the step writes
+/// its rows' K/V in place. <paramref name="batch"/> rows of caches start at
 /// <paramref name="firstRow"/> of the cache arrays (a row of a batch cache runs alone as a batch of one).
 /// </summary>
 public static class SlotStepRunner
@@ -39,66 +39,19 @@ public static class SlotStepRunner
     public static void Run(InferenceSession session, Caches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
         long[] positions, bool perRow, OrtValue? head, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0)
     {
-        var values = new List<OrtValue>();
-        try
+        // The talker's outputs cover every input row (only each batch row's last is kept); the predictor's only the last.
+        var outputRows = hidden is null ? 1 : rowsEach;
+        var (allLogits, allHidden) = outputRows == 1 ? (logits, hidden) : (new float[batch * outputRows * vocab], new float[batch * outputRows * hiddenWidth]);
+        using (var step = new BoundSlotStep(session, caches, firstRow, batch, rows, rowsEach, width, positions, perRow, allLogits, vocab, allHidden, hiddenWidth))
+        using (var run = new RunOptions())
         {
-            using var binding = session.CreateIoBinding();
-            OrtValue Add(OrtValue value)
-            {
-                values.Add(value);
-                return value;
-            }
-
-            binding.BindInput("rows", Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, batch * rowsEach * width), [batch, rowsEach, width])));
-            binding.BindInput(perRow ? FusedSlotDecoderGraph.PositionsInput : "position",
-                Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, positions.AsMemory(0, perRow ? batch : 1), [perRow ? batch : 1])));
-            if (head is not null)
-            {
-                binding.BindInput(FusedSlotDecoderGraph.HeadInput, head);
-            }
-
-            // Outputs come back in the order they are bound: logits (and the talker's hidden state) first.
-            var outputRows = hidden is null ? 1 : rowsEach; // the talker's outputs cover every input row; the predictor's only the last
-            binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
-            if (hidden is not null)
-            {
-                binding.BindOutputToDevice("last_hidden", OrtMemoryInfo.DefaultInstance);
-            }
-
-            long[] cacheShape = [batch, caches.KvHeads, caches.Slots, caches.HeadDim];
-            for (var i = 0; i < caches.Keys.Length; i++)
-            {
-                var keys = Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    caches.Keys[i].AsMemory(firstRow * caches.RowElements, batch * caches.RowElements), cacheShape));
-                var valuesCache = Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    caches.Values[i].AsMemory(firstRow * caches.RowElements, batch * caches.RowElements), cacheShape));
-                binding.BindInput($"past_key_{i}", keys);
-                binding.BindInput($"past_value_{i}", valuesCache);
-                binding.BindOutput($"present_key_{i}", keys);
-                binding.BindOutput($"present_value_{i}", valuesCache);
-            }
-
-            using var run = new RunOptions();
-            session.RunWithBinding(run, binding);
-            using var outputs = binding.GetOutputValues();
-            var produced = outputs[0].GetTensorTypeAndShape().Shape;
-            if (produced.Aggregate(1L, (a, d) => a * d) != (long)batch * outputRows * vocab)
-            {
-                throw new InvalidOperationException($"The step's logits came out [{string.Join(",", produced)}] for a batch of {batch} x {outputRows} rows of {vocab}.");
-            }
-
-            for (var b = 0; b < batch; b++)
-            {
-                FloatTensors.Read(outputs[0], logits.AsSpan(b * vocab, vocab), ((b * outputRows) + outputRows - 1) * vocab);
-                if (hidden is not null)
-                {
-                    FloatTensors.Read(outputs[1], hidden.AsSpan(b * hiddenWidth, hiddenWidth), ((b * outputRows) + outputRows - 1) * hiddenWidth);
-                }
-            }
+            step.Run(run, head);
         }
-        finally
+
+        for (var b = 0; b < batch && outputRows > 1; b++)
         {
-            values.ForEach(v => v.Dispose());
+            Array.Copy(allLogits, ((b * outputRows) + outputRows - 1) * vocab, logits, b * vocab, vocab);
+            Array.Copy(allHidden!, ((b * outputRows) + outputRows - 1) * hiddenWidth, hidden!, b * hiddenWidth, hiddenWidth);
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class LaneMember : ITalkerAndPredictor
     /// <summary>This utterance's row of the lane's caches.</summary>
     public int Row { get; }
 
-    /// <summary>Talker cache slots written: the prompt, then one a frame (the lane thread's alone).</summary>
+    /// <summary>Talker cache slots written: the prompt, then one a frame (written only by the thread running the lane's group).</summary>
     internal int Length { get; set; }
 
     internal OrtTimer Timer { get; }

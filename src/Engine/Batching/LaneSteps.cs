@@ -6,8 +6,8 @@ namespace QwenTts.Engine.Batching;
 /// <summary>
 /// The runs of one lane over its caches: a prompt prefill into its utterance's row (the card's unbatched engine talker,
 /// so the prompt's keys and values are the ones an utterance alone would have), a talker step for every utterance of the
-/// lane that asked (each at its own position), a predictor gen_step for every utterance at that gen_step. The lane's
-/// thread alone calls these, one at a time.
+/// lane that asked (each at its own position), a predictor gen_step for every utterance at that gen_step. Only the thread
+/// running the lane's group calls these, one run at a time.
 /// </summary>
 /// <remarks>
 /// A talker run covers rows 0..top of the lane (in place: a row's cache is far too large to gather). Rows not in the run
@@ -39,9 +39,6 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, rows);
     private readonly SlotStepRunner.Caches _predictorScratch = PredictorCaches(steps, rows);
     private SlotStepRunner.Caches _talkerCaches = TalkerCaches(steps, rows, initialSlots);
-
-    /// <summary>Talker cache slots per row now (grows by doubling).</summary>
-    public int Slots => _talkerCaches.Slots;
 
     public void Prefill(LaneCall call, int longestInUse)
     {

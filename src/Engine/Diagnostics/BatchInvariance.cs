@@ -148,7 +148,7 @@ public static class BatchInvariance
         string? First(Func<int, string?> compare) => Enumerable.Range(0, batch).Select(compare).FirstOrDefault(d => d is not null);
         var atOne = First(aloneAtOne);
         var atTwo = atOne is null ? null : First(aloneAtTwo);
-        var unbatchedDifference = unbatched is null ? "not compared" : First(unbatched);
+        var unbatchedDifference = unbatched is null ? null : First(unbatched);
         var againstUnbatched = unbatched is null ? "" : unbatchedDifference is { } d ? $"; the card's unbatched step {d}" : "; equal to the card's unbatched step";
         var equalsUnbatched = unbatched is not null && unbatchedDifference is null;
         return (atOne, atTwo) switch
