@@ -14,11 +14,9 @@ public sealed class JobApiTests(JobSystemFixture fixture)
 {
     private const string Text = "The job endpoint makes this passage in the background. Its audio is kept for a while, then it expires.";
 
-    [Fact]
-    public async Task A_job_makes_the_same_audio_as_the_speech_endpoint_and_its_audio_expires_on_time()
+    /// <summary>The speech endpoint's audio for <paramref name="fields"/>, then a job of the same fields run to completion (and its final state).</summary>
+    private async Task<(byte[] Realtime, string JobId, JsonElement Done)> SpeakThenCompleteJobAsync(HttpClient client, object fields)
     {
-        using var client = fixture.System.Client(fixture.AcmeKey);
-        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm" };
         using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
         Assert.Equal(HttpStatusCode.OK, speech.StatusCode);
         var realtime = await speech.Content.ReadAsByteArrayAsync();
@@ -26,6 +24,15 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
         var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
         Assert.True(JobsApi.Status(done) == "completed", done.ToString());
+        return (realtime, id, done);
+    }
+
+    [Fact]
+    public async Task A_job_makes_the_same_audio_as_the_speech_endpoint_and_its_audio_expires_on_time()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm" };
+        var (realtime, id, done) = await SpeakThenCompleteJobAsync(client, fields);
         var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
         Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
         Assert.True(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)));
@@ -53,13 +60,7 @@ public sealed class JobApiTests(JobSystemFixture fixture)
     {
         using var client = fixture.System.Client(fixture.AcmeKey);
         var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = format, sample_rate = sampleRate };
-        using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
-        Assert.Equal(HttpStatusCode.OK, speech.StatusCode);
-        var realtime = await speech.Content.ReadAsByteArrayAsync();
-
-        var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
-        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
-        Assert.True(JobsApi.Status(done) == "completed", done.ToString());
+        var (realtime, id, _) = await SpeakThenCompleteJobAsync(client, fields);
         using var content = await client.GetAsync($"/v1/audio/jobs/{id}/content");
         var stored = await content.Content.ReadAsByteArrayAsync();
 
