@@ -29,9 +29,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private readonly Channel<SynthesisJob> _sentences = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _devices = [];
-    private readonly Lock _reservationsGate = new();
-    private readonly Dictionary<string, CharacterReservation> _reservations = []; // by segment, until its first audio
-    private readonly HashSet<string> _charged = [];
+    private readonly StreamCharges _charges = new();
     private readonly IncrementalSentenceSplitter _splitter = new(services.Options.MaxPendingCharacters);
     private readonly string _requestId = "speech_" + Guid.NewGuid().ToString("N");
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -40,7 +38,6 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private int _receivedCharacters;
     private int _queued;
     private int _spokenCharacters;
-    private int _chargedCharacters;
     private int _sentencesDone;
     private long _bytes;
     private long _samples;
@@ -88,9 +85,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
-            await GiveBackUnspokenAsync();
+            await _charges.GiveBackUnspokenAsync(services.Quotas, tenant);
             var seconds = _samples / (double)SpeechStreamer.SampleRate;
-            services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _chargedCharacters, seconds,
+            services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _charges.Characters, seconds,
                 string.Join(",", _devices.Distinct()), _settings?.VoiceName, _outcome, DateTimeOffset.UtcNow));
             services.Metrics.RequestFinished(tenant.Id, _outcome, _settings?.Format ?? "pcm", Stopwatch.GetElapsedTime(_started), seconds);
             if (_underruns > 0)
@@ -339,10 +336,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 var segmentId = $"{_requestId}-{_queued++}";
                 if (quota.Reservation is { } reservation)
                 {
-                    lock (_reservationsGate)
-                    {
-                        _reservations[segmentId] = reservation;
-                    }
+                    _charges.Reserve(segmentId, reservation);
                 }
 
                 _sentences.Writer.TryWrite(new SynthesisJob
@@ -395,7 +389,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
                 {
-                    Charge(job);
+                    _charges.Charge(job);
                     playback!.Sent(samples.Length);
                     _samples += samples.Length;
                     var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken);
@@ -404,7 +398,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 }
                 else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
                 {
-                    Charge(job);
+                    _charges.Charge(job);
                     sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
@@ -452,38 +446,6 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         {
             _underruns += playback.Underruns;
             _underrunSilence += playback.SilenceSeconds;
-        }
-    }
-
-    /// <summary>A segment's characters count once its audio starts (as a request's do on the HTTP path).</summary>
-    private void Charge(SynthesisJob job)
-    {
-        lock (_reservationsGate)
-        {
-            _reservations.Remove(job.RequestId);
-            if (_charged.Add(job.RequestId))
-            {
-                _chargedCharacters += job.Text.Length;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Segments that produced no audio (refused, failed before their first frame, or never run because the session
-    /// ended) cost nothing: their reserved characters go back to today's allowance, one call per day they were counted on.
-    /// </summary>
-    private async Task GiveBackUnspokenAsync()
-    {
-        List<CharacterReservation> unspoken;
-        lock (_reservationsGate)
-        {
-            unspoken = [.. _reservations.Values.GroupBy(r => r.Day).Select(day => new CharacterReservation(day.Key, day.Sum(r => r.Characters)))];
-            _reservations.Clear();
-        }
-
-        foreach (var reservation in unspoken)
-        {
-            await services.Quotas.ReleaseAsync(tenant, reservation);
         }
     }
 
