@@ -202,16 +202,6 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.All(requests, r => Assert.Equal(id, r.Headers["X-QwenTts-Job"]));
     }
 
-    /// <summary>A receiver's answer held back until <paramref name="wait"/> ends (an attempt in flight while the test kills its sender).</summary>
-    private sealed class AnswerAfter(Task wait, IResult answer) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext context)
-        {
-            await wait;
-            await answer.ExecuteAsync(context);
-        }
-    }
-
     private static async Task AssertBadRequestAsync(HttpClient client, object body, string mentions)
     {
         using var response = await client.PostAsJsonAsync("/v1/audio/jobs", body);

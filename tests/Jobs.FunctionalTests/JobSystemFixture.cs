@@ -42,6 +42,9 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Robots:WeComBaseUrl=" + Tools.WeCom.BaseAddress,
         "--Robots:DingTalkBaseUrl=" + Tools.DingTalk.BaseAddress,
         "--Robots:PublicBaseUrl=" + PublicBaseUrl,
+        // Short, so a broadcast whose frontend died is taken over in seconds (its lease covers every attempt's timeout).
+        "--Robots:Timeout=00:00:04",
+        "--Robots:MaxAttempts=2",
     ];
 
     public const string PublicBaseUrl = "http://tts.example.test";

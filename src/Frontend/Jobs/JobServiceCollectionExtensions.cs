@@ -23,6 +23,8 @@ public static class JobServiceCollectionExtensions
         services.AddSingleton<CallbackSigner>();
         services.AddSingleton<CallbackSender>();
         services.AddSingleton<CallbackDelivery>();
+        services.AddSingleton<JobAudioFiles>();
+        services.AddSingleton<JobDeliveries>();
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobWorker>();

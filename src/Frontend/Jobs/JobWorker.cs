@@ -8,12 +8,12 @@ namespace QwenTts.Frontend.Jobs;
 /// <summary>
 /// Each frontend's job loop: every poll (or at once when this frontend accepted a job) it walks the job index, takes
 /// the lease of queued jobs and of jobs whose runner stopped renewing (a frontend that died), up to
-/// Jobs:MaxRunningJobs at a time, goes on with callbacks whose frontend died while sending them, and expires finished
+/// Jobs:MaxRunningJobs at a time, goes on with broadcasts and callbacks whose frontend died while sending them, and expires finished
 /// jobs whose retention has passed (their audio is deleted, the job stays visible as expired; a failed one stays visible
 /// as failed) once no callback is pending. Any frontend may do any of it; leases keep one runner per job.
 /// </summary>
 public sealed partial class JobWorker(
-    IClusterClient cluster, JobRunner runner, CallbackDelivery callbacks, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock,
+    IClusterClient cluster, JobRunner runner, JobDeliveries deliveries, IAudioStore store, IOptions<JobOptions> options, TimeProvider clock,
     JobMetrics metrics, ILogger<JobWorker> logger)
     : BackgroundService
 {
@@ -102,9 +102,9 @@ public sealed partial class JobWorker(
                     Start(id, stoppingToken);
                 }
             }
-            else if (job.CallbackPending)
+            else if (job.CallbackPending || job.RobotsPending)
             {
-                // Its callback is still to be sent: here, if the delivery's lease is free (the sender died); expiry waits for it.
+                // Its broadcast or callback is still to be sent: here, if the delivery's lease is free (the sender died); expiry waits for it.
                 StartDelivery(id, job, stoppingToken);
             }
             else if (job.Status == AudioJobStatus.Failed && job.CompletedAt + o.Retention <= clock.GetUtcNow())
@@ -160,7 +160,7 @@ public sealed partial class JobWorker(
         {
             try
             {
-                await callbacks.DeliverAsync(cluster.GetGrain<IAudioJobGrain>(id), job, RunnerId, stoppingToken);
+                await deliveries.DeliverAsync(cluster.GetGrain<IAudioJobGrain>(id), job, RunnerId, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -173,7 +173,7 @@ public sealed partial class JobWorker(
         }, CancellationToken.None);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: callback delivery stopped by {Error}: {Reason}; it goes on once its lease runs out")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: delivery (robots or callback) stopped by {Error}: {Reason}; it goes on once its lease runs out")]
     private partial void LogDeliveryFailed(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job worker {Runner} started; audio store {Store}")]
