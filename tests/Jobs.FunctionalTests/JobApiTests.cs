@@ -51,6 +51,17 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
         Assert.Contains("expired", (await JobsApi.ProblemDetailAsync(gone)) + gone.ReasonPhrase, StringComparison.OrdinalIgnoreCase);
         Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)), "the expired audio is deleted from the store");
+
+        // Jobs:KeepEndedFor later it is forgotten: not found, its grain state and its row in the job queue gone.
+        await Eventually.HoldsAsync(async () => (await client.GetAsync($"/v1/audio/jobs/{id}")).StatusCode, s => s == HttpStatusCode.NotFound,
+            JobSystemFixture.KeepEndedFor + TimeSpan.FromSeconds(15), "the expired job forgotten");
+        await using var data = Npgsql.NpgsqlDataSource.Create(fixture.System.ConnectionString);
+        await using var state = data.CreateCommand("SELECT count(*) FROM orleans_grain_state WHERE grain_id_ext LIKE @id AND payload IS NOT NULL");
+        state.Parameters.AddWithValue("id", "%" + id + "%");
+        Assert.Equal(0L, await state.ExecuteScalarAsync());
+        await using var queued = data.CreateCommand("SELECT count(*) FROM audio_job_schedule WHERE job_id = @id");
+        queued.Parameters.AddWithValue("id", id);
+        Assert.Equal(0L, await queued.ExecuteScalarAsync());
     }
 
     [Theory]

@@ -27,6 +27,7 @@ public static class JobServiceCollectionExtensions
         services.AddSingleton<JobDeliveries>();
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<LegacyJobIndexImport>();
         services.AddSingleton<JobWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<JobWorker>());
         services.AddSingleton<JobSubmitter>();
