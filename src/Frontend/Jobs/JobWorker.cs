@@ -78,14 +78,19 @@ public sealed partial class JobWorker(
         var o = options.Value;
         await legacy.TryAsync(stoppingToken);
         var now = clock.GetUtcNow();
-        foreach (var id in await schedule.ClaimWaitingAsync(o.MaxRunningJobs - _running.Count, now, now + o.LeaseDuration, stoppingToken))
+        var waiting = await schedule.ClaimWaitingAsync(o.MaxRunningJobs - _running.Count, now, now + o.LeaseDuration, stoppingToken);
+        var due = await schedule.ClaimDueAsync(DueBatch, now, now + o.LeaseDuration, stoppingToken);
+        foreach (var id in waiting.Concat(due))
         {
-            await LookAtAsync(id, now, stoppingToken);
-        }
-
-        foreach (var id in await schedule.ClaimDueAsync(DueBatch, now, now + o.LeaseDuration, stoppingToken))
-        {
-            await LookAtAsync(id, now, stoppingToken);
+            try
+            {
+                await LookAtAsync(id, now, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // That job's grain or row could not be reached: it is due again when its claim runs out; the others go on.
+                LogLookFailed(id, ex.GetType().Name, ex.Message);
+            }
         }
 
         metrics.Polled(await schedule.BacklogAsync(stoppingToken));
@@ -231,6 +236,9 @@ public sealed partial class JobWorker(
             LogRescheduleFailed(id, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not be looked at ({Error}: {Reason}); it is due again when its claim runs out")]
+    private partial void LogLookFailed(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not mark it due in the job queue ({Reason}); it is looked at when its claim runs out")]
     private partial void LogRescheduleFailed(string job, string reason);
