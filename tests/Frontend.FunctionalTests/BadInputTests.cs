@@ -23,7 +23,7 @@ public sealed class BadInputTests(SystemFixture fixture)
         { "bad json", """{"input": "hi", """, HttpStatusCode.BadRequest, "not valid JSON" },
         { "wrong json type", """{"input": 42, "voice": "alloy"}""", HttpStatusCode.BadRequest, "not valid JSON" },
         { "empty body", "", HttpStatusCode.BadRequest, "JSON body is required" },
-        { "unknown field", """{"input": "hi", "voice": "alloy", "pitch": 1.2}""", HttpStatusCode.BadRequest, "unknown field 'pitch': not supported by this server" },
+        { "unknown field", """{"input": "hi", "voice": "alloy", "emotion": "calm"}""", HttpStatusCode.BadRequest, "unknown field 'emotion': not supported by this server" },
         { "unknown field with sse", """{"input": "hi", "voice": "alloy", "stream_format": "sse", "volume": 2}""", HttpStatusCode.BadRequest, "unknown field 'volume'" },
         { "reference field not implemented", """{"input": "hi", "voice": "alloy", "speaker_embedding": [0.1]}""", HttpStatusCode.BadRequest, "speaker_embedding is not supported by this server" },
     };

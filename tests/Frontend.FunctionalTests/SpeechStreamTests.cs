@@ -131,7 +131,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         { "speed other than 1", [], "invalid_config", 1007 },
         { "unknown voice", [], "invalid_config", 1007 },
         { "unknown config field", [], "invalid_config", 1007 },
-        { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"pitch\": 2}"], "invalid_message", 1007 },
+        { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"emotion\": 2}"], "invalid_message", 1007 },
     };
 
     [Theory]
@@ -150,7 +150,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
                 await client.SendAsync(new { type = "session.config", voice = new { id = "no-such-voice" } });
                 break;
             case "unknown config field":
-                await client.SendAsync(new { type = "session.config", voice = "alloy", pitch = 1.5 });
+                await client.SendAsync(new { type = "session.config", voice = "alloy", emotion = "calm" });
                 break;
             default:
                 await client.SendAsync(Config());

@@ -112,7 +112,7 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", callback_url = "not a url" }, "callback_url");
         await AssertBadRequestAsync(acme, new { input = "", voice = "alloy" }, "input");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", response_format = "aiff" }, "response_format");
-        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", pitch = 2 }, "unknown field 'pitch'");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", emotion = "calm" }, "unknown field 'emotion'");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", stream_format = "sse" }, "stream_format is not taken by /v1/audio/jobs");
 
         var finished = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) == "completed", TimeSpan.FromSeconds(30), "the job");
