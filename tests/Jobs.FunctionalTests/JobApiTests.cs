@@ -53,6 +53,18 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)), "the expired audio is deleted from the store");
     }
 
+    [Fact]
+    public async Task A_job_with_pitch_volume_and_speed_stores_what_the_speech_endpoint_streams()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm", pitch = 3, volume = 1.5, speed = 1.25 };
+        var (realtime, id, _) = await SpeakThenCompleteJobAsync(client, fields);
+        var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+
+        Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
+        await AssertBadRequestAsync(client, new { input = Text, voice = "alloy", pitch = 12.5 }, "pitch 12.5 is out of range");
+    }
+
     [Theory]
     [InlineData("wav", 16000, "audio/wav")]
     [InlineData("pcm_mulaw", null, "audio/PCMU")]
