@@ -13,7 +13,7 @@ public sealed unsafe class RubberBandStretcher : IDisposable
     private const int ThreadingNever = 0x00010000;
     private const int FormantPreserved = 0x01000000;
     private const int PitchHighConsistency = 0x04000000;
-    private const int EngineFiner = 0x20000000;
+    private const int EngineFiner = 0x20000000; // R3; 0 is R2, "faster"
     private const int Block = 1024;
 
     private static readonly Lazy<Api> Native = new(() => new Api(NativeCodec.Load("librubberband.so.2", "librubberband2")));
@@ -25,11 +25,12 @@ public sealed unsafe class RubberBandStretcher : IDisposable
     private long _produced;
     private int _toDrop;
 
-    public RubberBandStretcher(int sampleRate, double speed, double pitchSemitones)
+    /// <param name="finer">R3, the better engine (the default); false: R2, cheaper (see the speech-controls benchmark).</param>
+    public RubberBandStretcher(int sampleRate, double speed, double pitchSemitones, bool finer = true)
     {
         _api = Native.Value;
         _speed = speed;
-        _state = _api.New((uint)sampleRate, 1, RealTime | ThreadingNever | FormantPreserved | PitchHighConsistency | EngineFiner,
+        _state = _api.New((uint)sampleRate, 1, RealTime | ThreadingNever | FormantPreserved | PitchHighConsistency | (finer ? EngineFiner : 0),
             1.0 / speed, Math.Pow(2, pitchSemitones / 12.0));
         if (_state == 0)
         {
