@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
-using QwenTts.Audio;
 using QwenTts.Audio.Effects;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
@@ -75,8 +74,11 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                         var tail = effects.Flush();
                         effects.Dispose();
                         effects = new SpeechEffects(controls, SampleRate);
-                        progress.Samples += tail.Length;
-                        yield return tail;
+                        if (tail.Length > 0)
+                        {
+                            progress.Samples += tail.Length;
+                            yield return tail;
+                        }
                     }
                 }
             }
