@@ -64,6 +64,18 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.Equal(0L, await queued.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task A_job_with_pitch_volume_and_speed_stores_what_the_speech_endpoint_streams()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm", pitch = 3, volume = 1.5, speed = 1.25 };
+        var (realtime, id, _) = await SpeakThenCompleteJobAsync(client, fields);
+        var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+
+        Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
+        await AssertBadRequestAsync(client, new { input = Text, voice = "alloy", pitch = 12.5 }, "pitch 12.5 is out of range");
+    }
+
     [Theory]
     [InlineData("wav", 16000, "audio/wav")]
     [InlineData("pcm_mulaw", null, "audio/PCMU")]
@@ -123,7 +135,7 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", callback_url = "not a url" }, "callback_url");
         await AssertBadRequestAsync(acme, new { input = "", voice = "alloy" }, "input");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", response_format = "aiff" }, "response_format");
-        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", pitch = 2 }, "unknown field 'pitch'");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", emotion = "calm" }, "unknown field 'emotion'");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", stream_format = "sse" }, "stream_format is not taken by /v1/audio/jobs");
 
         var finished = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) == "completed", TimeSpan.FromSeconds(30), "the job");

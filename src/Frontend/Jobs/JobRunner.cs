@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Usage;
@@ -134,29 +135,46 @@ public sealed partial class JobRunner(
             Background = true,
         });
         var samples = new List<float>();
-        // Each segment is a trace of its own, linked to the request that submitted the job (and sampled when it was).
-        var link = spec.SubmittedTrace is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var submitted) ? submitted : default;
-        await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken, SegmentTrace.Own(link)))
+        var controls = new SpeechControls(spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
+        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SpeechStreamer.SampleRate);
+        try
         {
-            if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
+            // Each segment is a trace of its own, linked to the request that submitted the job (and sampled when it was).
+            var link = spec.SubmittedTrace is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var submitted) ? submitted : default;
+            await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken, SegmentTrace.Own(link)))
             {
-                samples.AddRange(chunk);
-            }
-            else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
-            {
-                var index = pending[position];
-                var audio = Math.Abs(spec.Speed - 1) > 1e-3 ? TimeStretch.Apply(CollectionsMarshal.AsSpan(samples), spec.Speed, SpeechStreamer.SampleRate) : samples.ToArray();
-                samples.Clear();
-                await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
                 {
-                    await store.PutAsync(JobAudioKeys.Segment(jobId, index), bytes, cancellationToken);
+                    samples.AddRange(effects?.Process(chunk) ?? chunk);
                 }
+                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+                {
+                    var index = pending[position];
+                    if (effects is not null)
+                    {
+                        // The segment's tail; the next segment starts a fresh stretcher, as speech does.
+                        samples.AddRange(effects.Flush());
+                        effects.Dispose();
+                        effects = new SpeechEffects(controls, SpeechStreamer.SampleRate);
+                    }
 
-                if (!await grain.SegmentFinishedAsync(runner, new AudioJobSegment(index, summary.Device, summary.Frames, audio.Length), options.Value.LeaseDuration))
-                {
-                    throw new OperationCanceledException($"job {jobId}: lease lost");
+                    var audio = samples.ToArray();
+                    samples.Clear();
+                    await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
+                    {
+                        await store.PutAsync(JobAudioKeys.Segment(jobId, index), bytes, cancellationToken);
+                    }
+
+                    if (!await grain.SegmentFinishedAsync(runner, new AudioJobSegment(index, summary.Device, summary.Frames, audio.Length), options.Value.LeaseDuration))
+                    {
+                        throw new OperationCanceledException($"job {jobId}: lease lost");
+                    }
                 }
             }
+        }
+        finally
+        {
+            effects?.Dispose();
         }
     }
 

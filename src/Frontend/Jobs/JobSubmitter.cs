@@ -75,7 +75,7 @@ public sealed class JobSubmitter(
             var spec = new AudioJobSpec(tenant.Id, [.. segmenter.Split(text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
                 settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
-                characters.Reservation, settings.VoiceSource, settings.SampleRate);
+                characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
-using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
 
@@ -26,7 +26,8 @@ public sealed class SpeechProgress
 /// <summary>
 /// Synthesises a plan's segments with the same voice and seed, several at once on different cards when the input is
 /// long (see <see cref="OrderedSegmentRunner"/>), and streams their audio strictly in text order with a short pause
-/// between segments. With a speed other than 1 each segment is time-stretched as a whole before it is sent.
+/// between segments. speed, pitch and volume are applied as the audio comes (<see cref="SpeechEffects"/>, per segment),
+/// so a changed voice streams too; only the stretcher's short look-ahead is held back.
 /// </summary>
 public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechLimits> limits)
 {
@@ -35,46 +36,56 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pause = new float[SampleRate * limits.Value.SegmentPauseMilliseconds / 1000];
-        var stretch = Math.Abs(plan.Speed - 1) > 1e-3;
-        var stretchBuffer = new List<float>();
-        var current = 0;
-        await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
+        var controls = plan.Controls;
+        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
+        try
         {
-            if (index != current)
+            var current = 0;
+            await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
             {
-                current = index;
-                if (pause.Length > 0)
+                if (index != current)
                 {
-                    progress.Samples += pause.Length;
-                    yield return pause;
-                }
-            }
-
-            if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
-            {
-                if (stretch)
-                {
-                    stretchBuffer.AddRange(samples);
-                    continue;
+                    current = index;
+                    if (pause.Length > 0)
+                    {
+                        progress.Samples += pause.Length;
+                        yield return pause;
+                    }
                 }
 
-                progress.Samples += samples.Length;
-                yield return samples;
-            }
-            else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
-            {
-                progress.Devices.Add(summary.Device);
-                progress.VoicePrompts.Add(summary.VoicePrompt);
-                progress.Frames += summary.Frames;
-                progress.SegmentsDone++;
-                if (stretch)
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
                 {
-                    var stretched = TimeStretch.Apply(stretchBuffer.ToArray(), plan.Speed, SampleRate);
-                    stretchBuffer.Clear();
-                    progress.Samples += stretched.Length;
-                    yield return stretched;
+                    var processed = effects?.Process(samples) ?? samples;
+                    if (processed.Length > 0)
+                    {
+                        progress.Samples += processed.Length;
+                        yield return processed;
+                    }
+                }
+                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+                {
+                    progress.Devices.Add(summary.Device);
+                    progress.VoicePrompts.Add(summary.VoicePrompt);
+                    progress.Frames += summary.Frames;
+                    progress.SegmentsDone++;
+                    if (effects is not null)
+                    {
+                        // Each segment ends cleanly (its tail is let out before the pause); the next starts a fresh stretcher.
+                        var tail = effects.Flush();
+                        effects.Dispose();
+                        effects = new SpeechEffects(controls, SampleRate);
+                        if (tail.Length > 0)
+                        {
+                            progress.Samples += tail.Length;
+                            yield return tail;
+                        }
+                    }
                 }
             }
+        }
+        finally
+        {
+            effects?.Dispose();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Text;
@@ -362,6 +363,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     {
         var settings = _settings!;
         IAudioEncoder? encoder = null;
+        SpeechEffects? effects = null;
         PlaybackClock? playback = null;
         try
         {
@@ -377,6 +379,8 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 {
                     current = index;
                     encoder?.Dispose();
+                    effects?.Dispose();
+                    effects = settings.Controls.ChangesNothing ? null : new SpeechEffects(settings.Controls, SpeechStreamer.SampleRate);
                     NotePlayback(playback);
                     var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
@@ -387,9 +391,10 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);
                 }
 
-                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } made)
                 {
                     _charges.Charge(job);
+                    var samples = effects?.Process(made) ?? made;
                     playback!.Sent(samples.Length);
                     _samples += samples.Length;
                     var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken);
@@ -399,6 +404,14 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
                 {
                     _charges.Charge(job);
+                    if (effects?.Flush() is { Length: > 0 } tail)
+                    {
+                        _samples += tail.Length;
+                        var sent = await SendBinaryAsync(encoder!.Encode(tail), cancellationToken);
+                        binaryFrames += sent > 0 ? 1 : 0;
+                        sentenceBytes += sent;
+                    }
+
                     sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
@@ -436,6 +449,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         finally
         {
             encoder?.Dispose();
+            effects?.Dispose();
             NotePlayback(playback);
         }
     }
