@@ -3,7 +3,10 @@ using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
-/// <summary>A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate.</summary>
+/// <summary>
+/// A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate. SSML gives
+/// each segment its own speed, language and pause before it (<see cref="Styles"/>, one a segment) and silence at the end.
+/// </summary>
 public sealed record SpeechPlan(
     Tenant Tenant,
     string RequestId,
@@ -19,7 +22,9 @@ public sealed record SpeechPlan(
     int? MaxNewTokens = null,
     PendingVoice? PendingVoice = null,
     string VoiceSource = VoiceSources.Description,
-    int SampleRate = SpeechStreamer.SampleRate);
+    int SampleRate = SpeechStreamer.SampleRate,
+    IReadOnlyList<SegmentStyle>? Styles = null,
+    int TrailingPauseMilliseconds = 0);
 
 /// <summary>A request's validated settings apart from its text; "auto" language is resolved per text.</summary>
 public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed,

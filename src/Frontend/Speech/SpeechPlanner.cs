@@ -15,7 +15,7 @@ namespace QwenTts.Frontend.Speech;
 /// costs no card time: what a voice still needs from a card (cloning ref_audio, deriving a pending prompt) is left in
 /// the plan as a <see cref="PendingVoice"/>, for <see cref="PrepareVoiceAsync"/> once the request is within its limits.
 /// </summary>
-public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SentenceSegmenter segmenter, ReferenceAudioCloner cloner)
+public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SpeechTextPlanner texts, ReferenceAudioCloner cloner)
 {
     /// <summary>The most codec frames a segment may ask for with max_new_tokens (about 5.5 minutes of audio).</summary>
     public const int MaxNewTokensLimit = 4096;
@@ -35,22 +35,21 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail($"input has {request.Input.Length} characters; the limit is {max.MaxInputCharacters}.");
         }
 
-        var text = TextNormalizer.Normalize(request.Input);
-        if (text.Length == 0)
-        {
-            return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
-        }
-
         var (settings, problem) = await PlanSettingsAsync(request, tenant, SpeechSurface.Speech);
         if (problem is not null)
         {
             return (null, problem);
         }
 
-        var language = settings!.LanguageFor(text);
-        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, settings.Voice,
-            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens,
-            settings.Pending, settings.VoiceSource, settings.SampleRate);
+        var (text, textProblem) = await texts.PlanAsync(request, tenant, settings!, CancellationToken.None);
+        if (textProblem is not null)
+        {
+            return (null, textProblem);
+        }
+
+        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), text!.Segments, text.Language, settings!.Voice,
+            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Characters, settings.MaxNewTokens,
+            settings.Pending, settings.VoiceSource, settings.SampleRate, text.Styles, text.TrailingPauseMilliseconds);
         return (plan, null);
     }
 
