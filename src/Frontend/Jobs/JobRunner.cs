@@ -149,7 +149,7 @@ public sealed partial class JobRunner(
             RequestId = $"{jobId}-{index}",
             Tenant = spec.Tenant,
             Text = spec.Segments[index],
-            Language = spec.Language,
+            Language = spec.Styles?[index].Language ?? spec.Language,
             Voice = spec.Voice,
             Seed = spec.Seed,
             Background = true,
@@ -166,7 +166,8 @@ public sealed partial class JobRunner(
             else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
             {
                 var index = pending[position];
-                var audio = Math.Abs(spec.Speed - 1) > 1e-3 ? TimeStretch.Apply(CollectionsMarshal.AsSpan(samples), spec.Speed, SpeechStreamer.SampleRate) : samples.ToArray();
+                var speed = spec.Styles?[index].Speed ?? spec.Speed;
+                var audio = Math.Abs(speed - 1) > 1e-3 ? TimeStretch.Apply(CollectionsMarshal.AsSpan(samples), speed, SpeechStreamer.SampleRate) : samples.ToArray();
                 samples.Clear();
                 await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
                 {
@@ -226,7 +227,6 @@ public sealed partial class JobRunner(
     /// <summary>Encodes the stored segments, in order with the speech endpoint's pause between them, into the job's file.</summary>
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
-        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
         var outputRate = spec.SampleRate > 0 ? spec.SampleRate : SpeechStreamer.SampleRate; // 0: a job stored before sample_rate
         var label = labels.Value.For(jobId);
         var temporary = Path.Combine(Path.GetTempPath(), $"qwentts-{jobId}-{Guid.NewGuid():N}.{spec.Format}");
@@ -242,7 +242,7 @@ public sealed partial class JobRunner(
                     await file.WriteAsync(encoder.Begin(), cancellationToken);
                     for (var index = 0; index < spec.Segments.Length; index++)
                     {
-                        if (index > 0 && pause.Length > 0)
+                        if (PauseBefore(spec, index) is { Length: > 0 } pause)
                         {
                             samples += pause.Length;
                             await file.WriteAsync(encoder.Encode(pause), cancellationToken);
@@ -251,6 +251,13 @@ public sealed partial class JobRunner(
                         var audio = await ReadSegmentAsync(jobId, index, cancellationToken);
                         samples += audio.Length;
                         await file.WriteAsync(encoder.Encode(audio), cancellationToken);
+                    }
+
+                    if (spec.TrailingPauseMilliseconds > 0)
+                    {
+                        var trailing = new float[SpeechStreamer.SampleRate * spec.TrailingPauseMilliseconds / 1000];
+                        samples += trailing.Length;
+                        await file.WriteAsync(encoder.Encode(trailing), cancellationToken);
                     }
 
                     await file.WriteAsync(encoder.End(), cancellationToken);
@@ -293,20 +300,20 @@ public sealed partial class JobRunner(
     /// <summary>The whole utterance as samples (segments with the pause between them), for re-encoding (AMR voice messages).</summary>
     private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
-        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
         var all = new List<float>();
         for (var index = 0; index < spec.Segments.Length; index++)
         {
-            if (index > 0)
-            {
-                all.AddRange(pause);
-            }
-
+            all.AddRange(PauseBefore(spec, index));
             all.AddRange(await ReadSegmentAsync(jobId, index, cancellationToken));
         }
 
+        all.AddRange(new float[SpeechStreamer.SampleRate * spec.TrailingPauseMilliseconds / 1000]);
         return [.. all];
     }
+
+    /// <summary>Silence before a segment: its SSML break, else the speech endpoint's pause (none before the first).</summary>
+    private float[] PauseBefore(AudioJobSpec spec, int index) =>
+        new float[SegmentStyle.PauseBefore(spec.Styles, index, speech.Value.SegmentPauseMilliseconds, SpeechStreamer.SampleRate)];
 
     private async Task<float[]> ReadSegmentAsync(string jobId, int index, CancellationToken cancellationToken)
     {
