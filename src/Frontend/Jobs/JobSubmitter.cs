@@ -3,7 +3,6 @@ using QwenTts.Audio;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
-using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Jobs;
 using QwenTts.Storage.Tenants;
 

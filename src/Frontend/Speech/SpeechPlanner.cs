@@ -22,7 +22,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
     public static readonly string[] Models = ["qwen3-tts", "qwen3-tts-12hz", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
 
-    public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant)
+    public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant, CancellationToken cancellationToken = default)
     {
         var max = limits.Value;
         if (string.IsNullOrWhiteSpace(request.Input))
@@ -41,7 +41,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return (null, problem);
         }
 
-        var (text, textProblem) = await texts.PlanAsync(request, tenant, settings!, CancellationToken.None);
+        var (text, textProblem) = await texts.PlanAsync(request, tenant, settings!, cancellationToken);
         if (textProblem is not null)
         {
             return (null, textProblem);
