@@ -28,6 +28,16 @@ public sealed class SsmlParserTests
         Assert.Equal(0, document.TrailingPauseMilliseconds);
     }
 
+    [Fact]
+    public void A_full_w3c_root_with_its_schema_location_is_taken() =>
+        Assert.Equal("Hi.", Parse("""
+            <?xml version="1.0"?>
+            <speak version="1.1" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                   xsi:schemaLocation="http://www.w3.org/2001/10/synthesis http://www.w3.org/TR/speech-synthesis11/synthesis.xsd" xml:lang="en-US">
+              Hi.
+            </speak>
+            """).Spans[0].Text);
+
     [Theory]
     [InlineData("<break time=\"1s\"/>", 1000)]
     [InlineData("<break time=\"500ms\"/>", 500)]

@@ -8,22 +8,23 @@ namespace QwenTts.Frontend.Text.Lexicons;
 /// </summary>
 public sealed class LexiconMatcher
 {
-    private readonly (string Grapheme, string Alias)[] entries;
+    /// <summary>Entries by their first character, longest first: a place in the text is tried against its own character's few.</summary>
+    private readonly Dictionary<char, (string Grapheme, string Alias)[]> byFirst;
 
     /// <summary>Entries in priority order: for a grapheme given twice (two lexicons), the first one wins.</summary>
     public LexiconMatcher(IEnumerable<(string Grapheme, string Alias)> entries)
     {
-        this.entries = entries.Where(e => e.Grapheme.Length > 0)
+        byFirst = entries.Where(e => e.Grapheme.Length > 0)
             .DistinctBy(e => e.Grapheme, StringComparer.Ordinal)
-            .OrderByDescending(e => e.Grapheme.Length)
-            .ToArray();
+            .GroupBy(e => e.Grapheme[0])
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(e => e.Grapheme.Length).ToArray());
     }
 
-    public bool IsEmpty => entries.Length == 0;
+    public bool IsEmpty => byFirst.Count == 0;
 
     public string Apply(string text)
     {
-        if (entries.Length == 0)
+        if (byFirst.Count == 0)
         {
             return text;
         }
@@ -32,7 +33,9 @@ public sealed class LexiconMatcher
         var i = 0;
         while (i < text.Length)
         {
-            var match = Array.FindIndex(entries, e => MatchesAt(text, i, e.Grapheme));
+            var at = i;
+            var candidates = byFirst.GetValueOrDefault(text[i]);
+            var match = candidates is null ? -1 : Array.FindIndex(candidates, e => MatchesAt(text, at, e.Grapheme));
             if (match < 0)
             {
                 builder.Append(text[i]);
@@ -40,8 +43,8 @@ public sealed class LexiconMatcher
                 continue;
             }
 
-            builder.Append(entries[match].Alias);
-            i += entries[match].Grapheme.Length;
+            builder.Append(candidates![match].Alias);
+            i += candidates[match].Grapheme.Length;
         }
 
         return builder.ToString();

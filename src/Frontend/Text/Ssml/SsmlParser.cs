@@ -16,6 +16,9 @@ public static class SsmlParser
 
     public static readonly string[] Elements = ["speak", "break", "prosody", "say-as", "sub", "lang"];
 
+    /// <summary>xsi:schemaLocation, which SSML templates put on &lt;speak&gt;: a pointer for validators, nothing to speak.</summary>
+    private static readonly XName SchemaLocation = XNamespace.Get("http://www.w3.org/2001/XMLSchema-instance") + "schemaLocation";
+
     /// <summary>
     /// The document's spans, or a problem. <paramref name="language"/> is the request's (canonical, may be auto: say-as
     /// then reads in the language detected from the document's text); <paramref name="rewrite"/> is applied to each
@@ -232,6 +235,7 @@ public static class SsmlParser
             foreach (var attribute in element.Attributes())
             {
                 if (attribute.IsNamespaceDeclaration || attribute.Name == XNamespace.Xml + "lang" && element.Name.LocalName is "speak" or "lang"
+                    || attribute.Name == SchemaLocation && element.Name.LocalName == "speak"
                     || attribute.Name.NamespaceName == "" && allowed.Contains(attribute.Name.LocalName))
                 {
                     continue;
