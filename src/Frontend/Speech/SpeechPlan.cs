@@ -4,7 +4,10 @@ using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
-/// <summary>A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate.</summary>
+/// <summary>
+/// A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate. SSML gives
+/// each segment its own speed, language and pause before it (<see cref="Styles"/>, one a segment) and silence at the end.
+/// </summary>
 public sealed record SpeechPlan(
     Tenant Tenant,
     string RequestId,
@@ -22,7 +25,9 @@ public sealed record SpeechPlan(
     string VoiceSource = VoiceSources.Description,
     int SampleRate = SpeechStreamer.SampleRate,
     double Pitch = 0,
-    double Volume = 1)
+    double Volume = 1,
+    IReadOnlyList<SegmentStyle>? Styles = null,
+    int TrailingPauseMilliseconds = 0)
 {
     /// <summary>speed, pitch and volume, as the audio side applies them.</summary>
     public SpeechControls Controls => new(Speed, Pitch, Volume);

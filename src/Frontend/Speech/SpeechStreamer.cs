@@ -26,8 +26,9 @@ public sealed class SpeechProgress
 /// <summary>
 /// Synthesises a plan's segments with the same voice and seed, several at once on different cards when the input is
 /// long (see <see cref="OrderedSegmentRunner"/>), and streams their audio strictly in text order with a short pause
-/// between segments. speed, pitch and volume are applied as the audio comes (<see cref="SpeechEffects"/>, per segment),
-/// so a changed voice streams too; only the stretcher's short look-ahead is held back.
+/// between segments (an SSML break's silence where the plan has one). speed, pitch and volume are applied as the audio
+/// comes (<see cref="SpeechEffects"/>, a fresh one per segment, since SSML gives each segment its own speed), so a
+/// changed voice streams too; only the stretcher's short look-ahead is held back.
 /// </summary>
 public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechLimits> limits)
 {
@@ -35,22 +36,26 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
 
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pause = new float[SampleRate * limits.Value.SegmentPauseMilliseconds / 1000];
-        var controls = plan.Controls;
-        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
+        var usualPause = limits.Value.SegmentPauseMilliseconds;
+        SpeechEffects? effects = null;
         try
         {
-            var current = 0;
+            var current = -1;
             await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
             {
                 if (index != current)
                 {
                     current = index;
-                    if (pause.Length > 0)
+                    var pause = SegmentStyle.PauseBefore(plan.Styles, index, usualPause, SampleRate);
+                    if (pause > 0)
                     {
-                        progress.Samples += pause.Length;
-                        yield return pause;
+                        progress.Samples += pause;
+                        yield return new float[pause];
                     }
+
+                    effects?.Dispose();
+                    var controls = ControlsOf(plan, index);
+                    effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
                 }
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
@@ -68,19 +73,20 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                     progress.VoicePrompts.Add(summary.VoicePrompt);
                     progress.Frames += summary.Frames;
                     progress.SegmentsDone++;
-                    if (effects is not null)
+                    if (effects?.Flush() is { Length: > 0 } tail)
                     {
-                        // Each segment ends cleanly (its tail is let out before the pause); the next starts a fresh stretcher.
-                        var tail = effects.Flush();
-                        effects.Dispose();
-                        effects = new SpeechEffects(controls, SampleRate);
-                        if (tail.Length > 0)
-                        {
-                            progress.Samples += tail.Length;
-                            yield return tail;
-                        }
+                        // Each segment ends cleanly: its tail is let out before the pause, and the next starts a fresh stretcher.
+                        progress.Samples += tail.Length;
+                        yield return tail;
                     }
                 }
+            }
+
+            if (plan.TrailingPauseMilliseconds > 0 && progress.SegmentsDone == plan.Segments.Count)
+            {
+                var trailing = SampleRate * plan.TrailingPauseMilliseconds / 1000;
+                progress.Samples += trailing;
+                yield return new float[trailing];
             }
         }
         finally
@@ -89,12 +95,16 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         }
     }
 
+    /// <summary>The plan's controls, with the segment's own speed where SSML gives one.</summary>
+    private static SpeechControls ControlsOf(SpeechPlan plan, int index) =>
+        plan.Styles?[index] is { } style ? plan.Controls with { Speed = style.Speed } : plan.Controls;
+
     private static IEnumerable<SynthesisJob> Jobs(SpeechPlan plan) => plan.Segments.Select((text, index) => new SynthesisJob
     {
         RequestId = $"{plan.RequestId}-{index}",
         Tenant = plan.Tenant.Id,
         Text = text,
-        Language = plan.Language,
+        Language = plan.Styles?[index].Language ?? plan.Language,
         Voice = plan.Voice,
         Seed = plan.Seed,
         Sampling = plan.MaxNewTokens is { } max ? new SamplingSpec { MaxNewTokens = max } : null,
