@@ -229,6 +229,12 @@ public sealed partial class JobRunner(
                 {
                     contentType = encoder.ContentType;
                     await file.WriteAsync(encoder.Begin(), cancellationToken);
+                    if (JobAudioFiles.LeadIn(spec) is { Length: > 0 } leadIn)
+                    {
+                        samples += leadIn.Length;
+                        await file.WriteAsync(encoder.Encode(leadIn), cancellationToken);
+                    }
+
                     for (var index = 0; index < spec.Segments.Length; index++)
                     {
                         if (files.PauseBefore(spec, index) is { Length: > 0 } pause)

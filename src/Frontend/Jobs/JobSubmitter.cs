@@ -74,7 +74,8 @@ public sealed class JobSubmitter(
             var spec = new AudioJobSpec(tenant.Id, [.. text.Segments], text.Language, settings!.Voice, settings.VoiceName, settings.Seed,
                 settings.Format, settings.Speed, text.Characters, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
-                characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles?.ToArray(), text.TrailingPauseMilliseconds);
+                characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles?.ToArray(), text.TrailingPauseMilliseconds,
+                tenant.AiNotice == AiNotices.Morse);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);

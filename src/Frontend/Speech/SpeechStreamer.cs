@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
+using QwenTts.Audio;
 using QwenTts.Audio.Effects;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
+using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
@@ -37,6 +39,14 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var usualPause = limits.Value.SegmentPauseMilliseconds;
+        if (plan.Tenant.AiNotice == AiNotices.Morse)
+        {
+            // The tenant's explicit AI-content label comes first, at once, while the cards make the speech.
+            var notice = AiNoticeRhythm.Samples(SampleRate);
+            progress.Samples += notice.Length;
+            yield return notice;
+        }
+
         SpeechEffects? effects = null;
         try
         {
