@@ -134,21 +134,19 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Opens or closes one-shot cloning from ref_audio for a tenant; null when there is no such tenant. Frontends see it from their next key refresh.</summary>
-    public async Task<Tenant?> SetReferenceCloningAsync(string id, bool enabled, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"UPDATE tenants SET reference_cloning = @enabled WHERE id = @id RETURNING {TenantColumns}");
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("enabled", enabled);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
-    }
+    public Task<Tenant?> SetReferenceCloningAsync(string id, bool enabled, CancellationToken cancellationToken = default) =>
+        SetPolicyAsync(id, "reference_cloning", enabled, cancellationToken);
 
     /// <summary>Sets the tenant's explicit AI-content label (<see cref="AiNotices"/>); null when there is no such tenant. Frontends see it from their next key refresh.</summary>
-    public async Task<Tenant?> SetAiNoticeAsync(string id, string notice, CancellationToken cancellationToken = default)
+    public Task<Tenant?> SetAiNoticeAsync(string id, string notice, CancellationToken cancellationToken = default) =>
+        SetPolicyAsync(id, "ai_notice", notice, cancellationToken);
+
+    /// <summary>One policy column of a tenant (the name is ours, never a caller's); the tenant as it is now, or null.</summary>
+    private async Task<Tenant?> SetPolicyAsync<T>(string id, string column, T value, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"UPDATE tenants SET ai_notice = @notice WHERE id = @id RETURNING {TenantColumns}");
+        await using var command = dataSource.CreateCommand($"UPDATE tenants SET {column} = @value WHERE id = @id RETURNING {TenantColumns}");
         command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("notice", notice);
+        command.Parameters.AddWithValue("value", value!);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
     }
