@@ -168,6 +168,8 @@ public sealed class RobotTests(JobSystemFixture fixture)
 
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/robots/broadcast", new { text = Notice, voice = "alloy", tools = new[] { "dingtalk" } }), HttpStatusCode.BadRequest, "dingtalk");
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/robots/broadcast", new { text = "", voice = "alloy" }), HttpStatusCode.BadRequest, "input");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/robots/broadcast", new { text = Notice, voice = "alloy", speed = 1.5, volume = 2 }), HttpStatusCode.BadRequest,
+            "unknown field(s) speed, volume; a broadcast takes text, voice");
         using var removed = await client.DeleteAsync("/v1/robots/wecom");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         await AssertProblemAsync(await client.DeleteAsync("/v1/robots/wecom"), HttpStatusCode.NotFound, "wecom");

@@ -41,6 +41,13 @@ public sealed record BroadcastRequest
     /// <summary>Which robots to post to (wecom, dingtalk); all the tenant has when omitted.</summary>
     [JsonPropertyName("tools")]
     public string[]? Tools { get; init; }
+
+    /// <summary>Every field this record does not know: refused by name, never silently dropped.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Unrecognized { get; init; }
+
+    /// <summary>The fields a broadcast takes, for the refusal's detail.</summary>
+    public static readonly string[] Fields = ["text", "voice", "instructions", "language", "seed", "tools"];
 }
 
 public sealed record BroadcastResponse(

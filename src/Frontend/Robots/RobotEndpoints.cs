@@ -82,6 +82,12 @@ public static class RobotEndpoints
             return ApiProblem.BadRequest("a JSON body is required, e.g. {\"text\": \"Meeting at three\", \"voice\": \"alloy\"}.").ToResult(context);
         }
 
+        if (request.Unrecognized is { Count: > 0 } unknown)
+        {
+            return ApiProblem.BadRequest($"unknown field(s) {string.Join(", ", unknown.Keys.Order(StringComparer.Ordinal))}; a broadcast takes {string.Join(", ", BroadcastRequest.Fields)} " +
+                "(for other speech fields, make a job: POST /v1/audio/jobs).").ToResult(context);
+        }
+
         var tenant = context.Tenant();
         var configured = (await cluster.GetGrain<ITenantRobotsGrain>(tenant.Id).ListAsync()).Select(r => r.Tool).ToArray();
         var tools = request.Tools ?? configured;
