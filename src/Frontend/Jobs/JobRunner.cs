@@ -46,7 +46,7 @@ public sealed partial class JobRunner(
                 return;
             }
 
-            if (!await grain.CompleteAsync(runner, content, RobotTools.FromSource(spec.Source)))
+            if (!await grain.CompleteWithBroadcastAsync(runner, content, RobotTools.FromSource(spec.Source)))
             {
                 // Deleted (or taken over) while the file was being written: leave no audio behind a deleted job.
                 if (await grain.GetAsync() is null)

@@ -115,8 +115,12 @@ public sealed partial class JobWorker(
         {
             if (_running.Count >= o.MaxRunningJobs)
             {
-                // No room here: back in the queue, for a frontend that has some.
-                await schedule.RescheduleAsync(id, now, "queued", waiting: true, stoppingToken);
+                // No room here. A queued job goes back in the queue, for a frontend that has some; a running one is most
+                // likely its runner's, looked at again a lease later (by whoever polls first then: a dead runner's job
+                // waits at most a few leases for a frontend with room).
+                await (job.Status == AudioJobStatus.Queued
+                    ? schedule.RescheduleAsync(id, now, "queued", waiting: true, stoppingToken)
+                    : schedule.RescheduleAsync(id, now + o.LeaseDuration, "running", cancellationToken: stoppingToken));
             }
             else if (await grain.TryLeaseAsync(RunnerId, o.LeaseDuration))
             {
@@ -171,29 +175,43 @@ public sealed partial class JobWorker(
 
     private void Start(string id, CancellationToken stoppingToken)
     {
+        // Recorded before it runs: a run that ended before it was recorded would hold its slot for ever.
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _running[id] = Task.Run(async () =>
         {
+            await recorded.Task;
+            var failed = false;
             try
             {
                 await runner.RunAsync(id, RunnerId, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                failed = true;
                 LogRunFailed(id, ex.GetType().Name, ex.Message);
             }
             finally
             {
                 _running.TryRemove(id, out _);
-                await DueNowAsync(id); // finished or stopped: the next poll sets what it needs next (deliveries, expiry, a resume)
+                if (!failed)
+                {
+                    // Finished or stopped: the next poll sets what it needs next (deliveries, expiry, a resume). A run that
+                    // failed is not tried again at once: its row stays due a lease later, so a persistent fault does not spin.
+                    await DueNowAsync(id);
+                }
+
                 Wake();
             }
         }, CancellationToken.None);
+        recorded.SetResult();
     }
 
     private void StartDelivery(string id, AudioJobView job, CancellationToken stoppingToken)
     {
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _delivering[id] = Task.Run(async () =>
         {
+            await recorded.Task;
             try
             {
                 await deliveries.DeliverAsync(cluster.GetGrain<IAudioJobGrain>(id), job, RunnerId, stoppingToken);
@@ -207,6 +225,7 @@ public sealed partial class JobWorker(
                 _delivering.TryRemove(id, out _);
             }
         }, CancellationToken.None);
+        recorded.SetResult();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: delivery (robots or callback) stopped by {Error}: {Reason}; it goes on once its lease runs out")]
@@ -218,7 +237,7 @@ public sealed partial class JobWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job worker: poll failed ({Error}: {Reason}); trying again at the next poll")]
     private partial void LogPollFailed(string error, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: run stopped by {Error}: {Reason}; it resumes once its lease runs out")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: run stopped by {Error}: {Reason}; it is looked at again within a lease (Jobs:LeaseDuration)")]
     private partial void LogRunFailed(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: its audio is past retention but could not be deleted ({Reason}); trying again at the next poll")]

@@ -5,18 +5,20 @@ namespace QwenTts.Frontend.Jobs;
 
 /// <summary>
 /// Moves the jobs an earlier version kept in its job-index grain into the job queue (due at once: the worker sees what
-/// each needs), then empties the grain; done once per frontend start, retried at the next poll until it succeeds. While
-/// the silos come up the grain cannot answer yet: that is expected, so it is said quietly at first.
+/// each needs), then forgets them there. At a frontend's first poll, then about once a minute: during a rolling upgrade,
+/// frontends of the previous version still add their new jobs to the index. While the silos come up the grain cannot
+/// answer yet: that is expected, so it is said quietly at first.
 /// </summary>
 public sealed partial class LegacyJobIndexImport(IClusterClient cluster, JobSchedule schedule, TimeProvider clock, ILogger<LegacyJobIndexImport> logger)
 {
     private static readonly TimeSpan QuietFor = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
     private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
-    private bool _done;
+    private DateTimeOffset _next = DateTimeOffset.MinValue;
 
     public async Task TryAsync(CancellationToken cancellationToken)
     {
-        if (_done)
+        if (clock.GetUtcNow() < _next)
         {
             return;
         }
@@ -28,11 +30,11 @@ public sealed partial class LegacyJobIndexImport(IClusterClient cluster, JobSche
             if (ids.Length > 0)
             {
                 await schedule.AddDueAsync(ids, clock.GetUtcNow(), cancellationToken);
-                await index.RemoveAsync(ids);
+                await index.ForgetAsync(ids);
                 LogImported(ids.Length);
             }
 
-            _done = true;
+            _next = clock.GetUtcNow() + Every;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

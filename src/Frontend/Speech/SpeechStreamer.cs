@@ -38,15 +38,25 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
 
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var usualPause = limits.Value.SegmentPauseMilliseconds;
-        if (plan.Tenant.AiNotice == AiNotices.Morse)
+        // The tenant's explicit AI-content label goes first, but only once the speech has begun: until then a refusal
+        // (a full cluster, a failed card) must still be a problem+json answer, not a 200 of beeps that costs characters.
+        var notice = plan.Tenant.AiNotice == AiNotices.Morse ? AiNoticeRhythm.Samples(SampleRate) : null;
+        await foreach (var chunk in SpeechAsync(plan, progress, cancellationToken))
         {
-            // The tenant's explicit AI-content label comes first, at once, while the cards make the speech.
-            var notice = AiNoticeRhythm.Samples(SampleRate);
-            progress.Samples += notice.Length;
-            yield return notice;
-        }
+            if (notice is not null)
+            {
+                progress.Samples += notice.Length;
+                yield return notice;
+                notice = null;
+            }
 
+            yield return chunk;
+        }
+    }
+
+    private async IAsyncEnumerable<float[]> SpeechAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var usualPause = limits.Value.SegmentPauseMilliseconds;
         SpeechEffects? effects = null;
         try
         {

@@ -24,11 +24,14 @@ public interface IAudioJobGrain : IGrainWithStringKey
     /// <summary>Records a finished segment (its audio is already stored) and renews the lease; false when the lease is lost.</summary>
     Task<bool> SegmentFinishedAsync(string runner, AudioJobSegment segment, TimeSpan lease);
 
+    /// <summary>Records the finished file (no broadcast); false when the lease is lost. Kept for frontends of the previous version.</summary>
+    Task<bool> CompleteAsync(string runner, AudioJobContent content);
+
     /// <summary>
     /// Records the finished file; <paramref name="robots"/> are the chat tools its broadcast must still reach, delivered
     /// at least once like the callback (see <see cref="StartRobotsAsync"/>). False when the lease is lost.
     /// </summary>
-    Task<bool> CompleteAsync(string runner, AudioJobContent content, string[]? robots = null);
+    Task<bool> CompleteWithBroadcastAsync(string runner, AudioJobContent content, string[] robots);
 
     Task<bool> FailAsync(string runner, string error);
 
@@ -51,6 +54,9 @@ public interface IAudioJobGrain : IGrainWithStringKey
     /// next after the lease (a tool it reached but did not record is reached again: at least once, never lost).
     /// </summary>
     Task<string[]> StartRobotsAsync(string runner, TimeSpan lease);
+
+    /// <summary>Records how a broadcast sent by a frontend of the previous version went (per tool).</summary>
+    Task RecordRobotsAsync(string status);
 
     /// <summary>Records one tool's outcome ("voice", "failed: ..."); with the last, the job's robots_status is set.</summary>
     Task RobotDeliveredAsync(string runner, string tool, string outcome, TimeSpan lease);

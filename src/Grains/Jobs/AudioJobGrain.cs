@@ -74,7 +74,9 @@ public sealed partial class AudioJobGrain(
         return true;
     }
 
-    public async Task<bool> CompleteAsync(string runner, AudioJobContent content, string[]? robots = null)
+    public Task<bool> CompleteAsync(string runner, AudioJobContent content) => CompleteWithBroadcastAsync(runner, content, []);
+
+    public async Task<bool> CompleteWithBroadcastAsync(string runner, AudioJobContent content, string[] robots)
     {
         if (!Holds(runner))
         {
@@ -84,7 +86,7 @@ public sealed partial class AudioJobGrain(
         Job.Status = AudioJobStatus.Completed;
         Job.Content = content;
         Job.CompletedAt = clock.GetUtcNow();
-        Job.RobotsPending = [.. robots ?? []];
+        Job.RobotsPending = [.. robots];
         KeepLeaseForCallback(runner);
         await state.WriteStateAsync();
         return true;
@@ -151,6 +153,12 @@ public sealed partial class AudioJobGrain(
         await state.WriteStateAsync();
     }
 
+    public async Task RecordRobotsAsync(string status)
+    {
+        Job.RobotsStatus = status;
+        await state.WriteStateAsync();
+    }
+
     public async Task<string[]> StartRobotsAsync(string runner, TimeSpan lease)
     {
         var now = clock.GetUtcNow();
@@ -166,7 +174,7 @@ public sealed partial class AudioJobGrain(
             {
                 // Every sender so far stopped mid-way: end the broadcast rather than hand it on for ever.
                 Job.RobotOutcomes.AddRange(Job.RobotsPending.Select(t => $"{t}: failed: {MaxRobotTakeovers + 1} senders stopped before finishing it"));
-                EndRobots(runner);
+                EndRobots(runner, lease);
                 await state.WriteStateAsync();
                 return [];
             }
@@ -183,13 +191,19 @@ public sealed partial class AudioJobGrain(
         // Recorded from whoever reached the tool, even a runner whose lease ran out: the message went, and is not sent again.
         if (!Job.RobotsPending.Remove(tool))
         {
+            if (Job.LeaseHolder == runner && Job.RobotsPending.Count > 0)
+            {
+                Job.LeaseUntil = clock.GetUtcNow() + lease; // a tool another sender had already recorded: the holder goes on
+                await state.WriteStateAsync();
+            }
+
             return;
         }
 
         Job.RobotOutcomes.Add($"{tool}: {outcome}");
         if (Job.RobotsPending.Count == 0)
         {
-            EndRobots(runner);
+            EndRobots(runner, lease);
         }
         else if (Job.LeaseHolder == runner)
         {
@@ -201,12 +215,16 @@ public sealed partial class AudioJobGrain(
 
     private const int MaxRobotTakeovers = 3;
 
-    /// <summary>The broadcast is over: its status is set, and the lease stays with this runner only for a callback still to send.</summary>
-    private void EndRobots(string runner)
+    /// <summary>
+    /// The broadcast is over: its status is set, and the lease goes to this runner for a callback still to send (for one
+    /// lease from now, so a stale sender that recorded the last tool does not hold up the callback for long).
+    /// </summary>
+    private void EndRobots(string runner, TimeSpan lease)
     {
         Job.RobotsPending.Clear();
         Job.RobotsStatus = string.Join("; ", Job.RobotOutcomes);
         Job.LeaseHolder = Job.CallbackPending ? runner : null;
+        Job.LeaseUntil = clock.GetUtcNow() + lease;
     }
 
     private bool LeasedToAnother(string runner, DateTimeOffset now) => Job.LeaseHolder is { } holder && holder != runner && Job.LeaseUntil > now;

@@ -2,13 +2,23 @@ using QwenTts.Grains.Interfaces.Jobs;
 
 namespace QwenTts.Grains.Jobs;
 
-/// <summary>The job index of earlier versions, read once and emptied (see <see cref="IAudioJobIndexGrain"/>).</summary>
+/// <summary>The job index of earlier versions, read and emptied by the frontends (see <see cref="IAudioJobIndexGrain"/>).</summary>
 public sealed class AudioJobIndexGrain(
     [PersistentState("job-index", StorageNames.Voices)] IPersistentState<AudioJobIndexState> state) : Grain, IAudioJobIndexGrain
 {
     public Task<string[]> ListAsync() => Task.FromResult(state.State.Jobs.Order(StringComparer.Ordinal).ToArray());
 
-    public async Task RemoveAsync(string[] jobIds)
+    public async Task AddAsync(string jobId)
+    {
+        if (state.State.Jobs.Add(jobId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task RemoveAsync(string jobId) => ForgetAsync([jobId]);
+
+    public async Task ForgetAsync(string[] jobIds)
     {
         state.State.Jobs.ExceptWith(jobIds);
         if (state.State.Jobs.Count == 0)
