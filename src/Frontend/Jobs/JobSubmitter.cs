@@ -71,10 +71,11 @@ public sealed class JobSubmitter(
             }
 
             // The job keeps its reservation: its grain gives the characters back if it fails or is deleted before its audio is made.
-            var spec = new AudioJobSpec(tenant.Id, [.. segmenter.Split(text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
+            var segments = TextSegments.Split(request.Input, segmenter);
+            var spec = new AudioJobSpec(tenant.Id, [.. segments.Select(s => s.Text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
                 settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
-                characters.Reservation, settings.VoiceSource, settings.SampleRate);
+                characters.Reservation, settings.VoiceSource, settings.SampleRate, [.. segments.SelectMany(s => new[] { s.Start, s.End })]);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);

@@ -3,7 +3,10 @@ using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
-/// <summary>A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate.</summary>
+/// <summary>
+/// A validated speech request, ready to run: normalised segments (with <see cref="Spans"/>, their ranges in the input),
+/// resolved voice, format and output sample rate.
+/// </summary>
 public sealed record SpeechPlan(
     Tenant Tenant,
     string RequestId,
@@ -19,7 +22,8 @@ public sealed record SpeechPlan(
     int? MaxNewTokens = null,
     PendingVoice? PendingVoice = null,
     string VoiceSource = VoiceSources.Description,
-    int SampleRate = SpeechStreamer.SampleRate);
+    int SampleRate = SpeechStreamer.SampleRate,
+    IReadOnlyList<Text.TextSegment>? Spans = null);
 
 /// <summary>A request's validated settings apart from its text; "auto" language is resolved per text.</summary>
 public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed,

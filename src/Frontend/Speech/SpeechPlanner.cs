@@ -48,9 +48,10 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
 
         var language = settings!.LanguageFor(text);
-        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), segmenter.Split(text), language, settings.Voice,
+        var spans = TextSegments.Split(request.Input, segmenter);
+        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), [.. spans.Select(s => s.Text)], language, settings.Voice,
             settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens,
-            settings.Pending, settings.VoiceSource, settings.SampleRate);
+            settings.Pending, settings.VoiceSource, settings.SampleRate, spans);
         return (plan, null);
     }
 

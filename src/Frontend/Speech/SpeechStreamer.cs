@@ -20,6 +20,12 @@ public sealed class SpeechProgress
 
     public int SegmentsDone { get; set; }
 
+    /// <summary>Each finished segment's text range and audio range, in text order, once its audio is all yielded or about to be.</summary>
+    public List<SegmentTimestamp> Timestamps { get; } = [];
+
+    /// <summary>Per entry of <see cref="Timestamps"/>, the sample its audio ends at (to send it once that audio is out).</summary>
+    public List<long> TimestampEnds { get; } = [];
+
     public double AudioSeconds(int sampleRate) => Samples / (double)sampleRate;
 }
 
@@ -38,6 +44,7 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         var stretch = Math.Abs(plan.Speed - 1) > 1e-3;
         var stretchBuffer = new List<float>();
         var current = 0;
+        long segmentStart = 0;
         await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
         {
             if (index != current)
@@ -48,6 +55,8 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                     progress.Samples += pause.Length;
                     yield return pause;
                 }
+
+                segmentStart = progress.Samples;
             }
 
             if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
@@ -72,10 +81,23 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                     var stretched = TimeStretch.Apply(stretchBuffer.ToArray(), plan.Speed, SampleRate);
                     stretchBuffer.Clear();
                     progress.Samples += stretched.Length;
+                    Stamp(plan, index, segmentStart, progress);
                     yield return stretched;
+                }
+                else
+                {
+                    Stamp(plan, index, segmentStart, progress);
                 }
             }
         }
+    }
+
+    private static void Stamp(SpeechPlan plan, int index, long start, SpeechProgress progress)
+    {
+        var span = plan.Spans is { } spans ? spans[index] : new Text.TextSegment(plan.Segments[index], 0, 0);
+        progress.Timestamps.Add(new SegmentTimestamp(span.Text, span.Start, span.End, SegmentTimestamp.Seconds(start, SampleRate),
+            SegmentTimestamp.Seconds(progress.Samples, SampleRate)));
+        progress.TimestampEnds.Add(progress.Samples);
     }
 
     private static IEnumerable<SynthesisJob> Jobs(SpeechPlan plan) => plan.Segments.Select((text, index) => new SynthesisJob
