@@ -110,6 +110,21 @@ public sealed class SpeechStreamControlTests(SystemFixture fixture)
         Assert.Equal(first.Length + "A new sentence.".Length, (await UsageAsync(key)).GetProperty("characters").GetInt32());
     }
 
+    [Fact]
+    public async Task Response_cancel_with_nothing_speaking_says_so_and_the_session_goes_on()
+    {
+        await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);
+        await client.SendAsync(Config());
+        await client.SendAsync(new { type = "response.cancel" });
+        await client.ReadToCloseAsync(Limit, e => Is(e, "audio.cancelled"));
+        await client.SendAsync(new { type = "input.text", text = "Spoken after all." });
+        await client.SendAsync(new { type = "input.done" });
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await client.ReadToCloseAsync(Limit));
+
+        Assert.Equal(JsonValueKind.Null, client.Events("audio.cancelled").Single().GetProperty("sentence_index").ValueKind);
+        Assert.Equal(1, client.Events("session.done").Single().GetProperty("total_sentences").GetInt32());
+    }
+
     private async Task<JsonElement> UsageAsync(string key)
     {
         using var http = fixture.System.Client(key);

@@ -226,10 +226,12 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             return (StreamError.InvalidJson("the message must be a JSON object with a type."), Step.Continue);
         }
 
-        if (message.Type != "session.config" && message.Rest is { Count: > 0 } rest)
+        var rest = (message.Rest?.Keys ?? Enumerable.Empty<string>())
+            .Concat(message.Type != "input.text" && message.Text.ValueKind != JsonValueKind.Undefined ? ["text"] : []).ToList();
+        if (message.Type != "session.config" && rest.Count > 0)
         {
             return (StreamError.InvalidMessage($"{message.Type ?? "a message"} takes only type{(message.Type == "input.text" ? " and text" : "")}; " +
-                                               $"not supported by this server: {string.Join(", ", rest.Keys)}."), Step.Continue);
+                                               $"not supported by this server: {string.Join(", ", rest)}."), Step.Continue);
         }
 
         switch (message.Type)
