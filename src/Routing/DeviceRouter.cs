@@ -298,6 +298,18 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         }
     }
 
+    /// <summary>The frames of the requests waiting for a card with room now: work no card in rotation can take.</summary>
+    public double WaitingFrames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiters.Sum(w => w.Frames);
+            }
+        }
+    }
+
     /// <summary>Gives room to waiting requests in arrival order (under the lock; their continuations run elsewhere).</summary>
     private void ServeWaiters()
     {

@@ -15,17 +15,37 @@ public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSecon
     /// <summary>Queued work per card: what the autoscaler holds at its target.</summary>
     public double QueuedWorkSecondsPerCard => Cards == 0 ? QueuedWorkSeconds : QueuedWorkSeconds / Cards;
 
-    /// <summary>One entry per kind present; cards out of rotation (unhealthy, draining) count as work but not as capacity.</summary>
-    public static IReadOnlyList<KindCapacity> Of(IEnumerable<DeviceLoad> devices) =>
-        [.. devices.GroupBy(d => d.Kind.ToString().ToLowerInvariant()).OrderBy(g => g.Key, StringComparer.Ordinal).Select(kind =>
-        {
-            var serving = kind.Where(d => d.Healthy && !d.Draining).ToList();
-            var slots = serving.Sum(d => d.MaxConcurrent);
-            return new KindCapacity(
-                kind.Key,
-                serving.Count,
-                kind.Sum(d => d.QueuedWorkFrames / Math.Max(d.FramesPerSecond, 1e-3)),
-                slots == 0 ? 0 : Math.Min(1, serving.Sum(d => d.Active) / (double)slots),
-                serving.Sum(d => d.FramesPerSecond));
-        })];
+    /// <summary>
+    /// One entry per card kind, present or not; cards out of rotation (unhealthy, draining) count as work but not as
+    /// capacity. A kind with no cards at all gets the <paramref name="unplacedFrames"/> (requests waiting at the router
+    /// because no card in rotation has room) as its queued work, so an autoscaler with no replicas of it (KEDA
+    /// minReplicaCount 0) starts its first silo when the cluster cannot take the work waiting. Absent kinds have no
+    /// measured rate: the frames are counted at the cluster's mean rate per card, or at real time when no card is up.
+    /// </summary>
+    public static IReadOnlyList<KindCapacity> Of(IEnumerable<DeviceLoad> devices, double unplacedFrames = 0)
+    {
+        var byKind = devices.ToLookup(d => Name(d.Kind));
+        var serving = byKind.SelectMany(k => k).Where(d => d.Healthy && !d.Draining).ToList();
+        var absentRate = serving.Count > 0 ? serving.Average(d => Math.Max(d.FramesPerSecond, 1e-3)) : RealTimeFramesPerSecond;
+        return [.. Enum.GetValues<DeviceKind>().Select(Name).Order(StringComparer.Ordinal).Select(kind => byKind[kind].Any()
+            ? Present(kind, [.. byKind[kind]])
+            : new KindCapacity(kind, 0, unplacedFrames / absentRate, 0, 0))];
+    }
+
+    /// <summary>Qwen3-TTS-12Hz speaks 12.5 frames a second: a card of unknown speed is counted as one at real time.</summary>
+    private const double RealTimeFramesPerSecond = 12.5;
+
+    private static string Name(DeviceKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static KindCapacity Present(string kind, IReadOnlyList<DeviceLoad> cards)
+    {
+        var serving = cards.Where(d => d.Healthy && !d.Draining).ToList();
+        var slots = serving.Sum(d => d.MaxConcurrent);
+        return new KindCapacity(
+            kind,
+            serving.Count,
+            cards.Sum(d => d.QueuedWorkFrames / Math.Max(d.FramesPerSecond, 1e-3)),
+            slots == 0 ? 0 : Math.Min(1, serving.Sum(d => d.Active) / (double)slots),
+            serving.Sum(d => d.FramesPerSecond));
+    }
 }

@@ -21,6 +21,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Tenants.TenantStore>();
         services.AddSingleton<Tenants.UsageStore>();
         services.AddSingleton<Voices.VoiceConsentStore>();
+        services.AddSingleton<Jobs.JobSchedule>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(HealthCheckName, tags: healthCheckTags);
         return services;
     }

@@ -190,6 +190,37 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     }
 
     [Fact]
+    public async Task A_stream_whose_listener_stops_reading_leaves_its_card_in_rotation()
+    {
+        // A frontend killed mid-stream stops reading without a word; Orleans drops the call about 10 s later. Until then
+        // the card owes that stream nothing, and must not call itself stalled (which would take it out of rotation).
+        await using var cluster = await StartAsync(_ => Card(1.0), silos: 1);
+        var (router, _) = InProcessCluster.Routing(cluster.Client);
+        var card = cluster.Client.GetGrain<IDeviceGrain>((await DevicesAsync(router, 1)).Single().Device.Key);
+        await using var events = card.SynthesizeAsync(ClusterJobs.Job(ClusterJobs.LongText, seed: 7)).GetAsyncEnumerator();
+        do
+        {
+            Assert.True(await events.MoveNextAsync(), "the stream ended before its first audio");
+        }
+        while (events.Current.Kind != SynthesisEventKind.Audio);
+
+        await Task.Delay(TimeSpan.FromSeconds(5)); // past the stall bound (at least 2 s), not reading
+        var unread = await card.GetLoadAsync();
+        Assert.False(unread.Stalled, "a card whose listener stopped reading called itself stalled");
+        Assert.Equal(1, unread.Active);
+        Assert.True(unread.HasRoom);
+
+        SynthesisSummary? summary = null;
+        while (summary is null && await events.MoveNextAsync())
+        {
+            summary = events.Current.Summary;
+        }
+
+        Assert.NotNull(summary); // read again, the stream goes on to its end
+        Assert.False((await card.GetLoadAsync()).Stalled);
+    }
+
+    [Fact]
     public async Task A_card_emptied_by_its_stall_takes_no_work_until_a_probe_speaks_then_takes_work_at_its_old_rate()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 2));

@@ -1,3 +1,4 @@
+using QwenTts.Grains.Interfaces.Devices;
 using QwenTts.Routing;
 using YamlDotNet.RepresentationModel;
 
@@ -34,6 +35,33 @@ public sealed class AutoscalingManifestTests
             Assert.True(double.Parse(Text(trigger, "metadata", "threshold"), System.Globalization.CultureInfo.InvariantCulture) > 0);
             Assert.InRange(int.Parse(Text(document, "spec", "minReplicaCount")), 0, int.Parse(Text(document, "spec", "maxReplicaCount")));
             Assert.Equal("300", Text(document, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"));
+        }
+    }
+
+    [Fact]
+    public void A_scaledobject_that_may_sit_at_zero_replicas_reads_a_series_exported_while_its_kind_has_no_card()
+    {
+        var scaled = Documents(Path.Combine(K8s, "autoscaling.yaml")).ToList();
+        var fromZero = scaled.Where(d => Text(d, "spec", "minReplicaCount") == "0").ToList();
+        Assert.NotEmpty(fromZero); // the manifest's nvidia silos start from none
+
+        foreach (var document in fromZero)
+        {
+            var trigger = ((YamlSequenceNode)Node(document, "spec", "triggers")).Children.Cast<YamlMappingNode>().Single();
+            var kind = System.Text.RegularExpressions.Regex.Match(Text(trigger, "metadata", "query"), "kind=\"([a-z]+)\"").Groups[1].Value;
+            var activation = double.Parse(Text(trigger, "metadata", "activationThreshold"), System.Globalization.CultureInfo.InvariantCulture);
+
+            // The frontends' export for a cluster with none of that kind: one card of another kind, full, and a request
+            // of 20 s of audio waiting at the router. The series is there, and above KEDA's activation threshold.
+            var others = new DeviceLoad
+            {
+                Device = new DeviceId("silo", 0), Kind = Enum.GetValues<DeviceKind>().First(k => k.ToString().ToLowerInvariant() != kind),
+                Model = "m", Provider = "p", MaxConcurrent = 1, QueueLimit = 0, Active = 1, FramesPerSecond = 12.5,
+            };
+            var absent = Assert.Single(KindCapacity.Of([others], unplacedFrames: 250), k => k.Kind == kind);
+            Assert.Equal(0, absent.Cards);
+            Assert.True(absent.QueuedWorkSeconds > activation, $"{kind}: {absent.QueuedWorkSeconds} s of waiting work, activation at {activation}");
+            Assert.Equal(0, KindCapacity.Of([others]).Single(k => k.Kind == kind).QueuedWorkSeconds); // and nothing without it
         }
     }
 

@@ -163,6 +163,25 @@ public sealed class CapacityTests
         Assert.Equal(2.0, hygon.QueuedWorkSeconds, precision: 9);
     }
 
+    [Fact]
+    public void A_kind_with_no_cards_is_exported_with_the_work_no_card_can_take_so_it_can_scale_from_zero()
+    {
+        var kinds = KindCapacity.Of([Card(0, DeviceKind.Ascend, fps: 40, work: 400, active: 4), Card(1, DeviceKind.Ascend, fps: 20, work: 0, active: 4)],
+            unplacedFrames: 300);
+
+        Assert.Equal(["ascend", "cpu", "hygon", "nvidia"], kinds.Select(k => k.Kind));
+        var ascend = Assert.Single(kinds, k => k.Kind == "ascend");
+        Assert.Equal(400 / 40.0, ascend.QueuedWorkSeconds, precision: 9); // present kinds: their own cards' queues only
+        var nvidia = Assert.Single(kinds, k => k.Kind == "nvidia");
+        Assert.Equal(0, nvidia.Cards);
+        Assert.Equal(300 / 30.0, nvidia.QueuedWorkSeconds, precision: 9); // at the cluster's mean rate per card
+        Assert.Equal(0, nvidia.Utilisation);
+
+        // Nothing up at all: every kind carries the waiting work, counted at real time (12.5 frames a second).
+        Assert.All(KindCapacity.Of([], unplacedFrames: 125), k => Assert.Equal(10.0, k.QueuedWorkSeconds, precision: 9));
+        Assert.All(KindCapacity.Of([]), k => Assert.Equal(0, k.QueuedWorkSeconds));
+    }
+
     private static DeviceLoad Card(int index, DeviceKind kind, double fps, double work, int active) => new()
     {
         Device = new DeviceId("silo", index),

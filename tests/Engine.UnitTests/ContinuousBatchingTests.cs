@@ -60,11 +60,11 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
 
         // Six utterances on four rows, started at staggered moments: they join mid-frame, leave at their own EOS, and the
         // last two wait for rows to free.
-        var together = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        var together = await OnOwnThreads.RunAsync(6, i =>
         {
-            await Task.Delay(i * 15);
+            Thread.Sleep(i * 15);
             return Key(_card.GenerateCodes(Request(i)));
-        })));
+        });
 
         Assert.Equal(alone, together);
         var meanBatch = _card.Batching.MeanBatchSince(before);
@@ -88,7 +88,7 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
                 }
             }
         });
-        var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => Key(_card.GenerateCodes(Request(i + 1))))));
+        var others = await OnOwnThreads.RunAsync(3, i => Key(_card.GenerateCodes(Request(i + 1))));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => doomed);
         Assert.Equal(alone, others);
@@ -103,10 +103,10 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
         var whole = _card.GenerateCodes(request);
         var neighbours = Enumerable.Range(0, 2).Select(i => Key(_card.GenerateCodes(Request(i)))).ToArray();
 
-        var resumed = Task.Run(() => _card.GenerateCodes(request with { ResumeFrames = whole.Take(25).ToList() }));
-        var others = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() => Key(_card.GenerateCodes(Request(i))))));
+        var resumed = OnOwnThreads.RunAsync(1, _ => _card.GenerateCodes(request with { ResumeFrames = whole.Take(25).ToList() }));
+        var others = await OnOwnThreads.RunAsync(2, i => Key(_card.GenerateCodes(Request(i))));
 
-        Assert.Equal(Key(whole.Skip(25)), Key(await resumed));
+        Assert.Equal(Key(whole.Skip(25)), Key((await resumed)[0]));
         Assert.Equal(neighbours, others);
     }
 
@@ -114,8 +114,8 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
     public async Task Two_lanes_give_the_same_codes_as_one()
     {
         using var twoLanes = LoadBatched(miniature.Directory, new BatchingOptions(Rows: 2, Lanes: 2));
-        var one = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => Key(_card.GenerateCodes(Request(i))))));
-        var two = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => Key(twoLanes.GenerateCodes(Request(i))))));
+        var one = await OnOwnThreads.RunAsync(4, i => Key(_card.GenerateCodes(Request(i))));
+        var two = await OnOwnThreads.RunAsync(4, i => Key(twoLanes.GenerateCodes(Request(i))));
 
         Assert.Equal(one, two);
     }
@@ -126,7 +126,7 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
         using var small = LoadBatched(miniature.Directory, new BatchingOptions(Rows: 3) { InitialSlots = 8 });
         var alone = Enumerable.Range(0, 3).Select(i => Key(_card.GenerateCodes(Request(i)))).ToArray();
 
-        var together = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => Key(small.GenerateCodes(Request(i))))));
+        var together = await OnOwnThreads.RunAsync(3, i => Key(small.GenerateCodes(Request(i))));
 
         Assert.Equal(alone, together); // 8 slots double to 16, 32, 64, 128 under running utterances
     }

@@ -23,8 +23,11 @@ public sealed class BadInputTests(SystemFixture fixture)
         { "bad json", """{"input": "hi", """, HttpStatusCode.BadRequest, "not valid JSON" },
         { "wrong json type", """{"input": 42, "voice": "alloy"}""", HttpStatusCode.BadRequest, "not valid JSON" },
         { "empty body", "", HttpStatusCode.BadRequest, "JSON body is required" },
-        { "unknown field", """{"input": "hi", "voice": "alloy", "pitch": 1.2}""", HttpStatusCode.BadRequest, "unknown field 'pitch': not supported by this server" },
-        { "unknown field with sse", """{"input": "hi", "voice": "alloy", "stream_format": "sse", "volume": 2}""", HttpStatusCode.BadRequest, "unknown field 'volume'" },
+        { "unknown field", """{"input": "hi", "voice": "alloy", "emotion": "calm"}""", HttpStatusCode.BadRequest, "unknown field 'emotion': not supported by this server" },
+        { "unknown field with sse", """{"input": "hi", "voice": "alloy", "stream_format": "sse", "emotion": 2}""", HttpStatusCode.BadRequest, "unknown field 'emotion'" },
+        { "pitch too high", """{"input": "hi", "voice": "alloy", "pitch": 13}""", HttpStatusCode.BadRequest, "pitch 13 is out of range: it is a shift in semitones between -12 and 12" },
+        { "volume too loud with sse", """{"input": "hi", "voice": "alloy", "stream_format": "sse", "volume": 4.5}""", HttpStatusCode.BadRequest, "volume 4.5 is out of range: it is a linear gain between 0.0 and 4.0" },
+        { "negative volume", """{"input": "hi", "voice": "alloy", "volume": -1}""", HttpStatusCode.BadRequest, "volume -1 is out of range" },
         { "reference field not implemented", """{"input": "hi", "voice": "alloy", "speaker_embedding": [0.1]}""", HttpStatusCode.BadRequest, "speaker_embedding is not supported by this server" },
     };
 

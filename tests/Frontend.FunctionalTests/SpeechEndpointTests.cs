@@ -136,6 +136,47 @@ public sealed class SpeechEndpointTests(SystemFixture fixture)
     }
 
     [Fact]
+    public async Task Pitch_keeps_the_duration_and_volume_scales_the_loudness()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        object Body(double pitch, double volume) => new { input = "Pitch test sentence.", voice = "sage", response_format = "pcm", seed = 5, pitch, volume };
+
+        using var normalResponse = await SpeechApi.PostAsync(client, Body(0, 1));
+        using var quieterResponse = await SpeechApi.PostAsync(client, Body(0, 0.5));
+        using var higherResponse = await SpeechApi.PostAsync(client, Body(4, 2));
+        var normal = Pcm(await normalResponse.Content.ReadAsByteArrayAsync());
+        var quieter = Pcm(await quieterResponse.Content.ReadAsByteArrayAsync());
+        var higher = Pcm(await higherResponse.Content.ReadAsByteArrayAsync());
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], new[] { normalResponse.StatusCode, quieterResponse.StatusCode, higherResponse.StatusCode });
+        Assert.True(normal.Length > 0);
+        Assert.Equal(normal.Length, quieter.Length);
+        Assert.InRange(Rms(quieter) / Rms(normal), 0.49, 0.51);
+        Assert.InRange(higher.Length, normal.Length - 2, normal.Length + 2);
+        Assert.NotEqual(normal, higher);
+        Assert.All(higher, s => Assert.InRange(s, -29205, 29205)); // -1 dBFS: the limiter's ceiling
+    }
+
+    [Fact]
+    public async Task Pitch_and_volume_stream_as_server_sent_events()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+
+        using var response = await SpeechApi.PostAsync(client, new { input = "Short and sweet.", voice = "echo", response_format = "pcm", stream_format = "sse", pitch = -3.5, volume = 1.5 });
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).ToList();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.All(events[..^1], e => Assert.Equal("speech.audio.delta", e.GetProperty("type").GetString()));
+        Assert.True(events[..^1].Sum(e => Convert.FromBase64String(e.GetProperty("audio").GetString()!).Length) > 10_000);
+        Assert.Equal("speech.audio.done", events[^1].GetProperty("type").GetString());
+    }
+
+    private static short[] Pcm(byte[] bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes).ToArray();
+
+    private static double Rms(short[] samples) => Math.Sqrt(samples.Average(s => (double)s * s));
+
+    [Fact]
     public async Task The_official_openai_sdk_works_unchanged_but_for_its_base_url()
     {
         var client = new OpenAI.Audio.AudioClient("gpt-4o-mini-tts", new System.ClientModel.ApiKeyCredential(fixture.AcmeKey),

@@ -119,6 +119,42 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         Assert.Equal("quota_exceeded", client.Events("error").Single().GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task Session_config_takes_pitch_and_volume_and_keeps_each_sentence_s_length()
+    {
+        async Task<List<int>> SentenceBytesAsync(object config)
+        {
+            await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);
+            await client.SendAsync(config);
+            await client.SendAsync(new { type = "input.text", text = "A first sentence. And a second one." });
+            await client.SendAsync(new { type = "input.done" });
+            Assert.Equal(WebSocketCloseStatus.NormalClosure, await client.ReadToCloseAsync(Limit));
+            AssertAudioBetweenStartAndDone(client, 2);
+            return [.. client.Events("audio.done").Select(d => d.GetProperty("total_bytes").GetInt32())];
+        }
+
+        var plain = await SentenceBytesAsync(Config());
+        var shifted = await SentenceBytesAsync(new { type = "session.config", voice = "alloy", response_format = "pcm", seed = 7, pitch = 5, volume = 0.8 });
+
+        Assert.Equal(2, shifted.Count);
+        Assert.All(plain.Zip(shifted), p => Assert.InRange(p.Second, p.First - 4, p.First + 4));
+    }
+
+    [Theory]
+    [InlineData("pitch", -13.0, "pitch -13 is out of range")]
+    [InlineData("volume", 9.0, "volume 9 is out of range")]
+    public async Task Session_config_refuses_a_pitch_or_volume_out_of_range_by_name(string field, double value, string message)
+    {
+        await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);
+        await client.SendRawAsync($$"""{"type": "session.config", "voice": "alloy", "{{field}}": {{value}}}""");
+
+        await client.ReadToCloseAsync(Limit);
+
+        var error = client.Events("error").Single();
+        Assert.Equal("invalid_config", error.GetProperty("code").GetString());
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string[], string, int> Misuses => new()
     {
         { "bad JSON", ["{\"type\": \"input.text\", \"text\": "], "invalid_json", 1007 },
@@ -131,7 +167,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         { "speed other than 1", [], "invalid_config", 1007 },
         { "unknown voice", [], "invalid_config", 1007 },
         { "unknown config field", [], "invalid_config", 1007 },
-        { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"pitch\": 2}"], "invalid_message", 1007 },
+        { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"emotion\": 2}"], "invalid_message", 1007 },
         { "field input.clear does not take", ["{\"type\": \"input.clear\", \"text\": \"Hi.\"}"], "invalid_message", 1007 },
         { "cancel before config", ["{\"type\": \"response.cancel\"}"], "wrong_order", 1008 },
     };
@@ -152,7 +188,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
                 await client.SendAsync(new { type = "session.config", voice = new { id = "no-such-voice" } });
                 break;
             case "unknown config field":
-                await client.SendAsync(new { type = "session.config", voice = "alloy", pitch = 1.5 });
+                await client.SendAsync(new { type = "session.config", voice = "alloy", emotion = "calm" });
                 break;
             default:
                 await client.SendAsync(Config());

@@ -25,10 +25,10 @@ public sealed class SpeechFieldsTests
     [Fact]
     public void An_unknown_field_is_named_with_the_fields_that_are_taken()
     {
-        var detail = SpeechFields.Check(Read<SpeechRequest>("""{"input":"Hi.","voice":"alloy","pitch":1.2,"volume":3}"""), SpeechSurface.Speech);
+        var detail = SpeechFields.Check(Read<SpeechRequest>("""{"input":"Hi.","voice":"alloy","emotion":"calm","timbre":3}"""), SpeechSurface.Speech);
 
         Assert.NotNull(detail);
-        Assert.Contains("unknown fields 'pitch', 'volume'", detail, StringComparison.Ordinal);
+        Assert.Contains("unknown fields 'emotion', 'timbre'", detail, StringComparison.Ordinal);
         Assert.Contains("not supported by this server", detail, StringComparison.Ordinal);
         Assert.Contains("response_format", detail, StringComparison.Ordinal);
     }
@@ -59,9 +59,9 @@ public sealed class SpeechFieldsTests
     [Fact]
     public void A_session_config_refuses_input_and_unknown_fields()
     {
-        var detail = SpeechFields.Check(Read<StreamSessionConfig>("""{"type":"session.config","voice":"alloy","input":"Hi.","pitch":2}"""), SpeechSurface.Stream);
+        var detail = SpeechFields.Check(Read<StreamSessionConfig>("""{"type":"session.config","voice":"alloy","input":"Hi.","emotion":2}"""), SpeechSurface.Stream);
 
-        Assert.Contains("unknown field 'pitch'", detail, StringComparison.Ordinal);
+        Assert.Contains("unknown field 'emotion'", detail, StringComparison.Ordinal);
         Assert.Contains("input is not taken by session.config", detail, StringComparison.Ordinal);
     }
 }

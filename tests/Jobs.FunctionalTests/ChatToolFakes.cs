@@ -17,6 +17,9 @@ public sealed class ChatToolFakes : IAsyncDisposable
 
     public LoopbackServer DingTalk => _dingtalk ?? throw new InvalidOperationException("not started");
 
+    /// <summary>A test's own answer to a DingTalk request (null: the documented one); the tests of the collection run one at a time.</summary>
+    public Func<LoopbackServer.Received, IResult?>? DingTalkAnswer { get; set; }
+
     public async Task StartAsync()
     {
         _wecom = await LoopbackServer.StartAsync((request, n) => request.Method != "POST" ? Results.StatusCode(405) : Path(request) switch
@@ -28,9 +31,8 @@ public sealed class ChatToolFakes : IAsyncDisposable
             "/cgi-bin/webhook/send" => Results.Json(new { errcode = 0, errmsg = "ok" }),
             _ => Results.NotFound(),
         });
-        _dingtalk = await LoopbackServer.StartAsync((request, _) => request.Method == "POST" && Path(request) == "/robot/send"
-            ? Results.Json(new { errcode = 0, errmsg = "ok" })
-            : Results.NotFound());
+        _dingtalk = await LoopbackServer.StartAsync((request, _) => DingTalkAnswer?.Invoke(request)
+            ?? (request.Method == "POST" && Path(request) == "/robot/send" ? Results.Json(new { errcode = 0, errmsg = "ok" }) : Results.NotFound()));
     }
 
     public static string Path(LoopbackServer.Received request) => request.PathAndQuery.Split('?')[0];

@@ -51,6 +51,29 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
         Assert.Contains("expired", (await JobsApi.ProblemDetailAsync(gone)) + gone.ReasonPhrase, StringComparison.OrdinalIgnoreCase);
         Assert.False(Directory.Exists(Path.Combine(fixture.StoreDirectory, "jobs", id)), "the expired audio is deleted from the store");
+
+        // Jobs:KeepEndedFor later it is forgotten: not found, its grain state and its row in the job queue gone.
+        await Eventually.HoldsAsync(async () => (await client.GetAsync($"/v1/audio/jobs/{id}")).StatusCode, s => s == HttpStatusCode.NotFound,
+            JobSystemFixture.KeepEndedFor + TimeSpan.FromSeconds(15), "the expired job forgotten");
+        await using var data = Npgsql.NpgsqlDataSource.Create(fixture.System.ConnectionString);
+        await using var state = data.CreateCommand("SELECT count(*) FROM orleans_grain_state WHERE grain_id_ext LIKE @id AND payload IS NOT NULL");
+        state.Parameters.AddWithValue("id", "%" + id + "%");
+        Assert.Equal(0L, await state.ExecuteScalarAsync());
+        await using var queued = data.CreateCommand("SELECT count(*) FROM audio_job_schedule WHERE job_id = @id");
+        queued.Parameters.AddWithValue("id", id);
+        Assert.Equal(0L, await queued.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_job_with_pitch_volume_and_speed_stores_what_the_speech_endpoint_streams()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm", pitch = 3, volume = 1.5, speed = 1.25 };
+        var (realtime, id, _) = await SpeakThenCompleteJobAsync(client, fields);
+        var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+
+        Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
+        await AssertBadRequestAsync(client, new { input = Text, voice = "alloy", pitch = 12.5 }, "pitch 12.5 is out of range");
     }
 
     [Theory]
@@ -112,7 +135,7 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", callback_url = "not a url" }, "callback_url");
         await AssertBadRequestAsync(acme, new { input = "", voice = "alloy" }, "input");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", response_format = "aiff" }, "response_format");
-        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", pitch = 2 }, "unknown field 'pitch'");
+        await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", emotion = "calm" }, "unknown field 'emotion'");
         await AssertBadRequestAsync(acme, new { input = Text, voice = "alloy", stream_format = "sse" }, "stream_format is not taken by /v1/audio/jobs");
 
         var finished = await JobsApi.WaitForAsync(() => fixture.System.Client(fixture.AcmeKey), id, j => JobsApi.Status(j) == "completed", TimeSpan.FromSeconds(30), "the job");
@@ -200,16 +223,6 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         var requests = receiver.Requests.ToArray();
         Assert.Equal(["1", "2", "3"], requests.Select(r => r.Headers["X-QwenTts-Attempt"]));
         Assert.All(requests, r => Assert.Equal(id, r.Headers["X-QwenTts-Job"]));
-    }
-
-    /// <summary>A receiver's answer held back until <paramref name="wait"/> ends (an attempt in flight while the test kills its sender).</summary>
-    private sealed class AnswerAfter(Task wait, IResult answer) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext context)
-        {
-            await wait;
-            await answer.ExecuteAsync(context);
-        }
     }
 
     private static async Task AssertBadRequestAsync(HttpClient client, object body, string mentions)

@@ -10,6 +10,9 @@ namespace QwenTts.Jobs.FunctionalTests;
 public sealed class JobSystemFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Retention = TimeSpan.FromSeconds(8);
+
+    /// <summary>How long an expired or failed job stays visible before it is forgotten (its grain state removed).</summary>
+    public static readonly TimeSpan KeepEndedFor = TimeSpan.FromSeconds(5);
     public const string SigningKey = "test-callback-signing-key";
 
     private EmulatedSystem? _system;
@@ -29,6 +32,7 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Jobs:PollInterval=00:00:00.500",
         "--Jobs:RetryDelay=00:00:00.500",
         $"--Jobs:Retention={Retention:c}",
+        $"--Jobs:KeepEndedFor={KeepEndedFor:c}",
         "--Jobs:MaxInputCharacters=30000",
         "--Jobs:Local:Directory=" + StoreDirectory,
         "--Jobs:Callbacks:SigningKey=" + SigningKey,
@@ -42,6 +46,9 @@ public sealed class JobSystemFixture : IAsyncLifetime
         "--Robots:WeComBaseUrl=" + Tools.WeCom.BaseAddress,
         "--Robots:DingTalkBaseUrl=" + Tools.DingTalk.BaseAddress,
         "--Robots:PublicBaseUrl=" + PublicBaseUrl,
+        // Short, so a broadcast whose frontend died is taken over in seconds (its lease covers every attempt's timeout).
+        "--Robots:Timeout=00:00:04",
+        "--Robots:MaxAttempts=2",
     ];
 
     public const string PublicBaseUrl = "http://tts.example.test";

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
@@ -80,6 +81,48 @@ public sealed class RobotTests(JobSystemFixture fixture)
             Assert.Contains("dingtalk", stored.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain(wecomKey, stored.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain(dingSecret, stored.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_broadcast_whose_frontend_dies_mid_delivery_is_finished_by_the_next_frontend_and_reaches_each_tool_it_had_not_recorded()
+    {
+        var (client, apiKey, wecomKey, dingToken, _) = await TenantWithRobotsAsync();
+        var inFlight = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var frontendKilled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Tools.DingTalkAnswer = request =>
+        {
+            if (ChatToolFakes.Query(request, "access_token") != dingToken || !inFlight.TrySetResult())
+            {
+                return null;
+            }
+
+            return new AnswerAfter(frontendKilled.Task, Results.StatusCode(500)); // held: its sender dies waiting for it
+        };
+        try
+        {
+            using (client)
+            {
+                var id = await BroadcastAsync(client, new { text = Notice, voice = "alloy", language = "english" });
+
+                // The job is done and its DingTalk message is on the wire: the frontend sending it dies (SIGKILL), a new one starts.
+                await inFlight.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                await fixture.RestartFrontendAsync();
+                frontendKilled.SetResult();
+
+                var job = await JobsApi.WaitForAsync(() => fixture.System.Client(apiKey), id, j => j.GetProperty("robots_status").GetString() is not null,
+                    TimeSpan.FromSeconds(60), "the broadcast finished by the new frontend");
+                Assert.Equal("dingtalk: markdown; wecom: voice", Sorted(job.GetProperty("robots_status").GetString()!));
+                // At least once: the message in flight at the kill is sent again; a tool recorded as reached is not.
+                Assert.Equal(2, fixture.Tools.DingTalk.Requests.Count(r => ChatToolFakes.Query(r, "access_token") == dingToken));
+                var wecom = fixture.Tools.WeCom.Requests.Where(r => ChatToolFakes.Query(r, "key") == wecomKey).ToArray();
+                Assert.Equal(["/cgi-bin/webhook/upload_media", "/cgi-bin/webhook/send"], wecom.Select(ChatToolFakes.Path));
+            }
+        }
+        finally
+        {
+            fixture.Tools.DingTalkAnswer = null;
+            frontendKilled.TrySetResult();
         }
     }
 

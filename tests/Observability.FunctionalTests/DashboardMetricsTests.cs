@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using QwenTts.LocalHosting;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Observability.FunctionalTests;
@@ -59,6 +60,35 @@ public sealed class DashboardMetricsTests(TracedSystemFixture fixture, ITestOutp
         Assert.StartsWith("silo-", exported["qwentts_engine_non_finite_total"], StringComparison.Ordinal);
         Assert.Equal("frontend", exported["qwentts_device_health"]);
     }
+
+    [Fact]
+    public async Task Every_kind_an_autoscaler_reads_is_exported_even_with_no_card_of_it()
+    {
+        // deploy/k8s/autoscaling.yaml's queries, each on one kind; this cluster's cards are all of one kind, so the others
+        // (nvidia, which may sit at zero replicas) must still be on /metrics for KEDA to start a first silo.
+        var queries = System.Text.RegularExpressions.Regex.Matches(
+            File.ReadAllText(Path.Combine(RepositoryLayout.Root, "deploy", "k8s", "autoscaling.yaml")), @"query: max\((\w+)\{kind=""(\w+)""\}\)");
+        Assert.Equal(3, queries.Count);
+        var metrics = new Uri(fixture.System.System.Frontend!.OperatorAddress!, "/metrics");
+        var cardKinds = await Eventually.HoldsAsync(async () => KindsOf(await Http.GetStringAsync(metrics), "qwentts_capacity_cards"),
+            k => k.Values.Any(c => c > 0), TimeSpan.FromSeconds(30), "the cluster's cards on /metrics");
+        output.WriteLine("cards by kind: " + string.Join(", ", cardKinds.Select(k => $"{k.Key}={k.Value}")));
+
+        var exposition = await Http.GetStringAsync(metrics);
+        foreach (var query in queries.Cast<System.Text.RegularExpressions.Match>())
+        {
+            var kinds = KindsOf(exposition, query.Groups[1].Value);
+            Assert.True(kinds.ContainsKey(query.Groups[2].Value), $"{query.Value}: no series for kind {query.Groups[2].Value}");
+        }
+
+        Assert.Contains(cardKinds, k => k.Value == 0); // at least one kind the autoscaler reads is absent here, yet exported
+    }
+
+    /// <summary>A gauge's value per kind label in a Prometheus text exposition.</summary>
+    private static Dictionary<string, double> KindsOf(string exposition, string metric) => exposition.Split('\n')
+        .Select(line => System.Text.RegularExpressions.Regex.Match(line, "^" + metric + @"\{[^}]*kind=""(\w+)""[^}]*\} (\S+)"))
+        .Where(m => m.Success)
+        .ToDictionary(m => m.Groups[1].Value, m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task The_first_audio_histogram_has_a_bucket_at_the_alerts_target()

@@ -1,3 +1,4 @@
+using QwenTts.Engine.Batching;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Sampling;
@@ -27,11 +28,11 @@ public static class BatchedCodesCheck
             Sampling = new SamplingOptions { MinNewTokens = frames, MaxNewTokens = frames },
         };
         var alone = Enumerable.Range(0, batch).Select(i => card.GenerateCodes(request(i))).ToArray();
-        var together = Task.WhenAll(Enumerable.Range(0, batch).Select(i => Task.Run(async () =>
+        var together = OnOwnThreads.RunAsync(batch, i =>
         {
-            await Task.Delay(i * 20);
+            Thread.Sleep(i * 20);
             return card.GenerateCodes(request(i));
-        }))).GetAwaiter().GetResult();
+        }).GetAwaiter().GetResult();
         for (var row = 0; row < batch; row++)
         {
             if (ModelSelfTest.FirstDifference(alone[row], together[row]) is var frame and >= 0)

@@ -10,6 +10,7 @@ using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Jobs;
 using QwenTts.Storage.Audio;
+using QwenTts.Storage.Jobs;
 
 namespace QwenTts.Frontend.Jobs;
 
@@ -167,7 +168,7 @@ public static partial class JobEndpoints
         _ => null,
     };
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IClusterClient cluster, IAudioStore store)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IClusterClient cluster, IAudioStore store, JobSchedule schedule)
     {
         var job = await FindAsync(id, context, cluster);
         if (job is null)
@@ -179,7 +180,7 @@ public static partial class JobEndpoints
         // stores one more segment after this finds its grain gone and deletes its own audio.
         await store.DeletePrefixAsync(JobAudioKeys.Prefix(id), context.RequestAborted);
         await cluster.GetGrain<IAudioJobGrain>(id).DeleteAsync();
-        await cluster.GetGrain<IAudioJobIndexGrain>(0).RemoveAsync(id);
+        await schedule.RemoveAsync(id, context.RequestAborted);
         return TypedResults.NoContent();
     }
 

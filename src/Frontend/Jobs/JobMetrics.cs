@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using QwenTts.Frontend.Metrics;
+using QwenTts.Storage.Jobs;
 
 namespace QwenTts.Frontend.Jobs;
 
@@ -11,7 +12,7 @@ public sealed class JobMetrics
 {
     private static readonly string[] Targets = ["callback", "wecom", "dingtalk"];
     private readonly TimeProvider _clock;
-    private volatile Backlog _backlog = new(0, 0, null);
+    private volatile JobBacklog _backlog = new(0, 0, null);
 
     private readonly Counter<long> _finished;
     private readonly Counter<long> _retries;
@@ -35,7 +36,8 @@ public sealed class JobMetrics
     }
 
     /// <summary>What the last poll of the job index found.</summary>
-    public void Polled(int queued, int running, DateTimeOffset? oldestQueued) => _backlog = new Backlog(queued, running, oldestQueued);
+    /// <summary>The queue's figures, cluster-wide (every frontend reads the same table), as of this frontend's last poll.</summary>
+    public void Polled(JobBacklog backlog) => _backlog = backlog;
 
     /// <summary>See ServiceDefaults' ZeroCounters: the delivery and retry series exist before the first event.</summary>
     public void PublishZero()
@@ -58,5 +60,4 @@ public sealed class JobMetrics
     private void Delivered(string target, bool ok, int count) =>
         _deliveries.Add(count, new KeyValuePair<string, object?>("target", target), new KeyValuePair<string, object?>("outcome", ok ? "delivered" : "failed"));
 
-    private sealed record Backlog(int Queued, int Running, DateTimeOffset? OldestQueued);
 }

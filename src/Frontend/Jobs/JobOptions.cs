@@ -14,6 +14,9 @@ public sealed class JobOptions
     /// <summary>How long finished audio is kept before it expires (DashScope keeps its audio URLs 24 hours).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How long a job stays visible as expired (or failed) once its retention has passed, before it is forgotten.</summary>
+    public TimeSpan KeepEndedFor { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How long a frontend's claim on a running job lasts without renewal; a dead frontend's jobs move on after it.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -29,6 +32,6 @@ public sealed class JobOptions
     /// <summary>First wait before a retry; doubled each time.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    public bool IsValid => MaxInputCharacters > 0 && MaxBodyBytes > 0 && Retention > TimeSpan.Zero && LeaseDuration >= TimeSpan.FromSeconds(1)
+    public bool IsValid => MaxInputCharacters > 0 && MaxBodyBytes > 0 && Retention > TimeSpan.Zero && KeepEndedFor >= TimeSpan.Zero && LeaseDuration >= TimeSpan.FromSeconds(1)
         && PollInterval > TimeSpan.Zero && MaxRunningJobs > 0 && MaxAttempts > 0 && RetryDelay >= TimeSpan.Zero;
 }

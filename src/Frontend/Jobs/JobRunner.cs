@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Usage;
@@ -21,9 +22,8 @@ namespace QwenTts.Frontend.Jobs;
 /// once from the stored segments (so it is the same bytes on every read) and the job completes.
 /// </summary>
 public sealed partial class JobRunner(
-    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, UsageRecorder usage, CallbackDelivery callbacks,
-    RobotBroadcaster robots, AudioLinks links, JobMetrics metrics, IOptions<JobOptions> options, IOptions<SpeechLimits> speech, IOptions<AiContentLabelOptions> labels,
-    ILogger<JobRunner> logger)
+    IClusterClient cluster, OrderedSegmentRunner segments, IAudioStore store, JobAudioFiles files, UsageRecorder usage, JobDeliveries deliveries,
+    JobMetrics metrics, IOptions<JobOptions> options, IOptions<AiContentLabelOptions> labels, ILogger<JobRunner> logger)
 {
     public async Task RunAsync(string jobId, string runner, CancellationToken stopping)
     {
@@ -46,12 +46,12 @@ public sealed partial class JobRunner(
                 return;
             }
 
-            if (!await grain.CompleteAsync(runner, content))
+            if (!await grain.CompleteAsync(runner, content, RobotTools.FromSource(spec.Source)))
             {
                 // Deleted (or taken over) while the file was being written: leave no audio behind a deleted job.
                 if (await grain.GetAsync() is null)
                 {
-                    await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
+                    await files.TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
                 }
 
                 return;
@@ -62,13 +62,7 @@ public sealed partial class JobRunner(
             usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", spec.Characters, content.AudioSeconds, string.Join(",", job.Devices),
                 spec.VoiceName, "completed", DateTimeOffset.UtcNow));
             LogCompleted(jobId, spec.Segments.Length, content.AudioSeconds, content.Bytes, string.Join(",", job.Devices));
-            if (RobotTools.FromSource(spec.Source) is { Length: > 0 } tools)
-            {
-                await grain.RecordRobotsAsync(await BroadcastAsync(spec, tools, job, stopping));
-            }
-
-            await TryDeleteAsync(jobId, JobAudioKeys.SegmentsPrefix(jobId));
-            await NotifyAsync(grain, job, runner, stopping);
+            await deliveries.DeliverAsync(grain, job, runner, stopping);
         }
         catch (OperationCanceledException) when (lease.IsCancellationRequested)
         {
@@ -79,27 +73,13 @@ public sealed partial class JobRunner(
             }
             else if (await grain.GetAsync() is null)
             {
-                await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
+                await files.TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
             }
         }
         finally
         {
             await lease.CancelAsync();
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    /// <summary>The robots' outcome; even a broadcast that could not start (the tenant's robots unreadable) is an outcome to record.</summary>
-    private async Task<string> BroadcastAsync(AudioJobSpec spec, string[] tools, AudioJobView job, CancellationToken stopping)
-    {
-        try
-        {
-            return await robots.BroadcastAsync(spec.Tenant, tools, RobotAudioOf(job, spec), stopping);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogBroadcastFailed(job.Id, ex.GetType().Name, ex.Message);
-            return string.Join("; ", tools.Select(t => $"{t}: failed: the tenant's robots could not be read ({ex.GetType().Name})"));
         }
     }
 
@@ -155,29 +135,46 @@ public sealed partial class JobRunner(
             Background = true,
         });
         var samples = new List<float>();
-        // Each segment is a trace of its own, linked to the request that submitted the job (and sampled when it was).
-        var link = spec.SubmittedTrace is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var submitted) ? submitted : default;
-        await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken, SegmentTrace.Own(link)))
+        var controls = new SpeechControls(spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
+        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SpeechStreamer.SampleRate);
+        try
         {
-            if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
+            // Each segment is a trace of its own, linked to the request that submitted the job (and sampled when it was).
+            var link = spec.SubmittedTrace is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var submitted) ? submitted : default;
+            await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken, SegmentTrace.Own(link)))
             {
-                samples.AddRange(chunk);
-            }
-            else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
-            {
-                var index = pending[position];
-                var audio = Math.Abs(spec.Speed - 1) > 1e-3 ? TimeStretch.Apply(CollectionsMarshal.AsSpan(samples), spec.Speed, SpeechStreamer.SampleRate) : samples.ToArray();
-                samples.Clear();
-                await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
                 {
-                    await store.PutAsync(JobAudioKeys.Segment(jobId, index), bytes, cancellationToken);
+                    samples.AddRange(effects?.Process(chunk) ?? chunk);
                 }
+                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+                {
+                    var index = pending[position];
+                    if (effects is not null)
+                    {
+                        // The segment's tail; the next segment starts a fresh stretcher, as speech does.
+                        samples.AddRange(effects.Flush());
+                        effects.Dispose();
+                        effects = new SpeechEffects(controls, SpeechStreamer.SampleRate);
+                    }
 
-                if (!await grain.SegmentFinishedAsync(runner, new AudioJobSegment(index, summary.Device, summary.Frames, audio.Length), options.Value.LeaseDuration))
-                {
-                    throw new OperationCanceledException($"job {jobId}: lease lost");
+                    var audio = samples.ToArray();
+                    samples.Clear();
+                    await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
+                    {
+                        await store.PutAsync(JobAudioKeys.Segment(jobId, index), bytes, cancellationToken);
+                    }
+
+                    if (!await grain.SegmentFinishedAsync(runner, new AudioJobSegment(index, summary.Device, summary.Frames, audio.Length), options.Value.LeaseDuration))
+                    {
+                        throw new OperationCanceledException($"job {jobId}: lease lost");
+                    }
                 }
             }
+        }
+        finally
+        {
+            effects?.Dispose();
         }
     }
 
@@ -211,22 +208,10 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Deletes audio no longer needed; a store that fails leaves it (logged and counted), and the retention sweep or the bucket's lifecycle rule removes it later.</summary>
-    private async Task TryDeleteAsync(string jobId, string prefix)
-    {
-        try
-        {
-            await store.DeletePrefixAsync(prefix, CancellationToken.None);
-        }
-        catch (AudioStoreUnavailableException ex)
-        {
-            LogCleanupFailed(jobId, prefix, ex.Message);
-        }
-    }
-
     /// <summary>Encodes the stored segments, in order with the speech endpoint's pause between them, into the job's file.</summary>
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
-        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+        var pause = files.Pause();
         var outputRate = spec.SampleRate > 0 ? spec.SampleRate : SpeechStreamer.SampleRate; // 0: a job stored before sample_rate
         var label = labels.Value.For(jobId);
         var temporary = Path.Combine(Path.GetTempPath(), $"qwentts-{jobId}-{Guid.NewGuid():N}.{spec.Format}");
@@ -248,7 +233,7 @@ public sealed partial class JobRunner(
                             await file.WriteAsync(encoder.Encode(pause), cancellationToken);
                         }
 
-                        var audio = await ReadSegmentAsync(jobId, index, cancellationToken);
+                        var audio = await files.ReadSegmentAsync(jobId, index, cancellationToken);
                         samples += audio.Length;
                         await file.WriteAsync(encoder.Encode(audio), cancellationToken);
                     }
@@ -275,48 +260,6 @@ public sealed partial class JobRunner(
         }
     }
 
-    private RobotAudio RobotAudioOf(AudioJobView job, AudioJobSpec spec) => new(
-        job.Id, string.Join(" ", spec.Segments), job.AudioSeconds, spec.Format,
-        async ct =>
-        {
-            await using var file = await store.OpenReadAsync(JobAudioKeys.Content(job.Id, spec.Format), ct)
-                ?? throw new InvalidOperationException($"job {job.Id}: its audio is not in the store");
-            var bytes = new byte[file.Length];
-            await file.ReadExactlyAsync(bytes, ct);
-            return bytes;
-        },
-        ct => ReadAllSamplesAsync(job.Id, spec, ct),
-        SpeechStreamer.SampleRate,
-        job.ExpiresAt is { } expires ? links.For(job.Id, expires) : null,
-        job.ExpiresAt);
-
-    /// <summary>The whole utterance as samples (segments with the pause between them), for re-encoding (AMR voice messages).</summary>
-    private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
-    {
-        var pause = new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
-        var all = new List<float>();
-        for (var index = 0; index < spec.Segments.Length; index++)
-        {
-            if (index > 0)
-            {
-                all.AddRange(pause);
-            }
-
-            all.AddRange(await ReadSegmentAsync(jobId, index, cancellationToken));
-        }
-
-        return [.. all];
-    }
-
-    private async Task<float[]> ReadSegmentAsync(string jobId, int index, CancellationToken cancellationToken)
-    {
-        await using var stream = await store.OpenReadAsync(JobAudioKeys.Segment(jobId, index), cancellationToken)
-            ?? throw new InvalidOperationException($"job {jobId}: segment {index} is recorded as finished but its audio is not in the store");
-        var bytes = new byte[stream.Length];
-        await stream.ReadExactlyAsync(bytes, cancellationToken);
-        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-    }
-
     private async Task FinishFailedAsync(string jobId, string runner, AudioJobSpec spec, IAudioJobGrain grain, string error)
     {
         if (!await grain.FailAsync(runner, error))
@@ -327,18 +270,10 @@ public sealed partial class JobRunner(
         metrics.Finished("failed");
         LogFailed(jobId, error);
         usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", 0, 0, "", spec.VoiceName, "failed", DateTimeOffset.UtcNow));
-        await TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
+        await files.TryDeleteAsync(jobId, JobAudioKeys.Prefix(jobId));
         if (await grain.GetAsync() is { } job)
         {
-            await NotifyAsync(grain, job, runner, CancellationToken.None);
-        }
-    }
-
-    private async Task NotifyAsync(IAudioJobGrain grain, AudioJobView job, string runner, CancellationToken cancellationToken)
-    {
-        if (job.CallbackPending)
-        {
-            await callbacks.DeliverAsync(grain, job, runner, cancellationToken);
+            await deliveries.DeliverAsync(grain, job, runner, CancellationToken.None);
         }
     }
 
@@ -398,12 +333,6 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: completed, {Segments} segments, {Seconds:F1} s of audio, {Bytes} bytes, cards {Devices}")]
     private partial void LogCompleted(string job, int segments, double seconds, long bytes, string devices);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not delete {Prefix} from the audio store ({Reason}); left for the retention sweep")]
-    private partial void LogCleanupFailed(string job, string prefix, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: the robot broadcast could not start ({Error}): {Reason}")]
-    private partial void LogBroadcastFailed(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed: {Reason}")]
     private partial void LogFailed(string job, string reason);

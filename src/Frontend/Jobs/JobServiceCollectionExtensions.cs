@@ -23,8 +23,11 @@ public static class JobServiceCollectionExtensions
         services.AddSingleton<CallbackSigner>();
         services.AddSingleton<CallbackSender>();
         services.AddSingleton<CallbackDelivery>();
+        services.AddSingleton<JobAudioFiles>();
+        services.AddSingleton<JobDeliveries>();
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<LegacyJobIndexImport>();
         services.AddSingleton<JobWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<JobWorker>());
         services.AddSingleton<JobSubmitter>();

@@ -5,18 +5,19 @@ using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
 using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Storage.Jobs;
 using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Jobs;
 
 /// <summary>
 /// Validates a job like a speech request (same planner, larger input limit), charges the tenant's quotas, then does the
-/// voice's card work (never before the limits), stores the job in its grain and the index, and wakes this frontend's
+/// voice's card work (never before the limits), stores the job in its grain and the job queue, and wakes this frontend's
 /// worker. Used by the API and by the chat-robot inbound endpoint.
 /// </summary>
 public sealed class JobSubmitter(
     IClusterClient cluster, SpeechPlanner planner, SentenceSegmenter segmenter, TenantQuotas quotas, CallbackUrls callbacks,
-    JobWorker worker, IOptions<JobOptions> options)
+    JobSchedule schedule, JobWorker worker, IOptions<JobOptions> options, TimeProvider clock)
 {
     public async Task<(AudioJobView? Job, ApiProblem? Problem)> SubmitAsync(JobRequest request, Tenant tenant, string source, CancellationToken cancellationToken)
     {
@@ -75,11 +76,22 @@ public sealed class JobSubmitter(
             var spec = new AudioJobSpec(tenant.Id, [.. segments.Select(s => s.Text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
                 settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
-                characters.Reservation, settings.VoiceSource, settings.SampleRate, [.. segments.SelectMany(s => new[] { s.Start, s.End })]);
+                characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume,
+                [.. segments.SelectMany(s => new[] { s.Start, s.End })]);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);
-            await cluster.GetGrain<IAudioJobIndexGrain>(0).AddAsync(id);
+            try
+            {
+                await schedule.AddAsync(id, clock.GetUtcNow(), CancellationToken.None);
+            }
+            catch
+            {
+                // Not queued, so never run: the job goes (and its reservation back to the quota) and the caller is told.
+                await grain.DeleteAsync();
+                throw;
+            }
+
             worker.Wake();
             return (await grain.GetAsync(), null);
         }

@@ -48,7 +48,7 @@ public sealed class FrontendMetrics
 
         // Per card kind, what the autoscalers read (deploy/k8s/autoscaling.yaml); every frontend sees the whole cluster.
         meter.CreateObservableGauge(KindCapacity.QueuedWorkMetric, () => Kinds(router, k => k.QueuedWorkSeconds),
-            description: "Seconds of expected work queued on the cards of a kind (queued frames over measured rate, summed)");
+            description: "Seconds of expected work queued on the cards of a kind (queued frames over measured rate, summed); for a kind with no cards, the work waiting at this frontend for a card with room");
         meter.CreateObservableGauge("qwentts.capacity.cards", () => Kinds(router, k => k.Cards), description: "Cards of a kind in rotation");
         meter.CreateObservableGauge("qwentts.capacity.utilisation", () => Kinds(router, k => k.Utilisation),
             description: "Running utterances over slots on the cards of a kind (0..1)");
@@ -57,7 +57,7 @@ public sealed class FrontendMetrics
     }
 
     private static IEnumerable<Measurement<double>> Kinds(DeviceRouter router, Func<KindCapacity, double> value) =>
-        KindCapacity.Of(router.Devices).Select(k => new Measurement<double>(value(k), new KeyValuePair<string, object?>("kind", k.Kind)));
+        KindCapacity.Of(router.Devices, router.WaitingFrames).Select(k => new Measurement<double>(value(k), new KeyValuePair<string, object?>("kind", k.Kind)));
 
     public void RequestFinished(string tenant, string outcome, string format, TimeSpan elapsed, double audioSeconds)
     {

@@ -8,18 +8,40 @@ namespace QwenTts.Frontend.Robots;
 
 /// <summary>
 /// Posts a finished broadcast job to each chat tool it names, with the tenant's robot for that tool; a tool failing
-/// does not stop the others, and each outcome is reported ("wecom: voice; dingtalk: failed: ..."). Whatever goes wrong
-/// with one robot (credentials that do not open, the network, the tool's answer) is that robot's failure with a
-/// reason, never an exception that would leave the job without its robots_status.
+/// does not stop the others, and each outcome ("voice", "failed: ...") is handed to <c>reached</c> as soon as it is known
+/// (the job's grain records it, so a sender that dies mid-broadcast leaves only the tools not yet reached). Whatever
+/// goes wrong with one robot (credentials that do not open, the network, the tool's answer) is that robot's failure
+/// with a reason, never an exception that would leave the job without its robots_status.
 /// </summary>
 public sealed partial class RobotBroadcaster(
     IClusterClient cluster, RobotCredentials credentials, WeComRobot wecom, DingTalkRobot dingtalk, Jobs.JobMetrics metrics, IOptions<RobotOptions> options,
     ILogger<RobotBroadcaster> logger)
 {
-    public async Task<string> BroadcastAsync(string tenant, IReadOnlyList<string> tools, RobotAudio audio, CancellationToken cancellationToken)
+    /// <summary>Long enough to reach one tool: every attempt's timeout and the waits between them, with a timeout's margin.</summary>
+    public TimeSpan Lease => (options.Value.Timeout * (options.Value.MaxAttempts + 1)) + (FirstRetryDelay * Math.Pow(2, options.Value.MaxAttempts));
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    public async Task BroadcastAsync(string tenant, IReadOnlyList<string> tools, RobotAudio audio, Func<string, string, Task> reached,
+        CancellationToken cancellationToken)
     {
-        var robots = (await cluster.GetGrain<ITenantRobotsGrain>(tenant).ListAsync()).ToDictionary(r => r.Tool);
-        var outcomes = new List<string>();
+        Dictionary<string, RobotBinding> robots;
+        try
+        {
+            robots = (await cluster.GetGrain<ITenantRobotsGrain>(tenant).ListAsync()).ToDictionary(r => r.Tool);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRobotsUnreadable(audio.JobId, ex.GetType().Name, ex.Message);
+            foreach (var tool in tools)
+            {
+                metrics.Delivered(tool, false);
+                await reached(tool, $"failed: the tenant's robots could not be read ({ex.GetType().Name})");
+            }
+
+            return;
+        }
+
         foreach (var tool in tools)
         {
             string outcome;
@@ -43,16 +65,14 @@ public sealed partial class RobotBroadcaster(
             }
 
             metrics.Delivered(tool, ok);
-            outcomes.Add($"{tool}: {outcome}");
+            await reached(tool, outcome);
         }
-
-        return string.Join("; ", outcomes);
     }
 
     private async Task<string> SendWithRetriesAsync(RobotBinding robot, RobotAudio audio, CancellationToken cancellationToken)
     {
         var (token, secret) = Open(robot);
-        var delay = TimeSpan.FromMilliseconds(500);
+        var delay = FirstRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -107,6 +127,9 @@ public sealed partial class RobotBroadcaster(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: {Tool} robot delivery failed ({Error}): {Reason}")]
     private partial void LogDeliveryFailed(string job, string tool, string error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: the robot broadcast could not start ({Error}): {Reason}")]
+    private partial void LogRobotsUnreadable(string job, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A {Tool} robot's credentials do not open with the Data Protection key ring: {Reason}")]
     private partial void LogCannotOpen(string tool, string reason);

@@ -7,7 +7,7 @@ namespace QwenTts.Frontend.Speech;
 /// <summary>
 /// Refuses the fields of a speech request that would otherwise be dropped without a word: a field nobody knows, a field
 /// of a reference we follow that this server does not implement, and a speech field this endpoint does not take. A
-/// caller who sends pitch or speaker_embedding must learn it was not applied, as OpenAI answers unknown arguments.
+/// caller who sends speaker_embedding must learn it was not applied, as OpenAI answers unknown arguments.
 /// </summary>
 public static class SpeechFields
 {

@@ -1,3 +1,4 @@
+using QwenTts.Audio.Effects;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Storage.Tenants;
 
@@ -23,12 +24,22 @@ public sealed record SpeechPlan(
     PendingVoice? PendingVoice = null,
     string VoiceSource = VoiceSources.Description,
     int SampleRate = SpeechStreamer.SampleRate,
-    IReadOnlyList<Text.TextSegment>? Spans = null);
+    double Pitch = 0,
+    double Volume = 1,
+    IReadOnlyList<Text.TextSegment>? Spans = null)
+{
+    /// <summary>speed, pitch and volume, as the audio side applies them.</summary>
+    public SpeechControls Controls => new(Speed, Pitch, Volume);
+}
 
 /// <summary>A request's validated settings apart from its text; "auto" language is resolved per text.</summary>
 public sealed record SpeechSettings(string Format, double Speed, bool ServerSentEvents, string Language, VoiceSpec Voice, string? VoiceName, ulong Seed,
-    int? MaxNewTokens = null, PendingVoice? Pending = null, string VoiceSource = VoiceSources.Description, int SampleRate = SpeechStreamer.SampleRate)
+    int? MaxNewTokens = null, PendingVoice? Pending = null, string VoiceSource = VoiceSources.Description, int SampleRate = SpeechStreamer.SampleRate,
+    double Pitch = 0, double Volume = 1)
 {
+    /// <summary>speed, pitch and volume, as the audio side applies them.</summary>
+    public SpeechControls Controls => new(Speed, Pitch, Volume);
+
     public string LanguageFor(string text) => Language == Text.SupportedLanguages.Auto ? Text.LanguageDetector.Detect(text) : Language;
 }
 

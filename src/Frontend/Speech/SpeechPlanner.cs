@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Frontend.Hosting;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Text;
@@ -51,7 +52,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         var spans = TextSegments.Split(request.Input, segmenter);
         var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), [.. spans.Select(s => s.Text)], language, settings.Voice,
             settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens,
-            settings.Pending, settings.VoiceSource, settings.SampleRate, spans);
+            settings.Pending, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, spans);
         return (plan, null);
     }
 
@@ -129,9 +130,21 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
 
         var speed = request.Speed ?? 1.0;
-        if (double.IsNaN(speed) || speed < 0.25 || speed > 4.0)
+        if (double.IsNaN(speed) || speed < SpeechControls.MinSpeed || speed > SpeechControls.MaxSpeed)
         {
             return Fail<SpeechSettings>("speed must be between 0.25 and 4.0.");
+        }
+
+        var pitch = request.Pitch ?? 0.0;
+        if (double.IsNaN(pitch) || pitch < SpeechControls.MinPitch || pitch > SpeechControls.MaxPitch)
+        {
+            return Fail<SpeechSettings>($"pitch {request.Pitch} is out of range: it is a shift in semitones between -12 and 12 (0 leaves the pitch).");
+        }
+
+        var volume = request.Volume ?? 1.0;
+        if (double.IsNaN(volume) || volume < SpeechControls.MinVolume || volume > SpeechControls.MaxVolume)
+        {
+            return Fail<SpeechSettings>($"volume {request.Volume} is out of range: it is a linear gain between 0.0 and 4.0 (1.0 leaves the loudness).");
         }
 
         var streamFormat = (request.StreamFormat ?? "audio").ToLowerInvariant();
@@ -184,7 +197,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         }
 
         return (new SpeechSettings(format, speed, streamFormat == "sse", language, voice, request.Voice?.Value, request.Seed ?? seed, request.MaxNewTokens,
-            pending, source, sampleRate), null);
+            pending, source, sampleRate, pitch, volume), null);
     }
 
     /// <summary>The output rate: the request's if it is one we send, the format's own for G.711, else the model's.</summary>

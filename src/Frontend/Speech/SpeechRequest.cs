@@ -41,6 +41,17 @@ public record SpeechRequest
     [JsonPropertyName("speed")]
     public double? Speed { get; init; }
 
+    /// <summary>Native: pitch shift in semitones, -12 to +12 (0, the default, leaves it); the duration is kept.</summary>
+    [JsonPropertyName("pitch")]
+    public double? Pitch { get; init; }
+
+    /// <summary>
+    /// Native: loudness as a linear gain, 0.0 to 4.0 (1.0, the default, leaves it; 2.0 is twice the amplitude, about +6 dB;
+    /// 0.5 about -6 dB). Peaks that would pass -1 dBFS are limited smoothly, never clipped.
+    /// </summary>
+    [JsonPropertyName("volume")]
+    public double? Volume { get; init; }
+
     /// <summary>"audio" (the file, sent as it is made) or "sse" (server-sent events with base64 chunks).</summary>
     [JsonPropertyName("stream_format")]
     public string? StreamFormat { get; init; }

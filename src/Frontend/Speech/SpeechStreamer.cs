@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
-using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
 
@@ -32,7 +32,8 @@ public sealed class SpeechProgress
 /// <summary>
 /// Synthesises a plan's segments with the same voice and seed, several at once on different cards when the input is
 /// long (see <see cref="OrderedSegmentRunner"/>), and streams their audio strictly in text order with a short pause
-/// between segments. With a speed other than 1 each segment is time-stretched as a whole before it is sent.
+/// between segments. speed, pitch and volume are applied as the audio comes (<see cref="SpeechEffects"/>, per segment),
+/// so a changed voice streams too; only the stretcher's short look-ahead is held back.
 /// </summary>
 public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechLimits> limits)
 {
@@ -41,54 +42,62 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pause = new float[SampleRate * limits.Value.SegmentPauseMilliseconds / 1000];
-        var stretch = Math.Abs(plan.Speed - 1) > 1e-3;
-        var stretchBuffer = new List<float>();
-        var current = 0;
-        long segmentStart = 0;
-        await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
+        var controls = plan.Controls;
+        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
+        try
         {
-            if (index != current)
+            var current = 0;
+            long segmentStart = 0;
+            await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
             {
-                current = index;
-                if (pause.Length > 0)
+                if (index != current)
                 {
-                    progress.Samples += pause.Length;
-                    yield return pause;
+                    current = index;
+                    if (pause.Length > 0)
+                    {
+                        progress.Samples += pause.Length;
+                        yield return pause;
+                    }
+
+                    segmentStart = progress.Samples;
                 }
 
-                segmentStart = progress.Samples;
-            }
-
-            if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
-            {
-                if (stretch)
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
                 {
-                    stretchBuffer.AddRange(samples);
-                    continue;
+                    var processed = effects?.Process(samples) ?? samples;
+                    if (processed.Length > 0)
+                    {
+                        progress.Samples += processed.Length;
+                        yield return processed;
+                    }
                 }
-
-                progress.Samples += samples.Length;
-                yield return samples;
-            }
-            else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
-            {
-                progress.Devices.Add(summary.Device);
-                progress.VoicePrompts.Add(summary.VoicePrompt);
-                progress.Frames += summary.Frames;
-                progress.SegmentsDone++;
-                if (stretch)
+                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
                 {
-                    var stretched = TimeStretch.Apply(stretchBuffer.ToArray(), plan.Speed, SampleRate);
-                    stretchBuffer.Clear();
-                    progress.Samples += stretched.Length;
+                    progress.Devices.Add(summary.Device);
+                    progress.VoicePrompts.Add(summary.VoicePrompt);
+                    progress.Frames += summary.Frames;
+                    progress.SegmentsDone++;
+                    var tail = Array.Empty<float>();
+                    if (effects is not null)
+                    {
+                        // Each segment ends cleanly (its tail is let out before the pause); the next starts a fresh stretcher.
+                        tail = effects.Flush();
+                        effects.Dispose();
+                        effects = new SpeechEffects(controls, SampleRate);
+                        progress.Samples += tail.Length;
+                    }
+
                     Stamp(plan, index, segmentStart, progress);
-                    yield return stretched;
-                }
-                else
-                {
-                    Stamp(plan, index, segmentStart, progress);
+                    if (tail.Length > 0)
+                    {
+                        yield return tail;
+                    }
                 }
             }
+        }
+        finally
+        {
+            effects?.Dispose();
         }
     }
 

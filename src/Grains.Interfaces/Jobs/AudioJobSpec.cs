@@ -9,6 +9,8 @@ namespace QwenTts.Grains.Interfaces.Jobs;
 /// and what its voice is spoken from (see the frontend's VoiceSources).
 /// </summary>
 /// <param name="SampleRate">The output sample rate; 0 (a job stored before the field) is the model's rate.</param>
+/// <param name="Pitch">Pitch shift in semitones (0 leaves it).</param>
+/// <param name="Volume">Linear gain with a limiter; null (also a job stored before the field) leaves the loudness.</param>
 /// <param name="TextSpans">Each segment's range in the submitted input, flattened: start, end (UTF-16, end exclusive) per segment; null for a job stored before the field.</param>
 /// <param name="SubmittedTrace">The W3C traceparent of the request that submitted the job: each segment's trace links to it.</param>
 [GenerateSerializer, Immutable]
@@ -29,4 +31,6 @@ public sealed record AudioJobSpec(
     [property: Id(13)] CharacterReservation? Reservation = null,
     [property: Id(14)] string? VoiceSource = null,
     [property: Id(15)] int SampleRate = 0,
-    [property: Id(16)] int[]? TextSpans = null);
+    [property: Id(16)] double Pitch = 0,
+    [property: Id(17)] double? Volume = null,
+    [property: Id(18)] int[]? TextSpans = null);

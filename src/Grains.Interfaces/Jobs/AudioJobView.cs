@@ -31,7 +31,8 @@ public sealed record AudioJobView(
     [property: Id(15)] string? CallbackStatus,
     [property: Id(16)] string? RobotsStatus = null,
     [property: Id(17)] bool CallbackPending = false,
-    [property: Id(18)] string? VoiceSource = null)
+    [property: Id(18)] string? VoiceSource = null,
+    [property: Id(19)] bool RobotsPending = false)
 {
     public bool IsFinished => Status is AudioJobStatus.Completed or AudioJobStatus.Failed or AudioJobStatus.Expired;
 }

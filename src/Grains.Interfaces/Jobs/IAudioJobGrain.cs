@@ -27,7 +27,11 @@ public interface IAudioJobGrain : IGrainWithStringKey
     /// <summary>Records a finished segment (its audio is already stored) and renews the lease; false when the lease is lost.</summary>
     Task<bool> SegmentFinishedAsync(string runner, AudioJobSegment segment, TimeSpan lease);
 
-    Task<bool> CompleteAsync(string runner, AudioJobContent content);
+    /// <summary>
+    /// Records the finished file; <paramref name="robots"/> are the chat tools its broadcast must still reach, delivered
+    /// at least once like the callback (see <see cref="StartRobotsAsync"/>). False when the lease is lost.
+    /// </summary>
+    Task<bool> CompleteAsync(string runner, AudioJobContent content, string[]? robots = null);
 
     Task<bool> FailAsync(string runner, string error);
 
@@ -44,8 +48,15 @@ public interface IAudioJobGrain : IGrainWithStringKey
     /// <summary>Ends the callback's delivery (delivered, or given up) with its final status.</summary>
     Task FinishCallbackAsync(string runner, string status);
 
-    /// <summary>Records how the chat-robot broadcast went (per tool).</summary>
-    Task RecordRobotsAsync(string status);
+    /// <summary>
+    /// Takes or renews the lease on delivering the broadcast: the tools still to reach, or none when nothing is pending or
+    /// another runner holds the delivery. The runner that finished the job holds it first; one that dies leaves it to the
+    /// next after the lease (a tool it reached but did not record is reached again: at least once, never lost).
+    /// </summary>
+    Task<string[]> StartRobotsAsync(string runner, TimeSpan lease);
+
+    /// <summary>Records one tool's outcome ("voice", "failed: ..."); with the last, the job's robots_status is set.</summary>
+    Task RobotDeliveredAsync(string runner, string tool, string outcome, TimeSpan lease);
 
     /// <summary>Marks the job expired (its audio is gone); it stays visible with that status.</summary>
     Task ExpireAsync();

@@ -1,14 +1,14 @@
 namespace QwenTts.Grains.Interfaces.Jobs;
 
 /// <summary>
-/// The jobs that still need a frontend's attention: unfinished ones (to run or resume) and completed ones whose
-/// audio has not expired yet. A single activation (key 0); persisted, so a restart of everything loses no job.
+/// The job index of earlier versions: one activation (key 0) holding every job a frontend had to look after, rewritten on
+/// every change and walked by every poll. Jobs now live in PostgreSQL's audio_job_schedule; a frontend moves whatever
+/// this index still holds there once (<c>LegacyJobIndexImport</c>), and nothing adds to it any more.
 /// </summary>
 public interface IAudioJobIndexGrain : IGrainWithIntegerKey
 {
-    Task AddAsync(string jobId);
-
-    Task RemoveAsync(string jobId);
-
     Task<string[]> ListAsync();
+
+    /// <summary>Forgets the ids (they are in the job queue now).</summary>
+    Task RemoveAsync(string[] jobIds);
 }

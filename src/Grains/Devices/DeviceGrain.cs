@@ -41,6 +41,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private string? _lastError;
     private DateTimeOffset _lastProgress;
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
+    private int _owedAudio; // of those, the ones waiting on the engine for their next chunk (not on their listener to take the last)
     private DateTimeOffset? _stallNoticed;
     private bool _probing;
     private bool _stallProbing;
@@ -154,10 +155,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
             var queueWait = Stopwatch.GetElapsedTime(admittedAt);
             Start(progress);
-            if (_streaming++ == 0)
-            {
-                _lastProgress = clock.GetUtcNow();
-            }
+            _streaming++;
 
             // Current while the card starts: the engine's thread, started now, puts its prefill span under it.
             var firstAudioSpan = CardTracing.StartFirstAudio(span);
@@ -171,6 +169,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 while (true)
                 {
                     Engine.Pipeline.AudioChunk chunk;
+                    // Only time spent waiting on the engine can be a stall: between chunks this stream waits on its
+                    // listener (a slow reader, or a frontend that died and whose call Orleans has not yet given up on).
+                    if (_owedAudio++ == 0)
+                    {
+                        _lastProgress = clock.GetUtcNow();
+                    }
+
                     try
                     {
                         if (!await chunks.MoveNextAsync())
@@ -184,6 +189,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                     {
                         failure = ex;
                         break;
+                    }
+                    finally
+                    {
+                        _owedAudio--;
                     }
 
                     var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
@@ -391,8 +400,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
     }
 
-    /// <summary>Busy, yet no audio for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
-    private bool StallDetected => _streaming > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
+    /// <summary>
+    /// Owing audio to some stream, yet none for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).
+    /// Streams whose listeners have not taken their last chunk owe nothing: a frontend killed mid-stream leaves its
+    /// streams unread until Orleans drops them (about 10 s), and that must not take every card it used out of rotation.
+    /// </summary>
+    private bool StallDetected => _owedAudio > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
 
     /// <summary>
     /// A stall, once noticed, lasts until audio flows on the card again: a card emptied by its stall (its streams gone to

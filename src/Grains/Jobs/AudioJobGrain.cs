@@ -46,7 +46,7 @@ public sealed partial class AudioJobGrain(
         }
 
         var now = clock.GetUtcNow();
-        if (Job.LeaseHolder is { } holder && holder != runner && Job.LeaseUntil > now)
+        if (LeasedToAnother(runner, now))
         {
             return false;
         }
@@ -76,7 +76,7 @@ public sealed partial class AudioJobGrain(
         return true;
     }
 
-    public async Task<bool> CompleteAsync(string runner, AudioJobContent content)
+    public async Task<bool> CompleteAsync(string runner, AudioJobContent content, string[]? robots = null)
     {
         if (!Holds(runner))
         {
@@ -86,6 +86,7 @@ public sealed partial class AudioJobGrain(
         Job.Status = AudioJobStatus.Completed;
         Job.Content = content;
         Job.CompletedAt = clock.GetUtcNow();
+        Job.RobotsPending = [.. robots ?? []];
         KeepLeaseForCallback(runner);
         await state.WriteStateAsync();
         return true;
@@ -115,13 +116,14 @@ public sealed partial class AudioJobGrain(
 
     public async Task<int> StartCallbackAttemptAsync(string runner, TimeSpan lease)
     {
-        if (!Job.CallbackPending || Job.Status is not (AudioJobStatus.Completed or AudioJobStatus.Failed))
+        // The broadcast goes first: the callback tells the caller everything the job did, its robots_status included.
+        if (!Job.CallbackPending || Job.RobotsPending.Count > 0 || Job.Status is not (AudioJobStatus.Completed or AudioJobStatus.Failed))
         {
             return 0;
         }
 
         var now = clock.GetUtcNow();
-        if (Job.LeaseHolder is { } holder && holder != runner && Job.LeaseUntil > now)
+        if (LeasedToAnother(runner, now))
         {
             return 0;
         }
@@ -151,11 +153,65 @@ public sealed partial class AudioJobGrain(
         await state.WriteStateAsync();
     }
 
-    public async Task RecordRobotsAsync(string status)
+    public async Task<string[]> StartRobotsAsync(string runner, TimeSpan lease)
     {
-        Job.RobotsStatus = status;
+        var now = clock.GetUtcNow();
+        if (Job.RobotsPending.Count == 0 || Job.Status != AudioJobStatus.Completed || LeasedToAnother(runner, now))
+        {
+            return [];
+        }
+
+        if (Job.LeaseHolder != runner)
+        {
+            LogRobotsTakenOver(this.GetPrimaryKeyString(), runner, Job.LeaseHolder ?? "nobody", Job.RobotsPending.Count);
+            if (++Job.RobotTakeovers > MaxRobotTakeovers)
+            {
+                // Every sender so far stopped mid-way: end the broadcast rather than hand it on for ever.
+                Job.RobotOutcomes.AddRange(Job.RobotsPending.Select(t => $"{t}: failed: {MaxRobotTakeovers + 1} senders stopped before finishing it"));
+                EndRobots(runner);
+                await state.WriteStateAsync();
+                return [];
+            }
+        }
+
+        Job.LeaseHolder = runner;
+        Job.LeaseUntil = now + lease;
+        await state.WriteStateAsync();
+        return [.. Job.RobotsPending];
+    }
+
+    public async Task RobotDeliveredAsync(string runner, string tool, string outcome, TimeSpan lease)
+    {
+        // Recorded from whoever reached the tool, even a runner whose lease ran out: the message went, and is not sent again.
+        if (!Job.RobotsPending.Remove(tool))
+        {
+            return;
+        }
+
+        Job.RobotOutcomes.Add($"{tool}: {outcome}");
+        if (Job.RobotsPending.Count == 0)
+        {
+            EndRobots(runner);
+        }
+        else if (Job.LeaseHolder == runner)
+        {
+            Job.LeaseUntil = clock.GetUtcNow() + lease;
+        }
+
         await state.WriteStateAsync();
     }
+
+    private const int MaxRobotTakeovers = 3;
+
+    /// <summary>The broadcast is over: its status is set, and the lease stays with this runner only for a callback still to send.</summary>
+    private void EndRobots(string runner)
+    {
+        Job.RobotsPending.Clear();
+        Job.RobotsStatus = string.Join("; ", Job.RobotOutcomes);
+        Job.LeaseHolder = Job.CallbackPending ? runner : null;
+    }
+
+    private bool LeasedToAnother(string runner, DateTimeOffset now) => Job.LeaseHolder is { } holder && holder != runner && Job.LeaseUntil > now;
 
     public async Task ExpireAsync()
     {
@@ -204,11 +260,11 @@ public sealed partial class AudioJobGrain(
         }
     }
 
-    /// <summary>A job that ends with a callback to send stays leased to the runner that ended it, which sends it first.</summary>
+    /// <summary>A job that ends with a broadcast or a callback to send stays leased to the runner that ended it, which sends them first.</summary>
     private void KeepLeaseForCallback(string runner)
     {
         Job.CallbackPending = Job.Spec!.CallbackUrl is not null;
-        Job.LeaseHolder = Job.CallbackPending ? runner : null;
+        Job.LeaseHolder = Job.CallbackPending || Job.RobotsPending.Count > 0 ? runner : null;
     }
 
     private bool Holds(string runner) => Job.Spec is not null && Job.Status == AudioJobStatus.Running && Job.LeaseHolder == runner;
@@ -219,7 +275,7 @@ public sealed partial class AudioJobGrain(
         var devices = Job.Finished.Values.Select(s => s.Device).Distinct().Order(StringComparer.Ordinal).ToArray();
         return new AudioJobView(this.GetPrimaryKeyString(), spec.Tenant, Job.Status, spec.Segments.Length, Job.Finished.Count, Job.Error,
             Job.CreatedAt, Job.CompletedAt, expires, spec.Format, spec.Characters, Job.Content?.AudioSeconds ?? 0, Job.Content?.Bytes ?? 0,
-            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus, Job.CallbackPending, spec.VoiceSource);
+            devices, spec.CallbackUrl, Job.CallbackStatus, Job.RobotsStatus, Job.CallbackPending, spec.VoiceSource, Job.RobotsPending.Count > 0);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: giving back {Characters} character(s) of tenant {Tenant} failed; they stay counted today: {Reason}")]
@@ -227,6 +283,9 @@ public sealed partial class AudioJobGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: callback delivery taken over by {Runner} (was {Previous}) after {Attempts} attempts")]
     private partial void LogCallbackTakenOver(string job, string runner, string previous, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: robot broadcast taken over by {Runner} (was {Previous}) with {Pending} tool(s) to reach")]
+    private partial void LogRobotsTakenOver(string job, string runner, string previous, int pending);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: leased to {Runner} (was {Previous}) with {Done}/{Total} segments made")]
     private partial void LogLeased(string job, string runner, string previous, int done, int total);

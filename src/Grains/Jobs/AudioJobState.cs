@@ -35,4 +35,13 @@ public sealed class AudioJobState
 
     /// <summary>The job's reserved characters went back to its tenant's quota (it failed or was deleted before its audio was made).</summary>
     [Id(13)] public bool CharactersReturned { get; set; }
+
+    /// <summary>The chat tools the finished job's broadcast has still to reach.</summary>
+    [Id(14)] public List<string> RobotsPending { get; set; } = [];
+
+    /// <summary>Each reached tool's outcome ("wecom: voice"), in the order they were reached.</summary>
+    [Id(15)] public List<string> RobotOutcomes { get; set; } = [];
+
+    /// <summary>Runners that took the broadcast over from one that stopped mid-way; bounded, so a broadcast that kills its sender ends.</summary>
+    [Id(16)] public int RobotTakeovers { get; set; }
 }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using QwenTts.Audio;
+using QwenTts.Audio.Effects;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Text;
@@ -419,6 +420,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     {
         var settings = _settings!;
         IAudioEncoder? encoder = null;
+        SpeechEffects? effects = null;
         PlaybackClock? playback = null;
         try
         {
@@ -440,6 +442,8 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
 
                     current = sentence;
                     encoder?.Dispose();
+                    effects?.Dispose();
+                    effects = settings.Controls.ChangesNothing ? null : new SpeechEffects(settings.Controls, SpeechStreamer.SampleRate);
                     NotePlayback(playback);
                     var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
@@ -456,9 +460,10 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     continue; // cancelled while speaking: none of the rest of its audio
                 }
 
-                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
+                if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } made)
                 {
                     _charges.Charge(job);
+                    var samples = effects?.Process(made) ?? made;
                     playback!.Sent(samples.Length);
                     var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken, sentence, samples.Length);
                     binaryFrames += sent > 0 ? 1 : 0;
@@ -467,6 +472,13 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary && _queue.TryFinish(sentence))
                 {
                     _charges.Charge(job);
+                    if (effects?.Flush() is { Length: > 0 } tail)
+                    {
+                        var sent = await SendBinaryAsync(encoder!.Encode(tail), cancellationToken, sentence, tail.Length);
+                        binaryFrames += sent > 0 ? 1 : 0;
+                        sentenceBytes += sent;
+                    }
+
                     sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken, sentence);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
@@ -504,6 +516,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         finally
         {
             encoder?.Dispose();
+            effects?.Dispose();
             NotePlayback(playback);
         }
     }

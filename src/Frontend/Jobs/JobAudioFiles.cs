@@ -1,0 +1,73 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using QwenTts.Frontend.Robots;
+using QwenTts.Frontend.Speech;
+using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Storage.Audio;
+
+namespace QwenTts.Frontend.Jobs;
+
+/// <summary>A job's audio in the store: its segments as they are made, the whole utterance, the finished file, their clean-up.</summary>
+public sealed partial class JobAudioFiles(IAudioStore store, AudioLinks links, IOptions<SpeechLimits> speech, ILogger<JobAudioFiles> logger)
+{
+    /// <summary>Silence between segments, as the speech endpoint puts it.</summary>
+    public float[] Pause() => new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+
+    public async Task<float[]> ReadSegmentAsync(string jobId, int index, CancellationToken cancellationToken)
+    {
+        await using var stream = await store.OpenReadAsync(JobAudioKeys.Segment(jobId, index), cancellationToken)
+            ?? throw new InvalidOperationException($"job {jobId}: segment {index} is recorded as finished but its audio is not in the store");
+        var bytes = new byte[stream.Length];
+        await stream.ReadExactlyAsync(bytes, cancellationToken);
+        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    /// <summary>What a robot posts: the finished file, and the whole utterance as samples (segments with the pause between) for re-encoding.</summary>
+    public RobotAudio ForRobots(AudioJobView job, AudioJobSpec spec) => new(
+        job.Id, string.Join(" ", spec.Segments), job.AudioSeconds, spec.Format,
+        async ct =>
+        {
+            await using var file = await store.OpenReadAsync(JobAudioKeys.Content(job.Id, spec.Format), ct)
+                ?? throw new InvalidOperationException($"job {job.Id}: its audio is not in the store");
+            var bytes = new byte[file.Length];
+            await file.ReadExactlyAsync(bytes, ct);
+            return bytes;
+        },
+        ct => ReadAllSamplesAsync(job.Id, spec, ct),
+        SpeechStreamer.SampleRate,
+        job.ExpiresAt is { } expires ? links.For(job.Id, expires) : null,
+        job.ExpiresAt);
+
+    /// <summary>Deletes what is under <paramref name="prefix"/>; a store that fails leaves it to the retention sweep (logged).</summary>
+    public async Task TryDeleteAsync(string jobId, string prefix)
+    {
+        try
+        {
+            await store.DeletePrefixAsync(prefix, CancellationToken.None);
+        }
+        catch (AudioStoreUnavailableException ex)
+        {
+            LogCleanupFailed(jobId, prefix, ex.Message);
+        }
+    }
+
+    private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
+    {
+        var pause = Pause();
+        var all = new List<float>();
+        for (var index = 0; index < spec.Segments.Length; index++)
+        {
+            if (index > 0)
+            {
+                all.AddRange(pause);
+            }
+
+            all.AddRange(await ReadSegmentAsync(jobId, index, cancellationToken));
+        }
+
+        return [.. all];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not delete {Prefix} from the audio store ({Reason}); left for the retention sweep")]
+    private partial void LogCleanupFailed(string job, string prefix, string reason);
+}
