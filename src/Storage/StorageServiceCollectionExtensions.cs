@@ -22,6 +22,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Tenants.UsageStore>();
         services.AddSingleton<Voices.VoiceConsentStore>();
         services.AddSingleton<Jobs.JobSchedule>();
+        services.AddSingleton<Lexicons.LexiconStore>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(HealthCheckName, tags: healthCheckTags);
         return services;
     }

@@ -64,4 +64,24 @@ public sealed class SpeechFieldsTests
         Assert.Contains("unknown field 'emotion'", detail, StringComparison.Ordinal);
         Assert.Contains("input is not taken by session.config", detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_session_config_refuses_ssml_and_lexicons_with_the_reason()
+    {
+        var detail = SpeechFields.Check(Read<StreamSessionConfig>("""{"type":"session.config","voice":"alloy","input_format":"ssml","lexicons":["brands"]}"""),
+            SpeechSurface.Stream);
+
+        Assert.Contains("input_format is not taken by session.config (the text arrives in pieces", detail, StringComparison.Ordinal);
+        Assert.Contains("lexicons is not taken by session.config", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Speech_and_jobs_take_input_format_and_lexicons()
+    {
+        var request = Read<SpeechRequest>("""{"input":"<speak>Hi.</speak>","voice":"alloy","input_format":"ssml","lexicons":["brands"]}""");
+
+        Assert.Null(SpeechFields.Check(request, SpeechSurface.Speech));
+        Assert.Null(SpeechFields.Check(Read<QwenTts.Frontend.Jobs.JobRequest>("""{"input":"<speak>Hi.</speak>","voice":"alloy","input_format":"ssml","lexicons":["brands"]}"""),
+            SpeechSurface.Jobs));
+    }
 }

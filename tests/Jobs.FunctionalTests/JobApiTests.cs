@@ -104,6 +104,22 @@ public sealed class JobApiTests(JobSystemFixture fixture)
     }
 
     [Fact]
+    public async Task An_ssml_job_stores_what_the_speech_endpoint_streams_breaks_and_rates_included()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        var fields = new
+        {
+            input = "<speak>The job begins.<break time=\"700ms\"/><prosody rate=\"150%\">Then it hurries on.</prosody><break strength=\"weak\"/></speak>",
+            input_format = "ssml", voice = "alloy", language = "english", seed = 11, response_format = "pcm",
+        };
+        var (realtime, id, _) = await SpeakThenCompleteJobAsync(client, fields);
+        var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+
+        Assert.True(realtime.AsSpan().SequenceEqual(stored), $"job audio ({stored.Length} bytes) equals the speech endpoint's ({realtime.Length} bytes)");
+        Assert.True(stored.AsSpan(stored.Length - 500 * 48).IndexOfAnyExcept((byte)0) < 0, "the trailing 500 ms break is silence at the end");
+    }
+
+    [Fact]
     public async Task Another_tenants_job_is_not_found_and_bad_inputs_get_problem_json()
     {
         using var acme = fixture.System.Client(fixture.AcmeKey);

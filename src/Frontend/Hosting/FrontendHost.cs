@@ -7,6 +7,7 @@ using Orleans.Dashboard;
 using QwenTts.Frontend.Auth;
 using QwenTts.Frontend.Devices;
 using QwenTts.Frontend.Jobs;
+using QwenTts.Frontend.Lexicons;
 using QwenTts.Frontend.Logging;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Models;
@@ -96,6 +97,8 @@ public static class FrontendHost
         builder.Services.AddSingleton<ReferenceAudioCloner>();
         builder.Services.AddOptions<VoiceOptions>().Bind(builder.Configuration.GetSection(VoiceOptions.Section))
             .Validate(o => o.IsValid, "Voices:ConsentMinSimilarity must be a cosine above -1 and at most 1.").ValidateOnStart();
+        builder.Services.Configure<LexiconLimits>(builder.Configuration.GetSection(LexiconLimits.Section));
+        builder.Services.AddSingleton<SpeechTextPlanner>();
         builder.Services.AddSingleton<SpeechPlanner>();
         builder.Services.AddSingleton<SpeechStreamer>();
         builder.Services.Configure<StreamingOptions>(builder.Configuration.GetSection(StreamingOptions.Section));
@@ -130,6 +133,7 @@ public static class FrontendHost
         api.MapUsageEndpoints();
         api.MapJobEndpoints(builder.Configuration.ReadJobOptions());
         api.MapRobotEndpoints();
+        api.MapLexiconEndpoints();
 
         // Resolve once at start so the metrics' observable gauges exist before the first scrape, and so a guard with the
         // test-only loopback allowance says so in the start-up log.

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Storage.Audio;
 
 namespace QwenTts.Frontend.Jobs;
@@ -10,8 +11,12 @@ namespace QwenTts.Frontend.Jobs;
 /// <summary>A job's audio in the store: its segments as they are made, the whole utterance, the finished file, their clean-up.</summary>
 public sealed partial class JobAudioFiles(IAudioStore store, AudioLinks links, IOptions<SpeechLimits> speech, ILogger<JobAudioFiles> logger)
 {
-    /// <summary>Silence between segments, as the speech endpoint puts it.</summary>
-    public float[] Pause() => new float[SpeechStreamer.SampleRate * speech.Value.SegmentPauseMilliseconds / 1000];
+    /// <summary>Silence before a segment, as the speech endpoint puts it: its SSML break, else the usual pause (none before the first).</summary>
+    public float[] PauseBefore(AudioJobSpec spec, int index) =>
+        new float[SegmentStyle.PauseBefore(spec.Styles, index, speech.Value.SegmentPauseMilliseconds, SpeechStreamer.SampleRate)];
+
+    /// <summary>An SSML break after the last segment.</summary>
+    public static float[] TrailingPause(AudioJobSpec spec) => new float[SpeechStreamer.SampleRate * spec.TrailingPauseMilliseconds / 1000];
 
     public async Task<float[]> ReadSegmentAsync(string jobId, int index, CancellationToken cancellationToken)
     {
@@ -53,18 +58,14 @@ public sealed partial class JobAudioFiles(IAudioStore store, AudioLinks links, I
 
     private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
-        var pause = Pause();
         var all = new List<float>();
         for (var index = 0; index < spec.Segments.Length; index++)
         {
-            if (index > 0)
-            {
-                all.AddRange(pause);
-            }
-
+            all.AddRange(PauseBefore(spec, index));
             all.AddRange(await ReadSegmentAsync(jobId, index, cancellationToken));
         }
 
+        all.AddRange(TrailingPause(spec));
         return [.. all];
     }
 

@@ -152,8 +152,7 @@ public static partial class JobEndpoints
 
         var grain = cluster.GetGrain<IAudioJobGrain>(id);
         var spec = (await grain.GetSpecAsync())!;
-        var pause = SpeechStreamer.SampleRate * limits.SegmentPauseMilliseconds / 1000;
-        return (JobTimestamps.Of(spec, await grain.GetSegmentsAsync(), pause), null);
+        return (JobTimestamps.Of(spec, await grain.GetSegmentsAsync(), limits.SegmentPauseMilliseconds), null);
     }
 
     /// <summary>Why a job has no audio to read (expired, failed, not finished); null when it is complete.</summary>

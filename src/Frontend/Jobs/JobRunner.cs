@@ -129,20 +129,29 @@ public sealed partial class JobRunner(
             RequestId = $"{jobId}-{index}",
             Tenant = spec.Tenant,
             Text = spec.Segments[index],
-            Language = spec.Language,
+            Language = spec.Styles?[index].Language ?? spec.Language,
             Voice = spec.Voice,
             Seed = spec.Seed,
             Background = true,
         });
         var samples = new List<float>();
-        var controls = new SpeechControls(spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
-        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SpeechStreamer.SampleRate);
+        SpeechEffects? effects = null;
         try
         {
             // Each segment is a trace of its own, linked to the request that submitted the job (and sampled when it was).
             var link = spec.SubmittedTrace is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var submitted) ? submitted : default;
+            var current = -1;
             await foreach (var (position, _, e) in segments.RunAsync(jobs.ToAsyncEnumerable(), cancellationToken, SegmentTrace.Own(link)))
             {
+                if (position != current)
+                {
+                    // A fresh stretcher per segment, with the segment's own speed (SSML), as speech does.
+                    current = position;
+                    effects?.Dispose();
+                    var controls = ControlsOf(spec, pending[position]);
+                    effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SpeechStreamer.SampleRate);
+                }
+
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
                 {
                     samples.AddRange(effects?.Process(chunk) ?? chunk);
@@ -150,14 +159,7 @@ public sealed partial class JobRunner(
                 else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
                 {
                     var index = pending[position];
-                    if (effects is not null)
-                    {
-                        // The segment's tail; the next segment starts a fresh stretcher, as speech does.
-                        samples.AddRange(effects.Flush());
-                        effects.Dispose();
-                        effects = new SpeechEffects(controls, SpeechStreamer.SampleRate);
-                    }
-
+                    samples.AddRange(effects?.Flush() ?? []);
                     var audio = samples.ToArray();
                     samples.Clear();
                     await using (var bytes = new MemoryStream(MemoryMarshal.AsBytes(audio.AsSpan()).ToArray(), writable: false))
@@ -207,11 +209,13 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <summary>Deletes audio no longer needed; a store that fails leaves it (logged and counted), and the retention sweep or the bucket's lifecycle rule removes it later.</summary>
+    /// <summary>The job's speed, pitch and volume, with the segment's own speed where SSML gives one.</summary>
+    private static SpeechControls ControlsOf(AudioJobSpec spec, int index) =>
+        new(spec.Styles?[index].Speed ?? spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
+
     /// <summary>Encodes the stored segments, in order with the speech endpoint's pause between them, into the job's file.</summary>
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
-        var pause = files.Pause();
         var outputRate = spec.SampleRate > 0 ? spec.SampleRate : SpeechStreamer.SampleRate; // 0: a job stored before sample_rate
         var label = labels.Value.For(jobId);
         var temporary = Path.Combine(Path.GetTempPath(), $"qwentts-{jobId}-{Guid.NewGuid():N}.{spec.Format}");
@@ -227,7 +231,7 @@ public sealed partial class JobRunner(
                     await file.WriteAsync(encoder.Begin(), cancellationToken);
                     for (var index = 0; index < spec.Segments.Length; index++)
                     {
-                        if (index > 0 && pause.Length > 0)
+                        if (files.PauseBefore(spec, index) is { Length: > 0 } pause)
                         {
                             samples += pause.Length;
                             await file.WriteAsync(encoder.Encode(pause), cancellationToken);
@@ -236,6 +240,12 @@ public sealed partial class JobRunner(
                         var audio = await files.ReadSegmentAsync(jobId, index, cancellationToken);
                         samples += audio.Length;
                         await file.WriteAsync(encoder.Encode(audio), cancellationToken);
+                    }
+
+                    if (JobAudioFiles.TrailingPause(spec) is { Length: > 0 } trailing)
+                    {
+                        samples += trailing.Length;
+                        await file.WriteAsync(encoder.Encode(trailing), cancellationToken);
                     }
 
                     await file.WriteAsync(encoder.End(), cancellationToken);

@@ -3,7 +3,6 @@ using QwenTts.Audio;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
-using QwenTts.Frontend.Text;
 using QwenTts.Grains.Interfaces.Jobs;
 using QwenTts.Storage.Jobs;
 using QwenTts.Storage.Tenants;
@@ -16,7 +15,7 @@ namespace QwenTts.Frontend.Jobs;
 /// worker. Used by the API and by the chat-robot inbound endpoint.
 /// </summary>
 public sealed class JobSubmitter(
-    IClusterClient cluster, SpeechPlanner planner, SentenceSegmenter segmenter, TenantQuotas quotas, CallbackUrls callbacks,
+    IClusterClient cluster, SpeechPlanner planner, SpeechTextPlanner texts, TenantQuotas quotas, CallbackUrls callbacks,
     JobSchedule schedule, JobWorker worker, IOptions<JobOptions> options, TimeProvider clock)
 {
     public async Task<(AudioJobView? Job, ApiProblem? Problem)> SubmitAsync(JobRequest request, Tenant tenant, string source, CancellationToken cancellationToken)
@@ -37,16 +36,16 @@ public sealed class JobSubmitter(
             return Fail(callbackProblem);
         }
 
-        var text = TextNormalizer.Normalize(request.Input);
-        if (text.Length == 0)
-        {
-            return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
-        }
-
         var (settings, problem) = await planner.PlanSettingsAsync(request, tenant, SpeechSurface.Jobs);
         if (problem is not null)
         {
             return (null, problem);
+        }
+
+        var (text, textProblem) = await texts.PlanAsync(request, tenant, settings!, cancellationToken);
+        if (textProblem is not null)
+        {
+            return (null, textProblem);
         }
 
         var rate = await quotas.AcquireRequestAsync(tenant);
@@ -55,7 +54,7 @@ public sealed class JobSubmitter(
             return (null, new ApiProblem(StatusCodes.Status429TooManyRequests, "Too many requests", rate.Reason!, rate.RetryAfter));
         }
 
-        var characters = await quotas.ReserveCharactersAsync(tenant, text.Length, cancellationToken);
+        var characters = await quotas.ReserveCharactersAsync(tenant, text!.Characters, cancellationToken);
         if (!characters.Allowed)
         {
             return (null, new ApiProblem(StatusCodes.Status429TooManyRequests, "Character quota exhausted", characters.Reason!, characters.RetryAfter));
@@ -72,12 +71,11 @@ public sealed class JobSubmitter(
             }
 
             // The job keeps its reservation: its grain gives the characters back if it fails or is deleted before its audio is made.
-            var segments = TextSegments.Split(request.Input, segmenter);
-            var spec = new AudioJobSpec(tenant.Id, [.. segments.Select(s => s.Text)], settings!.LanguageFor(text), settings.Voice, settings.VoiceName, settings.Seed,
-                settings.Format, settings.Speed, text.Length, request.CallbackUrl, limits.Retention, source,
+            var spec = new AudioJobSpec(tenant.Id, [.. text.Segments], text.Language, settings!.Voice, settings.VoiceName, settings.Seed,
+                settings.Format, settings.Speed, text.Characters, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
-                characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume,
-                [.. segments.SelectMany(s => new[] { s.Start, s.End })]);
+                characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles?.ToArray(), text.TrailingPauseMilliseconds,
+                text.Spans is { } spans ? [.. spans.SelectMany(s => new[] { s.Start, s.End })] : null);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);

@@ -1,5 +1,6 @@
 using QwenTts.Frontend.Speech;
 using QwenTts.Grains.Interfaces.Jobs;
+using QwenTts.Grains.Interfaces.Synthesis;
 
 namespace QwenTts.Frontend.Jobs;
 
@@ -9,20 +10,16 @@ namespace QwenTts.Frontend.Jobs;
 /// </summary>
 public static class JobTimestamps
 {
-    public static IReadOnlyList<SegmentTimestamp> Of(AudioJobSpec spec, IReadOnlyList<AudioJobSegment> segments, int pauseSamples)
+    public static IReadOnlyList<SegmentTimestamp> Of(AudioJobSpec spec, IReadOnlyList<AudioJobSegment> segments, int usualPauseMilliseconds)
     {
         var stamps = new List<SegmentTimestamp>(segments.Count);
         long at = 0;
         foreach (var segment in segments)
         {
-            if (segment.Index > 0)
-            {
-                at += pauseSamples;
-            }
-
+            at += SegmentStyle.PauseBefore(spec.Styles, segment.Index, usualPauseMilliseconds, SpeechStreamer.SampleRate);
             var (start, end) = spec.TextSpans is { } spans && spans.Length >= 2 * (segment.Index + 1)
                 ? (spans[2 * segment.Index], spans[(2 * segment.Index) + 1])
-                : (0, 0); // a job stored before text ranges were kept
+                : ((int?)null, (int?)null); // SSML, lexicons, or a job stored before text ranges were kept
             stamps.Add(new SegmentTimestamp(spec.Segments[segment.Index], start, end, SegmentTimestamp.Seconds(at, SpeechStreamer.SampleRate),
                 SegmentTimestamp.Seconds(at + segment.Samples, SpeechStreamer.SampleRate)));
             at += segment.Samples;

@@ -54,7 +54,7 @@ public static partial class SpeechEndpoints
                 $"The request body is too large: the limit is {limits.Value.MaxBodyBytes} bytes without ref_audio.").ToResult(context);
         }
 
-        var (plan, problem) = await planner.PlanAsync(request, tenant);
+        var (plan, problem) = await planner.PlanAsync(request, tenant, context.RequestAborted);
         if (problem is not null)
         {
             return problem.ToResult(context);

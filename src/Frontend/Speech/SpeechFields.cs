@@ -82,6 +82,8 @@ public static class SpeechFields
         "ref_text" => request.RefText is not null,
         "x_vector_only_mode" => request.XVectorOnlyMode is not null,
         "max_new_tokens" => request.MaxNewTokens is not null,
+        "input_format" => request.InputFormat is not null,
+        "lexicons" => request.Lexicons is not null,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a speech field a surface can leave out"),
     };
 }

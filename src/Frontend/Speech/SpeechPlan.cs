@@ -5,8 +5,9 @@ using QwenTts.Storage.Tenants;
 namespace QwenTts.Frontend.Speech;
 
 /// <summary>
-/// A validated speech request, ready to run: normalised segments (with <see cref="Spans"/>, their ranges in the input),
-/// resolved voice, format and output sample rate.
+/// A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate. SSML gives
+/// each segment its own speed, language and pause before it (<see cref="Styles"/>, one a segment) and silence at the end.
+/// <see cref="Spans"/>: each segment's range in the input, where the segments are runs of it (plain text without lexicons).
 /// </summary>
 public sealed record SpeechPlan(
     Tenant Tenant,
@@ -26,6 +27,8 @@ public sealed record SpeechPlan(
     int SampleRate = SpeechStreamer.SampleRate,
     double Pitch = 0,
     double Volume = 1,
+    IReadOnlyList<SegmentStyle>? Styles = null,
+    int TrailingPauseMilliseconds = 0,
     IReadOnlyList<Text.TextSegment>? Spans = null)
 {
     /// <summary>speed, pitch and volume, as the audio side applies them.</summary>

@@ -16,14 +16,14 @@ namespace QwenTts.Frontend.Speech;
 /// costs no card time: what a voice still needs from a card (cloning ref_audio, deriving a pending prompt) is left in
 /// the plan as a <see cref="PendingVoice"/>, for <see cref="PrepareVoiceAsync"/> once the request is within its limits.
 /// </summary>
-public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SentenceSegmenter segmenter, ReferenceAudioCloner cloner)
+public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SpeechTextPlanner texts, ReferenceAudioCloner cloner)
 {
     /// <summary>The most codec frames a segment may ask for with max_new_tokens (about 5.5 minutes of audio).</summary>
     public const int MaxNewTokensLimit = 4096;
 
     public static readonly string[] Models = ["qwen3-tts", "qwen3-tts-12hz", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"];
 
-    public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant)
+    public async Task<(SpeechPlan? Plan, ApiProblem? Problem)> PlanAsync(SpeechRequest request, Tenant tenant, CancellationToken cancellationToken = default)
     {
         var max = limits.Value;
         if (string.IsNullOrWhiteSpace(request.Input))
@@ -36,23 +36,21 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
             return Fail($"input has {request.Input.Length} characters; the limit is {max.MaxInputCharacters}.");
         }
 
-        var text = TextNormalizer.Normalize(request.Input);
-        if (text.Length == 0)
-        {
-            return Fail("input contains no speakable characters after normalisation (only spaces or control characters).");
-        }
-
         var (settings, problem) = await PlanSettingsAsync(request, tenant, SpeechSurface.Speech);
         if (problem is not null)
         {
             return (null, problem);
         }
 
-        var language = settings!.LanguageFor(text);
-        var spans = TextSegments.Split(request.Input, segmenter);
-        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), [.. spans.Select(s => s.Text)], language, settings.Voice,
-            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Length, settings.MaxNewTokens,
-            settings.Pending, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, spans);
+        var (text, textProblem) = await texts.PlanAsync(request, tenant, settings!, cancellationToken);
+        if (textProblem is not null)
+        {
+            return (null, textProblem);
+        }
+
+        var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), text!.Segments, text.Language, settings!.Voice,
+            settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Characters, settings.MaxNewTokens,
+            settings.Pending, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles, text.TrailingPauseMilliseconds, text.Spans);
         return (plan, null);
     }
 

@@ -84,6 +84,15 @@ public record SpeechRequest
     [JsonPropertyName("max_new_tokens")]
     public int? MaxNewTokens { get; init; }
 
+    /// <summary>Native: "text" (the default) or "ssml" (input is an SSML document: speak, break, prosody rate, say-as, sub, lang).</summary>
+    [JsonPropertyName("input_format")]
+    [DefaultValue("text")]
+    public string? InputFormat { get; init; }
+
+    /// <summary>Native: names of your tenant's lexicons (see /v1/lexicons) applied to the text before it is spoken; the first named wins a grapheme.</summary>
+    [JsonPropertyName("lexicons")]
+    public string[]? Lexicons { get; init; }
+
     /// <summary>Every field of the body this record does not know; a non-empty set is a 400 that names them.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unrecognized { get; init; }

@@ -32,8 +32,9 @@ public sealed class SpeechProgress
 /// <summary>
 /// Synthesises a plan's segments with the same voice and seed, several at once on different cards when the input is
 /// long (see <see cref="OrderedSegmentRunner"/>), and streams their audio strictly in text order with a short pause
-/// between segments. speed, pitch and volume are applied as the audio comes (<see cref="SpeechEffects"/>, per segment),
-/// so a changed voice streams too; only the stretcher's short look-ahead is held back.
+/// between segments (an SSML break's silence where the plan has one). speed, pitch and volume are applied as the audio
+/// comes (<see cref="SpeechEffects"/>, a fresh one per segment, since SSML gives each segment its own speed), so a
+/// changed voice streams too; only the stretcher's short look-ahead is held back.
 /// </summary>
 public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechLimits> limits)
 {
@@ -41,25 +42,29 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
 
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pause = new float[SampleRate * limits.Value.SegmentPauseMilliseconds / 1000];
-        var controls = plan.Controls;
-        var effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
+        var usualPause = limits.Value.SegmentPauseMilliseconds;
+        SpeechEffects? effects = null;
         try
         {
-            var current = 0;
+            var current = -1;
             long segmentStart = 0;
             await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
             {
                 if (index != current)
                 {
                     current = index;
-                    if (pause.Length > 0)
+                    var pause = SegmentStyle.PauseBefore(plan.Styles, index, usualPause, SampleRate);
+                    if (pause > 0)
                     {
-                        progress.Samples += pause.Length;
-                        yield return pause;
+                        progress.Samples += pause;
+                        yield return new float[pause];
                     }
 
                     segmentStart = progress.Samples;
+
+                    effects?.Dispose();
+                    var controls = ControlsOf(plan, index);
+                    effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
                 }
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
@@ -77,22 +82,22 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                     progress.VoicePrompts.Add(summary.VoicePrompt);
                     progress.Frames += summary.Frames;
                     progress.SegmentsDone++;
-                    var tail = Array.Empty<float>();
-                    if (effects is not null)
-                    {
-                        // Each segment ends cleanly (its tail is let out before the pause); the next starts a fresh stretcher.
-                        tail = effects.Flush();
-                        effects.Dispose();
-                        effects = new SpeechEffects(controls, SampleRate);
-                        progress.Samples += tail.Length;
-                    }
-
+                    var tail = effects?.Flush() ?? [];
+                    progress.Samples += tail.Length;
                     Stamp(plan, index, segmentStart, progress);
                     if (tail.Length > 0)
                     {
+                        // Each segment ends cleanly: its tail is let out before the pause, and the next starts a fresh stretcher.
                         yield return tail;
                     }
                 }
+            }
+
+            if (plan.TrailingPauseMilliseconds > 0 && progress.SegmentsDone == plan.Segments.Count)
+            {
+                var trailing = SampleRate * plan.TrailingPauseMilliseconds / 1000;
+                progress.Samples += trailing;
+                yield return new float[trailing];
             }
         }
         finally
@@ -103,18 +108,22 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
 
     private static void Stamp(SpeechPlan plan, int index, long start, SpeechProgress progress)
     {
-        var span = plan.Spans is { } spans ? spans[index] : new Text.TextSegment(plan.Segments[index], 0, 0);
-        progress.Timestamps.Add(new SegmentTimestamp(span.Text, span.Start, span.End, SegmentTimestamp.Seconds(start, SampleRate),
+        var span = plan.Spans?[index];
+        progress.Timestamps.Add(new SegmentTimestamp(plan.Segments[index], span?.Start, span?.End, SegmentTimestamp.Seconds(start, SampleRate),
             SegmentTimestamp.Seconds(progress.Samples, SampleRate)));
         progress.TimestampEnds.Add(progress.Samples);
     }
+
+    /// <summary>The plan's controls, with the segment's own speed where SSML gives one.</summary>
+    private static SpeechControls ControlsOf(SpeechPlan plan, int index) =>
+        plan.Styles?[index] is { } style ? plan.Controls with { Speed = style.Speed } : plan.Controls;
 
     private static IEnumerable<SynthesisJob> Jobs(SpeechPlan plan) => plan.Segments.Select((text, index) => new SynthesisJob
     {
         RequestId = $"{plan.RequestId}-{index}",
         Tenant = plan.Tenant.Id,
         Text = text,
-        Language = plan.Language,
+        Language = plan.Styles?[index].Language ?? plan.Language,
         Voice = plan.Voice,
         Seed = plan.Seed,
         Sampling = plan.MaxNewTokens is { } max ? new SamplingSpec { MaxNewTokens = max } : null,

@@ -29,5 +29,7 @@ public sealed record SpeechSurface(string Name, IReadOnlyList<string> Formats, I
         ["ref_text"] = "sessions speak described or saved voices; make a voice from the recording first (POST /v1/audio/voices)",
         ["x_vector_only_mode"] = "sessions speak described or saved voices; make a voice from the recording first (POST /v1/audio/voices)",
         ["max_new_tokens"] = "each sentence is spoken to its end",
+        ["input_format"] = "the text arrives in pieces and an SSML document must be read whole; send SSML to POST /v1/audio/speech or /v1/audio/jobs",
+        ["lexicons"] = "sessions do not apply lexicons yet; send the text to POST /v1/audio/speech or /v1/audio/jobs",
     });
 }

@@ -8,6 +8,7 @@ namespace QwenTts.Grains.Interfaces.Jobs;
 /// characters it reserved from its tenant's quota, to give back if it fails or is deleted before its audio is made,
 /// and what its voice is spoken from (see the frontend's VoiceSources).
 /// </summary>
+/// <param name="Styles">SSML: each segment's speed, language and pause before it (null: plain text, <see cref="Speed"/> and <see cref="Language"/> for all).</param>
 /// <param name="SampleRate">The output sample rate; 0 (a job stored before the field) is the model's rate.</param>
 /// <param name="Pitch">Pitch shift in semitones (0 leaves it).</param>
 /// <param name="Volume">Linear gain with a limiter; null (also a job stored before the field) leaves the loudness.</param>
@@ -33,4 +34,6 @@ public sealed record AudioJobSpec(
     [property: Id(15)] int SampleRate = 0,
     [property: Id(16)] double Pitch = 0,
     [property: Id(17)] double? Volume = null,
-    [property: Id(18)] int[]? TextSpans = null);
+    [property: Id(18)] SegmentStyle[]? Styles = null,
+    [property: Id(19)] int TrailingPauseMilliseconds = 0,
+    [property: Id(20)] int[]? TextSpans = null);

@@ -1,0 +1,16 @@
+namespace QwenTts.Grains.Interfaces.Synthesis;
+
+/// <summary>
+/// How one segment of a request is spoken when it differs from segment to segment (SSML): its speed, its language, and
+/// the silence before it (null: the usual pause between segments; a &lt;break&gt; sets it, 0 included).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SegmentStyle(
+    [property: Id(0)] double Speed,
+    [property: Id(1)] string Language,
+    [property: Id(2)] int? PauseBeforeMilliseconds)
+{
+    /// <summary>Samples of silence before segment <paramref name="index"/>: its break, else the usual pause (none before the first).</summary>
+    public static int PauseBefore(IReadOnlyList<SegmentStyle>? styles, int index, int usualMilliseconds, int sampleRate) =>
+        (styles?[index].PauseBeforeMilliseconds ?? (index == 0 ? 0 : usualMilliseconds)) * sampleRate / 1000;
+}
