@@ -34,4 +34,23 @@ public sealed class TimestampTests(SystemFixture fixture)
         Assert.True(types.IndexOf("speech.audio.segment") > types.IndexOf("speech.audio.delta"));
         Assert.True(types.IndexOf("speech.audio.segment") < types.LastIndexOf("speech.audio.delta"));
     }
+
+    [Fact]
+    public async Task Ssml_segments_have_no_text_offsets_and_their_audio_leaves_room_for_each_break()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+
+        using var response = await SpeechApi.PostAsync(client, new
+        {
+            input = "<speak>The first part is spoken.<break time=\"1s\"/>The second part follows the break.</speak>", input_format = "ssml",
+            voice = "echo", response_format = "pcm", stream_format = "sse",
+        });
+        var segments = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).Where(e => e.GetProperty("type").GetString() == "speech.audio.segment").ToList();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["The first part is spoken.", "The second part follows the break."], segments.Select(s => s.GetProperty("text").GetString()));
+        Assert.All(segments, s => Assert.Equal(JsonValueKind.Null, s.GetProperty("text_start").ValueKind));
+        Assert.Equal(1.0, segments[1].GetProperty("audio_start").GetDouble() - segments[0].GetProperty("audio_end").GetDouble(), 3);
+    }
 }
