@@ -34,6 +34,7 @@ public sealed class AdminCommandTests(SystemFixture fixture)
         { "cloning neither on nor off", "{db}", ["set-tenant", "acme", "--reference-cloning", "maybe"], 2, "--reference-cloning must be on or off" },
         { "nothing to set", "{db}", ["set-tenant", "acme"], 2, "set-tenant needs something to set" },
         { "unknown tenant to set", "{db}", ["set-tenant", "ghost", "--reference-cloning", "on"], 1, "Tenant 'ghost' does not exist" },
+        { "unknown ai notice", "{db}", ["set-tenant", "acme", "--ai-notice", "spoken"], 2, "--ai-notice must be one of off, morse, not 'spoken'" },
     };
 
     [Theory]

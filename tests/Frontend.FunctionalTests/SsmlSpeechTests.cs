@@ -46,9 +46,34 @@ public sealed class SsmlSpeechTests(SystemFixture fixture)
         Assert.InRange(slow, normal * 2 - 8, normal * 2 + 8);
     }
 
+    [Fact]
+    public async Task Prosody_volume_scales_its_span_and_pitch_keeps_its_length()
+    {
+        using var client = fixture.System.Client(fixture.AcmeKey);
+        async Task<short[]> SpeakAsync(string prosody)
+        {
+            using var response = await SpeechApi.PostAsync(client, new
+            {
+                input = $"<speak><prosody {prosody}>{First}</prosody></speak>", input_format = "ssml", voice = "sage", response_format = "pcm", seed = 5,
+            });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return Samples(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        var normal = await SpeakAsync("volume=\"medium\"");
+        var quieter = await SpeakAsync("volume=\"-6dB\"");
+        var higher = await SpeakAsync("pitch=\"+4st\"");
+
+        static double Rms(short[] x) => Math.Sqrt(x.Sum(v => (double)v * v) / x.Length);
+        Assert.Equal(normal.Length, quieter.Length);
+        Assert.InRange(Rms(quieter) / Rms(normal), 0.48, 0.52); // -6 dB: half the amplitude, same seed, same speech
+        Assert.InRange(higher.Length, normal.Length * 0.97, normal.Length * 1.03); // pitch changes the voice, not the duration
+        Assert.NotEqual(normal, higher);
+    }
+
     [Theory]
     [InlineData("<speak>Hi <audio src=\"https://example.com/a.wav\"/>there.</speak>", "SSML element <audio> is not supported")]
-    [InlineData("<speak><prosody pitch=\"+2st\">Hi.</prosody></speak>", "prosody pitch is not supported yet")]
+    [InlineData("<speak><prosody pitch=\"+20st\">Hi.</prosody></speak>", "it must be between -12 and 12")]
     [InlineData("<!DOCTYPE speak [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><speak>&x;</speak>", "DTD")]
     [InlineData("<speak>Hi.", "not well-formed SSML")]
     public async Task A_document_outside_the_subset_is_a_400_naming_what_is_refused(string ssml, string mentions)

@@ -83,8 +83,30 @@ public sealed class SsmlParserTests
         Assert.Equal(0.25, Parse("<speak><prosody rate=\"50%\"><prosody rate=\"x-slow\">Slow.</prosody></prosody></speak>").Spans[0].Rate, 6);
 
     [Theory]
-    [InlineData("pitch=\"+2st\"", "prosody pitch is not supported yet")]
-    [InlineData("rate=\"fast\" volume=\"loud\"", "prosody volume is not supported yet")]
+    [InlineData("pitch=\"+2st\"", 2.0, 1.0)]
+    [InlineData("pitch=\"-3.5st\" volume=\"+6dB\"", -3.5, 1.9953)]
+    [InlineData("pitch=\"x-high\" volume=\"soft\"", 7.0196, 0.5)]
+    [InlineData("pitch=\"+10%\" volume=\"150%\"", 1.6500, 1.5)]
+    [InlineData("volume=\"-50%\"", 0.0, 0.5)]
+    public void Prosody_pitch_adds_semitones_and_volume_multiplies(string attributes, double semitones, double volume)
+    {
+        var span = Parse($"<speak>Plain. <prosody {attributes}>Changed.</prosody></speak>").Spans[1];
+        Assert.Equal(semitones, span.Pitch, 3);
+        Assert.Equal(volume, span.Volume, 3);
+        Assert.Equal(1.0, span.Rate);
+    }
+
+    [Fact]
+    public void Nested_pitches_add_and_volumes_multiply()
+    {
+        var span = Parse("<speak><prosody pitch=\"+2st\" volume=\"x-loud\"><prosody pitch=\"+1st\" volume=\"soft\">Both.</prosody></prosody></speak>").Spans[0];
+        Assert.Equal(3.0, span.Pitch, 6);
+        Assert.Equal(1.0, span.Volume, 6);
+    }
+
+    [Theory]
+    [InlineData("pitch=\"+50Hz\"", "prosody pitch \"+50Hz\" is not valid")]
+    [InlineData("rate=\"fast\" volume=\"very loud\"", "prosody volume \"very loud\" is not valid")]
     [InlineData("rate=\"quick\"", "prosody rate \"quick\" is not valid")]
     [InlineData("duration=\"2s\"", "SSML attribute duration on <prosody> is not supported")]
     public void Prosody_refusals_name_the_attribute(string attributes, string expected) =>

@@ -76,6 +76,43 @@ public sealed class JobApiTests(JobSystemFixture fixture)
         await AssertBadRequestAsync(client, new { input = Text, voice = "alloy", pitch = 12.5 }, "pitch 12.5 is out of range");
     }
 
+    [Fact]
+    public async Task A_tenant_with_the_ai_notice_hears_the_morse_rhythm_first_from_speech_and_in_its_job_files()
+    {
+        var tenant = "notice-" + Guid.NewGuid().ToString("N")[..6];
+        var key = await fixture.System.CreateTenantAsync(tenant);
+        await using (var data = Npgsql.NpgsqlDataSource.Create(fixture.System.ConnectionString))
+        {
+            Assert.NotNull(await new QwenTts.Storage.Tenants.TenantStore(data).SetAiNoticeAsync(tenant, "morse"));
+        }
+
+        var fields = new { input = Text, voice = "alloy", language = "english", seed = 11, response_format = "pcm" };
+        using var client = fixture.System.Client(key);
+        using var speech = await client.PostAsJsonAsync("/v1/audio/speech", fields);
+        var labelled = await speech.Content.ReadAsByteArrayAsync();
+        using var plainClient = fixture.System.Client(fixture.AcmeKey);
+        using var plainSpeech = await plainClient.PostAsJsonAsync("/v1/audio/speech", fields);
+        var plain = await plainSpeech.Content.ReadAsByteArrayAsync();
+
+        // The rhythm (tones where the standard puts them, silence between), then exactly what a tenant without it hears.
+        var rhythm = 24000 * QwenTts.Audio.AiNoticeRhythm.Milliseconds / 1000 * 2;
+        Assert.True(labelled.AsSpan(rhythm).SequenceEqual(plain), $"{labelled.Length} bytes with the notice, {plain.Length} without");
+        var samples = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(labelled.AsSpan(0, rhythm)).ToArray();
+        double Rms(int fromMs, int toMs) => Math.Sqrt(samples[(fromMs * 24)..(toMs * 24)].Average(v => (double)v * v)) / short.MaxValue;
+        foreach (var (start, length) in QwenTts.Audio.AiNoticeRhythm.Tones)
+        {
+            Assert.InRange(Rms(start + 10, start + length - 10), 0.15, 0.2); // an 800 Hz tone at 0.25
+            Assert.True(Rms(start + length + 10, start + length + 90) < 0.001, $"silence after the tone at {start} ms");
+        }
+
+        // A job: its stored file starts the same way (it is the speech endpoint's audio, byte for byte).
+        var id = (await JobsApi.CreateAsync(client, fields)).GetProperty("id").GetString()!;
+        var done = await JobsApi.WaitForAsync(() => fixture.System.Client(key), id, j => JobsApi.Status(j) is "completed" or "failed", TimeSpan.FromSeconds(30), "the job");
+        Assert.Equal("completed", JobsApi.Status(done));
+        var stored = await client.GetByteArrayAsync($"/v1/audio/jobs/{id}/content");
+        Assert.True(labelled.AsSpan().SequenceEqual(stored), "the job's file equals the labelled speech");
+    }
+
     [Theory]
     [InlineData("wav", 16000, "audio/wav")]
     [InlineData("pcm_mulaw", null, "audio/PCMU")]

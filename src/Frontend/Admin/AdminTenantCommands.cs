@@ -19,18 +19,34 @@ public static class AdminTenantCommands
         return 0;
     }
 
-    /// <summary>Changes a tenant's policies; today one: one-shot cloning from ref_audio.</summary>
+    /// <summary>Changes a tenant's policies: one-shot cloning from ref_audio, the explicit AI-content label.</summary>
     public static async Task<int> SetTenantAsync(AdminArguments arguments, TenantStore tenants)
     {
         var id = arguments.Single("tenant ID");
-        if (!arguments.Has("reference-cloning"))
+        if (!arguments.Has("reference-cloning") && !arguments.Has("ai-notice"))
         {
-            throw new AdminUsageException("set-tenant needs something to set: --reference-cloning on|off; see 'admin set-tenant --help'.");
+            throw new AdminUsageException("set-tenant needs something to set: --reference-cloning on|off or --ai-notice off|morse; see 'admin set-tenant --help'.");
         }
 
-        var tenant = await tenants.SetReferenceCloningAsync(id, arguments.Switch("reference-cloning", false))
-            ?? throw new InvalidOperationException($"Tenant '{id}' does not exist; 'admin list-tenants' shows the tenants.");
-        Console.WriteLine($"tenant {tenant.Id}: {Cloning(tenant)}; frontends apply it from their next key refresh (Auth:KeyRefreshInterval).");
+        var notice = arguments.Text("ai-notice", AiNotices.Off);
+        if (arguments.Has("ai-notice") && !AiNotices.All.Contains(notice))
+        {
+            throw new AdminUsageException($"--ai-notice must be one of {string.Join(", ", AiNotices.All)}, not '{notice}'.");
+        }
+
+        Tenant? tenant = null;
+        if (arguments.Has("reference-cloning"))
+        {
+            tenant = await tenants.SetReferenceCloningAsync(id, arguments.Switch("reference-cloning", false));
+        }
+
+        if (arguments.Has("ai-notice"))
+        {
+            tenant = await tenants.SetAiNoticeAsync(id, notice);
+        }
+
+        tenant = tenant ?? throw new InvalidOperationException($"Tenant '{id}' does not exist; 'admin list-tenants' shows the tenants.");
+        Console.WriteLine($"tenant {tenant.Id}: {Cloning(tenant)}, AI notice {tenant.AiNotice}; frontends apply it from their next key refresh (Auth:KeyRefreshInterval).");
         return 0;
     }
 
@@ -59,7 +75,7 @@ public static class AdminTenantCommands
         arguments.ExpectNoPositional();
         foreach (var t in await tenants.ListTenantsAsync())
         {
-            Console.WriteLine($"{t.Id}\t{t.DisplayName}\t{t.RequestsPerMinute} rpm\t{t.CharactersPerDay} chars/day\t{Cloning(t)}{(t.Disabled ? "\tdisabled" : "")}");
+            Console.WriteLine($"{t.Id}\t{t.DisplayName}\t{t.RequestsPerMinute} rpm\t{t.CharactersPerDay} chars/day\t{Cloning(t)}\tAI notice {t.AiNotice}{(t.Disabled ? "\tdisabled" : "")}");
         }
 
         return 0;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using QwenTts.Audio;
 using QwenTts.Frontend.Robots;
 using QwenTts.Frontend.Speech;
 using QwenTts.Grains.Interfaces.Jobs;
@@ -14,6 +15,9 @@ public sealed partial class JobAudioFiles(IAudioStore store, AudioLinks links, I
     /// <summary>Silence before a segment, as the speech endpoint puts it: its SSML break, else the usual pause (none before the first).</summary>
     public float[] PauseBefore(AudioJobSpec spec, int index) =>
         new float[SegmentStyle.PauseBefore(spec.Styles, index, speech.Value.SegmentPauseMilliseconds, SpeechStreamer.SampleRate)];
+
+    /// <summary>What comes before the first segment: the tenant's explicit AI-content label, when it has one.</summary>
+    public static float[] LeadIn(AudioJobSpec spec) => spec.AiNotice ? AiNoticeRhythm.Samples(SpeechStreamer.SampleRate) : [];
 
     /// <summary>An SSML break after the last segment.</summary>
     public static float[] TrailingPause(AudioJobSpec spec) => new float[SpeechStreamer.SampleRate * spec.TrailingPauseMilliseconds / 1000];
@@ -58,7 +62,7 @@ public sealed partial class JobAudioFiles(IAudioStore store, AudioLinks links, I
 
     private async Task<float[]> ReadAllSamplesAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
     {
-        var all = new List<float>();
+        var all = new List<float>(LeadIn(spec));
         for (var index = 0; index < spec.Segments.Length; index++)
         {
             all.AddRange(PauseBefore(spec, index));

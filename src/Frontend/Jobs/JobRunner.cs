@@ -145,7 +145,7 @@ public sealed partial class JobRunner(
             {
                 if (position != current)
                 {
-                    // A fresh stretcher per segment, with the segment's own speed (SSML), as speech does.
+                    // A fresh stretcher per segment, with the segment's own controls (SSML), as speech does.
                     current = position;
                     effects?.Dispose();
                     var controls = ControlsOf(spec, pending[position]);
@@ -209,9 +209,9 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <summary>The job's speed, pitch and volume, with the segment's own speed where SSML gives one.</summary>
+    /// <summary>The job's speed, pitch and volume, or the segment's own where SSML gives them.</summary>
     private static SpeechControls ControlsOf(AudioJobSpec spec, int index) =>
-        new(spec.Styles?[index].Speed ?? spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
+        spec.Styles?[index] is { } style ? new(style.Speed, style.Pitch, style.Volume ?? 1.0) : new(spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
 
     /// <summary>Encodes the stored segments, in order with the speech endpoint's pause between them, into the job's file.</summary>
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)
@@ -229,6 +229,12 @@ public sealed partial class JobRunner(
                 {
                     contentType = encoder.ContentType;
                     await file.WriteAsync(encoder.Begin(), cancellationToken);
+                    if (JobAudioFiles.LeadIn(spec) is { Length: > 0 } leadIn)
+                    {
+                        samples += leadIn.Length;
+                        await file.WriteAsync(encoder.Encode(leadIn), cancellationToken);
+                    }
+
                     for (var index = 0; index < spec.Segments.Length; index++)
                     {
                         if (files.PauseBefore(spec, index) is { Length: > 0 } pause)

@@ -13,7 +13,7 @@ public static class JobTimestamps
     public static IReadOnlyList<SegmentTimestamp> Of(AudioJobSpec spec, IReadOnlyList<AudioJobSegment> segments, int usualPauseMilliseconds)
     {
         var stamps = new List<SegmentTimestamp>(segments.Count);
-        long at = 0;
+        long at = JobAudioFiles.LeadIn(spec).Length; // the tenant's AI-content notice comes first
         foreach (var segment in segments)
         {
             at += SegmentStyle.PauseBefore(spec.Styles, segment.Index, usualPauseMilliseconds, SpeechStreamer.SampleRate);

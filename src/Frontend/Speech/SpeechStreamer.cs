@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
+using QwenTts.Audio;
 using QwenTts.Audio.Effects;
 using QwenTts.Grains.Interfaces.Synthesis;
 using QwenTts.Routing;
+using QwenTts.Storage.Tenants;
 
 namespace QwenTts.Frontend.Speech;
 
@@ -33,7 +35,7 @@ public sealed class SpeechProgress
 /// Synthesises a plan's segments with the same voice and seed, several at once on different cards when the input is
 /// long (see <see cref="OrderedSegmentRunner"/>), and streams their audio strictly in text order with a short pause
 /// between segments (an SSML break's silence where the plan has one). speed, pitch and volume are applied as the audio
-/// comes (<see cref="SpeechEffects"/>, a fresh one per segment, since SSML gives each segment its own speed), so a
+/// comes (<see cref="SpeechEffects"/>, a fresh one per segment, since SSML gives each segment its own), so a
 /// changed voice streams too; only the stretcher's short look-ahead is held back.
 /// </summary>
 public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechLimits> limits)
@@ -43,6 +45,14 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
     public async IAsyncEnumerable<float[]> RunAsync(SpeechPlan plan, SpeechProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var usualPause = limits.Value.SegmentPauseMilliseconds;
+        if (plan.Tenant.AiNotice == AiNotices.Morse)
+        {
+            // The tenant's explicit AI-content label comes first, at once, while the cards make the speech.
+            var notice = AiNoticeRhythm.Samples(SampleRate);
+            progress.Samples += notice.Length;
+            yield return notice;
+        }
+
         SpeechEffects? effects = null;
         try
         {
@@ -114,9 +124,9 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         progress.TimestampEnds.Add(progress.Samples);
     }
 
-    /// <summary>The plan's controls, with the segment's own speed where SSML gives one.</summary>
+    /// <summary>The plan's controls, or the segment's own where SSML gives them.</summary>
     private static SpeechControls ControlsOf(SpeechPlan plan, int index) =>
-        plan.Styles?[index] is { } style ? plan.Controls with { Speed = style.Speed } : plan.Controls;
+        plan.Styles?[index] is { } style ? new(style.Speed, style.Pitch, style.Volume ?? 1.0) : plan.Controls;
 
     private static IEnumerable<SynthesisJob> Jobs(SpeechPlan plan) => plan.Segments.Select((text, index) => new SynthesisJob
     {

@@ -1,3 +1,4 @@
+using QwenTts.Audio.Effects;
 using Microsoft.Extensions.Options;
 using QwenTts.Frontend.Lexicons;
 using QwenTts.Frontend.Problems;
@@ -80,11 +81,23 @@ public sealed class SpeechTextPlanner(SentenceSegmenter segmenter, LexiconStore 
                 return Fail($"prosody rate makes the speed of \"{Shorten(span.Text)}\" {speed:0.###} (speed {settings.Speed} x rate {span.Rate:0.###}); it must be between 0.25 and 4.0.");
             }
 
+            var pitch = settings.Pitch + span.Pitch;
+            var volume = settings.Volume * span.Volume;
+            if (pitch is < SpeechControls.MinPitch or > SpeechControls.MaxPitch)
+            {
+                return Fail($"prosody pitch makes the pitch of \"{Shorten(span.Text)}\" {pitch:+0.##;-0.##;0} semitones (pitch {settings.Pitch} + {span.Pitch:0.##}); it must be between {SpeechControls.MinPitch} and {SpeechControls.MaxPitch}.");
+            }
+
+            if (volume is < SpeechControls.MinVolume or > SpeechControls.MaxVolume)
+            {
+                return Fail($"prosody volume makes the volume of \"{Shorten(span.Text)}\" {volume:0.###} (volume {settings.Volume} x {span.Volume:0.###}); it must be between {SpeechControls.MinVolume} and {SpeechControls.MaxVolume}.");
+            }
+
             var first = true;
             foreach (var segment in segmenter.Split(TextNormalizer.Normalize(span.Text)))
             {
                 segments.Add(segment);
-                styles.Add(new SegmentStyle(speed, span.Language ?? language, first ? span.PauseBeforeMilliseconds : null));
+                styles.Add(new SegmentStyle(speed, span.Language ?? language, first ? span.PauseBeforeMilliseconds : null, pitch, volume));
                 first = false;
             }
         }

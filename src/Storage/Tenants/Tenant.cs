@@ -2,10 +2,20 @@ namespace QwenTts.Storage.Tenants;
 
 /// <summary>
 /// A customer of the service, its quotas and its policies: <paramref name="ReferenceCloning"/> opens one-shot cloning from
-/// ref_audio on /v1/audio/speech (off for new tenants; an operator turns it on).
+/// ref_audio on /v1/audio/speech (off for new tenants; an operator turns it on); <paramref name="AiNotice"/> is the
+/// explicit AI-content label put at the start of the tenant's audio (<see cref="AiNotices"/>).
 /// </summary>
 public sealed record Tenant(string Id, string DisplayName, int RequestsPerMinute, long CharactersPerDay, DateTimeOffset CreatedAt, bool Disabled,
-    bool ReferenceCloning = false);
+    bool ReferenceCloning = false, string AiNotice = AiNotices.Off);
+
+/// <summary>The explicit AI-content labels a tenant may have (GB 45438-2025): none, or the Morse rhythm short-long-short-short.</summary>
+public static class AiNotices
+{
+    public const string Off = "off";
+    public const string Morse = "morse";
+
+    public static readonly string[] All = [Off, Morse];
+}
 
 /// <summary>An API key as operators see it: never the key itself, only its prefix.</summary>
 public sealed record ApiKeyInfo(long Id, string TenantId, string Prefix, string Label, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

@@ -5,7 +5,7 @@ namespace QwenTts.Storage.Tenants;
 /// <summary>Tenants and their API keys in PostgreSQL.</summary>
 public sealed class TenantStore(NpgsqlDataSource dataSource)
 {
-    private const string TenantColumns = "id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL, reference_cloning";
+    private const string TenantColumns = "id, display_name, requests_per_minute, characters_per_day, created_at, disabled_at IS NOT NULL, reference_cloning, ai_notice";
 
     public async Task<Tenant> CreateTenantAsync(string id, string displayName, int requestsPerMinute, long charactersPerDay, CancellationToken cancellationToken = default) =>
         await CreateTenantAsync(id, displayName, requestsPerMinute, charactersPerDay, referenceCloning: false, cancellationToken);
@@ -85,7 +85,7 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     public async Task<Tenant?> FindTenantByKeyAsync(string key, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, t.reference_cloning " +
+            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, t.reference_cloning, t.ai_notice " +
             "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id " +
             "WHERE k.key_hash = @hash AND k.revoked_at IS NULL AND t.disabled_at IS NULL");
         command.Parameters.AddWithValue("hash", ApiKeyFormat.Hash(key));
@@ -97,14 +97,14 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<KnownApiKey>> ListKnownKeysAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, t.reference_cloning, " +
+            "SELECT t.id, t.display_name, t.requests_per_minute, t.characters_per_day, t.created_at, t.disabled_at IS NOT NULL, t.reference_cloning, t.ai_notice, " +
             "encode(k.key_hash, 'hex'), k.revoked_at IS NOT NULL OR t.disabled_at IS NOT NULL " +
             "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<KnownApiKey>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(new KnownApiKey(reader.GetString(7), ReadTenant(reader), reader.GetBoolean(8)));
+            keys.Add(new KnownApiKey(reader.GetString(8), ReadTenant(reader), reader.GetBoolean(9)));
         }
 
         return keys;
@@ -134,15 +134,23 @@ public sealed class TenantStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Opens or closes one-shot cloning from ref_audio for a tenant; null when there is no such tenant. Frontends see it from their next key refresh.</summary>
-    public async Task<Tenant?> SetReferenceCloningAsync(string id, bool enabled, CancellationToken cancellationToken = default)
+    public Task<Tenant?> SetReferenceCloningAsync(string id, bool enabled, CancellationToken cancellationToken = default) =>
+        SetPolicyAsync(id, "reference_cloning", enabled, cancellationToken);
+
+    /// <summary>Sets the tenant's explicit AI-content label (<see cref="AiNotices"/>); null when there is no such tenant. Frontends see it from their next key refresh.</summary>
+    public Task<Tenant?> SetAiNoticeAsync(string id, string notice, CancellationToken cancellationToken = default) =>
+        SetPolicyAsync(id, "ai_notice", notice, cancellationToken);
+
+    /// <summary>One policy column of a tenant (the name is ours, never a caller's); the tenant as it is now, or null.</summary>
+    private async Task<Tenant?> SetPolicyAsync<T>(string id, string column, T value, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"UPDATE tenants SET reference_cloning = @enabled WHERE id = @id RETURNING {TenantColumns}");
+        await using var command = dataSource.CreateCommand($"UPDATE tenants SET {column} = @value WHERE id = @id RETURNING {TenantColumns}");
         command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("enabled", enabled);
+        command.Parameters.AddWithValue("value", value!);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadTenant(reader) : null;
     }
 
     private static Tenant ReadTenant(NpgsqlDataReader reader) => new(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-        reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5), reader.GetBoolean(6));
+        reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5), reader.GetBoolean(6), reader.GetString(7));
 }

@@ -6,7 +6,7 @@ namespace QwenTts.Frontend.Text.Ssml;
 
 /// <summary>
 /// Reads the SSML subset this model can honour (it speaks plain text in a described voice, nothing else):
-/// &lt;speak&gt;, &lt;break&gt;, &lt;prosody rate&gt;, &lt;say-as&gt;, &lt;sub&gt; and &lt;lang&gt;. Every other element or
+/// &lt;speak&gt;, &lt;break&gt;, &lt;prosody rate|pitch|volume&gt;, &lt;say-as&gt;, &lt;sub&gt; and &lt;lang&gt;. Every other element or
 /// attribute, malformed XML, a DTD or an entity is a problem that names it: a document is never half-understood.
 /// DTDs are prohibited at the reader, so no entity is ever expanded and nothing is ever fetched.
 /// </summary>
@@ -55,7 +55,7 @@ public static class SsmlParser
             }
 
             var walker = new Walker(rewrite);
-            var style = new Style(1.0, null);
+            var style = new Style(1.0, 0, 1.0, null);
             style = walker.LangOf(root, style, ["version"]);
             var detected = language == SupportedLanguages.Auto ? LanguageDetector.Detect(root.Value) : language;
             walker.Walk(root, style, style.Language ?? detected, detected);
@@ -69,11 +69,12 @@ public static class SsmlParser
 
     private static bool InSsml(XElement element) => element.Name.NamespaceName is "" or Namespace;
 
-    private sealed record Style(double Rate, string? Language);
+    /// <summary>Rate and volume as multiples, pitch in semitones added, around the request's own.</summary>
+    private sealed record Style(double Rate, double Pitch, double Volume, string? Language);
 
     private sealed class SsmlProblem(string message) : Exception(message);
 
-    /// <summary>Walks the tree once, cutting a span at every break and wherever the rate or language changes.</summary>
+    /// <summary>Walks the tree once, cutting a span at every break and wherever the prosody or language changes.</summary>
     private sealed class Walker(Func<string, string>? rewrite)
     {
         private readonly List<SsmlSpan> spans = [];
@@ -120,19 +121,34 @@ public static class SsmlParser
                     break;
                 case "prosody":
                     Attributes(child, "rate", "pitch", "volume");
-                    foreach (var unsupported in new[] { "pitch", "volume" })
+                    if (child.Attribute("rate") is null && child.Attribute("pitch") is null && child.Attribute("volume") is null)
                     {
-                        if (child.Attribute(unsupported) is not null)
-                        {
-                            throw new SsmlProblem($"prosody {unsupported} is not supported yet; only prosody rate is.");
-                        }
+                        throw new SsmlProblem("SSML <prosody> needs a rate, pitch or volume attribute.");
                     }
 
-                    var rateText = child.Attribute("rate")?.Value
-                                   ?? throw new SsmlProblem("SSML <prosody> needs a rate attribute (pitch and volume are not supported yet).");
-                    var rate = SsmlProsody.Rate(rateText)
-                               ?? throw new SsmlProblem($"prosody rate \"{rateText}\" is not valid; use {string.Join(", ", SsmlProsody.RateWords.Keys)}, a percent (\"80%\", \"+20%\", \"-20%\") or a multiple (\"1.5\").");
-                    Walk(child, style with { Rate = style.Rate * rate }, sayAsLanguage, detected);
+                    var prosody = style;
+                    if (child.Attribute("rate")?.Value is { } rateText)
+                    {
+                        var rate = SsmlProsody.Rate(rateText)
+                                   ?? throw new SsmlProblem($"prosody rate \"{rateText}\" is not valid; use {string.Join(", ", SsmlProsody.RateWords.Keys)}, a percent (\"80%\", \"+20%\", \"-20%\") or a multiple (\"1.5\").");
+                        prosody = prosody with { Rate = prosody.Rate * rate };
+                    }
+
+                    if (child.Attribute("pitch")?.Value is { } pitchText)
+                    {
+                        var pitch = SsmlProsody.Pitch(pitchText)
+                                    ?? throw new SsmlProblem($"prosody pitch \"{pitchText}\" is not valid; use {string.Join(", ", SsmlProsody.PitchWords.Keys)}, semitones (\"+2st\", \"-3st\") or a relative percent (\"+10%\"); Hz needs the voice's base pitch, which a designed voice does not have.");
+                        prosody = prosody with { Pitch = prosody.Pitch + pitch };
+                    }
+
+                    if (child.Attribute("volume")?.Value is { } volumeText)
+                    {
+                        var volume = SsmlProsody.Volume(volumeText)
+                                     ?? throw new SsmlProblem($"prosody volume \"{volumeText}\" is not valid; use {string.Join(", ", SsmlProsody.VolumeWords.Keys)}, decibels (\"+6dB\", \"-3dB\") or a percent (\"50%\", \"+20%\").");
+                        prosody = prosody with { Volume = prosody.Volume * volume };
+                    }
+
+                    Walk(child, prosody, sayAsLanguage, detected);
                     break;
                 case "say-as":
                     Attributes(child, "interpret-as", "format");
@@ -219,7 +235,7 @@ public static class SsmlParser
             text.Clear();
             if (spoken.Length > 0)
             {
-                spans.Add(new SsmlSpan(spoken, current!.Rate, current.Language, pause));
+                spans.Add(new SsmlSpan(spoken, current!.Rate, current.Language, pause, current.Pitch, current.Volume));
                 pause = null;
             }
         }
