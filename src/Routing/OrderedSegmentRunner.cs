@@ -31,9 +31,14 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
     public int Window => options.Value.ParallelSegments ? 1 + Math.Max(0, options.Value.SegmentLookAhead) : 1;
 
     /// <param name="trace">How the segments' spans join the caller's trace; by default they are part of it.</param>
+    /// <param name="dropped">
+    /// Per job, a token that drops that segment alone (a streaming session's input.clear or response.cancel): its card work
+    /// is cancelled, its audio not yet handed back is skipped, and the segments after it go on. Null: none is dropped alone.
+    /// </param>
     public async IAsyncEnumerable<SegmentOutput> RunAsync(IAsyncEnumerable<SynthesisJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken = default,
-        SegmentTrace trace = default)
+        SegmentTrace trace = default, Func<SynthesisJob, CancellationToken>? dropped = null)
     {
+        dropped ??= _ => CancellationToken.None;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var window = Window;
         var cards = CardsPerRequest;
@@ -41,7 +46,7 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         using var slots = new SemaphoreSlim(cards, cards);
         var runs = Channel.CreateUnbounded<SegmentRun>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var started = new List<SegmentRun>();
-        var feeder = FeedAsync(jobs, ahead, slots, runs.Writer, started, trace, stop.Token);
+        var feeder = FeedAsync(jobs, ahead, slots, runs.Writer, started, trace, dropped, stop.Token);
         try
         {
             var index = 0;
@@ -50,6 +55,11 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
                 run.BecomeHead();
                 await foreach (var e in run.Events.Reader.ReadAllAsync(cancellationToken))
                 {
+                    if (run.Dropped.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
                     yield return new SegmentOutput(index, run.Job, e) { Trace = run.Trace };
                 }
 
@@ -76,15 +86,20 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
     }
 
     private async Task FeedAsync(IAsyncEnumerable<SynthesisJob> jobs, SemaphoreSlim ahead, SemaphoreSlim slots, ChannelWriter<SegmentRun> runs,
-        List<SegmentRun> started, SegmentTrace trace, CancellationToken cancellationToken)
+        List<SegmentRun> started, SegmentTrace trace, Func<SynthesisJob, CancellationToken> dropped, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var job in jobs.WithCancellation(cancellationToken))
             {
+                if (dropped(job).IsCancellationRequested)
+                {
+                    continue;
+                }
+
                 await ahead.WaitAsync(cancellationToken);
                 await slots.WaitAsync(cancellationToken);
-                var run = new SegmentRun(job);
+                var run = new SegmentRun(job, dropped(job));
                 lock (started)
                 {
                     if (started.Count == 0)
@@ -113,6 +128,9 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         var span = RoutingTracing.StartSegment(run.Job, trace);
         run.Trace = span?.Context ?? default;
         Exception? failure = null;
+        var request = cancellationToken;
+        using var segment = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, run.Dropped);
+        cancellationToken = segment.Token;
         try
         {
             while (true)
@@ -141,6 +159,10 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
 
             run.Events.Writer.TryComplete();
         }
+        catch (OperationCanceledException) when (run.Dropped.IsCancellationRequested && !request.IsCancellationRequested)
+        {
+            run.Events.Writer.TryComplete(); // dropped alone: the request goes on without it
+        }
         catch (Exception ex)
         {
             failure = ex;
@@ -153,8 +175,10 @@ public sealed class OrderedSegmentRunner(SynthesisDispatcher dispatcher, DeviceR
         }
     }
 
-    private sealed class SegmentRun(SynthesisJob job)
+    private sealed class SegmentRun(SynthesisJob job, CancellationToken dropped)
     {
+        public CancellationToken Dropped { get; } = dropped;
+
         private readonly TaskCompletionSource _head = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public SynthesisJob Job { get; } = job;

@@ -168,6 +168,8 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         { "unknown voice", [], "invalid_config", 1007 },
         { "unknown config field", [], "invalid_config", 1007 },
         { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"emotion\": 2}"], "invalid_message", 1007 },
+        { "field input.clear does not take", ["{\"type\": \"input.clear\", \"text\": \"Hi.\"}"], "invalid_message", 1007 },
+        { "cancel before config", ["{\"type\": \"response.cancel\"}"], "wrong_order", 1008 },
     };
 
     [Theory]
@@ -177,7 +179,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, fixture.AcmeKey);
         switch (name)
         {
-            case "text before config":
+            case "text before config" or "cancel before config":
                 break;
             case "speed other than 1":
                 await client.SendAsync(new { type = "session.config", voice = "alloy", speed = 1.5 });

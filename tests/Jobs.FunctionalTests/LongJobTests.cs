@@ -87,6 +87,14 @@ public sealed class LongJobTests(JobSystemFixture fixture, ITestOutputHelper out
         Assert.True(first.AsSpan().SequenceEqual(second), "the stored audio is the same bytes on every read");
         Assert.True(first[0] == 0xFF || Encoding.ASCII.GetString(first, 0, 3) == "ID3", "an MP3 file");
 
+        // Timestamps come from the segments the grain recorded, whichever frontend made them: they still cover the text.
+        using (var timestamps = JsonDocument.Parse(await reader.GetStringAsync($"/v1/audio/jobs/{id}/timestamps")))
+        {
+            var segments = timestamps.RootElement.GetProperty("segments").EnumerateArray().ToList();
+            Assert.Equal(total, segments.Count);
+            TimestampAsserts.CoverInOrder(text, segments, done.GetProperty("audio_seconds").GetDouble());
+        }
+
         using var range = new HttpRequestMessage(HttpMethod.Get, $"/v1/audio/jobs/{id}/content");
         range.Headers.Range = new RangeHeaderValue(1000, 1999);
         using var partial = await reader.SendAsync(range);

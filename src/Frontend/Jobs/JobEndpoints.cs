@@ -51,6 +51,20 @@ public static partial class JobEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status410Gone);
+        jobs.MapGet("/{id}/timestamps", GetTimestampsAsync)
+            .WithName("GetAudioJobTimestamps")
+            .WithSummary("Each segment's text range (offsets into input) and audio range (seconds) in the finished audio")
+            .Produces<JobTimestampsResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
+        jobs.MapGet("/{id}/subtitles.vtt", GetSubtitlesAsync)
+            .WithName("GetAudioJobSubtitles")
+            .WithSummary("The finished audio's segments as WebVTT cues")
+            .Produces(StatusCodes.Status200OK, contentType: WebVtt.ContentType)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
         jobs.MapDelete("/{id}", DeleteAsync)
             .WithName("DeleteAudioJob")
             .WithSummary("Delete a job and its audio (a running job stops)")
@@ -94,15 +108,9 @@ public static partial class JobEndpoints
             return NotFound(id, context);
         }
 
-        switch (job.Status)
+        if (NotCompleted(job, context) is { } notCompleted)
         {
-            case AudioJobStatus.Expired:
-                return new ApiProblem(StatusCodes.Status410Gone, "Audio expired", $"job '{id}' finished at {job.CompletedAt:u}; its audio expired at {job.ExpiresAt:u} (kept for Jobs:Retention).").ToResult(context);
-            case AudioJobStatus.Failed:
-                return new ApiProblem(StatusCodes.Status409Conflict, "Job failed", $"job '{id}' failed and has no audio: {job.Error}").ToResult(context);
-            case not AudioJobStatus.Completed:
-                return new ApiProblem(StatusCodes.Status409Conflict, "Job not finished",
-                    $"job '{id}' is {job.Status.ToString().ToLowerInvariant()} ({job.SegmentsDone}/{job.SegmentsTotal} segments); poll GET /v1/audio/jobs/{id}.", TimeSpan.FromSeconds(2)).ToResult(context);
+            return notCompleted;
         }
 
         var content = await store.OpenReadAsync(JobAudioKeys.Content(id, job.Format), context.RequestAborted);
@@ -115,6 +123,49 @@ public static partial class JobEndpoints
         context.Response.Headers.CacheControl = "private, max-age=3600";
         return TypedResults.File(content, ContentTypeOf(job.Format), $"{id}.{job.Format}", enableRangeProcessing: true);
     }
+
+    private static async Task<IResult> GetTimestampsAsync(string id, HttpContext context, IClusterClient cluster, IOptions<SpeechLimits> limits)
+    {
+        var (stamps, problem) = await TimestampsAsync(id, context, cluster, limits.Value);
+        return problem ?? TypedResults.Ok(new JobTimestampsResponse(id, "audio.job.timestamps", "segment", stamps!));
+    }
+
+    private static async Task<IResult> GetSubtitlesAsync(string id, HttpContext context, IClusterClient cluster, IOptions<SpeechLimits> limits)
+    {
+        var (stamps, problem) = await TimestampsAsync(id, context, cluster, limits.Value);
+        return problem ?? TypedResults.Text(WebVtt.Write(stamps!), WebVtt.ContentType, System.Text.Encoding.UTF8);
+    }
+
+    private static async Task<(IReadOnlyList<SegmentTimestamp>? Stamps, IResult? Problem)> TimestampsAsync(string id, HttpContext context, IClusterClient cluster,
+        SpeechLimits limits)
+    {
+        var job = await FindAsync(id, context, cluster);
+        if (job is null)
+        {
+            return (null, NotFound(id, context));
+        }
+
+        if (NotCompleted(job, context) is { } notCompleted)
+        {
+            return (null, notCompleted);
+        }
+
+        var grain = cluster.GetGrain<IAudioJobGrain>(id);
+        var spec = (await grain.GetSpecAsync())!;
+        return (JobTimestamps.Of(spec, await grain.GetSegmentsAsync(), limits.SegmentPauseMilliseconds), null);
+    }
+
+    /// <summary>Why a job has no audio to read (expired, failed, not finished); null when it is complete.</summary>
+    private static IResult? NotCompleted(AudioJobView job, HttpContext context) => job.Status switch
+    {
+        AudioJobStatus.Expired => new ApiProblem(StatusCodes.Status410Gone, "Audio expired",
+            $"job '{job.Id}' finished at {job.CompletedAt:u}; its audio expired at {job.ExpiresAt:u} (kept for Jobs:Retention).").ToResult(context),
+        AudioJobStatus.Failed => new ApiProblem(StatusCodes.Status409Conflict, "Job failed", $"job '{job.Id}' failed and has no audio: {job.Error}").ToResult(context),
+        not AudioJobStatus.Completed => new ApiProblem(StatusCodes.Status409Conflict, "Job not finished",
+            $"job '{job.Id}' is {job.Status.ToString().ToLowerInvariant()} ({job.SegmentsDone}/{job.SegmentsTotal} segments); poll GET /v1/audio/jobs/{job.Id}.",
+            TimeSpan.FromSeconds(2)).ToResult(context),
+        _ => null,
+    };
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, IClusterClient cluster, IAudioStore store, JobSchedule schedule)
     {

@@ -36,3 +36,10 @@ public sealed record JobProgressResponse(
     [property: JsonPropertyName("segments_done")] int SegmentsDone,
     [property: JsonPropertyName("segments_total")] int SegmentsTotal,
     [property: JsonPropertyName("fraction")] double Fraction);
+
+/// <summary>GET /v1/audio/jobs/{id}/timestamps: one entry per segment, in text order.</summary>
+public sealed record JobTimestampsResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("granularity")] string Granularity,
+    [property: JsonPropertyName("segments")] IReadOnlyList<Speech.SegmentTimestamp> Segments);

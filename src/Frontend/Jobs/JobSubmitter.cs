@@ -75,7 +75,7 @@ public sealed class JobSubmitter(
                 settings.Format, settings.Speed, text.Characters, request.CallbackUrl, limits.Retention, source,
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
                 characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles?.ToArray(), text.TrailingPauseMilliseconds,
-                tenant.AiNotice == AiNotices.Morse);
+                tenant.AiNotice == AiNotices.Morse, text.Spans is { } spans ? [.. spans.SelectMany(s => new[] { s.Start, s.End })] : null);
             var id = JobIds.New();
             var grain = cluster.GetGrain<IAudioJobGrain>(id);
             created = await grain.CreateAsync(spec);

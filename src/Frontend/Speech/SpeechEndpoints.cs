@@ -184,11 +184,15 @@ public static partial class SpeechEndpoints
         {
             response.ContentType = "text/event-stream";
             await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.Begin()) }, context.RequestAborted);
+            long sentSamples = 0;
+            var stamped = 0;
             while (hasAudio)
             {
                 playback.Sent(audio.Current.Length);
+                sentSamples += audio.Current.Length;
                 await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.Encode(audio.Current)) }, context.RequestAborted);
                 hasAudio = await audio.MoveNextAsync();
+                stamped = await SendSegmentsAsync(response, progress, stamped, hasAudio ? sentSamples : long.MaxValue, context.RequestAborted);
             }
 
             await SendEventAsync(response, new { type = "speech.audio.delta", audio = Convert.ToBase64String(encoder.End()) }, context.RequestAborted);
@@ -214,6 +218,26 @@ public static partial class SpeechEndpoints
 
         await WriteAsync(response, encoder.End(), context.RequestAborted);
         return Results.Empty;
+    }
+
+    /// <summary>speech.audio.segment for each finished segment whose audio is all sent; returns how many are sent now.</summary>
+    private static async Task<int> SendSegmentsAsync(HttpResponse response, SpeechProgress progress, int sent, long sentSamples, CancellationToken cancellationToken)
+    {
+        for (; sent < progress.Timestamps.Count && progress.TimestampEnds[sent] <= sentSamples; sent++)
+        {
+            var stamp = progress.Timestamps[sent];
+            await SendEventAsync(response, new
+            {
+                type = "speech.audio.segment",
+                text = stamp.Text,
+                text_start = stamp.TextStart,
+                text_end = stamp.TextEnd,
+                audio_start = stamp.AudioStart,
+                audio_end = stamp.AudioEnd,
+            }, cancellationToken);
+        }
+
+        return sent;
     }
 
     private static async Task WriteAsync(HttpResponse response, byte[] bytes, CancellationToken cancellationToken)

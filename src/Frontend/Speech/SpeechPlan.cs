@@ -7,6 +7,7 @@ namespace QwenTts.Frontend.Speech;
 /// <summary>
 /// A validated speech request, ready to run: normalised segments, resolved voice, format and output sample rate. SSML gives
 /// each segment its own speed, language and pause before it (<see cref="Styles"/>, one a segment) and silence at the end.
+/// <see cref="Spans"/>: each segment's range in the input, where the segments are runs of it (plain text without lexicons).
 /// </summary>
 public sealed record SpeechPlan(
     Tenant Tenant,
@@ -27,7 +28,8 @@ public sealed record SpeechPlan(
     double Pitch = 0,
     double Volume = 1,
     IReadOnlyList<SegmentStyle>? Styles = null,
-    int TrailingPauseMilliseconds = 0)
+    int TrailingPauseMilliseconds = 0,
+    IReadOnlyList<Text.TextSegment>? Spans = null)
 {
     /// <summary>speed, pitch and volume, as the audio side applies them.</summary>
     public SpeechControls Controls => new(Speed, Pitch, Volume);

@@ -50,7 +50,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
         var plan = new SpeechPlan(tenant, "speech_" + Guid.NewGuid().ToString("N"), text!.Segments, text.Language, settings!.Voice,
             settings.VoiceName, settings.Seed, settings.Format, settings.Speed, settings.ServerSentEvents, text.Characters, settings.MaxNewTokens,
-            settings.Pending, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles, text.TrailingPauseMilliseconds);
+            settings.Pending, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles, text.TrailingPauseMilliseconds, text.Spans);
         return (plan, null);
     }
 

@@ -22,6 +22,12 @@ public sealed class SpeechProgress
 
     public int SegmentsDone { get; set; }
 
+    /// <summary>Each finished segment's text range and audio range, in text order, once its audio is all yielded or about to be.</summary>
+    public List<SegmentTimestamp> Timestamps { get; } = [];
+
+    /// <summary>Per entry of <see cref="Timestamps"/>, the sample its audio ends at (to send it once that audio is out).</summary>
+    public List<long> TimestampEnds { get; } = [];
+
     public double AudioSeconds(int sampleRate) => Samples / (double)sampleRate;
 }
 
@@ -61,6 +67,7 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         try
         {
             var current = -1;
+            long segmentStart = 0;
             await foreach (var (index, _, e) in runner.RunAsync(Jobs(plan).ToAsyncEnumerable(), cancellationToken))
             {
                 if (index != current)
@@ -72,6 +79,8 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                         progress.Samples += pause;
                         yield return new float[pause];
                     }
+
+                    segmentStart = progress.Samples;
 
                     effects?.Dispose();
                     var controls = ControlsOf(plan, index);
@@ -93,10 +102,12 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                     progress.VoicePrompts.Add(summary.VoicePrompt);
                     progress.Frames += summary.Frames;
                     progress.SegmentsDone++;
-                    if (effects?.Flush() is { Length: > 0 } tail)
+                    var tail = effects?.Flush() ?? [];
+                    progress.Samples += tail.Length;
+                    Stamp(plan, index, segmentStart, progress);
+                    if (tail.Length > 0)
                     {
                         // Each segment ends cleanly: its tail is let out before the pause, and the next starts a fresh stretcher.
-                        progress.Samples += tail.Length;
                         yield return tail;
                     }
                 }
@@ -113,6 +124,14 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         {
             effects?.Dispose();
         }
+    }
+
+    private static void Stamp(SpeechPlan plan, int index, long start, SpeechProgress progress)
+    {
+        var span = plan.Spans?[index];
+        progress.Timestamps.Add(new SegmentTimestamp(plan.Segments[index], span?.Start, span?.End, SegmentTimestamp.Seconds(start, SampleRate),
+            SegmentTimestamp.Seconds(progress.Samples, SampleRate)));
+        progress.TimestampEnds.Add(progress.Samples);
     }
 
     /// <summary>The plan's controls, or the segment's own where SSML gives them.</summary>

@@ -14,10 +14,11 @@ namespace QwenTts.Frontend.Speech;
 /// <summary>
 /// What a request's input says, ready for the cards: segments in order and, for SSML, each segment's speed, language and
 /// the silence before it. <see cref="Characters"/> is what is billed: the characters spoken (markup removed, say-as
-/// and sub written out, lexicons applied).
+/// and sub written out, lexicons applied). <see cref="Spans"/>: each segment's range in the input, only where the
+/// segments are runs of it (plain text without lexicons); SSML and lexicons rewrite the text, so they have none.
 /// </summary>
 public sealed record SpeechText(IReadOnlyList<string> Segments, string Language, int Characters, IReadOnlyList<SegmentStyle>? Styles = null,
-    int TrailingPauseMilliseconds = 0);
+    int TrailingPauseMilliseconds = 0, IReadOnlyList<TextSegment>? Spans = null);
 
 /// <summary>
 /// Turns a request's input (input_format text or ssml) and its lexicons into <see cref="SpeechText"/>, the same way for
@@ -44,6 +45,15 @@ public sealed class SpeechTextPlanner(SentenceSegmenter segmenter, LexiconStore 
         if (lexiconProblem is not null)
         {
             return Fail(lexiconProblem);
+        }
+
+        if (format == "text" && matcher.IsEmpty)
+        {
+            var plain = TextNormalizer.Normalize(request.Input!);
+            var spans = TextSegments.Split(request.Input!, segmenter);
+            return plain.Length == 0
+                ? Fail("input contains no speakable characters after normalisation (only spaces or control characters).")
+                : (new SpeechText([.. spans.Select(s => s.Text)], settings.LanguageFor(plain), plain.Length, Spans: spans), null);
         }
 
         if (format == "text")

@@ -9,36 +9,74 @@ namespace QwenTts.Frontend.Text;
 /// </summary>
 public static class TextNormalizer
 {
-    public static string Normalize(string text)
+    public static string Normalize(string text) => NormalizeWithOffsets(text).Text;
+
+    /// <summary>
+    /// The normalised text and, for each of its characters, the range of the input it came from (so a segment of the
+    /// normalised text can be named by its offsets in what the caller sent). NFC is applied per grapheme cluster, so
+    /// every output character belongs to one input cluster.
+    /// </summary>
+    public static NormalizedText NormalizeWithOffsets(string text)
     {
-        var normalized = text.Normalize(NormalizationForm.FormC);
-        var builder = new StringBuilder(normalized.Length);
+        var builder = new StringBuilder(text.Length);
+        var starts = new List<int>(text.Length);
+        var ends = new List<int>(text.Length);
         var lastWasSpace = true;
-        foreach (var rune in normalized.EnumerateRunes())
+        var elements = StringInfo.GetTextElementEnumerator(text);
+        while (elements.MoveNext())
         {
-            var category = Rune.GetUnicodeCategory(rune);
-            if (rune.Value is '\n' or '\r' or '\t' || category is UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+            var element = (string)elements.Current;
+            var (start, end) = (elements.ElementIndex, elements.ElementIndex + element.Length);
+            foreach (var rune in element.Normalize(NormalizationForm.FormC).EnumerateRunes())
             {
-                if (!lastWasSpace)
+                var category = Rune.GetUnicodeCategory(rune);
+                if (rune.Value is '\n' or '\r' or '\t' || category is UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
                 {
-                    builder.Append(' ');
-                    lastWasSpace = true;
+                    if (!lastWasSpace)
+                    {
+                        Append(" ", start, end);
+                        lastWasSpace = true;
+                    }
+
+                    continue;
                 }
 
-                continue;
-            }
+                // Zero-width characters (U+200B..U+200F, U+2060, U+FEFF) are Format; controls are Control.
+                if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+                    || rune.Value == 0xFFFD)
+                {
+                    continue;
+                }
 
-            // Zero-width characters (U+200B..U+200F, U+2060, U+FEFF) are Format; controls are Control.
-            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
-                || rune.Value == 0xFFFD)
-            {
-                continue;
+                Append(rune.ToString(), start, end);
+                lastWasSpace = false;
             }
-
-            builder.Append(rune.ToString());
-            lastWasSpace = false;
         }
 
-        return builder.ToString().Trim();
+        if (builder.Length > 0 && builder[^1] == ' ')
+        {
+            builder.Length--;
+            starts.RemoveAt(starts.Count - 1);
+            ends.RemoveAt(ends.Count - 1);
+        }
+
+        return new NormalizedText(builder.ToString(), [.. starts], [.. ends]);
+
+        void Append(string value, int start, int end)
+        {
+            builder.Append(value);
+            for (var i = 0; i < value.Length; i++)
+            {
+                starts.Add(start);
+                ends.Add(end);
+            }
+        }
     }
+}
+
+/// <summary>Normalised text; <see cref="Starts"/>[i]..<see cref="Ends"/>[i] is the input range character i came from.</summary>
+public sealed record NormalizedText(string Text, int[] Starts, int[] Ends)
+{
+    /// <summary>The input range (start, end: UTF-16 offsets, end exclusive) of the normalised range [start, end).</summary>
+    public (int Start, int End) InputRange(int start, int end) => (Starts[start], Ends[end - 1]);
 }

@@ -13,6 +13,7 @@ namespace QwenTts.Grains.Interfaces.Jobs;
 /// <param name="Pitch">Pitch shift in semitones (0 leaves it).</param>
 /// <param name="Volume">Linear gain with a limiter; null (also a job stored before the field) leaves the loudness.</param>
 /// <param name="AiNotice">The tenant's explicit AI-content label (the Morse rhythm) goes at the start of the audio.</param>
+/// <param name="TextSpans">Each segment's range in the submitted input, flattened: start, end (UTF-16, end exclusive) per segment; null for a job stored before the field.</param>
 /// <param name="SubmittedTrace">The W3C traceparent of the request that submitted the job: each segment's trace links to it.</param>
 [GenerateSerializer, Immutable]
 public sealed record AudioJobSpec(
@@ -36,4 +37,5 @@ public sealed record AudioJobSpec(
     [property: Id(17)] double? Volume = null,
     [property: Id(18)] SegmentStyle[]? Styles = null,
     [property: Id(19)] int TrailingPauseMilliseconds = 0,
-    [property: Id(20)] bool AiNotice = false);
+    [property: Id(20)] bool AiNotice = false,
+    [property: Id(21)] int[]? TextSpans = null);

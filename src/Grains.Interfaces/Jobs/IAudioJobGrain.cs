@@ -18,6 +18,9 @@ public interface IAudioJobGrain : IGrainWithStringKey
     /// <summary>Indices of the finished segments.</summary>
     Task<int[]> GetFinishedSegmentsAsync();
 
+    /// <summary>The finished segments in text order, with their sample counts (a finished job's timestamps come from them).</summary>
+    Task<AudioJobSegment[]> GetSegmentsAsync();
+
     /// <summary>Takes or renews the lease for <paramref name="runner"/>; false when another runner holds it or the job is finished.</summary>
     Task<bool> TryLeaseAsync(string runner, TimeSpan lease);
 

@@ -36,6 +36,8 @@ public sealed partial class AudioJobGrain(
 
     public Task<int[]> GetFinishedSegmentsAsync() => Task.FromResult(Job.Finished.Keys.Order().ToArray());
 
+    public Task<AudioJobSegment[]> GetSegmentsAsync() => Task.FromResult(Job.Finished.Values.OrderBy(s => s.Index).ToArray());
+
     public async Task<bool> TryLeaseAsync(string runner, TimeSpan lease)
     {
         if (Job.Spec is null || Job.Status is not (AudioJobStatus.Queued or AudioJobStatus.Running))

@@ -31,12 +31,14 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _devices = [];
     private readonly StreamCharges _charges = new();
+    private readonly StreamSentences _queue = new();
     private readonly IncrementalSentenceSplitter _splitter = new(services.Options.MaxPendingCharacters);
     private readonly string _requestId = "speech_" + Guid.NewGuid().ToString("N");
     private readonly long _started = Stopwatch.GetTimestamp();
     private SpeechSettings? _settings;
     private bool _closeSent;
     private int _receivedCharacters;
+    private int _consumedCharacters; // of the session's text: queued as sentences or cleared
     private int _queued;
     private int _spokenCharacters;
     private int _sentencesDone;
@@ -225,10 +227,12 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             return (StreamError.InvalidJson("the message must be a JSON object with a type."), Step.Continue);
         }
 
-        if (message.Type != "session.config" && message.Rest is { Count: > 0 } rest)
+        var rest = (message.Rest?.Keys ?? Enumerable.Empty<string>())
+            .Concat(message.Type != "input.text" && message.Text.ValueKind != JsonValueKind.Undefined ? ["text"] : []).ToList();
+        if (message.Type != "session.config" && rest.Count > 0)
         {
             return (StreamError.InvalidMessage($"{message.Type ?? "a message"} takes only type{(message.Type == "input.text" ? " and text" : "")}; " +
-                                               $"not supported by this server: {string.Join(", ", rest.Keys)}."), Step.Continue);
+                                               $"not supported by this server: {string.Join(", ", rest)}."), Step.Continue);
         }
 
         switch (message.Type)
@@ -237,7 +241,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 return (StreamError.WrongOrder("session.config may be sent only once, as the first message."), Step.Continue);
             case "session.config":
                 return await ConfigureAsync(json, cancellationToken);
-            case "input.text" or "input.done" or "session.close" when _settings is null:
+            case "input.text" or "input.done" or "session.close" or "input.clear" or "response.cancel" when _settings is null:
                 return (StreamError.WrongOrder($"{message.Type} before session.config; the first message must be session.config."), Step.Continue);
             case "input.text" when inputDone:
                 return (StreamError.WrongOrder("input.text after input.done; open a new session for more text."), Step.Continue);
@@ -251,6 +255,12 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 return (error, Step.InputDone);
             case "session.close":
                 return (null, Step.Close);
+            case "input.clear":
+                await ClearAsync(cancellationToken);
+                return (null, Step.Continue);
+            case "response.cancel":
+                await CancelAsync(cancellationToken);
+                return (null, Step.Continue);
             default:
                 return (StreamError.UnknownType(message.Type), Step.Continue);
         }
@@ -314,11 +324,16 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         return await QueueAsync(_splitter.Add(text), cancellationToken);
     }
 
-    /// <summary>Normalises complete sentences, cuts long ones per language, counts them against the quota, and queues them.</summary>
+    /// <summary>
+    /// Normalises complete sentences, cuts long ones per language, counts them against the quota, and queues them, each
+    /// with its range in the session's text (the sentences are the text as received, in order).
+    /// </summary>
     private async Task<StreamError?> QueueAsync(IReadOnlyList<string> sentences, CancellationToken cancellationToken)
     {
         foreach (var sentence in sentences)
         {
+            var offset = _consumedCharacters;
+            _consumedCharacters += sentence.Length;
             var text = TextNormalizer.Normalize(sentence);
             if (text.Length == 0)
             {
@@ -326,7 +341,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             }
 
             var language = _settings!.LanguageFor(text);
-            foreach (var segment in services.Segmenter.Split(text))
+            foreach (var (segment, textStart, textEnd) in TextSegments.Split(sentence, services.Segmenter, offset))
             {
                 var quota = await services.Quotas.ReserveCharactersAsync(tenant, segment.Length, cancellationToken);
                 if (!quota.Allowed)
@@ -334,13 +349,14 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     return StreamError.QuotaExceeded(quota.Reason!);
                 }
 
-                var segmentId = $"{_requestId}-{_queued++}";
+                var index = _queued++;
+                var segmentId = $"{_requestId}-{index}";
                 if (quota.Reservation is { } reservation)
                 {
                     _charges.Reserve(segmentId, reservation);
                 }
 
-                _sentences.Writer.TryWrite(new SynthesisJob
+                var job = new SynthesisJob
                 {
                     RequestId = segmentId,
                     Tenant = tenant.Id,
@@ -348,12 +364,53 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     Language = language,
                     Voice = _settings.Voice,
                     Seed = _settings.Seed,
-                });
+                };
+                _queue.Add(new StreamSentence(index, job, textStart, textEnd));
+                _sentences.Writer.TryWrite(job);
             }
         }
 
         return null;
     }
+
+    /// <summary>input.clear: the text not yet a sentence and the sentences not yet speaking are dropped, their characters given back.</summary>
+    private async Task ClearAsync(CancellationToken cancellationToken)
+    {
+        var pending = _splitter.Flush();
+        _consumedCharacters += pending.Length;
+        var dropped = _queue.DropQueued();
+        await _charges.GiveBackAsync(dropped.Select(s => s.Job.RequestId), services.Quotas, tenant);
+        await SendJsonAsync(new InputClearedEvent(pending.Length + dropped.Sum(s => s.TextEnd - s.TextStart), dropped.Count), cancellationToken);
+    }
+
+    /// <summary>
+    /// response.cancel (barge-in): the sentence speaking now stops; its card work is cancelled and a sentence that had
+    /// not started its audio gives its characters back. The acknowledgment is sent under the send lock, after the last
+    /// frame of that sentence that went out and before any other.
+    /// </summary>
+    private async Task CancelAsync(CancellationToken cancellationToken)
+    {
+        var sentence = _queue.CancelCurrent();
+        if (sentence is { Started: false })
+        {
+            await _charges.GiveBackAsync([sentence.Job.RequestId], services.Quotas, tenant);
+        }
+
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            var cancelled = sentence is null ? new AudioCancelledEvent(null, null, null, null, null, null)
+                : new AudioCancelledEvent(sentence.Index, sentence.Job.Text, sentence.TextStart, sentence.TextEnd, Seconds(sentence.AudioStart),
+                    Seconds(sentence.AudioStart + sentence.SentSamples));
+            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(cancelled, StreamJson.Options), WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private static double Seconds(long samples) => SegmentTimestamp.Seconds(samples, SpeechStreamer.SampleRate);
 
     /// <summary>
     /// Sends each sentence's audio as it is made, in text order: audio.start, binary frames, audio.done; then
@@ -367,17 +424,23 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         PlaybackClock? playback = null;
         try
         {
-            var current = -1;
+            StreamSentence? current = null;
             long sentenceBytes = 0;
             var binaryFrames = 0;
             var sentences = services.Runner.RunAsync(_sentences.Reader.ReadAllAsync(cancellationToken), cancellationToken,
-                SegmentTrace.Own(Activity.Current?.Context ?? default));
+                SegmentTrace.Own(Activity.Current?.Context ?? default), _queue.DropToken);
             await foreach (var output in sentences)
             {
-                var (index, job, e) = output;
-                if (index != current)
+                var (_, job, e) = output;
+                var sentence = _queue.Of(job);
+                if (sentence != current)
                 {
-                    current = index;
+                    if (!_queue.TryStart(sentence, _samples))
+                    {
+                        continue; // cleared or cancelled before its audio
+                    }
+
+                    current = sentence;
                     encoder?.Dispose();
                     effects?.Dispose();
                     effects = settings.Controls.ChangesNothing ? null : new SpeechEffects(settings.Controls, SpeechStreamer.SampleRate);
@@ -385,10 +448,16 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
                     (sentenceBytes, binaryFrames) = (0, 0);
-                    await SendJsonAsync(new AudioStartEvent(index, job.Text, settings.Format, settings.SampleRate), cancellationToken);
-                    sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken);
+                    await SendJsonAsync(new AudioStartEvent(sentence.Index, job.Text, settings.Format, settings.SampleRate, sentence.TextStart, sentence.TextEnd,
+                        Seconds(sentence.AudioStart)), cancellationToken);
+                    sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken, sentence);
                     // Per sentence: between sentences the client may simply be waiting for text.
                     playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);
+                }
+
+                if (sentence.Dropped)
+                {
+                    continue; // cancelled while speaking: none of the rest of its audio
                 }
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } made)
@@ -396,29 +465,27 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     _charges.Charge(job);
                     var samples = effects?.Process(made) ?? made;
                     playback!.Sent(samples.Length);
-                    _samples += samples.Length;
-                    var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken);
+                    var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken, sentence, samples.Length);
                     binaryFrames += sent > 0 ? 1 : 0;
                     sentenceBytes += sent;
                 }
-                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary)
+                else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary && _queue.TryFinish(sentence))
                 {
                     _charges.Charge(job);
                     if (effects?.Flush() is { Length: > 0 } tail)
                     {
-                        _samples += tail.Length;
-                        var sent = await SendBinaryAsync(encoder!.Encode(tail), cancellationToken);
+                        var sent = await SendBinaryAsync(encoder!.Encode(tail), cancellationToken, sentence, tail.Length);
                         binaryFrames += sent > 0 ? 1 : 0;
                         sentenceBytes += sent;
                     }
 
-                    sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken);
+                    sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken, sentence);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
                     _spokenCharacters += job.Text.Length;
                     _sentencesDone++;
-                    await SendJsonAsync(new AudioDoneEvent(index, sentenceBytes, binaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device),
-                        cancellationToken);
+                    await SendJsonAsync(new AudioDoneEvent(sentence.Index, sentenceBytes, binaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device,
+                        sentence.TextStart, sentence.TextEnd, Seconds(sentence.AudioStart), Seconds(sentence.AudioStart + sentence.SentSamples)), cancellationToken);
                 }
             }
 
@@ -543,16 +610,24 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         }
     }
 
-    private async Task<int> SendBinaryAsync(byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>A frame of <paramref name="sentence"/> holding <paramref name="samples"/> samples; not sent once the sentence is cancelled (checked under the send lock).</summary>
+    private async Task<int> SendBinaryAsync(byte[] bytes, CancellationToken cancellationToken, StreamSentence sentence, int samples = 0)
     {
-        if (bytes.Length == 0)
-        {
-            return 0;
-        }
-
         await _send.WaitAsync(cancellationToken);
         try
         {
+            if (sentence.Dropped)
+            {
+                return 0;
+            }
+
+            _samples += samples;
+            sentence.SentSamples += samples;
+            if (bytes.Length == 0)
+            {
+                return 0;
+            }
+
             await socket.SendAsync(bytes, WebSocketMessageType.Binary, true, cancellationToken);
             _bytes += bytes.Length;
             return bytes.Length;

@@ -50,6 +50,27 @@ internal sealed class StreamCharges
         }
     }
 
+    /// <summary>Segments dropped before their audio (input.clear, response.cancel): their reserved characters go back now.</summary>
+    public async Task GiveBackAsync(IEnumerable<string> segmentIds, TenantQuotas quotas, Tenant tenant)
+    {
+        List<CharacterReservation> dropped = [];
+        lock (_gate)
+        {
+            foreach (var id in segmentIds)
+            {
+                if (_reservations.Remove(id, out var reservation))
+                {
+                    dropped.Add(reservation);
+                }
+            }
+        }
+
+        foreach (var day in dropped.GroupBy(r => r.Day))
+        {
+            await quotas.ReleaseAsync(tenant, new CharacterReservation(day.Key, day.Sum(r => r.Characters)));
+        }
+    }
+
     /// <summary>
     /// Segments that produced no audio (refused, failed before their first frame, or never run because the session
     /// ended) cost nothing: their reserved characters go back to today's allowance, one call per day they were counted on.

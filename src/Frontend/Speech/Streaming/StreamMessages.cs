@@ -6,7 +6,7 @@ namespace QwenTts.Frontend.Speech.Streaming;
 /// <summary>
 /// A client message of the vLLM-Omni streaming protocol as first read: its type, and for input.text its text.
 /// session.config is read again as a <see cref="StreamSessionConfig"/>; input.text, input.done and session.close take
-/// nothing else, and any other field is refused by name.
+/// nothing else (nor do input.clear and response.cancel), and any other field is refused by name.
 /// </summary>
 public sealed record StreamClientMessage
 {
@@ -27,16 +27,35 @@ public sealed record StreamSessionConfig : SpeechRequest
     [JsonPropertyName("stream_audio")] public bool? StreamAudio { get; init; }
 }
 
-/// <summary>A sentence's audio begins; binary frames follow.</summary>
-public sealed record AudioStartEvent(int SentenceIndex, string SentenceText, string Format, int SampleRate)
+/// <summary>
+/// A sentence's audio begins; binary frames follow. text_start/text_end: its range in the session's text so far (all
+/// input.text joined, UTF-16 offsets, end exclusive); audio_start: seconds of the session's audio before it.
+/// </summary>
+public sealed record AudioStartEvent(int SentenceIndex, string SentenceText, string Format, int SampleRate, int TextStart, int TextEnd, double AudioStart)
 {
     public string Type => "audio.start";
 }
 
-/// <summary>A sentence's audio is complete.</summary>
-public sealed record AudioDoneEvent(int SentenceIndex, long TotalBytes, int BinaryFrames, int Frames, double Seconds, string Device, bool Error = false)
+/// <summary>A sentence's audio is complete; audio_start/audio_end: where it lies in the session's audio, in seconds.</summary>
+public sealed record AudioDoneEvent(int SentenceIndex, long TotalBytes, int BinaryFrames, int Frames, double Seconds, string Device, int TextStart, int TextEnd,
+    double AudioStart, double AudioEnd, bool Error = false)
 {
     public string Type => "audio.done";
+}
+
+/// <summary>input.clear done: the text buffered and the sentences queued but not yet speaking were dropped (characters of the session's text).</summary>
+public sealed record InputClearedEvent(int Characters, int Sentences)
+{
+    public string Type => "input.cleared";
+}
+
+/// <summary>
+/// response.cancel done: the sentence that was speaking (or about to) is stopped, no more of its audio follows, and no
+/// audio.done for it; its audio_end is where its sent audio ended. All null when no sentence was speaking.
+/// </summary>
+public sealed record AudioCancelledEvent(int? SentenceIndex, string? SentenceText, int? TextStart, int? TextEnd, double? AudioStart, double? AudioEnd)
+{
+    public string Type => "audio.cancelled";
 }
 
 public sealed record StreamUsage(int InputTokens, int OutputTokens, int TotalTokens);
