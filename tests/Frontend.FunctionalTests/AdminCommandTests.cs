@@ -90,7 +90,7 @@ public sealed class AdminCommandTests(SystemFixture fixture)
     }
 
     [Fact]
-    public async Task One_shot_cloning_is_off_for_a_new_tenant_and_set_tenant_turns_it_on_and_off()
+    public async Task One_shot_cloning_is_off_for_a_new_tenant_and_set_tenant_turns_it_on_and_off_and_sets_the_ai_notice()
     {
         var id = "cloning-" + Guid.NewGuid().ToString("N")[..6];
         var connection = fixture.System.ConnectionString;
@@ -98,16 +98,16 @@ public sealed class AdminCommandTests(SystemFixture fixture)
         var created = await RunAsync(connection, ["create-tenant", id]);
         var on = await RunAsync(connection, ["set-tenant", id, "--reference-cloning", "on"]);
         var listedOn = await RunAsync(connection, ["list-tenants"]);
-        var off = await RunAsync(connection, ["set-tenant", id, "--reference-cloning", "off"]);
+        var off = await RunAsync(connection, ["set-tenant", id, "--reference-cloning", "off", "--ai-notice", "morse"]);
         var listedOff = await RunAsync(connection, ["list-tenants"]);
 
         Assert.Equal(0, created.ExitCode);
         Assert.Contains("reference cloning off", created.Output, StringComparison.Ordinal);
         Assert.Equal(0, on.ExitCode);
-        Assert.StartsWith($"tenant {id}: reference cloning on;", on.Output, StringComparison.Ordinal);
+        Assert.StartsWith($"tenant {id}: reference cloning on, AI notice off;", on.Output, StringComparison.Ordinal);
         Assert.Contains($"{id}\t{id}\t60 rpm\t200000 chars/day\treference cloning on", listedOn.Output, StringComparison.Ordinal);
         Assert.Equal(0, off.ExitCode);
-        Assert.Contains($"{id}\t{id}\t60 rpm\t200000 chars/day\treference cloning off", listedOff.Output, StringComparison.Ordinal);
+        Assert.Contains($"{id}\t{id}\t60 rpm\t200000 chars/day\treference cloning off\tAI notice morse", listedOff.Output, StringComparison.Ordinal);
         Assert.Equal("", created.Error + on.Error + listedOn.Error + off.Error + listedOff.Error);
     }
 

@@ -28,6 +28,9 @@ public sealed class SpeechProgress
     /// <summary>Per entry of <see cref="Timestamps"/>, the sample its audio ends at (to send it once that audio is out).</summary>
     public List<long> TimestampEnds { get; } = [];
 
+    /// <summary>Samples promised before the speech but not sent yet (the AI notice waits for the first speech): they count in the timestamps.</summary>
+    public long PendingLeadIn { get; set; }
+
     public double AudioSeconds(int sampleRate) => Samples / (double)sampleRate;
 }
 
@@ -47,11 +50,13 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
         // The tenant's explicit AI-content label goes first, but only once the speech has begun: until then a refusal
         // (a full cluster, a failed card) must still be a problem+json answer, not a 200 of beeps that costs characters.
         var notice = plan.Tenant.AiNotice == AiNotices.Morse ? AiNoticeRhythm.Samples(SampleRate) : null;
+        progress.PendingLeadIn = notice?.Length ?? 0;
         await foreach (var chunk in SpeechAsync(plan, progress, cancellationToken))
         {
             if (notice is not null)
             {
                 progress.Samples += notice.Length;
+                progress.PendingLeadIn = 0;
                 yield return notice;
                 notice = null;
             }
@@ -80,7 +85,7 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                         yield return new float[pause];
                     }
 
-                    segmentStart = progress.Samples;
+                    segmentStart = progress.Samples + progress.PendingLeadIn;
 
                     effects?.Dispose();
                     var controls = ControlsOf(plan, index);
@@ -129,9 +134,10 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
     private static void Stamp(SpeechPlan plan, int index, long start, SpeechProgress progress)
     {
         var span = plan.Spans?[index];
+        var end = progress.Samples + progress.PendingLeadIn;
         progress.Timestamps.Add(new SegmentTimestamp(plan.Segments[index], span?.Start, span?.End, SegmentTimestamp.Seconds(start, SampleRate),
-            SegmentTimestamp.Seconds(progress.Samples, SampleRate)));
-        progress.TimestampEnds.Add(progress.Samples);
+            SegmentTimestamp.Seconds(end, SampleRate)));
+        progress.TimestampEnds.Add(end);
     }
 
     /// <summary>The plan's controls, or the segment's own where SSML gives them.</summary>

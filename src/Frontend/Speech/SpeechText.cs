@@ -73,6 +73,7 @@ public sealed class SpeechTextPlanner(SentenceSegmenter segmenter, LexiconStore 
         var language = settings.LanguageFor(TextNormalizer.Normalize(string.Join(" ", document!.Spans.Select(s => s.Text))));
         var segments = new List<string>();
         var styles = new List<SegmentStyle>();
+        int? carried = null;
         foreach (var span in document.Spans)
         {
             var speed = settings.Speed * span.Rate;
@@ -93,18 +94,22 @@ public sealed class SpeechTextPlanner(SentenceSegmenter segmenter, LexiconStore 
                 return Fail($"prosody volume makes the volume of \"{Shorten(span.Text)}\" {volume:0.###} (volume {settings.Volume} x {span.Volume:0.###}); it must be between {SpeechControls.MinVolume} and {SpeechControls.MaxVolume}.");
             }
 
+            // A span with nothing speakable left passes its break on to the next one (or to the end).
+            var pauseBefore = carried is null ? span.PauseBeforeMilliseconds : carried + (span.PauseBeforeMilliseconds ?? 0);
             var first = true;
             foreach (var segment in segmenter.Split(TextNormalizer.Normalize(span.Text)))
             {
                 segments.Add(segment);
-                styles.Add(new SegmentStyle(speed, span.Language ?? language, first ? span.PauseBeforeMilliseconds : null, pitch, volume));
+                styles.Add(new SegmentStyle(speed, span.Language ?? language, first ? pauseBefore : null, pitch, volume));
                 first = false;
             }
+
+            carried = first ? pauseBefore : null;
         }
 
         return segments.Count == 0
             ? Fail("the SSML document contains no text to speak.")
-            : (new SpeechText(segments, language, segments.Sum(s => s.Length), styles, document.TrailingPauseMilliseconds), null);
+            : (new SpeechText(segments, language, segments.Sum(s => s.Length), styles, document.TrailingPauseMilliseconds + (carried ?? 0)), null);
     }
 
     /// <summary>The named lexicons' entries in the order named, or a problem naming the lexicon that is not the tenant's.</summary>
