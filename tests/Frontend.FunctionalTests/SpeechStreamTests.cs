@@ -120,7 +120,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
     }
 
     [Fact]
-    public async Task Session_config_takes_pitch_and_volume_and_keeps_each_sentence_s_length()
+    public async Task Session_config_takes_pitch_and_volume_keeping_each_sentence_s_length_and_speed_changing_it()
     {
         async Task<List<int>> SentenceBytesAsync(object config)
         {
@@ -135,9 +135,12 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
 
         var plain = await SentenceBytesAsync(Config());
         var shifted = await SentenceBytesAsync(new { type = "session.config", voice = "alloy", response_format = "pcm", seed = 7, pitch = 5, volume = 0.8 });
+        var faster = await SentenceBytesAsync(new { type = "session.config", voice = "alloy", response_format = "pcm", seed = 7, speed = 2 });
 
         Assert.Equal(2, shifted.Count);
         Assert.All(plain.Zip(shifted), p => Assert.InRange(p.Second, p.First - 4, p.First + 4));
+        Assert.Equal(2, faster.Count);
+        Assert.All(plain.Zip(faster), p => Assert.InRange(p.Second, p.First * 0.45, p.First * 0.55)); // speed 2: each sentence half as long
     }
 
     [Theory]
@@ -164,7 +167,7 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         { "text after input.done", ["{\"type\": \"input.text\", \"text\": \"A sentence to speak first.\"}", "{\"type\": \"input.done\"}", "{\"type\": \"input.text\", \"text\": \"late\"}"], "wrong_order", 1008 },
         { "text not a string", ["{\"type\": \"input.text\", \"text\": 42}"], "invalid_message", 1007 },
         { "oversized message", ["{\"type\": \"input.text\", \"text\": \"" + new string('a', 20_000) + "\"}"], "message_too_big", 1009 },
-        { "speed other than 1", [], "invalid_config", 1007 },
+        { "speed out of range", [], "invalid_config", 1007 },
         { "unknown voice", [], "invalid_config", 1007 },
         { "unknown config field", [], "invalid_config", 1007 },
         { "field input.text does not take", ["{\"type\": \"input.text\", \"text\": \"Hi.\", \"emotion\": 2}"], "invalid_message", 1007 },
@@ -181,8 +184,8 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         {
             case "text before config" or "cancel before config":
                 break;
-            case "speed other than 1":
-                await client.SendAsync(new { type = "session.config", voice = "alloy", speed = 1.5 });
+            case "speed out of range":
+                await client.SendAsync(new { type = "session.config", voice = "alloy", speed = 5 });
                 break;
             case "unknown voice":
                 await client.SendAsync(new { type = "session.config", voice = new { id = "no-such-voice" } });

@@ -283,11 +283,6 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             return (StreamError.InvalidConfig($"task_type '{task}' is not served here; this cluster serves VoiceDesign (a voice from a description or a saved voice)."), Step.Continue);
         }
 
-        if (config.Speed is { } speed && Math.Abs(speed - 1) > 1e-9)
-        {
-            return (StreamError.InvalidConfig("speed must be 1 on the streaming endpoint (audio is sent as it is made; use POST /v1/audio/speech to change tempo)."), Step.Continue);
-        }
-
         // {"id": name} names a voice here as a plain name does (the protocol's form), not a /v1/audio/voices id.
         var request = config with { Voice = config.Voice?.Value };
         var (settings, problem) = await services.Planner.PlanSettingsAsync(request, tenant, SpeechSurface.Stream);
