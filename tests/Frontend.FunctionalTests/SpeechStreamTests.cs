@@ -143,6 +143,37 @@ public sealed class SpeechStreamTests(SystemFixture fixture)
         Assert.All(plain.Zip(faster), p => Assert.InRange(p.Second, p.First * 0.45, p.First * 0.55)); // speed 2: each sentence half as long
     }
 
+    [Fact]
+    public async Task A_tenant_with_the_ai_notice_hears_the_morse_rhythm_once_before_its_first_sentence()
+    {
+        var tenant = "notice-" + Guid.NewGuid().ToString("N")[..6];
+        var key = await fixture.System.CreateTenantAsync(tenant);
+        await using (var data = Npgsql.NpgsqlDataSource.Create(fixture.System.ConnectionString))
+        {
+            Assert.NotNull(await new QwenTts.Storage.Tenants.TenantStore(data).SetAiNoticeAsync(tenant, "morse"));
+        }
+
+        async Task<(List<int> Bytes, List<double> Starts)> SessionAsync(string apiKey)
+        {
+            await using var client = await StreamClient.ConnectAsync(fixture.System.Frontend, apiKey);
+            await client.SendAsync(Config());
+            await client.SendAsync(new { type = "input.text", text = "A first sentence. And a second one." });
+            await client.SendAsync(new { type = "input.done" });
+            Assert.Equal(WebSocketCloseStatus.NormalClosure, await client.ReadToCloseAsync(Limit));
+            return ([.. client.Events("audio.done").Select(d => d.GetProperty("total_bytes").GetInt32())],
+                [.. client.Events("audio.start").Select(d => d.GetProperty("audio_start").GetDouble())]);
+        }
+
+        var plain = await SessionAsync(fixture.AcmeKey);
+        var labelled = await SessionAsync(key);
+
+        var notice = 24000 * QwenTts.Audio.AiNoticeRhythm.Milliseconds / 1000; // samples, 16-bit
+        Assert.Equal(plain.Bytes[0] + (2 * notice), labelled.Bytes[0]); // in the first sentence's stream, before its speech
+        Assert.Equal(plain.Bytes[1], labelled.Bytes[1]);                // and only there
+        Assert.Equal(plain.Starts[0] + (notice / 24000.0), labelled.Starts[0], 3); // the sentences' times start after it
+        Assert.Equal(plain.Starts[1] + (notice / 24000.0), labelled.Starts[1], 3);
+    }
+
     [Theory]
     [InlineData("pitch", -13.0, "pitch -13 is out of range")]
     [InlineData("volume", 9.0, "volume 9 is out of range")]

@@ -1,5 +1,5 @@
 -- The explicit AI-content label of GB 45438-2025 as a tenant setting: 'off', or 'morse' (the rhythm short-long-short-short
--- at the start of the tenant's speech and job audio; not yet on WebSocket sentences). The implicit label (metadata) is on every file regardless.
+-- at the start of the tenant's speech, job and WebSocket audio). The implicit label (metadata) is on every file regardless.
 -- Idempotent: safe to apply twice. Changes go into a new numbered migration.
 
 ALTER TABLE tenants ADD COLUMN IF NOT EXISTS ai_notice text NOT NULL DEFAULT 'off';

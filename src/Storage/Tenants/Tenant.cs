@@ -3,7 +3,7 @@ namespace QwenTts.Storage.Tenants;
 /// <summary>
 /// A customer of the service, its quotas and its policies: <paramref name="ReferenceCloning"/> opens one-shot cloning from
 /// ref_audio on /v1/audio/speech (off for new tenants; an operator turns it on); <paramref name="AiNotice"/> is the
-/// explicit AI-content label put at the start of the tenant's speech and job audio (<see cref="AiNotices"/>; not yet on WebSocket sentences).
+/// explicit AI-content label put at the start of the tenant's audio (<see cref="AiNotices"/>).
 /// </summary>
 public sealed record Tenant(string Id, string DisplayName, int RequestsPerMinute, long CharactersPerDay, DateTimeOffset CreatedAt, bool Disabled,
     bool ReferenceCloning = false, string AiNotice = AiNotices.Off);

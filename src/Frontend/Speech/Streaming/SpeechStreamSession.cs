@@ -44,6 +44,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private int _sentencesDone;
     private long _bytes;
     private long _samples;
+
+    /// <summary>The tenant's explicit AI-content label, sent once, with the session's first speech (not counted in any sentence's times).</summary>
+    private float[]? _notice = tenant.AiNotice == AiNotices.Morse ? AiNoticeRhythm.Samples(SpeechStreamer.SampleRate) : null;
     private int _frames;
     private string _outcome = "completed";
     private int _underruns;
@@ -430,7 +433,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 var sentence = _queue.Of(job);
                 if (sentence != current)
                 {
-                    if (!_queue.TryStart(sentence, _samples))
+                    if (!_queue.TryStart(sentence, _samples + (_notice?.Length ?? 0)))
                     {
                         continue; // cleared or cancelled before its audio
                     }
@@ -458,6 +461,16 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } made)
                 {
                     _charges.Charge(job);
+                    if (_notice is { } notice)
+                    {
+                        // In the first sentence's own stream (each sentence is one encoded stream), before its speech.
+                        _notice = null;
+                        playback!.Sent(notice.Length);
+                        var leadIn = await SendBinaryAsync(encoder!.Encode(notice), cancellationToken, sentence, sessionSamples: notice.Length);
+                        binaryFrames += leadIn > 0 ? 1 : 0;
+                        sentenceBytes += leadIn;
+                    }
+
                     var samples = effects?.Process(made) ?? made;
                     playback!.Sent(samples.Length);
                     var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken, sentence, samples.Length);
@@ -606,7 +619,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     }
 
     /// <summary>A frame of <paramref name="sentence"/> holding <paramref name="samples"/> samples; not sent once the sentence is cancelled (checked under the send lock).</summary>
-    private async Task<int> SendBinaryAsync(byte[] bytes, CancellationToken cancellationToken, StreamSentence sentence, int samples = 0)
+    /// <param name="samples">The sentence's own samples in <paramref name="bytes"/>.</param>
+    /// <param name="sessionSamples">Samples in <paramref name="bytes"/> that belong to no sentence's times (the AI notice).</param>
+    private async Task<int> SendBinaryAsync(byte[] bytes, CancellationToken cancellationToken, StreamSentence sentence, int samples = 0, int sessionSamples = 0)
     {
         await _send.WaitAsync(cancellationToken);
         try
@@ -616,7 +631,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 return 0;
             }
 
-            _samples += samples;
+            _samples += samples + sessionSamples;
             sentence.SentSamples += samples;
             if (bytes.Length == 0)
             {
