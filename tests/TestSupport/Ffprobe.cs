@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Xunit;
 
@@ -13,35 +12,17 @@ public static class Ffprobe
     /// <summary>The value of the file's format-level tag <paramref name="key"/> (any case), or null when it has none.</summary>
     public static async Task<string?> TagAsync(byte[] file, string extension, string key)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"qwentts-probe-{Guid.NewGuid():N}.{extension}");
-        try
-        {
-            await File.WriteAllBytesAsync(path, file);
-            var start = new ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", path })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, $"ffprobe exited {process.ExitCode}: {await error}");
-            using var json = JsonDocument.Parse(await output);
-            // Ogg keeps Vorbis comments on the stream; the other containers on the format.
-            var tags = new[] { json.RootElement.TryGetProperty("format", out var format) ? format : default }
-                .Concat(json.RootElement.TryGetProperty("streams", out var streams) ? streams.EnumerateArray() : [])
-                .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("tags", out _))
-                .SelectMany(e => e.GetProperty("tags").EnumerateObject());
-            return tags.FirstOrDefault(t => string.Equals(t.Name, key, StringComparison.OrdinalIgnoreCase)).Value is { ValueKind: JsonValueKind.String } value
-                ? value.GetString()
-                : null;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (exitCode, output, error) = await FfmpegTools.RunOnFileAsync("ffprobe", file, extension,
+            path => ["-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", path]);
+        Assert.True(exitCode == 0, $"ffprobe exited {exitCode}: {error}");
+        using var json = JsonDocument.Parse(output);
+        // Ogg keeps Vorbis comments on the stream; the other containers on the format.
+        var tags = new[] { json.RootElement.TryGetProperty("format", out var format) ? format : default }
+            .Concat(json.RootElement.TryGetProperty("streams", out var streams) ? streams.EnumerateArray() : [])
+            .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("tags", out _))
+            .SelectMany(e => e.GetProperty("tags").EnumerateObject());
+        return tags.FirstOrDefault(t => string.Equals(t.Name, key, StringComparison.OrdinalIgnoreCase)).Value is { ValueKind: JsonValueKind.String } value
+            ? value.GetString()
+            : null;
     }
 }

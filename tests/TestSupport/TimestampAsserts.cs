@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Xunit;
 
@@ -46,28 +45,9 @@ public static class TimestampAsserts
             Assert.DoesNotContain("-->", lines[2], StringComparison.Ordinal);
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"qwentts-subs-{Guid.NewGuid():N}.vtt");
-        try
-        {
-            await File.WriteAllTextAsync(path, vtt);
-            var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "-v", "error", "-i", path, "-f", "srt", "-" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, $"ffmpeg could not read the WebVTT (exit {process.ExitCode}): {await error}\n{vtt}");
-            Assert.Equal(cues.Length, (await output).Split(" --> ").Length - 1);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var (exitCode, output, error) = await FfmpegTools.RunOnFileAsync("ffmpeg", System.Text.Encoding.UTF8.GetBytes(vtt), "vtt", path => ["-v", "error", "-i", path, "-f", "srt", "-"]);
+        Assert.True(exitCode == 0, $"ffmpeg could not read the WebVTT (exit {exitCode}): {error}\n{vtt}");
+        Assert.Equal(cues.Length, output.Split(" --> ").Length - 1);
 
         return cues;
     }
