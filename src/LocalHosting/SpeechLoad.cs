@@ -19,7 +19,8 @@ public static class SpeechLoad
         Lost,
     }
 
-    public sealed record Outcome(Kind Kind, int Status, TimeSpan SentAt, TimeSpan Took, string Detail);
+    /// <param name="FirstAudio">From sending to the first byte of the body (null when none came).</param>
+    public sealed record Outcome(Kind Kind, int Status, TimeSpan SentAt, TimeSpan Took, string Detail, TimeSpan? FirstAudio = null);
 
     public static async Task<IReadOnlyList<Outcome>> RunAsync(HttpClient client, TimeSpan interval, int count, Func<int, object> body,
         TimeSpan deadline, Func<int, Task>? beforeRequest = null)
@@ -45,24 +46,43 @@ public static class SpeechLoad
         var sentAt = clock.Elapsed;
         using var timeout = new CancellationTokenSource(deadline);
         var status = 0;
+        TimeSpan? firstAudio = null;
         try
         {
-            using var response = await client.PostAsJsonAsync("/v1/audio/speech", body, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audio/speech") { Content = JsonContent.Create(body) };
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             status = (int)response.StatusCode;
-            var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            await using var content = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var bytes = new MemoryStream();
+            var buffer = new byte[16384];
+            int read;
+            while ((read = await content.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                firstAudio ??= clock.Elapsed - sentAt;
+                bytes.Write(buffer, 0, read);
+            }
+
             var took = clock.Elapsed - sentAt;
             return response.StatusCode == HttpStatusCode.OK
-                ? new Outcome(bytes.Length > 0 ? Kind.Completed : Kind.Broken, status, sentAt, took, $"{bytes.Length} bytes")
-                : new Outcome(Kind.Refused, status, sentAt, took, System.Text.Encoding.UTF8.GetString(bytes));
+                ? new Outcome(bytes.Length > 0 ? Kind.Completed : Kind.Broken, status, sentAt, took, $"{bytes.Length} bytes", firstAudio)
+                : new Outcome(Kind.Refused, status, sentAt, took, System.Text.Encoding.UTF8.GetString(bytes.ToArray()));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            return new Outcome(Kind.Lost, status, sentAt, clock.Elapsed - sentAt, "no answer before the deadline");
+            return new Outcome(Kind.Lost, status, sentAt, clock.Elapsed - sentAt, "no answer before the deadline", firstAudio);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
-            return new Outcome(Kind.Broken, status, sentAt, clock.Elapsed - sentAt, ex.Message);
+            return new Outcome(Kind.Broken, status, sentAt, clock.Elapsed - sentAt, ex.Message, firstAudio);
         }
+    }
+
+    /// <summary>First audio of the requests sent in [<paramref name="from"/>, <paramref name="to"/>): p50 and the slowest, in seconds.</summary>
+    public static (double P50, double Max) FirstAudio(IEnumerable<Outcome> outcomes, TimeSpan from, TimeSpan to)
+    {
+        var times = outcomes.Where(o => o.SentAt >= from && o.SentAt < to && o.FirstAudio is not null)
+            .Select(o => o.FirstAudio!.Value.TotalSeconds).Order().ToArray();
+        return times.Length == 0 ? (double.NaN, double.NaN) : (times[times.Length / 2], times[^1]);
     }
 
     public static string Summary(IReadOnlyList<Outcome> outcomes) =>

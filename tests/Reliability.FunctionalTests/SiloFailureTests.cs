@@ -48,7 +48,10 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         var frontendLog = system.System.Frontend!.Process.Output.Split('\n');
         var timedOutOnDeadSilo = frontendLog.Where(l => l.Contains("did not arrive on time", StringComparison.Ordinal))
             .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"->\[S\S+ (\w+)/").Groups[1].Value).Distinct();
+        var before = SpeechLoad.FirstAudio(outcomes, TimeSpan.Zero, killedAt!.Value);
+        var after = SpeechLoad.FirstAudio(outcomes, killedAt.Value, TimeSpan.MaxValue);
         output.WriteLine($"membership {(fastFailureDetection ? "fast (tests)" : "production")}: {SpeechLoad.Summary(outcomes)}; " +
+            $"first audio before the kill p50 {before.P50:F2} s, max {before.Max:F2} s; sent after it p50 {after.P50:F2} s, max {after.Max:F2} s; " +
             $"slowest {outcomes.Max(o => o.Took).TotalSeconds:F1} s, slowest sent after the kill " +
             $"{outcomes.Where(o => o.SentAt >= killedAt!.Value).Max(o => o.Took).TotalSeconds:F1} s; " +
             $"failovers (segment continued on another card): {frontendLog.Count(l => l.Contains("on another card", StringComparison.Ordinal))}; " +
