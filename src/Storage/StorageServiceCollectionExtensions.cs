@@ -20,6 +20,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<Tenants.TenantStore>();
         services.AddSingleton<Tenants.UsageStore>();
+        services.AddSingleton<Tenants.QuotaLeaseStore>();
         services.AddSingleton<Voices.VoiceConsentStore>();
         services.AddSingleton<Jobs.JobSchedule>();
         services.AddSingleton<Lexicons.LexiconStore>();

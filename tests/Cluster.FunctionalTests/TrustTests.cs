@@ -91,6 +91,7 @@ public sealed class TrustTests(PostgresFixture postgres, MiniatureModelFixture m
             {
                 services.AddSingleton(_ => NpgsqlDataSource.Create(database));
                 services.AddSingleton<UsageStore>();
+                services.AddSingleton<QuotaLeaseStore>();
             },
         });
         var client = cluster.Client;

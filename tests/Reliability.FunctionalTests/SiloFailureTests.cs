@@ -6,7 +6,7 @@ namespace QwenTts.Reliability.FunctionalTests;
 /// <summary>Silo processes killed or stopped under steady load.</summary>
 public sealed class SiloFailureTests(ITestOutputHelper output)
 {
-    private static object Body(int i) => new { input = $"Request number {i} of the steady load test.", voice = "alloy", response_format = "pcm" };
+    private static object Body(int i) => new { input = Input(i), voice = "alloy", response_format = "pcm" };
 
     /// <summary>
     /// SIGKILL to one of two silos under steady load: streams on its cards fail over to the other silo's cards (the
@@ -48,14 +48,19 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         var frontendLog = system.System.Frontend!.Process.Output.Split('\n');
         var timedOutOnDeadSilo = frontendLog.Where(l => l.Contains("did not arrive on time", StringComparison.Ordinal))
             .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"->\[S\S+ (\w+)/").Groups[1].Value).Distinct();
+        var billed = await BilledAsync(system, "load", outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed));
+        var spoken = Enumerable.Range(0, requests).Sum(i => Input(i).Length);
         var before = SpeechLoad.FirstAudio(outcomes, TimeSpan.Zero, killedAt!.Value);
         var after = SpeechLoad.FirstAudio(outcomes, killedAt.Value, TimeSpan.MaxValue);
         output.WriteLine($"membership {(fastFailureDetection ? "fast (tests)" : "production")}: {SpeechLoad.Summary(outcomes)}; " +
+            $"billed {billed.Records} record(s), {billed.Characters} characters for {spoken} spoken (double-billed {billed.Characters - spoken}); " +
             $"first audio before the kill p50 {before.P50:F2} s, max {before.Max:F2} s; sent after it p50 {after.P50:F2} s, max {after.Max:F2} s; " +
             $"slowest {outcomes.Max(o => o.Took).TotalSeconds:F1} s, slowest sent after the kill " +
             $"{outcomes.Where(o => o.SentAt >= killedAt!.Value).Max(o => o.Took).TotalSeconds:F1} s; " +
             $"failovers (segment continued on another card): {frontendLog.Count(l => l.Contains("on another card", StringComparison.Ordinal))}; " +
             $"calls that waited out their timeout on the dead silo: {string.Join(", ", timedOutOnDeadSilo)}");
+        output.WriteLine("first audio of each request sent after the kill (s): " + string.Join(" ",
+            outcomes.Where(o => o.SentAt >= killedAt.Value).Select(o => o.FirstAudio?.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) ?? "-")));
         foreach (var failed in outcomes.Where(o => o.Kind != SpeechLoad.Kind.Completed))
         {
             output.WriteLine($"  {failed.Kind} at {failed.SentAt.TotalSeconds:F1}s ({failed.Status}): {failed.Detail}");
@@ -65,6 +70,22 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Broken));
         Assert.Equal(0, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Refused));
         Assert.Equal(requests, outcomes.Count(o => o.Kind == SpeechLoad.Kind.Completed));
+        Assert.Equal((requests, (long)spoken), (billed.Records, billed.Characters)); // every request billed once, for its characters
+
+        // Quota leases and the frontends' copies of voices: no request started after the kill waits for the dead silo
+        // to be declared dead (about 12 to 15 s with production membership) before its first audio.
+        Assert.True(after.Max <= 5, $"a request sent after the kill waited {after.Max:F1} s for its first audio");
+    }
+
+    private static string Input(int i) => $"Request number {i} of the steady load test.";
+
+    /// <summary>The tenant's usage records once every completed request is metered (the recorder writes in the background).</summary>
+    private static async Task<(int Records, long Characters)> BilledAsync(EmulatedSystem system, string tenant, int completed)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(system.ConnectionString);
+        var usage = await Eventually.HoldsAsync(() => new QwenTts.Storage.Tenants.UsageStore(dataSource).ListAsync(tenant, 1000),
+            r => r.Count >= completed, TimeSpan.FromSeconds(20), "every completed request metered");
+        return (usage.Count, usage.Sum(u => (long)u.Characters));
     }
 
     [Fact]

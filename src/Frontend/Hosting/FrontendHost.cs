@@ -78,7 +78,12 @@ public static class FrontendHost
         // Start the Orleans client, the key cache and Kestrel side by side: during a PostgreSQL outage the client cannot
         // find a gateway, and the frontend must still listen and serve the keys it knows.
         builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
+        builder.Services.AddOptions<QuotaLeaseOptions>().Bind(builder.Configuration.GetSection(QuotaLeaseOptions.Section))
+            .Validate(o => o.IsValid, "Quotas:Leases:Horizon, RenewAfter and IdleAfter must be positive.").ValidateOnStart();
+        builder.Services.AddSingleton<QuotaLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QuotaLeases>());
         builder.Services.AddSingleton<TenantQuotas>();
+        builder.Services.AddSingleton<ClusterReads>();
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageRecorder>());
         builder.Services.AddQwenTtsRouting(builder.Configuration);

@@ -11,6 +11,9 @@ public static class TransientClusterCalls
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>An attempt of an idempotent read: a grain answers from memory well within it.</summary>
+    public static readonly TimeSpan ReadAttemptTimeout = TimeSpan.FromSeconds(2);
+
     public static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -39,6 +42,6 @@ public static class TransientClusterCalls
     /// ConnectionFailedException is what this client gets while the gateway it holds for the grain's bucket is the killed
     /// silo: the gateway is marked dead on that failure and the next attempt goes through a live one.
     /// </remarks>
-    private static bool IsTransient(Exception ex) =>
+    public static bool IsTransient(Exception ex) =>
         ex is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException;
 }

@@ -192,11 +192,10 @@ public static partial class JobEndpoints
         }
 
         var grain = cluster.GetGrain<IAudioJobGrain>(id);
-        var job = await TransientClusterCalls.RetryReadAsync(grain.GetAsync, ReadAttemptTimeout, context.RequestAborted);
+        var job = await TransientClusterCalls.RetryReadAsync(grain.GetAsync, TransientClusterCalls.ReadAttemptTimeout, context.RequestAborted);
         return job is not null && job.Tenant == context.Tenant().Id ? job : null;
     }
 
-    private static readonly TimeSpan ReadAttemptTimeout = TimeSpan.FromSeconds(2);
 
     private static IResult NotFound(string id, HttpContext context) =>
         ApiProblem.NotFound($"there is no job '{id}' for your tenant.").ToResult(context);

@@ -16,7 +16,7 @@ namespace QwenTts.Frontend.Speech;
 /// costs no card time: what a voice still needs from a card (cloning ref_audio, deriving a pending prompt) is left in
 /// the plan as a <see cref="PendingVoice"/>, for <see cref="PrepareVoiceAsync"/> once the request is within its limits.
 /// </summary>
-public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits> limits, SpeechTextPlanner texts, ReferenceAudioCloner cloner)
+public sealed class SpeechPlanner(IClusterClient cluster, ClusterReads reads, IOptions<SpeechLimits> limits, SpeechTextPlanner texts, ReferenceAudioCloner cloner)
 {
     /// <summary>The most codec frames a segment may ask for with max_new_tokens (about 5.5 minutes of audio).</summary>
     public const int MaxNewTokensLimit = 4096;
@@ -321,7 +321,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
         var profile = VoiceKey.IsValidName(name) ? await ReadTenantVoiceAsync(tenant, name) : null;
         profile ??= name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null;
         if (profile is null && !BuiltinVoices.All.ContainsKey(name)
-            && await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name)) is { } keyName)
+            && await reads.ReadAsync($"voices/{tenant.Id}/display/{name}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name)) is { } keyName)
         {
             profile = await ReadTenantVoiceAsync(tenant, keyName);
         }
@@ -331,7 +331,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
 
     private async Task<VoiceProfile?> FindByIdAsync(string id, Tenant tenant)
     {
-        var name = await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id));
+        var name = await reads.ReadAsync($"voices/{tenant.Id}/id/{id}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id));
         return name is null ? null : await ReadTenantVoiceAsync(tenant, name);
     }
 
@@ -344,7 +344,8 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
     {
         try
         {
-            return await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<IVoiceProfileGrain>(VoiceKey.Of(tenant.Id, name)).GetAsync());
+            var key = VoiceKey.Of(tenant.Id, name);
+            return await reads.ReadAsync("voice/" + key, () => cluster.GetGrain<IVoiceProfileGrain>(key).GetAsync());
         }
         catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
         {
@@ -362,7 +363,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, IOptions<SpeechLimits>
     {
         try
         {
-            var voices = await TransientClusterCalls.RetryAsync(() => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync());
+            var voices = await reads.ReadAsync($"voices/{tenant.Id}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync());
             return !voices.Any(v => string.Equals(v.Name, name, StringComparison.Ordinal));
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)

@@ -15,6 +15,16 @@ public interface ITenantQuotaGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:10")]
     Task<QuotaDecision> ReserveCharactersAsync(long charactersPerDay, int characters);
 
+    /// <summary>
+    /// Grants the holder request tokens and characters it spends on its own (so its requests need no call here); the
+    /// characters count as used until what is left of them comes back through <see cref="ReturnLeaseAsync"/>.
+    /// </summary>
+    [ResponseTimeout("00:00:10")]
+    Task<QuotaLease> LeaseAsync(QuotaLeaseRequest request);
+
+    /// <summary>Takes back what is left of a lease; one the grain does not know (expired before it counted it) changes nothing.</summary>
+    Task ReturnLeaseAsync(QuotaLeaseReturn returned);
+
     /// <summary>Gives back a reservation whose request produced no audio (refused by the cluster or failed before its first frame).</summary>
     Task ReleaseCharactersAsync(CharacterReservation reservation);
 
@@ -22,9 +32,12 @@ public interface ITenantQuotaGrain : IGrainWithStringKey
     Task<long> CharactersUsedTodayAsync();
 }
 
-/// <summary>Characters counted on one UTC day; releasing it on a later day changes nothing.</summary>
+/// <summary>
+/// Characters counted on one UTC day; releasing it on a later day changes nothing. <paramref name="LeaseId"/>: the
+/// frontend's lease it was taken from (null: reserved at the grain), where it goes back while that lease lasts.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record CharacterReservation([property: Id(0)] DateOnly Day, [property: Id(1)] int Characters);
+public sealed record CharacterReservation([property: Id(0)] DateOnly Day, [property: Id(1)] int Characters, [property: Id(2)] Guid? LeaseId = null);
 
 [GenerateSerializer, Immutable]
 public sealed record QuotaDecision(
