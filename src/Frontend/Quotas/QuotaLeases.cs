@@ -53,10 +53,6 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
             static grant => grant.CharacterRefusal, cancellationToken);
     }
 
-    /// <summary>True when the reservation went back into this frontend's block (else the grain must take it back).</summary>
-    public bool TryPutBack(Tenant tenant, CharacterReservation reservation) =>
-        _leases.TryGetValue(tenant.Id, out var lease) && lease.TryPutBack(reservation, Now);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), clock);

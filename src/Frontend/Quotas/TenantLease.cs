@@ -56,22 +56,7 @@ internal sealed class TenantLease
             _characters -= characters;
             _charactersSinceGrant += characters;
             _lastUsedAt = now;
-            return new CharacterReservation(_day, characters, _id);
-        }
-    }
-
-    /// <summary>Takes back the characters of a request that spoke nothing, if they came from this lease and it still lasts.</summary>
-    public bool TryPutBack(CharacterReservation reservation, TimeSpan now)
-    {
-        lock (_sync)
-        {
-            if (reservation.LeaseId is null || reservation.LeaseId != _id || reservation.Day != _day || !IsValid(now))
-            {
-                return false;
-            }
-
-            _characters += reservation.Characters;
-            return true;
+            return new CharacterReservation(_day, characters);
         }
     }
 

@@ -26,10 +26,13 @@ public sealed partial class TenantQuotas(IClusterClient cluster, QuotaLeases lea
             : await TransientClusterCalls.RetryAsync(() => Grain(tenant).ReserveCharactersAsync(tenant.CharactersPerDay, characters), cancellationToken);
     }
 
-    /// <summary>Gives back the characters of a request that produced no audio. A failure here is logged, never the request's problem.</summary>
+    /// <summary>
+    /// Gives back the characters of a request that produced no audio, at the grain even when they came from this
+    /// frontend's lease (so another frontend can spend them). A failure here is logged, never the request's problem.
+    /// </summary>
     public async Task ReleaseAsync(Tenant tenant, CharacterReservation? reservation)
     {
-        if (reservation is null || leases.TryPutBack(tenant, reservation))
+        if (reservation is null)
         {
             return;
         }

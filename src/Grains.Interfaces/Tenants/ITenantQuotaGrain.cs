@@ -32,12 +32,9 @@ public interface ITenantQuotaGrain : IGrainWithStringKey
     Task<long> CharactersUsedTodayAsync();
 }
 
-/// <summary>
-/// Characters counted on one UTC day; releasing it on a later day changes nothing. <paramref name="LeaseId"/>: the
-/// frontend's lease it was taken from (null: reserved at the grain), where it goes back while that lease lasts.
-/// </summary>
+/// <summary>Characters counted on one UTC day; releasing it on a later day changes nothing.</summary>
 [GenerateSerializer, Immutable]
-public sealed record CharacterReservation([property: Id(0)] DateOnly Day, [property: Id(1)] int Characters, [property: Id(2)] Guid? LeaseId = null);
+public sealed record CharacterReservation([property: Id(0)] DateOnly Day, [property: Id(1)] int Characters);
 
 [GenerateSerializer, Immutable]
 public sealed record QuotaDecision(
