@@ -7,7 +7,7 @@ namespace QwenTts.Frontend.Quotas;
 /// spent here until the lease runs out. Times are this process's monotonic clock. Thread-safe; <see cref="Gate"/> lets
 /// one grain call at a time ask for more.
 /// </summary>
-internal sealed class TenantLease
+public sealed class TenantLease
 {
     private readonly object _sync = new();
     private Guid? _id;
