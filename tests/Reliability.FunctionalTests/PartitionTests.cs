@@ -73,9 +73,11 @@ public sealed class PartitionTests(ITestOutputHelper output)
         }
 
         var stoppedItself = cutOffSilo.Process.HasExited;
+        var stoppedAfterHeal = clock.Elapsed - healedAt;
         var cutOffLog = cutOffSilo.Process.Output;
-        output.WriteLine($"{CutOff} after the heal: {(stoppedItself ? "stopped itself" : "still running")}; its last lines:\n  " +
-            string.Join("\n  ", cutOffLog.Split('\n').Where(l => l.Contains("dead", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(8)));
+        var verdict = cutOffLog.Split('\n').FirstOrDefault(l => l.Contains("I have been told I am dead", StringComparison.Ordinal)) ?? "(no death notice in its output)";
+        output.WriteLine($"{CutOff} after the heal: {(stoppedItself ? $"stopped itself within {stoppedAfterHeal.TotalSeconds:F1} s" : "still running")}: " +
+            verdict[..Math.Min(verdict.Length, 400)]);
         if (!stoppedItself)
         {
             cutOffSilo.Process.Kill(); // asserted at the end, after the figures are printed
@@ -122,9 +124,16 @@ public sealed class PartitionTests(ITestOutputHelper output)
             output.WriteLine($"  {failed.Outcome.Kind} at {failed.Outcome.SentAt.TotalSeconds:F1}s ({failed.Outcome.Status}): {failed.Outcome.Detail}");
         }
 
-        output.WriteLine("--- frontend: warnings and errors ---\n" + string.Join('\n', frontendLog.Where(l => l.Contains("warn:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal)).Take(40)));
+        var timedOut = frontendLog.Where(l => l.Contains("did not arrive on time", StringComparison.Ordinal)).ToList();
+        output.WriteLine($"frontend: {timedOut.Count} grain calls waited out their timeout (" +
+            string.Join(", ", timedOut.GroupBy(l => System.Text.RegularExpressions.Regex.Match(l, @"->\[S(\S+) (\w+)/").Value).Select(g => $"{g.Key}: {g.Count()}")) + ")");
+        output.WriteLine("--- frontend: other warnings and errors ---\n" + string.Join('\n', frontendLog.Where(l =>
+            (l.Contains("warn:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal))
+            && !l.Contains("did not arrive on time", StringComparison.Ordinal) && !l.Contains("DataProtection", StringComparison.Ordinal)).Take(30).Select(l => l[..Math.Min(l.Length, 300)])));
 
-        Assert.True(stoppedItself, $"{CutOff} kept running after the cluster declared it dead:\n{Tail(cutOffLog)}");
+        // With the tests' fast membership the majority declares it dead within seconds of the cut; once it can read the
+        // membership table again it learns so and stops (Orleans: "I have been told I am dead").
+        Assert.True(stoppedItself, $"{CutOff} kept running 30 s after the heal (was it not declared dead during the cut?):\n{Tail(cutOffLog)}");
         Assert.Equal(0, Count(all, SpeechLoad.Kind.Lost));
         Assert.Equal(0, doubleBilled);
         Assert.Equal(charged.Count, billed.Charged);
