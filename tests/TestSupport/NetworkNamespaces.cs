@@ -30,8 +30,6 @@ public sealed class NetworkNamespaces : IAsyncDisposable
     /// <summary>The /24 this network uses, e.g. 198.19.7.0/24.</summary>
     public string Subnet => _subnet + ".0/24";
 
-    public IReadOnlyCollection<string> Namespaces => _namespaces;
-
     private string Switch => _prefix + "sw";
 
     /// <summary>Makes the switch and one namespace per participant (names of at most 12 characters).</summary>
@@ -61,7 +59,15 @@ public sealed class NetworkNamespaces : IAsyncDisposable
         }
         catch
         {
-            await network.DisposeAsync();
+            try
+            {
+                await network.DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // The failure that brought us here is the one to report.
+            }
+
             throw;
         }
 
@@ -83,27 +89,32 @@ public sealed class NetworkNamespaces : IAsyncDisposable
 
     public Task HealAsync(string participant) => RunAsync("ip", "-n", Switch, "link", "set", Port(participant), "up");
 
-    /// <summary>Removes every namespace (and with them the bridge and the veth pairs). Best effort: it runs after failures too.</summary>
+    /// <summary>
+    /// Removes every namespace (and with them the bridge and the veth pairs), then checks none of this run is left: a
+    /// namespace that outlives the test is a failure, not a warning.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        var failures = new List<string>();
         foreach (var name in Enumerable.Reverse(_namespaces))
         {
             try
             {
                 await RunAsync("ip", "netns", "delete", name);
             }
-            catch (InvalidOperationException)
+            catch (InvalidOperationException ex)
             {
-                // Already gone; keep removing the others.
+                failures.Add(ex.Message); // keep removing the others
             }
         }
 
         _namespaces.Clear();
+        var left = (await RunAsync("ip", "netns", "list")).Split('\n').Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+        if (left.Count > 0)
+        {
+            throw new InvalidOperationException($"network namespaces left behind: {string.Join(", ", left)} ({string.Join("; ", failures)})");
+        }
     }
-
-    /// <summary>The namespaces of any run that start with this prefix (to check nothing is left behind).</summary>
-    public static async Task<IReadOnlyList<string>> ListAsync(string prefix) =>
-        [.. (await RunAsync("ip", "netns", "list")).Split('\n').Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(prefix, StringComparison.Ordinal))];
 
     private static string Port(string participant) => "v-" + participant;
 
