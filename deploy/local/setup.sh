@@ -23,6 +23,7 @@ for lib in libmp3lame.so.0:libmp3lame0 libFLAC.so.12:libflac12 libopusenc.so.0:l
 done
 if ! command -v ffmpeg >/dev/null 2>&1; then missing+=(ffmpeg); fi
 if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+if [ "${1:-}" = "--tests" ] && ! command -v ip >/dev/null 2>&1; then missing+=(iproute2); fi # the partition test's namespaces
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -55,8 +55,10 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
             $"--Silo:Name={spec.Name}",
             $"--Silo:SiloPort={siloPort}",
             $"--Silo:GatewayPort={gatewayPort}",
-            "--Silo:AdvertisedAddress=127.0.0.1",
-            $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}",
+            $"--Silo:AdvertisedAddress={spec.Network?.Address ?? "127.0.0.1"}",
+            spec.Network is { } network
+                ? $"--urls=http://unix:{network.HttpSocket}"
+                : $"--urls=http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}",
         };
         arguments.AddRange(CommonArguments());
         arguments.AddRange(spec.Arguments ?? []);
@@ -67,8 +69,11 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
             environment[name] = value;
         }
 
-        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo, environment);
-        var silo = new RunningService(spec.Name, process, new Uri($"http://127.0.0.1:{httpPort}"));
+        var process = ServiceProcess.Start(spec.Name, RepositoryLayout.ProjectAssembly("Silo", "QwenTts.Silo"), arguments, options.Echo, environment,
+            spec.Network?.CommandPrefix);
+        var silo = spec.Network is null
+            ? new RunningService(spec.Name, process, new Uri($"http://127.0.0.1:{httpPort}"))
+            : new RunningService(spec.Name, process, UnixSocketHttp.BaseAddress, httpSocket: spec.Network.HttpSocket);
         _silos.Add(silo);
         if (waitUntilReady)
         {
@@ -80,17 +85,21 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
 
     /// <summary>Starts the frontend and waits until it is ready, or with <paramref name="waitUntilReady"/> false only until it answers.</summary>
     /// <param name="environment">More environment variables (secrets such as the S3 store's credentials, which never go on argv).</param>
+    /// <param name="network">Runs it in a network of its own, its API on a Unix socket and without operator surfaces.</param>
     public async Task<RunningService> StartFrontendAsync(int httpPort = 0, IReadOnlyList<string>? extraArguments = null,
-        CancellationToken cancellationToken = default, bool waitUntilReady = true, IReadOnlyDictionary<string, string>? environment = null)
+        CancellationToken cancellationToken = default, bool waitUntilReady = true, IReadOnlyDictionary<string, string>? environment = null,
+        IsolatedNetwork? network = null)
     {
         httpPort = httpPort != 0 ? httpPort : PrivatePostgresServer.FindFreeLoopbackPort();
         var operatorPort = PrivatePostgresServer.FindFreeLoopbackPort();
-        var arguments = new List<string>
-        {
-            // The API port and the operator port (/dashboard, /metrics), which is not the API's.
-            string.Create(CultureInfo.InvariantCulture, $"--urls=http://127.0.0.1:{httpPort};http://127.0.0.1:{operatorPort}"),
-            string.Create(CultureInfo.InvariantCulture, $"--Operator:Port={operatorPort}"),
-        };
+        var arguments = network is null
+            ? new List<string>
+            {
+                // The API port and the operator port (/dashboard, /metrics), which is not the API's.
+                string.Create(CultureInfo.InvariantCulture, $"--urls=http://127.0.0.1:{httpPort};http://127.0.0.1:{operatorPort}"),
+                string.Create(CultureInfo.InvariantCulture, $"--Operator:Port={operatorPort}"),
+            }
+            : [$"--urls=http://unix:{network.HttpSocket}"];
         arguments.AddRange(CommonArguments());
         arguments.AddRange(extraArguments ?? []);
         var secrets = Secrets();
@@ -99,8 +108,11 @@ public sealed class LocalSystem(LocalSystemOptions options) : IAsyncDisposable
             secrets[name] = value;
         }
 
-        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, secrets);
-        var frontend = new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{operatorPort}"));
+        var process = ServiceProcess.Start("frontend", RepositoryLayout.ProjectAssembly("Frontend", "QwenTts.Frontend"), arguments, options.Echo, secrets,
+            network?.CommandPrefix);
+        var frontend = network is null
+            ? new RunningService("frontend", process, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{operatorPort}"))
+            : new RunningService("frontend", process, UnixSocketHttp.BaseAddress, httpSocket: network.HttpSocket);
         _frontends.Add(frontend);
         await (waitUntilReady
             ? frontend.WaitUntilReadyAsync(options.ReadyTimeout, cancellationToken)

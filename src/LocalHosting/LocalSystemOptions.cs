@@ -33,4 +33,7 @@ public sealed record SiloSpec(string Name, IReadOnlyList<string>? Arguments = nu
 
     /// <summary>More environment variables for this silo (e.g. OTEL_EXPORTER_OTLP_ENDPOINT), as a deployment would set them.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>Runs it in a network of its own (advertising that address to the cluster), its HTTP endpoint on a Unix socket.</summary>
+    public IsolatedNetwork? Network { get; init; }
 }

@@ -1,6 +1,6 @@
 namespace QwenTts.LocalHosting;
 
-/// <summary>How to run one private PostgreSQL server. The server listens on loopback only.</summary>
+/// <summary>How to run one private PostgreSQL server. The server listens on loopback only, unless told an address of its own network.</summary>
 public sealed record PrivatePostgresOptions
 {
     /// <summary>Folder that holds the cluster (PGDATA) and its log; created when missing, reused when present.</summary>
@@ -20,4 +20,13 @@ public sealed record PrivatePostgresOptions
     public bool InstallIfMissing { get; init; } = true;
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The address the server listens on: loopback unless it runs in a network of its own.</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>Clients allowed from that network besides loopback (CIDR, e.g. 198.18.7.0/24); null allows loopback only.</summary>
+    public string? ClientNetwork { get; init; }
+
+    /// <summary>A command that runs pg_ctl start for us (e.g. <c>ip netns exec NAME</c>: the server then lives in that network).</summary>
+    public IReadOnlyList<string> CommandPrefix { get; init; } = [];
 }

@@ -25,18 +25,22 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
         Port = port;
         ConnectionString = new NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1",
+            Host = options.ListenAddress,
             Port = port,
             Database = options.Database,
             Username = options.User,
             Password = password,
         }.ConnectionString;
+        LocalConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Host = PgData }.ConnectionString;
     }
 
     public int Port { get; }
 
     /// <summary>Connection string to the application database (created on first start).</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The same database through the server's Unix socket in its data folder: a file, so it reaches the server from any network namespace.</summary>
+    public string LocalConnectionString { get; }
 
     public string DataDirectory => _options.DataDirectory;
 
@@ -130,15 +134,20 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"initdb failed (exit {result.ExitCode}):\n{result.Output}");
         }
+
+        if (_options.ClientNetwork is { } network)
+        {
+            await File.AppendAllTextAsync(Path.Combine(PgData, "pg_hba.conf"), $"host all all {network} scram-sha-256\n", cancellationToken);
+        }
     }
 
     private async Task StartServerAsync(CancellationToken cancellationToken)
     {
-        // Loopback only, socket in the private folder, nothing shared with a system cluster.
+        // Loopback (or the address of its own network), socket in the private folder, nothing shared with a system cluster.
         var settings = new List<string>
         {
             "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-c", "listen_addresses=127.0.0.1",
+            "-c", $"listen_addresses={_options.ListenAddress}",
             "-c", $"unix_socket_directories={PgData}",
             "-c", "max_connections=300",
         };
@@ -147,10 +156,10 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
             settings.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
 
-        _log($"starting PostgreSQL on 127.0.0.1:{Port}");
+        _log($"starting PostgreSQL on {_options.ListenAddress}:{Port}");
         var timeoutSeconds = ((int)_options.StartTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var result = await RunAsServerUserAsync(_binaries.PgCtl,
-            ["start", "-D", PgData, "-l", LogFile, "-w", "-t", timeoutSeconds, "-o", string.Join(' ', settings)], cancellationToken);
+            ["start", "-D", PgData, "-l", LogFile, "-w", "-t", timeoutSeconds, "-o", string.Join(' ', settings)], cancellationToken, _options.CommandPrefix);
         if (result.ExitCode != 0)
         {
             var serverLog = File.Exists(LogFile) ? await File.ReadAllTextAsync(LogFile, cancellationToken) : "";
@@ -160,7 +169,8 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
 
     private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
     {
-        var admin = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false };
+        // Through the socket when the server listens in a network of its own, which we may not be in.
+        var admin = new NpgsqlConnectionStringBuilder(_options.CommandPrefix.Count == 0 ? ConnectionString : LocalConnectionString) { Database = "postgres", Pooling = false };
         await using var connection = new NpgsqlConnection(admin.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
@@ -172,12 +182,13 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
         }
     }
 
-    private static Task<ProcessRunner.Result> RunAsServerUserAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private static Task<ProcessRunner.Result> RunAsServerUserAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken,
+        IReadOnlyList<string>? commandPrefix = null)
     {
         var environment = new Dictionary<string, string> { ["LC_ALL"] = "C", ["LANG"] = "C" };
-        return RunningAsRoot
-            ? ProcessRunner.RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments], TimeSpan.FromMinutes(2), cancellationToken, environment)
-            : ProcessRunner.RunAsync(program, arguments, TimeSpan.FromMinutes(2), cancellationToken, environment);
+        string[] command = RunningAsRoot ? ["runuser", "-u", "postgres", "--", program, .. arguments] : [program, .. arguments];
+        command = [.. commandPrefix ?? [], .. command];
+        return ProcessRunner.RunAsync(command[0], command[1..], TimeSpan.FromMinutes(2), cancellationToken, environment);
     }
 
     /// <summary>

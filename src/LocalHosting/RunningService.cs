@@ -1,9 +1,12 @@
 namespace QwenTts.LocalHosting;
 
 /// <summary>A started silo or frontend process and the HTTP address of its health and API endpoints.</summary>
-public sealed class RunningService(string name, ServiceProcess process, Uri baseAddress, Uri? operatorAddress = null)
+/// <param name="httpSocket">The Unix socket its HTTP endpoint listens on instead of a loopback port (then <paramref name="baseAddress"/> is <see cref="UnixSocketHttp.BaseAddress"/>).</param>
+public sealed class RunningService(string name, ServiceProcess process, Uri baseAddress, Uri? operatorAddress = null, string? httpSocket = null)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private static readonly HttpClient LoopbackHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private readonly HttpClient _http = httpSocket is null ? LoopbackHttp : new HttpClient(UnixSocketHttp.Handler(httpSocket)) { Timeout = TimeSpan.FromSeconds(10) };
 
     public string Name { get; } = name;
 
@@ -13,6 +16,9 @@ public sealed class RunningService(string name, ServiceProcess process, Uri base
 
     /// <summary>A frontend's operator port (/dashboard, /metrics); null for a silo, whose one HTTP port is internal.</summary>
     public Uri? OperatorAddress { get; } = operatorAddress;
+
+    /// <summary>The Unix socket of its HTTP endpoint when it runs in a network of its own; null on loopback.</summary>
+    public string? HttpSocket { get; } = httpSocket;
 
     /// <summary>Polls <c>/readyz</c> until it answers 200; fails with the process output if it exits or times out.</summary>
     public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
@@ -36,7 +42,7 @@ public sealed class RunningService(string name, ServiceProcess process, Uri base
 
             try
             {
-                using var response = await Http.GetAsync(new Uri(BaseAddress, path), deadline.Token);
+                using var response = await _http.GetAsync(new Uri(BaseAddress, path), deadline.Token);
                 lastAnswer = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(deadline.Token)}";
                 if (response.IsSuccessStatusCode)
                 {

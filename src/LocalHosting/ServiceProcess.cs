@@ -26,16 +26,25 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <param name="commandPrefix">A command that runs <c>dotnet</c> for us and execs it (e.g. <c>ip netns exec NAME</c>), so signals reach the process.</param>
     public static ServiceProcess Start(string name, string assemblyPath, IEnumerable<string> arguments,
-        Action<string>? echo = null, IReadOnlyDictionary<string, string>? environment = null)
+        Action<string>? echo = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? commandPrefix = null)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(commandPrefix is { Count: > 0 } ? commandPrefix[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
+        if (commandPrefix is { Count: > 0 })
+        {
+            foreach (var argument in commandPrefix.Skip(1).Append("dotnet"))
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+        }
+
         startInfo.ArgumentList.Add(assemblyPath);
         foreach (var argument in arguments)
         {

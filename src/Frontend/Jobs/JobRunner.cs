@@ -59,8 +59,7 @@ public sealed partial class JobRunner(
 
             metrics.Finished("completed");
             var job = (await grain.GetAsync())!;
-            usage.Record(new UsageRecord(jobId, spec.Tenant, "/v1/audio/jobs", spec.Characters, content.AudioSeconds, string.Join(",", job.Devices),
-                spec.VoiceName, "completed", DateTimeOffset.UtcNow));
+            usage.Record(CompletedUsage(job, spec.VoiceName));
             LogCompleted(jobId, spec.Segments.Length, content.AudioSeconds, content.Bytes, string.Join(",", job.Devices));
             await deliveries.DeliverAsync(grain, job, runner, stopping);
         }
@@ -275,6 +274,17 @@ public sealed partial class JobRunner(
             File.Delete(temporary);
         }
     }
+
+    /// <summary>
+    /// Records a completed job's usage once more: its runner records it as soon as the grain confirms the completion, but
+    /// when that answer (or the read after it) is lost, e.g. the grain's silo was cut off by a partition, the job is
+    /// complete and nobody recorded it. The write is idempotent by job id, so a second record changes nothing.
+    /// </summary>
+    public async Task RecordUsageAgainAsync(IAudioJobGrain grain, AudioJobView job) =>
+        usage.Record(CompletedUsage(job, (await grain.GetSpecAsync())?.VoiceName));
+
+    private static UsageRecord CompletedUsage(AudioJobView job, string? voice) => new(job.Id, job.Tenant, "/v1/audio/jobs", job.Characters,
+        job.AudioSeconds, string.Join(",", job.Devices), voice, "completed", DateTimeOffset.UtcNow);
 
     private async Task FinishFailedAsync(string jobId, string runner, AudioJobSpec spec, IAudioJobGrain grain, string error)
     {
