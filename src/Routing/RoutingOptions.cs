@@ -62,6 +62,14 @@ public sealed class RoutingOptions
     /// <summary>How often one segment may be regenerated on another card after its card died mid-utterance.</summary>
     public int MaxFailovers { get; set; } = 2;
 
+    /// <summary>
+    /// Other cards tried for a segment whose card did not start it (no admission within <see cref="StallMinimum"/>, a
+    /// broken call) before the request is refused with a retryable 503. More than one: while a silo is cut off by the
+    /// network, calls the client happens to route through its gateway hang until the silo is declared dead, whichever
+    /// card they are for.
+    /// </summary>
+    public int MaxReroutes { get; set; } = 3;
+
     /// <summary>Samples of the ramp that joins a regenerated segment when the new card's numerics differ (10 ms at 24 kHz).</summary>
     public int CrossfadeSamples { get; set; } = 240;
 }

@@ -259,7 +259,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                 continue;
             }
 
-            if (reroutes++ >= 1)
+            if (reroutes++ >= router.Options.MaxReroutes)
             {
                 throw new SynthesisFailedException($"card {ticket.Device} could not start the request: {failure.Message}", retryable: true);
             }
@@ -349,6 +349,6 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId}: card {Device} refused it ({Reason}); trying another")]
     private partial void LogRefused(string requestId, DeviceId device, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} could not start it ({Error}: {Reason}); re-routing once")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} could not start it ({Error}: {Reason}); re-routing")]
     private partial void LogRerouted(string requestId, DeviceId device, string error, string reason);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using QwenTts.Audio;
+using QwenTts.Frontend.Hosting;
 using QwenTts.Frontend.Problems;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Speech;
@@ -76,9 +77,8 @@ public sealed class JobSubmitter(
                 System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } submitting ? submitting.Id : null,
                 characters.Reservation, settings.VoiceSource, settings.SampleRate, settings.Pitch, settings.Volume, text.Styles?.ToArray(), text.TrailingPauseMilliseconds,
                 tenant.AiNotice == AiNotices.Morse, text.Spans is { } spans ? [.. spans.SelectMany(s => new[] { s.Start, s.End })] : null);
-            var id = JobIds.New();
-            var grain = cluster.GetGrain<IAudioJobGrain>(id);
-            created = await grain.CreateAsync(spec);
+            var (id, grain) = await CreateJobAsync(spec, cancellationToken);
+            created = true;
             try
             {
                 await schedule.AddAsync(id, clock.GetUtcNow(), CancellationToken.None);
@@ -103,4 +103,22 @@ public sealed class JobSubmitter(
     }
 
     private static (AudioJobView?, ApiProblem?) Fail(string detail) => (null, ApiProblem.BadRequest(detail));
+
+    /// <summary>An attempt to create the job's grain gives up after this long (it answers in milliseconds).</summary>
+    private static readonly TimeSpan CreateAttemptTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Creates the job's grain, under a new id for each attempt: a new grain placed on a silo the network just cut off
+    /// would hold the caller until that silo is declared dead. An attempt that did create its grain before its answer was
+    /// lost leaves a job never queued, so never run; the reservation belongs to the job that is.
+    /// </summary>
+    private async Task<(string Id, IAudioJobGrain Grain)> CreateJobAsync(AudioJobSpec spec, CancellationToken cancellationToken) =>
+        await TransientClusterCalls.RetryAsync(async () =>
+        {
+            var id = JobIds.New();
+            var grain = cluster.GetGrain<IAudioJobGrain>(id);
+            return await grain.CreateAsync(spec).WaitAsync(CreateAttemptTimeout, cancellationToken)
+                ? (id, grain)
+                : throw new InvalidOperationException($"job id {id} is taken");
+        }, cancellationToken);
 }
