@@ -19,7 +19,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
     private static object Body(int i) => new { input = Text(i), voice = "alloy", response_format = "pcm" };
 
     /// <summary>
-    /// Three silos, each in its own network namespace; silo-c's switch port goes down for 15 s while 2 requests/s run
+    /// Three silos, each in its own network namespace; silo-c's switch port goes down for 10 s while 2 requests/s run
     /// and jobs are submitted. The majority (silo-a, silo-b) declares silo-c dead and keeps serving; the frontend stops
     /// routing to silo-c's cards and fails its running streams over; when the link returns, silo-c finds itself declared
     /// dead and stops, and a replacement in its place (as Kubernetes restarts a pod) brings the cluster back to six cards.
@@ -28,9 +28,9 @@ public sealed class PartitionTests(ITestOutputHelper output)
     [Fact]
     public async Task A_silo_cut_off_by_a_partition_takes_no_work_it_cannot_finish_and_the_cluster_heals()
     {
-        const int requests = 64;
-        const int cutAtRequest = 16;
-        const int healAtRequest = 46; // 30 requests at 500 ms: 15 s cut off
+        const int requests = 52;
+        const int cutAtRequest = 12;
+        const int healAtRequest = 32; // 20 requests at 500 ms: 10 s cut off (declared dead within 3 to 5 s of it)
         await using var system = await PartitionedSystem.StartAsync(["silo-a", "silo-b", CutOff],
             new EmulatedSystem.CardSettings(QueueLimit: 8), JobArguments);
         var key = await system.CreateTenantAsync("partition");

@@ -173,7 +173,16 @@ public sealed class NetworkNamespaces : IAsyncDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new InvalidOperationException($"'{string.Join(' ', command)}' did not finish within 30 s");
+        }
+
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"'{string.Join(' ', command)}' exited {process.ExitCode}: {await error}");

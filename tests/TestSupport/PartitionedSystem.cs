@@ -119,24 +119,30 @@ public sealed class PartitionedSystem : IAsyncDisposable
     /// <summary>Kills every process at once (a failed test must not wait for drains), stops PostgreSQL, then removes the namespaces and files.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_system is not null)
+        try
         {
-            foreach (var process in System.Frontends.Concat(System.Silos).Select(s => s.Process))
+            if (_system is not null)
             {
-                process.Kill();
+                foreach (var process in System.Frontends.Concat(System.Silos).Select(s => s.Process))
+                {
+                    process.Kill();
+                }
+
+                await _system.DisposeAsync();
             }
 
-            await _system.DisposeAsync();
+            if (_postgres is not null)
+            {
+                await _postgres.DisposeAsync();
+            }
         }
-
-        if (_postgres is not null)
+        finally
         {
-            await _postgres.DisposeAsync();
-        }
-
-        if (_network is not null)
-        {
-            await _network.DisposeAsync();
+            // The namespaces go whatever failed before: the machine's network must not keep any of them.
+            if (_network is not null)
+            {
+                await _network.DisposeAsync();
+            }
         }
 
         if (_model.Length > 0)

@@ -16,6 +16,9 @@ public sealed class SpeechEffects : IDisposable
         _limiter = controls.ChangesGain ? new GainLimiter(controls.Volume, sampleRate) : null;
     }
 
+    /// <summary>The effects of <paramref name="controls"/>, or null when they change nothing (the audio passes as it is).</summary>
+    public static SpeechEffects? For(SpeechControls controls, int sampleRate) => controls.ChangesNothing ? null : new SpeechEffects(controls, sampleRate);
+
     public float[] Process(ReadOnlySpan<float> samples) => Limit(_stretcher is null ? samples.ToArray() : _stretcher.Process(samples));
 
     public float[] Flush() => Limit(_stretcher is null ? [] : _stretcher.Flush());

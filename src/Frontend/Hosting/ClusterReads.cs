@@ -6,10 +6,10 @@ namespace QwenTts.Frontend.Hosting;
 
 /// <summary>
 /// Idempotent reads of small grains (a tenant's voices) with a read-through copy of the last answer. Each read asks the
-/// grain first, with a short attempt timeout; when the grain does not answer (its silo just died, and until membership
+/// grain first, with a short attempt timeout (500 ms); when the grain does not answer (its silo just died, and until membership
 /// declares it dead nothing else may activate it) the last answer this frontend got is used instead, and for a few
-/// seconds that key is answered from the copy without asking. With no copy the read is retried as before, until the
-/// grain answers elsewhere. Counted in <c>qwentts_cluster_stale_reads_total</c>. A copy is used only while its grain does
+/// seconds that key is answered from the copy without asking. With no copy the read waits for the grain, retried as
+/// before until it answers elsewhere. Counted in <c>qwentts_cluster_stale_reads_total</c>. A copy is used only while its grain does
 /// not answer and for at most 10 minutes after it was read: a voice changed just before its grain's silo died may be
 /// spoken as it was until the death is declared.
 /// </summary>
@@ -18,8 +18,7 @@ public sealed partial class ClusterReads(TimeProvider clock, IMeterFactory meter
     private const int MaxEntries = 50_000;
 
     /// <summary>How long a read with a copy to fall back on waits for its grain (which answers from memory in milliseconds).</summary>
-    private static readonly TimeSpan CopyAttemptTimeout = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CopyAttemptTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan TrustCopyFor = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepCopyFor = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<string, Copy> _copies = new(StringComparer.Ordinal);
@@ -28,7 +27,8 @@ public sealed partial class ClusterReads(TimeProvider clock, IMeterFactory meter
 
     private sealed record Copy(object? Value, DateTimeOffset ReadAt, DateTimeOffset UnreachableUntil);
 
-    public async Task<T> ReadAsync<T>(string key, Func<Task<T>> read, CancellationToken cancellationToken = default)
+    /// <param name="keep">Which answers are worth a copy (not, say, "no such voice" for any name a caller makes up).</param>
+    public async Task<T> ReadAsync<T>(string key, Func<Task<T>> read, Func<T, bool> keep, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         var known = _copies.TryGetValue(key, out var copy) && now - copy.ReadAt < KeepCopyFor ? copy : null;
@@ -41,7 +41,7 @@ public sealed partial class ClusterReads(TimeProvider clock, IMeterFactory meter
         var reading = read();
         _ = reading.ContinueWith(t =>
         {
-            if (t.IsCompletedSuccessfully)
+            if (t.IsCompletedSuccessfully && keep(t.Result))
             {
                 Remember(key, t.Result, clock.GetUtcNow());
             }
@@ -50,21 +50,30 @@ public sealed partial class ClusterReads(TimeProvider clock, IMeterFactory meter
                 _ = t.Exception; // observed: a read left behind for the copy fails on its own time
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (known is null)
+        {
+            // No copy to fall back on: as any read of a small grain (a failure of its storage is the caller's answer at once).
+            try
+            {
+                return await reading.WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (TransientClusterCalls.IsTransient(ex))
+            {
+                return await TransientClusterCalls.RetryAsync(read, cancellationToken);
+            }
+        }
+
         try
         {
-            return await reading.WaitAsync(known is null ? AttemptTimeout : CopyAttemptTimeout, cancellationToken);
-        }
-        catch (Exception ex) when (TransientClusterCalls.IsTransient(ex) && known is not null)
-        {
-            // The read goes on: if it answers after all, its answer replaces the copy.
-            LogAnsweredFromCopy(key, (now - known.ReadAt).TotalSeconds, ex.Message);
-            _copies[key] = known with { UnreachableUntil = now + TrustCopyFor };
-            _staleReads.Add(1);
-            return (T)known.Value!;
+            return await reading.WaitAsync(CopyAttemptTimeout, cancellationToken);
         }
         catch (Exception ex) when (TransientClusterCalls.IsTransient(ex))
         {
-            return await TransientClusterCalls.RetryReadAsync(read, TransientClusterCalls.ReadAttemptTimeout, cancellationToken);
+            // The read goes on: if it answers after all, its answer replaces the copy.
+            LogAnsweredFromCopy(key, (now - known.ReadAt).TotalSeconds, ex.Message);
+            _copies.TryUpdate(key, known with { UnreachableUntil = now + TrustCopyFor }, known); // unless the read answered meanwhile
+            _staleReads.Add(1);
+            return (T)known.Value!;
         }
     }
 

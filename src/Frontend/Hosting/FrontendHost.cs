@@ -79,7 +79,7 @@ public static class FrontendHost
         // find a gateway, and the frontend must still listen and serve the keys it knows.
         builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
         builder.Services.AddOptions<QuotaLeaseOptions>().Bind(builder.Configuration.GetSection(QuotaLeaseOptions.Section))
-            .Validate(o => o.IsValid, "Quotas:Leases:Horizon, RenewAfter and IdleAfter must be positive.").ValidateOnStart();
+            .Validate(o => o.IsValid, "Quotas:Leases: Horizon must be positive and at most 60 s (a lease's life), RenewAfter positive and shorter than Horizon, IdleAfter positive.").ValidateOnStart();
         builder.Services.AddSingleton<QuotaLeases>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QuotaLeases>());
         builder.Services.AddSingleton<TenantQuotas>();

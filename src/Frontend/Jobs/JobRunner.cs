@@ -147,8 +147,7 @@ public sealed partial class JobRunner(
                     // A fresh stretcher per segment, with the segment's own controls (SSML), as speech does.
                     current = position;
                     effects?.Dispose();
-                    var controls = ControlsOf(spec, pending[position]);
-                    effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SpeechStreamer.SampleRate);
+                    effects = SpeechEffects.For(spec.Styles.ControlsOf(pending[position], new(spec.Speed, spec.Pitch, spec.Volume ?? 1.0)), SpeechStreamer.SampleRate);
                 }
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } chunk)
@@ -207,10 +206,6 @@ public sealed partial class JobRunner(
             }
         }
     }
-
-    /// <summary>The job's speed, pitch and volume, or the segment's own where SSML gives them.</summary>
-    private static SpeechControls ControlsOf(AudioJobSpec spec, int index) =>
-        spec.Styles?[index] is { } style ? new(style.Speed, style.Pitch, style.Volume ?? 1.0) : new(spec.Speed, spec.Pitch, spec.Volume ?? 1.0);
 
     /// <summary>Encodes the stored segments, in order with the speech endpoint's pause between them, into the job's file.</summary>
     private async Task<AudioJobContent> AssembleAsync(string jobId, AudioJobSpec spec, CancellationToken cancellationToken)

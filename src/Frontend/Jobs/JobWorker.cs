@@ -141,7 +141,7 @@ public sealed partial class JobWorker(
         {
             if (expires > now)
             {
-                // Looked at once it completed (again at its expiry): its runner may have lost the grain's answer and with it the usage record.
+                // Looked at once after it completed: its runner may have lost the grain's answer and with it the usage record.
                 await runner.RecordUsageAgainAsync(grain, job);
                 await schedule.RescheduleAsync(id, expires, "completed", cancellationToken: stoppingToken);
                 return;

@@ -24,5 +24,7 @@ public sealed class QuotaLeaseOptions
     /// <summary>A tenant's block unused this long goes back to its allowance (for the other frontends).</summary>
     public TimeSpan IdleAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    public bool IsValid => Horizon > TimeSpan.Zero && RenewAfter > TimeSpan.Zero && IdleAfter > TimeSpan.Zero;
+    /// <summary>A lease lasts 60 s from its grant: a block for longer could not be spent.</summary>
+    public bool IsValid => Horizon > TimeSpan.Zero && Horizon <= TimeSpan.FromSeconds(60) && RenewAfter > TimeSpan.Zero && RenewAfter < Horizon
+        && IdleAfter > TimeSpan.Zero;
 }

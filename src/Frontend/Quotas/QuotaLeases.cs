@@ -18,6 +18,10 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
     ILogger<QuotaLeases> logger) : BackgroundService
 {
     private static readonly TimeSpan ReturnTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>A request that finds the ask before it gave up this recently fails at once rather than wait as long again.</summary>
+    private static readonly TimeSpan GaveUpRecently = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<string, TenantLease> _leases = new(StringComparer.Ordinal);
     private readonly string _holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly long _start = clock.GetTimestamp();
@@ -29,28 +33,27 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
     public async Task<QuotaDecision> AcquireRequestAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         var lease = For(tenant);
-        if (lease.TryTakeToken(Now))
+        if (lease.TryTakeToken(Now, Today))
         {
             TopUpIfLow(tenant, lease);
             return new QuotaDecision(true);
         }
 
-        return await WithGrantAsync(tenant, lease, neededTokens: 1, neededCharacters: 0, static (l, now) => l.TryTakeToken(now) ? new QuotaDecision(true) : null,
-            static grant => grant.TokenRefusal, cancellationToken);
+        var (token, _, grant) = await WithGrantAsync(tenant, lease, tokens: 1, characters: null, cancellationToken);
+        return token ? new QuotaDecision(true) : grant!.TokenRefusal ?? throw Unfilled();
     }
 
     public async Task<QuotaDecision> ReserveCharactersAsync(Tenant tenant, int characters, CancellationToken cancellationToken)
     {
         var lease = For(tenant);
-        if (lease.TryReserve(characters, Now) is { } reservation)
+        if (lease.TryReserve(characters, Now, Today) is { } reservation)
         {
             TopUpIfLow(tenant, lease);
             return new QuotaDecision(true, Reservation: reservation);
         }
 
-        return await WithGrantAsync(tenant, lease, neededTokens: 0, neededCharacters: characters,
-            (l, now) => l.TryReserve(characters, now) is { } r ? new QuotaDecision(true, Reservation: r) : null,
-            static grant => grant.CharacterRefusal, cancellationToken);
+        var (_, reserved, grant) = await WithGrantAsync(tenant, lease, tokens: 0, characters, cancellationToken);
+        return reserved is not null ? new QuotaDecision(true, Reservation: reserved) : grant!.CharacterRefusal ?? throw Unfilled();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -75,14 +78,33 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
         }
     }
 
-    /// <summary>Gives every block back, so the other frontends can spend it.</summary>
+    /// <summary>Gives every block back, so the other frontends can spend it (after any ask in flight has landed).</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await Task.WhenAll(_leases.Select(entry => ReturnAsync(entry.Key, entry.Value)));
+        await Task.WhenAll(_leases.Select(async entry =>
+        {
+            var gated = await entry.Value.Gate.WaitAsync(ReturnTimeout, CancellationToken.None);
+            try
+            {
+                await ReturnAsync(entry.Key, entry.Value);
+            }
+            finally
+            {
+                if (gated)
+                {
+                    entry.Value.Gate.Release();
+                }
+            }
+        }));
     }
 
     private TimeSpan Now => clock.GetElapsedTime(_start);
+
+    private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>Three grants in a row were spent by other requests before this one could take its part: retryable, not a refusal.</summary>
+    private static TimeoutException Unfilled() => new("This tenant's requests took every grant of its quota before this one could; try again.");
 
     private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
     {
@@ -98,25 +120,54 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
 
     private TenantLease For(Tenant tenant) => _leases.GetOrAdd(tenant.Id, static _ => new TenantLease());
 
-    private async Task<QuotaDecision> WithGrantAsync(Tenant tenant, TenantLease lease, int neededTokens, long neededCharacters,
-        Func<TenantLease, TimeSpan, QuotaDecision?> take, Func<QuotaLease, QuotaDecision?> refusal, CancellationToken cancellationToken)
+    /// <summary>
+    /// One request at a time per tenant asks the grain for what it needs (the others wait: a grant often covers them too)
+    /// and takes it in the same step as the grant lands, so no request that did not wait takes it first. The grant is null
+    /// when another request's grant covered this one.
+    /// </summary>
+    /// <param name="characters">Characters to reserve (null: this request wants a token).</param>
+    private async Task<(bool Token, CharacterReservation? Reservation, QuotaLease? Grant)> WithGrantAsync(Tenant tenant, TenantLease lease, int tokens,
+        int? characters, CancellationToken cancellationToken)
     {
         await lease.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (take(lease, Now) is { } taken)
+            if (characters is null && lease.TryTakeToken(Now, Today))
             {
-                return taken; // another request's grant covered this one
+                return (true, null, null);
             }
 
-            var grant = await TransientClusterCalls.RetryAsync(() => AskAsync(tenant, lease, neededTokens, neededCharacters), cancellationToken);
-            _calls.Add(1, Tag("waited", "ok"));
-            return refusal(grant) ?? take(lease, Now) ?? throw new InvalidOperationException("A quota lease granted less than it was asked for.");
-        }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
-        {
-            _calls.Add(1, Tag("waited", "failed"));
-            throw;
+            if (characters is { } wanted && lease.TryReserve(wanted, Now, Today) is { } covered)
+            {
+                return (false, covered, null);
+            }
+
+            if (lease.LastAskGaveUpAt is { } gaveUp && Now - gaveUp < GaveUpRecently)
+            {
+                // The request ahead of this one spent the whole retry budget on the grain just now: no second wait as long.
+                throw new TimeoutException($"The quota grain of tenant '{tenant.Id}' does not answer.");
+            }
+
+            try
+            {
+                // A request that did not wait may spend what was here while the ask is out: then ask again for the rest.
+                for (var ask = 1; ; ask++)
+                {
+                    var (grant, askedAt) = await TransientClusterCalls.RetryAsync(() => AskAsync(tenant, lease, tokens, characters ?? 0), cancellationToken);
+                    _calls.Add(1, Tag("waited", "ok"));
+                    var (token, reservation) = lease.AddAndTake(grant, askedAt, Now, Today, tokens, characters);
+                    if (token || reservation is not null || grant.TokenRefusal is not null || grant.CharacterRefusal is not null || ask == 3)
+                    {
+                        return (token, reservation, grant);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                _calls.Add(1, Tag("waited", "failed"));
+                lease.LastAskGaveUpAt = Now;
+                throw;
+            }
         }
         finally
         {
@@ -136,7 +187,8 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
         {
             try
             {
-                await AskAsync(tenant, lease, 0, 0);
+                var (grant, askedAt) = await AskAsync(tenant, lease, 0, 0);
+                lease.AddAndTake(grant, askedAt, Now, Today, tokens: 0, characters: null);
                 _calls.Add(1, Tag("background", "ok"));
                 if (lease.TopUpFailing)
                 {
@@ -161,19 +213,17 @@ public sealed partial class QuotaLeases(IClusterClient cluster, IOptions<QuotaLe
         });
     }
 
-    /// <summary>One call to the grain (after giving back a lease that ran out); the grant is added to the block.</summary>
-    private async Task<QuotaLease> AskAsync(Tenant tenant, TenantLease lease, int neededTokens, long neededCharacters)
+    /// <summary>One call to the grain (after giving back a lease that ran out or whose day ended).</summary>
+    private async Task<(QuotaLease Grant, TimeSpan AskedAt)> AskAsync(Tenant tenant, TenantLease lease, int neededTokens, long neededCharacters)
     {
         var askedAt = Now;
-        if (lease.HasEndedLease(askedAt, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)))
+        if (lease.HasEndedLease(askedAt, Today))
         {
             await ReturnAsync(tenant.Id, lease);
         }
 
-        var request = lease.Ask(_holder, tenant.RequestsPerMinute, tenant.CharactersPerDay, neededTokens, neededCharacters, Options.Horizon, askedAt);
-        var grant = await Grain(tenant.Id).LeaseAsync(request);
-        lease.Add(grant, askedAt, Now);
-        return grant;
+        var request = lease.Ask(_holder, tenant.RequestsPerMinute, tenant.CharactersPerDay, neededTokens, neededCharacters, Options.Horizon, askedAt, Today);
+        return (await Grain(tenant.Id).LeaseAsync(request), askedAt);
     }
 
     private async Task ReturnAsync(string tenant, TenantLease lease)

@@ -4,8 +4,8 @@ namespace QwenTts.Frontend.Quotas;
 
 /// <summary>
 /// This frontend's block of one tenant's allowance: request tokens and characters granted by the tenant's quota grain,
-/// spent here until the lease runs out. Times are this process's monotonic clock. Thread-safe; <see cref="Gate"/> lets
-/// one grain call at a time ask for more.
+/// spent here until the lease runs out or its UTC day ends. Times are this process's monotonic clock. Thread-safe;
+/// <see cref="Gate"/> lets one grain call at a time ask for more.
 /// </summary>
 public sealed class TenantLease
 {
@@ -28,35 +28,22 @@ public sealed class TenantLease
     /// <summary>The last background top-up failed (its warning is logged once until one succeeds).</summary>
     public bool TopUpFailing { get; set; }
 
-    public bool TryTakeToken(TimeSpan now)
+    /// <summary>When a request's ask last gave up on the grain (its whole retry budget), so those queued behind it do not each wait as long again.</summary>
+    public TimeSpan? LastAskGaveUpAt { get; set; }
+
+    public bool TryTakeToken(TimeSpan now, DateOnly today)
     {
         lock (_sync)
         {
-            if (!IsValid(now) || _tokens < 1)
-            {
-                return false;
-            }
-
-            _tokens--;
-            _tokensSinceGrant++;
-            _lastUsedAt = now;
-            return true;
+            return TakeToken(now, today);
         }
     }
 
-    public CharacterReservation? TryReserve(int characters, TimeSpan now)
+    public CharacterReservation? TryReserve(int characters, TimeSpan now, DateOnly today)
     {
         lock (_sync)
         {
-            if (!IsValid(now) || _characters < characters)
-            {
-                return null;
-            }
-
-            _characters -= characters;
-            _charactersSinceGrant += characters;
-            _lastUsedAt = now;
-            return new CharacterReservation(_day, characters);
+            return Reserve(characters, now, today);
         }
     }
 
@@ -81,25 +68,30 @@ public sealed class TenantLease
     }
 
     /// <summary>
-    /// The ask for more: what the next request needs, plus enough for <paramref name="horizon"/> at the rate spent since
-    /// the last grant, less what is still here.
+    /// The ask for more: what the next request needs beyond what is still here, plus enough for <paramref name="horizon"/>
+    /// at the rate spent since the last grant, less what is still here.
     /// </summary>
-    public QuotaLeaseRequest Ask(string holder, int requestsPerMinute, long charactersPerDay, int neededTokens, long neededCharacters, TimeSpan horizon, TimeSpan now)
+    public QuotaLeaseRequest Ask(string holder, int requestsPerMinute, long charactersPerDay, int neededTokens, long neededCharacters, TimeSpan horizon,
+        TimeSpan now, DateOnly today)
     {
         lock (_sync)
         {
-            var valid = IsValid(now);
-            var seconds = Math.Max(1, (now - _grantedAt).TotalSeconds);
-            var scale = horizon.TotalSeconds / seconds;
-            var extraTokens = (int)Math.Min(int.MaxValue, Math.Max(0, Math.Ceiling(_tokensSinceGrant * scale) - (valid ? _tokens : 0)));
-            var extraCharacters = (long)Math.Max(0, Math.Ceiling(_charactersSinceGrant * scale) - (valid ? _characters : 0));
-            return new QuotaLeaseRequest(holder, valid ? _id : null, requestsPerMinute, charactersPerDay, neededTokens, extraTokens,
-                neededCharacters, extraCharacters, valid ? _granted - _characters : 0);
+            var valid = IsValid(now, today);
+            var (tokens, characters) = valid ? (_tokens, _characters) : (0, 0L);
+            var scale = horizon.TotalSeconds / Math.Max(1, (now - _grantedAt).TotalSeconds);
+            var extraTokens = (int)Math.Min(int.MaxValue, Math.Max(0, Math.Ceiling(_tokensSinceGrant * scale) - tokens));
+            var extraCharacters = (long)Math.Max(0, Math.Ceiling(_charactersSinceGrant * scale) - characters);
+            return new QuotaLeaseRequest(holder, valid ? _id : null, requestsPerMinute, charactersPerDay, Math.Max(0, neededTokens - tokens), extraTokens,
+                Math.Max(0, neededCharacters - characters), extraCharacters, valid ? _granted - _characters : 0);
         }
     }
 
-    /// <summary>Adds a grant asked for at <paramref name="askedAt"/>; a new lease id means what was left of the old one is gone.</summary>
-    public void Add(QuotaLease lease, TimeSpan askedAt, TimeSpan now)
+    /// <summary>
+    /// Adds a grant asked for at <paramref name="askedAt"/> (a new lease id means what was left of the old one is gone)
+    /// and, in the same step, takes what the asking request needs, so no other request takes it first.
+    /// </summary>
+    /// <param name="characters">Characters to reserve from it; null to reserve none.</param>
+    public (bool Token, CharacterReservation? Reservation) AddAndTake(QuotaLease lease, TimeSpan askedAt, TimeSpan now, DateOnly today, int tokens, int? characters)
     {
         lock (_sync)
         {
@@ -114,6 +106,9 @@ public sealed class TenantLease
             _granted += lease.Characters;
             _validUntil = askedAt + lease.ValidFor;
             (_grantedAt, _tokensSinceGrant, _charactersSinceGrant, _tokensAtGrant, _charactersAtGrant) = (now, 0, 0, _tokens, _characters);
+            var token = tokens > 0 && TakeToken(now, today);
+            var reservation = characters is { } wanted ? Reserve(wanted, now, today) : null;
+            return (token, reservation);
         }
     }
 
@@ -138,9 +133,36 @@ public sealed class TenantLease
     {
         lock (_sync)
         {
-            return _id is not null && (now >= _validUntil || _day != today);
+            return _id is not null && !IsValid(now, today);
         }
     }
 
-    private bool IsValid(TimeSpan now) => _id is not null && now < _validUntil;
+    private bool TakeToken(TimeSpan now, DateOnly today)
+    {
+        if (!IsValid(now, today) || _tokens < 1)
+        {
+            return false;
+        }
+
+        _tokens--;
+        _tokensSinceGrant++;
+        _lastUsedAt = now;
+        return true;
+    }
+
+    private CharacterReservation? Reserve(int characters, TimeSpan now, DateOnly today)
+    {
+        if (!IsValid(now, today) || _characters < characters)
+        {
+            return null;
+        }
+
+        _characters -= characters;
+        _charactersSinceGrant += characters;
+        _lastUsedAt = now;
+        return new CharacterReservation(_day, characters);
+    }
+
+    /// <summary>Spendable: granted, not run out, and of today (yesterday's characters are not today's to spend).</summary>
+    private bool IsValid(TimeSpan now, DateOnly today) => _id is not null && now < _validUntil && _day == today;
 }

@@ -321,7 +321,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, ClusterReads reads, IO
         var profile = VoiceKey.IsValidName(name) ? await ReadTenantVoiceAsync(tenant, name) : null;
         profile ??= name.StartsWith("voice_", StringComparison.Ordinal) ? await FindByIdAsync(name, tenant) : null;
         if (profile is null && !BuiltinVoices.All.ContainsKey(name)
-            && await reads.ReadAsync($"voices/{tenant.Id}/display/{name}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name)) is { } keyName)
+            && await reads.ReadAsync($"voices/{tenant.Id}/display/{name}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindByDisplayNameAsync(name), Found) is { } keyName)
         {
             profile = await ReadTenantVoiceAsync(tenant, keyName);
         }
@@ -331,7 +331,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, ClusterReads reads, IO
 
     private async Task<VoiceProfile?> FindByIdAsync(string id, Tenant tenant)
     {
-        var name = await reads.ReadAsync($"voices/{tenant.Id}/id/{id}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id));
+        var name = await reads.ReadAsync($"voices/{tenant.Id}/id/{id}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).FindNameAsync(id), Found);
         return name is null ? null : await ReadTenantVoiceAsync(tenant, name);
     }
 
@@ -345,7 +345,9 @@ public sealed class SpeechPlanner(IClusterClient cluster, ClusterReads reads, IO
         try
         {
             var key = VoiceKey.Of(tenant.Id, name);
-            return await reads.ReadAsync("voice/" + key, () => cluster.GetGrain<IVoiceProfileGrain>(key).GetAsync());
+            // "No such voice" is kept for built-in names only (the answer every request with one needs); others could be anything.
+            return await reads.ReadAsync("voice/" + key, () => cluster.GetGrain<IVoiceProfileGrain>(key).GetAsync(),
+                profile => profile is not null || BuiltinVoices.All.ContainsKey(name));
         }
         catch (Exception ex) when (BuiltinVoices.All.ContainsKey(name) && ex is OrleansException or TimeoutException)
         {
@@ -363,7 +365,7 @@ public sealed class SpeechPlanner(IClusterClient cluster, ClusterReads reads, IO
     {
         try
         {
-            var voices = await reads.ReadAsync($"voices/{tenant.Id}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync());
+            var voices = await reads.ReadAsync($"voices/{tenant.Id}", () => cluster.GetGrain<ITenantVoicesGrain>(tenant.Id).ListAsync(), static _ => true);
             return !voices.Any(v => string.Equals(v.Name, name, StringComparison.Ordinal));
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
@@ -371,6 +373,8 @@ public sealed class SpeechPlanner(IClusterClient cluster, ClusterReads reads, IO
             return false;
         }
     }
+
+    private static bool Found<T>(T? answer) => answer is not null;
 
     private static ulong RandomSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
 

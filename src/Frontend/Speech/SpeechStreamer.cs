@@ -88,8 +88,7 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
                     segmentStart = progress.Samples + progress.PendingLeadIn;
 
                     effects?.Dispose();
-                    var controls = ControlsOf(plan, index);
-                    effects = controls.ChangesNothing ? null : new SpeechEffects(controls, SampleRate);
+                    effects = SpeechEffects.For(plan.Styles.ControlsOf(index, plan.Controls), SampleRate);
                 }
 
                 if (e.Kind == SynthesisEventKind.Audio && e.Samples is { Length: > 0 } samples)
@@ -139,10 +138,6 @@ public sealed class SpeechStreamer(OrderedSegmentRunner runner, IOptions<SpeechL
             SegmentTimestamp.Seconds(end, SampleRate)));
         progress.TimestampEnds.Add(end);
     }
-
-    /// <summary>The plan's controls, or the segment's own where SSML gives them.</summary>
-    private static SpeechControls ControlsOf(SpeechPlan plan, int index) =>
-        plan.Styles?[index] is { } style ? new(style.Speed, style.Pitch, style.Volume ?? 1.0) : plan.Controls;
 
     private static IEnumerable<SynthesisJob> Jobs(SpeechPlan plan) => plan.Segments.Select((text, index) => new SynthesisJob
     {

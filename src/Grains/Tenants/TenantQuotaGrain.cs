@@ -23,7 +23,17 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
     /// <summary>The row outlives the holder's own view of the lease (it counts from when it asked).</summary>
     private static readonly TimeSpan RowMargin = TimeSpan.FromSeconds(15);
 
+    /// <summary>A lease write waits at most this long: the grain answers from memory while PostgreSQL is slow or down.</summary>
+    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>After a failed lease write, leases are counted here only for this long before the store is tried again.</summary>
+    private static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(30);
+
     private readonly Dictionary<string, QuotaLeaseStore.Lease> _leases = [];
+
+    /// <summary>Holders whose lease this activation took over from the store (their reserved count is as of their last save).</summary>
+    private readonly HashSet<string> _inherited = [];
+    private DateTimeOffset _storeDownUntil = DateTimeOffset.MinValue;
     private RequestBucket? _bucket;
     private DateOnly _day;
     private long _used;
@@ -55,9 +65,17 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
     {
         await CatchUpAsync();
         var now = clock.GetUtcNow();
-        var lease = _leases.TryGetValue(request.Holder, out var held) && held.LeaseId == request.LeaseId && held.Day == _day
-            ? held with { Reserved = Math.Clamp(request.ReservedCharacters, 0, held.Characters) }
+        var known = _leases.TryGetValue(request.Holder, out var held) && held.LeaseId == request.LeaseId && held.Day == _day;
+        var lease = known
+            ? held! with { Reserved = Math.Clamp(request.ReservedCharacters, 0, held.Characters) }
             : new QuotaLeaseStore.Lease(request.Holder, Guid.NewGuid(), _day, 0, 0, now);
+        if (known && _inherited.Remove(request.Holder))
+        {
+            // Taken over from the store with what the holder had reserved at its last save: what it reserved since then is
+            // requests, metered like any (the baseline may hold them already), not a rest of the block.
+            _used = Math.Max(0, _used - Math.Clamp(lease.Reserved - held!.Reserved, 0, held.Outstanding));
+        }
+
         // A holder that starts a new lease has given back what it did not spend of its old one (ReturnLeaseAsync); if that
         // return was lost, its rest stays counted (never granted twice) until midnight.
         var (tokens, tokensRetryAfter) = Bucket(request.RequestsPerMinute, now).TryTake(request.NeededTokens, request.ExtraTokens, now);
@@ -81,12 +99,13 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
         _used += characters;
         lease = lease with { Characters = lease.Characters + characters, ExpiresAt = now + LeaseFor + RowMargin };
         _leases[request.Holder] = lease;
-        await TrySaveAsync(lease);
+        await TryStoreAsync(lease.Holder, token => leaseStore.SaveAsync(this.GetPrimaryKeyString(), lease, token));
         return new QuotaLease(lease.LeaseId, _day, tokens, characters, LeaseFor, tokenRefusal, characterRefusal);
     }
 
     public async Task ReturnLeaseAsync(QuotaLeaseReturn returned)
     {
+        await CatchUpAsync(); // a new activation first takes over the leases still out, this one among them
         if (returned.Tokens > 0 && _bucket is not null)
         {
             _bucket.Give(returned.Tokens, clock.GetUtcNow());
@@ -98,29 +117,22 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
         }
 
         _leases.Remove(returned.Holder);
+        _inherited.Remove(returned.Holder);
         if (held.Day == _day)
         {
-            _used = Math.Max(0, _used - Math.Clamp(returned.Characters, 0, held.Characters));
+            _used = Math.Max(0, _used - Math.Clamp(returned.Characters, 0, held.Outstanding));
         }
 
-        try
-        {
-            await leaseStore.RemoveAsync(this.GetPrimaryKeyString(), held.Holder, held.LeaseId);
-        }
-        catch (Exception ex) when (IsStoreFailure(ex))
-        {
-            LogLeaseNotSaved(this.GetPrimaryKeyString(), held.Holder, ex.Message);
-        }
+        await TryStoreAsync(held.Holder, token => leaseStore.RemoveAsync(this.GetPrimaryKeyString(), held.Holder, held.LeaseId, token));
     }
 
-    public Task ReleaseCharactersAsync(CharacterReservation reservation)
+    public async Task ReleaseCharactersAsync(CharacterReservation reservation)
     {
+        await CatchUpAsync();
         if (reservation.Day == _day)
         {
             _used = Math.Max(0, _used - reservation.Characters);
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<long> CharactersUsedTodayAsync()
@@ -147,16 +159,27 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
             tomorrow - clock.GetUtcNow());
     }
 
-    /// <summary>Saved before the grant is answered, so a new activation counts it; while PostgreSQL is down it is counted here only.</summary>
-    private async Task TrySaveAsync(QuotaLeaseStore.Lease lease)
+    /// <summary>
+    /// A lease write, before the grant or return is answered, so a new activation counts it. While PostgreSQL is slow or
+    /// down the lease is counted here only (the grain is not held up: one call at a time runs on it), and the store is
+    /// left alone for a while.
+    /// </summary>
+    private async Task TryStoreAsync(string holder, Func<CancellationToken, Task> write)
     {
+        if (clock.GetUtcNow() < _storeDownUntil)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(StoreTimeout);
         try
         {
-            await leaseStore.SaveAsync(this.GetPrimaryKeyString(), lease);
+            await write(timeout.Token);
         }
-        catch (Exception ex) when (IsStoreFailure(ex))
+        catch (Exception ex) when (IsStoreFailure(ex) || ex is OperationCanceledException)
         {
-            LogLeaseNotSaved(this.GetPrimaryKeyString(), lease.Holder, ex.Message);
+            _storeDownUntil = clock.GetUtcNow() + StoreRetryAfter;
+            LogLeaseNotSaved(this.GetPrimaryKeyString(), holder, ex.Message);
         }
     }
 
@@ -171,6 +194,7 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
         {
             (_day, _used, _baselineRead, _baselineTriedAt) = (today, 0, false, DateTimeOffset.MinValue);
             _leases.Clear();
+            _inherited.Clear();
         }
 
         if (_baselineRead || now - _baselineTriedAt < RetryBaselineAfter)
@@ -187,8 +211,15 @@ public sealed partial class TenantQuotaGrain(UsageStore usage, QuotaLeaseStore l
             var inherited = (await leaseStore.OutstandingAsync(tenant, today, now)).Where(l => !_leases.ContainsKey(l.Holder)).ToList();
             // Reservations counted while the store was unreachable may be in the metered sum already: the larger of the two.
             // Blocks frontends still hold from an earlier activation are not metered yet: counted on top.
-            _used = Math.Max(_used, metered) + inherited.Sum(l => l.Outstanding);
-            inherited.ForEach(l => _leases[l.Holder] = l);
+            // Characters out on this activation's own leases are not metered yet either: kept apart from the comparison.
+            var leasedOut = _leases.Values.Sum(l => l.Outstanding);
+            _used = Math.Max(_used - leasedOut, metered) + leasedOut + inherited.Sum(l => l.Outstanding);
+            foreach (var lease in inherited)
+            {
+                _leases[lease.Holder] = lease;
+                _inherited.Add(lease.Holder);
+            }
+
             _baselineRead = true;
         }
         catch (Exception ex) when (IsStoreFailure(ex))

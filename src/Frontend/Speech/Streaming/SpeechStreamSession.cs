@@ -441,7 +441,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     current = sentence;
                     encoder?.Dispose();
                     effects?.Dispose();
-                    effects = settings.Controls.ChangesNothing ? null : new SpeechEffects(settings.Controls, SpeechStreamer.SampleRate);
+                    effects = SpeechEffects.For(settings.Controls, SpeechStreamer.SampleRate);
                     NotePlayback(playback);
                     var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
