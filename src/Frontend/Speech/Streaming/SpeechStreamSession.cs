@@ -26,9 +26,8 @@ public sealed record StreamServices(SpeechPlanner Planner, OrderedSegmentRunner 
 /// </summary>
 public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant, StreamServices services)
 {
-    private readonly SemaphoreSlim _send = new(1, 1);
     private readonly Channel<SynthesisJob> _sentences = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
+    private readonly StreamSocketWriter _writer = new(socket);
     private readonly List<string> _devices = [];
     private readonly StreamCharges _charges = new();
     private readonly StreamSentences _queue = new();
@@ -36,14 +35,11 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private readonly string _requestId = "speech_" + Guid.NewGuid().ToString("N");
     private readonly long _started = Stopwatch.GetTimestamp();
     private SpeechSettings? _settings;
-    private bool _closeSent;
     private int _receivedCharacters;
     private int _consumedCharacters; // of the session's text: queued as sentences or cleared
     private int _queued;
     private int _spokenCharacters;
     private int _sentencesDone;
-    private long _bytes;
-    private long _samples;
 
     /// <summary>The tenant's explicit AI-content label, sent once, with the session's first speech (not counted in any sentence's times).</summary>
     private float[]? _notice = tenant.AiNotice == AiNotices.Morse ? AiNoticeRhythm.Samples(SpeechStreamer.SampleRate) : null;
@@ -59,7 +55,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
 
     public async Task RunAsync(CancellationToken aborted)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _stop.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _writer.Stopped);
         var inbox = new StreamInbox();
         var pump = inbox.PumpAsync(socket, services.Options.MaxMessageBytes, aborted);
         var output = Task.CompletedTask;
@@ -77,9 +73,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 _outcome = "cancelled";
             }
 
-            await _stop.CancelAsync();
+            await _writer.StopAsync();
             await output.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (_closeSent)
+            if (_writer.Closed)
             {
                 // Give the client a moment to answer our close frame, so it sees a clean close.
                 await pump.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -92,7 +88,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             }
 
             await _charges.GiveBackUnspokenAsync(services.Quotas, tenant);
-            var seconds = _samples / (double)SpeechStreamer.SampleRate;
+            var seconds = _writer.Samples / (double)SpeechStreamer.SampleRate;
             services.Usage.Record(new UsageRecord(_requestId, tenant.Id, "/v1/audio/speech/stream", _charges.Characters, seconds,
                 string.Join(",", _devices.Distinct()), _settings?.VoiceName, _outcome, DateTimeOffset.UtcNow));
             services.Metrics.RequestFinished(tenant.Id, _outcome, _settings?.Format ?? "pcm", Stopwatch.GetElapsedTime(_started), seconds);
@@ -171,10 +167,10 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             {
                 // The client closed or vanished without session.close: stop its work; answer a close frame if there was one.
                 _outcome = "cancelled";
-                await _stop.CancelAsync();
+                await _writer.StopAsync();
                 if (socket.State == WebSocketState.CloseReceived)
                 {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "closed by client");
+                    await _writer.CloseAsync(WebSocketCloseStatus.NormalClosure, "closed by client");
                 }
 
                 return output;
@@ -378,7 +374,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         _consumedCharacters += pending.Length;
         var dropped = _queue.DropQueued();
         await _charges.GiveBackAsync(dropped.Select(s => s.Job.RequestId), services.Quotas, tenant);
-        await SendJsonAsync(new InputClearedEvent(pending.Length + dropped.Sum(s => s.TextEnd - s.TextStart), dropped.Count), cancellationToken);
+        await _writer.SendJsonAsync(new InputClearedEvent(pending.Length + dropped.Sum(s => s.TextEnd - s.TextStart), dropped.Count), cancellationToken);
     }
 
     /// <summary>
@@ -394,18 +390,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
             await _charges.GiveBackAsync([sentence.Job.RequestId], services.Quotas, tenant);
         }
 
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            var cancelled = sentence is null ? new AudioCancelledEvent(null, null, null, null, null, null)
-                : new AudioCancelledEvent(sentence.Index, sentence.Job.Text, sentence.TextStart, sentence.TextEnd, Seconds(sentence.AudioStart),
-                    Seconds(sentence.AudioStart + sentence.SentSamples));
-            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(cancelled, StreamJson.Options), WebSocketMessageType.Text, true, cancellationToken);
-        }
-        finally
-        {
-            _send.Release();
-        }
+        await _writer.SendJsonAsync(() => sentence is null ? new AudioCancelledEvent(null, null, null, null, null, null)
+            : new AudioCancelledEvent(sentence.Index, sentence.Job.Text, sentence.TextStart, sentence.TextEnd, Seconds(sentence.AudioStart),
+                Seconds(sentence.AudioStart + sentence.SentSamples)), cancellationToken);
     }
 
     private static double Seconds(long samples) => SegmentTimestamp.Seconds(samples, SpeechStreamer.SampleRate);
@@ -433,7 +420,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                 var sentence = _queue.Of(job);
                 if (sentence != current)
                 {
-                    if (!_queue.TryStart(sentence, _samples + (_notice?.Length ?? 0)))
+                    if (!_queue.TryStart(sentence, _writer.Samples + (_notice?.Length ?? 0)))
                     {
                         continue; // cleared or cancelled before its audio
                     }
@@ -446,9 +433,9 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
                     encoder = traced;
                     (sentenceBytes, binaryFrames) = (0, 0);
-                    await SendJsonAsync(new AudioStartEvent(sentence.Index, job.Text, settings.Format, settings.SampleRate, sentence.TextStart, sentence.TextEnd,
+                    await _writer.SendJsonAsync(new AudioStartEvent(sentence.Index, job.Text, settings.Format, settings.SampleRate, sentence.TextStart, sentence.TextEnd,
                         Seconds(sentence.AudioStart)), cancellationToken);
-                    sentenceBytes += await SendBinaryAsync(encoder.Begin(), cancellationToken, sentence);
+                    sentenceBytes += await _writer.SendBinaryAsync(encoder.Begin(), cancellationToken, sentence);
                     // Per sentence: between sentences the client may simply be waiting for text.
                     playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);
                 }
@@ -466,14 +453,14 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                         // In the first sentence's own stream (each sentence is one encoded stream), before its speech.
                         _notice = null;
                         playback!.Sent(notice.Length);
-                        var leadIn = await SendBinaryAsync(encoder!.Encode(notice), cancellationToken, sentence, sessionSamples: notice.Length);
+                        var leadIn = await _writer.SendBinaryAsync(encoder!.Encode(notice), cancellationToken, sentence, sessionSamples: notice.Length);
                         binaryFrames += leadIn > 0 ? 1 : 0;
                         sentenceBytes += leadIn;
                     }
 
                     var samples = effects?.Process(made) ?? made;
                     playback!.Sent(samples.Length);
-                    var sent = await SendBinaryAsync(encoder!.Encode(samples), cancellationToken, sentence, samples.Length);
+                    var sent = await _writer.SendBinaryAsync(encoder!.Encode(samples), cancellationToken, sentence, samples.Length);
                     binaryFrames += sent > 0 ? 1 : 0;
                     sentenceBytes += sent;
                 }
@@ -482,23 +469,23 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     _charges.Charge(job);
                     if (effects?.Flush() is { Length: > 0 } tail)
                     {
-                        var sent = await SendBinaryAsync(encoder!.Encode(tail), cancellationToken, sentence, tail.Length);
+                        var sent = await _writer.SendBinaryAsync(encoder!.Encode(tail), cancellationToken, sentence, tail.Length);
                         binaryFrames += sent > 0 ? 1 : 0;
                         sentenceBytes += sent;
                     }
 
-                    sentenceBytes += await SendBinaryAsync(encoder!.End(), cancellationToken, sentence);
+                    sentenceBytes += await _writer.SendBinaryAsync(encoder!.End(), cancellationToken, sentence);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
                     _spokenCharacters += job.Text.Length;
                     _sentencesDone++;
-                    await SendJsonAsync(new AudioDoneEvent(sentence.Index, sentenceBytes, binaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device,
+                    await _writer.SendJsonAsync(new AudioDoneEvent(sentence.Index, sentenceBytes, binaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device,
                         sentence.TextStart, sentence.TextEnd, Seconds(sentence.AudioStart), Seconds(sentence.AudioStart + sentence.SentSamples)), cancellationToken);
                 }
             }
 
-            await SendJsonAsync(SessionDone(), cancellationToken);
-            await CloseAsync(WebSocketCloseStatus.NormalClosure, "session done");
+            await _writer.SendJsonAsync(SessionDone(), cancellationToken);
+            await _writer.CloseAsync(WebSocketCloseStatus.NormalClosure, "session done");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -541,7 +528,7 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private SessionDoneEvent SessionDone()
     {
         var characters = _spokenCharacters;
-        return new SessionDoneEvent(_requestId, _sentencesDone, _bytes, Math.Round(_samples / (double)SpeechStreamer.SampleRate, 3), characters,
+        return new SessionDoneEvent(_requestId, _sentencesDone, _writer.Bytes, Math.Round(_writer.Samples / (double)SpeechStreamer.SampleRate, 3), characters,
             _devices.Distinct().ToList(), new StreamUsage(characters, _frames, characters + _frames));
     }
 
@@ -549,103 +536,13 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private async Task StopEarlyAsync()
     {
         _outcome = "closed";
-        await SendLastAsync(SessionDone(), WebSocketCloseStatus.NormalClosure, "session closed by client");
+        await _writer.SendLastAsync(SessionDone(), WebSocketCloseStatus.NormalClosure, "session closed by client");
     }
 
     private async Task FailAsync(StreamError error)
     {
         _outcome = error.Code;
-        await SendLastAsync(new StreamErrorEvent(error.Code, error.Message, (int)error.CloseCode), error.CloseCode, error.Code);
-    }
-
-    /// <summary>
-    /// Stops the session's work, then one last event and the close frame; once per session, and quietly if the client
-    /// is already gone.
-    /// </summary>
-    private async Task SendLastAsync<T>(T payload, WebSocketCloseStatus status, string description)
-    {
-        await _send.WaitAsync();
-        try
-        {
-            // Stopped only once no audio frame is being sent: cancelling a WebSocket send aborts the whole socket.
-            await _stop.CancelAsync();
-            if (!_closeSent && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(payload, StreamJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
-                await socket.CloseOutputAsync(status, description, CancellationToken.None);
-                _closeSent = true;
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException)
-        {
-        }
-        finally
-        {
-            _send.Release();
-        }
-    }
-
-    private async Task CloseAsync(WebSocketCloseStatus status, string description)
-    {
-        await _send.WaitAsync();
-        try
-        {
-            if (!_closeSent)
-            {
-                await socket.CloseOutputAsync(status, description, CancellationToken.None);
-                _closeSent = true;
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException)
-        {
-        }
-        finally
-        {
-            _send.Release();
-        }
-    }
-
-    private async Task SendJsonAsync<T>(T payload, CancellationToken cancellationToken)
-    {
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(payload, StreamJson.Options), WebSocketMessageType.Text, true, cancellationToken);
-        }
-        finally
-        {
-            _send.Release();
-        }
-    }
-
-    /// <summary>A frame of <paramref name="sentence"/> holding <paramref name="samples"/> samples; not sent once the sentence is cancelled (checked under the send lock).</summary>
-    /// <param name="samples">The sentence's own samples in <paramref name="bytes"/>.</param>
-    /// <param name="sessionSamples">Samples in <paramref name="bytes"/> that belong to no sentence's times (the AI notice).</param>
-    private async Task<int> SendBinaryAsync(byte[] bytes, CancellationToken cancellationToken, StreamSentence sentence, int samples = 0, int sessionSamples = 0)
-    {
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            if (sentence.Dropped)
-            {
-                return 0;
-            }
-
-            _samples += samples + sessionSamples;
-            sentence.SentSamples += samples;
-            if (bytes.Length == 0)
-            {
-                return 0;
-            }
-
-            await socket.SendAsync(bytes, WebSocketMessageType.Binary, true, cancellationToken);
-            _bytes += bytes.Length;
-            return bytes.Length;
-        }
-        finally
-        {
-            _send.Release();
-        }
+        await _writer.SendLastAsync(new StreamErrorEvent(error.Code, error.Message, (int)error.CloseCode), error.CloseCode, error.Code);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Streaming session {RequestId} failed: {Reason}")]
