@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using Microsoft.ML.OnnxRuntime;
 using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Runtime;
@@ -7,61 +6,56 @@ using QwenTts.Engine.Runtime;
 namespace QwenTts.Engine.Batching;
 
 /// <summary>
-/// A decode loop for up to <c>rows</c> utterances: the same step of all of them in one batched run. Each utterance keeps
-/// its own thread for what is its own (sampling with its seed, its repetition state, stopping, the codec decode) and
-/// blocks in its talker or predictor call until the lane ran it. Utterances join after their own prefill, at whatever
-/// phase of a frame the others are in, and leave at EOS, cancellation or failure; a row that fails (NaN logits) fails
-/// only its utterance, in its own generator.
+/// A decode loop for up to <c>rows</c> utterances on a thread of its own: each frame, one talker run for every utterance
+/// of the lane, then the 15 predictor gen_steps of every utterance drawing a frame in lock-step, each one run for all.
+/// Each utterance keeps what is its own in its <see cref="Pipeline.FrameDecoder"/> (seed, sampling, repetition state,
+/// stopping), which the loop drives row by row between the runs, and its own thread takes the frames and decodes them
+/// to audio at its own pace, so no step of the loop waits for any utterance.
 /// </summary>
 /// <remarks>
-/// The lane has no thread of its own: whichever waiting utterance finds a group ready runs it for all (an utterance alone
-/// runs its own steps on its own thread, as an unbatched card would), and the others wake with their results. A group is
-/// ready once every utterance of the lane that is not away (taking its frame's audio) is blocked in a call, or the grace
-/// has passed since the lane's last run. Which group: a prompt prefill if one waits; else the replayed talker steps of
-/// resumed streams, every other run (they catch up fast without freezing the others); else the phase of a frame with the
-/// most calls waiting (ties: the earliest phase), so an utterance out of step (one that just joined) waits at most a frame
-/// for the others to come round to its phase and then steps with them. A call passed over <see cref="MaxPassedOver"/>
-/// times goes next whatever its phase.
+/// Utterances join at a frame boundary after their own prefill (alone, on the card's unbatched talker, so the prompt's
+/// keys and values are those of an unbatched card) and leave at EOS, the frame limit, cancellation or failure; NaN logits
+/// fail only their utterance. A resumed stream replays its known frames through the talker only: with the others' talker
+/// run, and once more after each of their predictor runs, so it catches up about sixteen frames a frame without holding
+/// anyone up. Sampling runs here, on the lane's thread, in the order an utterance alone draws, so its codes are the ones
+/// it makes alone on the card.
 /// </remarks>
 public sealed class DecodeLane : IDisposable
 {
-    private const int MaxPassedOver = 2 * (LaneCall.LastPredictorPhase + 1);
     private readonly object _gate = new();
-    private readonly List<LaneCall> _pending = [];
-    private readonly LaneMember?[] _rows;
+    private readonly Queue<LaneRow> _joining = new();
+    private readonly List<LaneRow> _rows = [];
+    private readonly int _capacity;
     private readonly LaneSteps _steps;
-    private readonly TimeSpan _grace;
-    private int _members;
+    private readonly Thread _thread;
+    private int _reserved;
     private bool _stopping;
-    private bool _running;
-    private long _idleSince = Stopwatch.GetTimestamp();
     private long _runs;
     private long _rowsRun;
-    private int _away;
-    private bool _lastRunWasReplay;
 
-    public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options)
+    public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options, int index = 0)
     {
-        _rows = new LaneMember?[options.Rows];
+        _capacity = options.Rows;
         _steps = new LaneSteps(steps, prefillTalker, talkerAloneIsEqual, options.Rows, options.InitialSlots);
-        _grace = options.EffectiveGrace;
+        _thread = new Thread(Loop) { IsBackground = true, Name = $"decode-lane-{index}" };
+        _thread.Start();
     }
 
-    public int Capacity => _rows.Length;
+    public int Capacity => _capacity;
 
-    /// <summary>Utterances in the lane now.</summary>
+    /// <summary>Utterances holding a place in the lane now.</summary>
     public int Members
     {
         get
         {
             lock (_gate)
             {
-                return _members;
+                return _reserved;
             }
         }
     }
 
-    /// <summary>Batched runs so far and the rows they carried.</summary>
+    /// <summary>Batched runs so far and the rows they carried (a prefill counts one).</summary>
     public (long Runs, long Rows) Counts
     {
         get
@@ -73,221 +67,282 @@ public sealed class DecodeLane : IDisposable
         }
     }
 
-    /// <summary>A place in the lane, or null when every row is taken; <paramref name="left"/> runs when it leaves.</summary>
-    public LaneMember? TryJoin(OrtTimer timer, Action? left = null)
+    /// <summary>Holds a place for one utterance; false when every place is held.</summary>
+    internal bool TryReserve()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            var row = Array.IndexOf(_rows, null);
-            if (row < 0)
+            if (_reserved >= _capacity)
             {
-                return null;
+                return false;
             }
 
-            var member = new LaneMember(this, row, timer, left);
-            _rows[row] = member;
-            _members++;
-            Monitor.PulseAll(_gate);
-            return member;
+            _reserved++;
+            return true;
         }
     }
 
-    internal void Leave(LaneMember member)
+    internal void Unreserve()
     {
         lock (_gate)
         {
-            _rows[member.Row] = null;
-            _members--;
-            _away -= member.Away ? 1 : 0;
-            member.MarkAway(false);
-            _pending.RemoveAll(c => c.Member == member); // none through the frame generator; never run a call on a row given away
-            if (_members == 0 && !_running)
-            {
-                _steps.Shrink(); // a long utterance's cache is not held for the lane's lifetime
-            }
-
-            Monitor.PulseAll(_gate);
+            _reserved--;
         }
     }
 
-    internal void SetAway(LaneMember member, bool away)
+    /// <summary>Starts an utterance that holds a place: the loop prefills it and makes its frames from the next frame boundary.</summary>
+    internal void Start(LaneRow row)
     {
         lock (_gate)
         {
-            if (member.Away != away && _rows[member.Row] == member)
+            if (_stopping)
             {
-                member.MarkAway(away);
-                _away += away ? 1 : -1;
-                Monitor.PulseAll(_gate);
+                row.Finish(new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
+                row.Left.Set();
+                return;
             }
-        }
-    }
 
-    /// <summary>Hands the call to the lane and returns once it ran; its failure is rethrown as it was.</summary>
-    internal void Call(LaneCall call)
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_stopping, this);
-            _pending.Add(call);
+            _joining.Enqueue(row);
             Monitor.PulseAll(_gate);
         }
-
-        while (RunOrWait(call) is { } run)
-        {
-            try
-            {
-                Run(run.Group, run.InUse);
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    run.Group.ForEach(c => c.Completed = true);
-                    _running = false;
-                    _idleSince = Stopwatch.GetTimestamp();
-                    Monitor.PulseAll(_gate);
-                }
-            }
-        }
-
-        if (call.Failure is { } failure)
-        {
-            ExceptionDispatchInfo.Capture(failure).Throw();
-        }
     }
 
-    /// <summary>Null once the call ran; else a group this thread is to run for the lane (with the call in it or not).</summary>
-    private (List<LaneCall> Group, LaneMember[] InUse)? RunOrWait(LaneCall call)
+    private void Loop()
     {
+        while (true)
+        {
+            LaneRow[] joiners;
+            lock (_gate)
+            {
+                while (!_stopping && _joining.Count == 0 && _rows.Count == 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_stopping)
+                {
+                    break;
+                }
+
+                joiners = [.. _joining];
+                _joining.Clear();
+            }
+
+            DropGone();
+            foreach (var joiner in joiners)
+            {
+                Admit(joiner);
+            }
+
+            if (_rows.Count > 0)
+            {
+                Frame();
+            }
+        }
+
+        List<LaneRow> left;
         lock (_gate)
         {
-            while (!call.Completed)
+            left = [.. _rows, .. _joining];
+            _joining.Clear();
+        }
+
+        foreach (var row in left)
+        {
+            Leave(row, new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
+        }
+    }
+
+    /// <summary>A place in the caches (the lowest free row, so runs stay short) and the prompt's prefill.</summary>
+    private void Admit(LaneRow row)
+    {
+        if (row.Gone)
+        {
+            Leave(row, null);
+            return;
+        }
+
+        var taken = _rows.Select(r => r.Row).ToHashSet();
+        row.Row = Enumerable.Range(0, _capacity).First(r => !taken.Contains(r));
+        _rows.Add(row);
+        Run([row], SlotDecoderGraph.TalkerName, () => _steps.Prefill(row, _rows.Where(r => r != row).Select(r => r.Length).DefaultIfEmpty(0).Max()));
+        row.HasTalkerOutput = true;
+    }
+
+    /// <summary>One frame of every utterance of the lane.</summary>
+    private void Frame()
+    {
+        var owing = _rows.Where(r => !r.HasTalkerOutput).ToList();
+        if (owing.Count > 0)
+        {
+            Run(owing, BatchedDecodeSteps.TalkerName, () => _steps.Talker(owing, _rows));
+            owing.ForEach(r => r.HasTalkerOutput = _rows.Contains(r));
+        }
+
+        foreach (var row in _rows.Where(r => r.HasTalkerOutput).ToList())
+        {
+            Begin(row);
+        }
+
+        var drawing = _rows.Where(r => r.Generating).ToList();
+        for (var codebook = 1; drawing.Count > 0 && codebook < drawing[0].Decoder.Codebooks; codebook++)
+        {
+            var genStep = codebook - 1;
+            Run(drawing, BatchedDecodeSteps.PredictorName, () => _steps.Predictor(drawing, genStep));
+            foreach (var row in drawing.ToList())
             {
-                if (_stopping && !_running)
+                if (!Guard(row, () => row.Decoder.TakeCode(codebook)))
                 {
-                    FailPending(new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
-                    return null;
+                    drawing.Remove(row);
                 }
-
-                if (!_running && ReadyToRun())
-                {
-                    var group = TakeGroup();
-                    _running = true;
-                    _runs++;
-                    _rowsRun += group.Count;
-                    return (group, [.. _rows.OfType<LaneMember>()]);
-                }
-
-                // Whole milliseconds at least: Monitor.Wait truncates, and a wait of 0 would spin on the lock.
-                var left = _grace - Stopwatch.GetElapsedTime(_idleSince);
-                Monitor.Wait(_gate, !_running && left > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)) : Timeout.InfiniteTimeSpan);
             }
 
-            return null;
+            CatchUp();
         }
+
+        foreach (var row in drawing)
+        {
+            End(row);
+        }
+
+        DropGone();
     }
 
-    /// <summary>Calls wait, and every utterance of the lane is waiting in one (or the grace is over).</summary>
-    private bool ReadyToRun() =>
-        _pending.Count > 0 && (_pending.Count >= _members - _away || Stopwatch.GetElapsedTime(_idleSince) >= _grace);
-
-    private List<LaneCall> TakeGroup()
+    /// <summary>Starts a row's frame from its talker output: a drawn frame waits for the predictor runs, a replayed one ends at once.</summary>
+    private void Begin(LaneRow row)
     {
-        var group = Choose();
-        _pending.RemoveAll(group.Contains);
-        foreach (var waiting in _pending)
+        row.HasTalkerOutput = false;
+        Guard(row, () =>
         {
-            waiting.PassedOver++;
-        }
+            if (!row.Decoder.BeginFrame())
+            {
+                Leave(row, null);
+                return;
+            }
 
-        _lastRunWasReplay = group.All(c => c.Replay);
-        return group;
+            row.Generating = !row.Decoder.Replaying;
+            if (!row.Generating)
+            {
+                for (var codebook = 1; codebook < row.Decoder.Codebooks; codebook++)
+                {
+                    row.Decoder.TakeCode(codebook);
+                }
+
+                End(row);
+            }
+        });
     }
 
-    private List<LaneCall> Choose()
+    /// <summary>A row's frame is complete: its codes go to its utterance; the row owes its next talker step, or is done.</summary>
+    private void End(LaneRow row)
     {
-        if (_pending.FirstOrDefault(c => c.Phase == LaneCall.PrefillPhase) is { } prefill)
+        if (!_rows.Contains(row))
         {
-            return [prefill];
+            return;
         }
 
-        var others = _pending.Any(c => !c.Replay);
-        if (_pending.Any(c => c.Replay) && (!_lastRunWasReplay || !others))
+        row.Generating = false;
+        var (codes, more) = row.Decoder.EndFrame();
+        if (codes is not null)
         {
-            return [.. _pending.Where(c => c.Replay)];
+            row.Frames.Add(codes);
         }
 
-        if (_pending.FirstOrDefault(c => c.PassedOver >= MaxPassedOver && !c.Replay) is { } overdue)
+        if (!more)
         {
-            return [.. _pending.Where(c => c.Phase == overdue.Phase && !c.Replay)];
+            Leave(row, null);
         }
-
-        var phase = _pending.Where(c => !c.Replay).GroupBy(c => c.Phase)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
-        return [.. _pending.Where(c => c.Phase == phase && !c.Replay)];
     }
 
-    private void Run(List<LaneCall> group, LaneMember[] inUse)
+    /// <summary>Rows replaying known frames take one more talker step while the others draw.</summary>
+    private void CatchUp()
+    {
+        var replaying = _rows.Where(r => !r.Generating && !r.HasTalkerOutput && r.Decoder.Replaying).ToList();
+        if (replaying.Count == 0)
+        {
+            return;
+        }
+
+        Run(replaying, BatchedDecodeSteps.TalkerName, () => _steps.Talker(replaying, _rows));
+        foreach (var row in replaying.Where(_rows.Contains))
+        {
+            Begin(row);
+        }
+    }
+
+    /// <summary>One run for <paramref name="rows"/>: timed for each; its failure fails each of them (and only them).</summary>
+    private void Run(List<LaneRow> rows, string graph, Action run)
     {
         var started = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            _runs++;
+            _rowsRun += rows.Count;
+        }
+
         try
         {
-            switch (group[0].Phase)
-            {
-                case LaneCall.PrefillPhase:
-                    _steps.Prefill(group[0], inUse.Where(m => m != group[0].Member).Select(m => m.Length).DefaultIfEmpty(0).Max());
-                    break;
-                case LaneCall.TalkerPhase:
-                    _steps.Talker(group, inUse);
-                    break;
-                default:
-                    _steps.Predictor(group, inUse);
-                    break;
-            }
+            run();
         }
         catch (Exception ex)
         {
-            group.ForEach(call => call.Failure = ex);
+            rows.ToList().ForEach(row => Leave(row, ex));
+            rows.Clear();
+            return;
         }
 
-        var graph = group[0].Phase switch
+        foreach (var row in rows)
         {
-            LaneCall.PrefillPhase => SlotDecoderGraph.TalkerName,
-            LaneCall.TalkerPhase => BatchedDecodeSteps.TalkerName,
-            _ => BatchedDecodeSteps.PredictorName,
-        };
-        foreach (var call in group)
-        {
-            call.Member.Timer.Stop(started, graph);
+            row.Timer.Stop(started, graph);
         }
     }
 
-    private void FailPending(Exception failure)
+    /// <summary>A row's own step on the lane's thread; its failure (NaN logits) fails only its utterance.</summary>
+    private bool Guard(LaneRow row, Action step)
     {
-        foreach (var call in _pending)
+        try
         {
-            call.Failure = failure;
-            call.Completed = true;
+            step();
+            return _rows.Contains(row);
         }
-
-        _pending.Clear();
+        catch (Exception ex)
+        {
+            Leave(row, ex);
+            return false;
+        }
     }
 
-    /// <summary>Stops the lane: calls not yet run fail; a run under way finishes first.</summary>
+    private void DropGone()
+    {
+        foreach (var row in _rows.Where(r => r.Gone).ToList())
+        {
+            Leave(row, null);
+        }
+    }
+
+    private void Leave(LaneRow row, Exception? failure)
+    {
+        _rows.Remove(row);
+        row.Generating = false;
+        row.Finish(failure);
+        row.Left.Set();
+        if (_rows.Count == 0)
+        {
+            _steps.Shrink(); // a long utterance's cache is not held for the lane's lifetime
+        }
+    }
+
+    /// <summary>Stops the lane: the frame under way finishes, utterances still in it fail.</summary>
     public void Dispose()
     {
         lock (_gate)
         {
             _stopping = true;
             Monitor.PulseAll(_gate);
-            while (_running)
-            {
-                Monitor.Wait(_gate);
-            }
         }
 
+        _thread.Join();
         _steps.Dispose();
     }
 }

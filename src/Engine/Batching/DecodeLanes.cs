@@ -19,7 +19,7 @@ public sealed class DecodeLanes : IDisposable
         options.Validate();
         Options = options;
         Steps = steps;
-        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(_ => new DecodeLane(steps, prefillTalker, talkerAloneIsEqual, options))];
+        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(i => new DecodeLane(steps, prefillTalker, talkerAloneIsEqual, options, i))];
         _free = new SemaphoreSlim(options.TotalRows, options.TotalRows);
     }
 
@@ -41,17 +41,17 @@ public sealed class DecodeLanes : IDisposable
         return runs == before.Runs ? 0 : (rows - before.Rows) / (double)(runs - before.Runs);
     }
 
-    /// <summary>A row for one utterance; dispose it (the utterance's talker and predictor) to give the row back.</summary>
-    public ITalkerAndPredictor Join(OrtTimer timer, CancellationToken cancellationToken)
+    /// <summary>A place for one utterance in the lane with the most free rows; dispose it to give the place back.</summary>
+    public LaneSeat Join(OrtTimer timer, CancellationToken cancellationToken)
     {
         _free.Wait(cancellationToken);
         try
         {
             foreach (var lane in _lanes.OrderByDescending(l => l.Capacity - l.Members))
             {
-                if (lane.TryJoin(timer, () => _free.Release()) is { } member)
+                if (lane.TryReserve())
                 {
-                    return member;
+                    return new LaneSeat(lane, timer, () => _free.Release());
                 }
             }
         }

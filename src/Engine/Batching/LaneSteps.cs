@@ -6,14 +6,13 @@ namespace QwenTts.Engine.Batching;
 /// <summary>
 /// The runs of one lane over its caches: a prompt prefill into its utterance's row (the card's unbatched engine talker,
 /// so the prompt's keys and values are the ones an utterance alone would have), a talker step for every utterance of the
-/// lane that asked (each at its own position), a predictor gen_step for every utterance at that gen_step. Only the thread
-/// running the lane's group calls these, one run at a time.
+/// lane that asked (each at its own position), a predictor gen_step for every utterance drawing a frame. Only the lane's
+/// thread calls these, one run at a time.
 /// </summary>
 /// <remarks>
 /// A talker run covers rows 0..top of the lane (in place: a row's cache is far too large to gather). Rows not in the run
 /// ride along at no harm: a row in use writes its next, not yet valid slot (its own next step overwrites it), a free row
-/// slot 0. The predictor's caches are small and restart every frame, so utterances not at the same gen_step are
-/// gathered into scratch rows (and back) when they share the lane with others at another gen_step.
+/// slot 0. The predictor's rows run in lock-step: every utterance drawing a frame is at the same gen_step.
 /// </remarks>
 /// <param name="talkerAloneIsEqual">The unbatched engine talker was found bit-equal to a row of the batched one at load.</param>
 internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, int rows, int initialSlots) : IDisposable
@@ -25,7 +24,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     private readonly long[] _alonePosition = new long[1];
     private readonly RunOptions _run = new();
     private readonly BoundSlotStep?[] _talkerBound = new BoundSlotStep?[rows + 1];          // by rows run
-    private readonly BoundSlotStep?[,,] _predictorBound = new BoundSlotStep?[2, 2, rows + 1]; // by scratch, rows each, batch
+    private readonly BoundSlotStep?[,] _predictorBound = new BoundSlotStep?[2, rows + 1]; // by rows each, batch
     private readonly long[] _predictorPosition = new long[1];
     private readonly int _hidden = steps.Manifest.Talker.Hidden;
     private readonly int _vocab = steps.Manifest.Talker.CodecVocab;
@@ -37,26 +36,26 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     private readonly float[] _predictorRows = new float[rows * 2 * steps.Manifest.Talker.Hidden];
     private readonly float[] _predictorLogits = new float[rows * steps.Manifest.Codec.CodebookSize];
     private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, rows);
-    private readonly SlotStepRunner.Caches _predictorScratch = PredictorCaches(steps, rows);
     private SlotStepRunner.Caches _talkerCaches = TalkerCaches(steps, rows, initialSlots);
 
-    public void Prefill(LaneCall call, int longestInUse)
+    /// <summary>The prompt of a newly admitted utterance into its row, alone (as it would be on an unbatched card).</summary>
+    public void Prefill(LaneRow row, int longestInUse)
     {
-        var member = call.Member;
-        EnsureSlots(Math.Max(call.Rows, longestInUse + 1));
-        member.Length = 0;
-        SlotStepRunner.Run(prefillTalker, _talkerCaches, member.Row, 1, call.Input, call.Rows, _hidden, [0], perRow: false, null,
-            call.Logits, _vocab, call.Hidden, _hidden);
-        member.Length = call.Rows;
+        EnsureSlots(Math.Max(row.PromptRows, longestInUse + 1));
+        row.Length = 0;
+        var decoder = row.Decoder;
+        SlotStepRunner.Run(prefillTalker, _talkerCaches, row.Row, 1, row.Prompt, row.PromptRows, _hidden, [0], perRow: false, null,
+            decoder.TalkerLogits, _vocab, decoder.TalkerHidden, _hidden);
+        row.Length = row.PromptRows;
     }
 
-    /// <summary>One talker step for the calls (one per member); <paramref name="inUse"/>: every member of the lane.</summary>
-    public void Talker(IReadOnlyList<LaneCall> calls, IReadOnlyList<LaneMember> inUse)
+    /// <summary>One talker step for <paramref name="rows"/>, each on its decoder's next input; <paramref name="inUse"/>: every row of the lane.</summary>
+    public void Talker(IReadOnlyList<LaneRow> rows, IReadOnlyList<LaneRow> inUse)
     {
         EnsureSlots(inUse.Max(m => m.Length) + 1);
-        if (calls.Count == 1 && talkerAloneIsEqual)
+        if (rows.Count == 1 && talkerAloneIsEqual)
         {
-            TalkerAlone(calls[0]);
+            TalkerAlone(rows[0]);
             return;
         }
 
@@ -68,19 +67,18 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
             _positions[member.Row] = member.Length;
         }
 
-        foreach (var call in calls)
+        foreach (var row in rows)
         {
-            Array.Copy(call.Input, 0, _talkerRows, call.Member.Row * _hidden, _hidden);
+            Array.Copy(row.Decoder.NextInput, 0, _talkerRows, row.Row * _hidden, _hidden);
         }
 
         (_talkerBound[top] ??= new BoundSlotStep(steps.Talker, _talkerCaches, 0, top, _talkerRows, 1, _hidden, _positions, perRow: true,
             _talkerLogits, _vocab, _talkerHidden, _hidden)).Run(_run);
-        foreach (var call in calls)
+        foreach (var row in rows)
         {
-            var row = call.Member.Row;
-            Array.Copy(_talkerLogits, row * _vocab, call.Logits, 0, _vocab);
-            Array.Copy(_talkerHidden, row * _hidden, call.Hidden!, 0, _hidden);
-            call.Member.Length++;
+            Array.Copy(_talkerLogits, row.Row * _vocab, row.Decoder.TalkerLogits, 0, _vocab);
+            Array.Copy(_talkerHidden, row.Row * _hidden, row.Decoder.TalkerHidden, 0, _hidden);
+            row.Length++;
         }
     }
 
@@ -88,51 +86,42 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     /// A lone talker step through the card's unbatched engine talker on the row's own cache: bit-equal to the batched step
     /// (checked at load, else never taken), without the batched graph's extra nodes or the rows riding along.
     /// </summary>
-    private void TalkerAlone(LaneCall call)
+    private void TalkerAlone(LaneRow row)
     {
-        var member = call.Member;
-        Array.Copy(call.Input, 0, _aloneRow, 0, _hidden);
-        _alonePosition[0] = member.Length;
-        (_talkerAlone[member.Row] ??= new BoundSlotStep(prefillTalker, _talkerCaches, member.Row, 1, _aloneRow, 1, _hidden, _alonePosition,
+        Array.Copy(row.Decoder.NextInput, 0, _aloneRow, 0, _hidden);
+        _alonePosition[0] = row.Length;
+        (_talkerAlone[row.Row] ??= new BoundSlotStep(prefillTalker, _talkerCaches, row.Row, 1, _aloneRow, 1, _hidden, _alonePosition,
             perRow: false, _aloneLogits, _vocab, _aloneHidden, _hidden)).Run(_run);
-        Array.Copy(_aloneLogits, call.Logits, _vocab);
-        Array.Copy(_aloneHidden, call.Hidden!, _hidden);
-        member.Length++;
+        Array.Copy(_aloneLogits, row.Decoder.TalkerLogits, _vocab);
+        Array.Copy(_aloneHidden, row.Decoder.TalkerHidden, _hidden);
+        row.Length++;
     }
 
-    /// <summary>One predictor gen_step for the calls, all at the same gen_step.</summary>
-    public void Predictor(IReadOnlyList<LaneCall> calls, IReadOnlyList<LaneMember> inUse)
+    /// <summary>
+    /// One predictor gen_step for <paramref name="rows"/>, every utterance of the lane drawing this frame, all at the same
+    /// gen_step: in place, rows 0..top (a row not drawing a frame rides along in its own predictor cache, which restarts
+    /// with its next frame).
+    /// </summary>
+    public void Predictor(IReadOnlyList<LaneRow> rows, int genStep)
     {
-        var genStep = calls[0].GenStep;
         var rowsEach = genStep == 0 ? 2 : 1;           // a frame's first run takes the talker row and c0 together
         var firstContextRow = genStep == 0 ? 0 : genStep + 1;
-        var inPlace = calls.Count == inUse.Count;      // every utterance of the lane at this gen_step: their own rows
-        var batch = inPlace ? inUse.Max(m => m.Row) + 1 : calls.Count;
+        var batch = rows.Max(r => r.Row) + 1;
         var span = rowsEach * _hidden;
         Array.Clear(_predictorRows, 0, batch * span);
-        for (var i = 0; i < calls.Count; i++)
+        foreach (var row in rows)
         {
-            var slot = inPlace ? calls[i].Member.Row : i;
-            Array.Copy(calls[i].Input, firstContextRow * _hidden, _predictorRows, slot * span, span);
-            if (!inPlace)
-            {
-                CopyRow(_predictorCaches, calls[i].Member.Row, _predictorScratch, i);
-            }
+            Array.Copy(row.Decoder.Context, firstContextRow * _hidden, _predictorRows, row.Row * span, span);
         }
 
         _predictorPosition[0] = firstContextRow;
-        ref var bound = ref _predictorBound[inPlace ? 0 : 1, rowsEach - 1, batch];
-        bound ??= new BoundSlotStep(steps.Predictor, inPlace ? _predictorCaches : _predictorScratch, 0, batch, _predictorRows, rowsEach, _hidden,
+        ref var bound = ref _predictorBound[rowsEach - 1, batch];
+        bound ??= new BoundSlotStep(steps.Predictor, _predictorCaches, 0, batch, _predictorRows, rowsEach, _hidden,
             _predictorPosition, perRow: false, _predictorLogits, _codebookSize);
         bound.Run(_run, steps.Heads[genStep]);
-        for (var i = 0; i < calls.Count; i++)
+        foreach (var row in rows)
         {
-            var slot = inPlace ? calls[i].Member.Row : i;
-            Array.Copy(_predictorLogits, slot * _codebookSize, calls[i].Logits, 0, _codebookSize);
-            if (!inPlace)
-            {
-                CopyRow(_predictorScratch, i, _predictorCaches, calls[i].Member.Row);
-            }
+            Array.Copy(_predictorLogits, row.Row * _codebookSize, row.Decoder.PredictorLogits, 0, _codebookSize);
         }
     }
 
@@ -207,15 +196,6 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
         }
 
         _run.Dispose();
-    }
-
-    private static void CopyRow(SlotStepRunner.Caches from, int fromRow, SlotStepRunner.Caches to, int toRow)
-    {
-        for (var layer = 0; layer < from.Keys.Length; layer++)
-        {
-            Array.Copy(from.Keys[layer], fromRow * from.RowElements, to.Keys[layer], toRow * to.RowElements, from.RowElements);
-            Array.Copy(from.Values[layer], fromRow * from.RowElements, to.Values[layer], toRow * to.RowElements, from.RowElements);
-        }
     }
 
     private static SlotStepRunner.Caches TalkerCaches(BatchedDecodeSteps steps, int rows, int slots)

@@ -379,11 +379,11 @@ public sealed class SpeechSynthesizer : IDisposable
     {
         private readonly ModelSessions _sessions;
         private readonly SynthesisRequest _request;
-        private readonly ITalker _talker;
-        private readonly ICodePredictor _predictor;
+        private readonly ITalker? _talker;
+        private readonly ICodePredictor? _predictor;
         private readonly IEmbeddings _embeddings;
         private readonly bool _halfSums;
-        private readonly Batching.ITalkerAndPredictor? _seat;
+        private readonly Batching.LaneSeat? _seat;
 
         /// <param name="cancellationToken">Ends the wait for a lane row when the card's lanes are full.</param>
         public Utterance(SpeechSynthesizer synthesizer, SynthesisRequest request, CancellationToken cancellationToken)
@@ -400,17 +400,30 @@ public sealed class SpeechSynthesizer : IDisposable
             {
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
                 var seat = _seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, cancellationToken) : null;
-                _talker = seat is not null ? seat : shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
+                if (seat is not null)
+                {
+                    built.Add(seat);
+                }
+
+                _talker = seat is not null ? null : shapes is not null && synthesizer.Acceleration.EnsureTalkerStep(sessions) is { } step
                     ? new BucketedTalker(step, sessions, Run, Timer, shapes, synthesizer.Acceleration.TalkerStepInPlace)
                     : synthesizer.UseEngineTalker && synthesizer.Acceleration.EngineTalker(sessions) is { } fused
                         ? new BucketedTalker(fused, sessions, Run, Timer, shapes: null, inPlace: true)
                         : new OnnxTalker(sessions, Run, Timer, synthesizer.DecodeMaskExtra);
-                built.Add(_talker);
+                if (_talker is not null)
+                {
+                    built.Add(_talker);
+                }
+
                 var acceleration = synthesizer.Acceleration;
-                _predictor = seat is not null ? seat : synthesizer.UseCachedPredictor && acceleration.Predictor is { } cached
+                _predictor = seat is not null ? null : synthesizer.UseCachedPredictor && acceleration.Predictor is { } cached
                     ? new CachedCodePredictor(cached, sessions.Manifest.Talker.Hidden, sessions.Manifest.Codec.CodebookSize, Run, Timer)
                     : new OnnxCodePredictor(sessions, Run, Timer);
-                built.Add(_predictor);
+                if (_predictor is not null)
+                {
+                    built.Add(_predictor);
+                }
+
                 var graphLookups = new OnnxEmbeddings(sessions, Run, Timer, shapes?.PrefillLengths);
                 _embeddings = synthesizer.UseHostLookups && acceleration.Tables.Tables is { } tables
                     ? new HostEmbeddings(graphLookups, tables)
@@ -448,38 +461,25 @@ public sealed class SpeechSynthesizer : IDisposable
             _embeddings.Text([manifest.TextIds.TtsPad], ttsPad, 0);
 
             var frameLimit = sampling.FrameLimit(prompt.ContentTokenCount);
-            (_talker as IReservesFrames)?.Reserve(frameLimit);
-            var generator = new FrameGenerator(_talker, _predictor, _embeddings, manifest, sampling, new Xoshiro256(_request.Seed), _halfSums);
-            var frames = generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
-                frameLimit, cancellationToken, _request.ResumeFrames);
-            return _seat is null ? frames : Seated(frames, _seat);
-        }
+            var random = new Xoshiro256(_request.Seed);
+            if (_seat is not null)
+            {
+                var decoder = new FrameDecoder(_embeddings, manifest, sampling, random, _halfSums, trailing, prompt.TrailingTextIds.Count, ttsPad,
+                    frameLimit, _request.ResumeFrames);
+                return _seat.Generate(decoder, promptEmbeds, prompt.Length, cancellationToken);
+            }
 
-        /// <summary>
-        /// The frames of a batched utterance: away from its lane while its consumer takes each frame (the codec decode, a
-        /// slow listener), so the lane never waits for that, and out of the lane as soon as generation ends.
-        /// </summary>
-        private static IEnumerable<int[]> Seated(IEnumerable<int[]> frames, Batching.ITalkerAndPredictor seat)
-        {
-            try
-            {
-                foreach (var frame in frames)
-                {
-                    seat.SetAway(true);
-                    yield return frame;
-                    seat.SetAway(false);
-                }
-            }
-            finally
-            {
-                seat.Dispose();
-            }
+            (_talker as IReservesFrames)?.Reserve(frameLimit);
+            var generator = new FrameGenerator(_talker!, _predictor!, _embeddings, manifest, sampling, random, _halfSums);
+            return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
+                frameLimit, cancellationToken, _request.ResumeFrames);
         }
 
         public void Dispose()
         {
-            _talker.Dispose();
-            _predictor.Dispose();
+            _seat?.Dispose(); // first: the lane lets go of the utterance's embeddings
+            _talker?.Dispose();
+            _predictor?.Dispose();
             _embeddings.Dispose();
             Run.Dispose();
         }
