@@ -70,7 +70,7 @@ public static class BatchStepsBenchmark
         int minRows, double seconds)
     {
         var shares = Enumerable.Range(0, lanes).Select(l => (utterances / lanes) + (l < utterances % lanes ? 1 : 0)).ToArray();
-        var loops = shares.Select(share => new FrameLoop(steps, steps.Talker, steps.Predictor, steps.Heads, Math.Max(share, minRows), perRow: true)).ToArray();
+        var loops = shares.Select(share => new FrameLoop(steps, steps.Talker, null, null, Math.Max(share, minRows), perRow: true)).ToArray();
         var (stepsRun, elapsed) = await RunConcurrentlyAsync(loops, seconds);
         var framesPerSecond = stepsRun.Zip(shares, (frames, share) => frames * share).Sum() / elapsed.TotalSeconds;
         return (framesPerSecond, elapsed.TotalMilliseconds / stepsRun.Average());
@@ -112,7 +112,7 @@ public static class BatchStepsBenchmark
     {
         private readonly BatchedDecodeSteps _steps;
         private readonly Microsoft.ML.OnnxRuntime.InferenceSession _talker;
-        private readonly Microsoft.ML.OnnxRuntime.InferenceSession _predictor;
+        private readonly Microsoft.ML.OnnxRuntime.InferenceSession? _predictor;
         private readonly int _batch;
         private readonly bool _perRow;
         private readonly SlotStepRunner.Caches _talkerCache;
@@ -124,11 +124,11 @@ public static class BatchStepsBenchmark
         private readonly float[] _hidden;
         private readonly float[] _predictorLogits;
 
-        private readonly Microsoft.ML.OnnxRuntime.OrtValue[] _heads;
+        private readonly Microsoft.ML.OnnxRuntime.OrtValue[]? _heads;
 
-        /// <param name="heads">The predictor's heads as its graph takes them (the batched graph's are transposed).</param>
-        public FrameLoop(BatchedDecodeSteps steps, Microsoft.ML.OnnxRuntime.InferenceSession talker, Microsoft.ML.OnnxRuntime.InferenceSession predictor,
-            Microsoft.ML.OnnxRuntime.OrtValue[] heads, int batch, bool perRow)
+        /// <param name="predictor">The unbatched predictor and its <paramref name="heads"/>; null: the batched steps' predictor.</param>
+        public FrameLoop(BatchedDecodeSteps steps, Microsoft.ML.OnnxRuntime.InferenceSession talker, Microsoft.ML.OnnxRuntime.InferenceSession? predictor,
+            Microsoft.ML.OnnxRuntime.OrtValue[]? heads, int batch, bool perRow)
         {
             _heads = heads;
             var manifest = steps.Manifest;
@@ -152,8 +152,15 @@ public static class BatchStepsBenchmark
             for (var s = 0; s < codebooks - 1; s++)
             {
                 var rowsEach = s == 0 ? 2 : 1;
-                SlotStepRunner.Run(_predictor, _predictorCache, 0, _batch, _context, rowsEach, hidden, [s == 0 ? 0 : s + 1], perRow: false,
-                    _heads[s], _predictorLogits, vocab);
+                if (_predictor is null)
+                {
+                    _steps.RunPredictor(_predictorCache, _batch, _context, rowsEach, s == 0 ? 0 : s + 1, s, _predictorLogits);
+                }
+                else
+                {
+                    SlotStepRunner.Run(_predictor, _predictorCache, 0, _batch, _context, rowsEach, hidden, [s == 0 ? 0 : s + 1], perRow: false,
+                        _heads![s], _predictorLogits, vocab);
+                }
             }
         }
     }

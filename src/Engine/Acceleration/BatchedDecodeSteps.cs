@@ -13,7 +13,7 @@ namespace QwenTts.Engine.Acceleration;
 /// </summary>
 public sealed class BatchedDecodeSteps : IDisposable
 {
-    private BatchedDecodeSteps(InferenceSession talker, InferenceSession predictor, OrtValue[] heads, ModelManifest manifest)
+    private BatchedDecodeSteps(InferenceSession talker, InferenceSession predictor, PredictorHeads heads, ModelManifest manifest)
     {
         Talker = talker;
         Predictor = predictor;
@@ -25,8 +25,8 @@ public sealed class BatchedDecodeSteps : IDisposable
 
     public InferenceSession Predictor { get; }
 
-    /// <summary>The predictor's 15 heads, transposed ([vocab, hidden]), bound per gen_step as the batched graph's lm_head input.</summary>
-    public OrtValue[] Heads { get; }
+    /// <summary>The predictor's 15 heads, each its own session on the predictor's last hidden state.</summary>
+    public PredictorHeads Heads { get; }
 
     public ModelManifest Manifest { get; }
 
@@ -52,6 +52,7 @@ public sealed class BatchedDecodeSteps : IDisposable
         using var options = SessionOptionsFactory.Create(sessions.Provider);
         var predictor = new InferenceSession(FusedSlotDecoderGraph.Build(predictorSpec, weights.Predictor, inline: true, batched: true).ToBytes(), options);
         var folder = Directory.CreateTempSubdirectory("qwentts-talker-batched-").FullName;
+        InferenceSession? talker = null;
         try
         {
             using (var graph = FusedSlotDecoderGraph.Build(talkerSpec, weights.Talker, inline: false, directory: folder, batched: true))
@@ -59,11 +60,14 @@ public sealed class BatchedDecodeSteps : IDisposable
                 graph.Save(folder);
             }
 
-            var talker = new InferenceSession(Path.Combine(folder, TalkerName + ".onnx"), options);
-            return new BatchedDecodeSteps(talker, predictor, TransposedHeads(weights, predictorSpec), manifest);
+            talker = new InferenceSession(Path.Combine(folder, TalkerName + ".onnx"), options);
+            var (hidden, vocab) = ((int)predictorSpec.Dims.Hidden, (int)predictorSpec.Vocab);
+            var stacked = weights.Predictor(Model.OfficialWeights.StackedHeads, [predictorSpec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
+            return new BatchedDecodeSteps(talker, predictor, PredictorHeads.Build(stacked, predictorSpec.Heads, hidden, vocab, options), manifest);
         }
         catch
         {
+            talker?.Dispose();
             predictor.Dispose();
             throw;
         }
@@ -73,33 +77,24 @@ public sealed class BatchedDecodeSteps : IDisposable
         }
     }
 
-    /// <summary>The predictor's 15 heads, each [vocab, hidden] (the batched graph takes them transposed).</summary>
-    private static OrtValue[] TransposedHeads(CheckpointWeights weights, SlotDecoderSpec spec)
+    /// <summary>
+    /// One predictor gen_step for <paramref name="batch"/> utterances in lock-step (rows [B, rowsEach, width] from slot
+    /// <paramref name="position"/>), unbound: for checks and benchmarks; the lanes bind theirs once.
+    /// </summary>
+    public void RunPredictor(SlotStepRunner.Caches caches, int batch, float[] rows, int rowsEach, int position, int genStep, float[] logits)
     {
-        var (hidden, vocab) = ((int)spec.Dims.Hidden, spec.Vocab);
-        var stacked = weights.Predictor(Model.OfficialWeights.StackedHeads, [spec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
-        return [.. Enumerable.Range(0, spec.Heads).Select(j =>
-        {
-            var transposed = new float[vocab * hidden];
-            for (var h = 0; h < hidden; h++)
-            {
-                for (var v = 0; v < vocab; v++)
-                {
-                    transposed[(v * hidden) + h] = stacked[(j * hidden * vocab) + (h * vocab) + v];
-                }
-            }
-
-            return OrtValue.CreateTensorValueFromMemory(transposed, [vocab, hidden]);
-        })];
+        var hidden = new float[batch * Heads.Hidden];
+        SlotStepRunner.Run(Predictor, caches, 0, batch, rows, rowsEach, Manifest.Talker.Hidden, [position], perRow: false, null, hidden, Heads.Hidden,
+            logitsOutput: PredictorHeads.InputName);
+        using var head = Heads.Bind(genStep, batch, hidden, logits);
+        using var run = new RunOptions();
+        head.Run(run);
     }
 
     public void Dispose()
     {
         Talker.Dispose();
         Predictor.Dispose();
-        foreach (var head in Heads)
-        {
-            head.Dispose();
-        }
+        Heads.Dispose();
     }
 }

@@ -18,8 +18,9 @@ public sealed class BoundSlotStep : IDisposable
     private OrtValue? _head;
 
     /// <param name="perRow">Positions one per row (the batched talker, input <c>positions</c>) or one for all (<c>position</c>).</param>
+    /// <param name="logitsOutput">The output bound to <paramref name="logits"/>: the batched predictor gives its last hidden state instead.</param>
     public BoundSlotStep(InferenceSession session, SlotStepRunner.Caches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
-        long[] positions, bool perRow, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0)
+        long[] positions, bool perRow, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0, string logitsOutput = "logits")
     {
         _session = session;
         _binding = session.CreateIoBinding();
@@ -29,7 +30,7 @@ public sealed class BoundSlotStep : IDisposable
             _binding.BindInput(perRow ? FusedSlotDecoderGraph.PositionsInput : "position",
                 Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, positions.AsMemory(0, perRow ? batch : 1), [perRow ? batch : 1])));
             var outputRows = hidden is null ? 1 : rowsEach; // the talker's outputs cover every input row; the predictor's only the last
-            _binding.BindOutput("logits", Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, batch * outputRows * vocab), [batch, outputRows, vocab])));
+            _binding.BindOutput(logitsOutput, Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, batch * outputRows * vocab), [batch, outputRows, vocab])));
             if (hidden is not null)
             {
                 _binding.BindOutput("last_hidden", Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,

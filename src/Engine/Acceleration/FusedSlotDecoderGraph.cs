@@ -16,7 +16,8 @@ namespace QwenTts.Engine.Acceleration;
 /// - SkipSimplifiedLayerNormalization adds each residual and normalises for the next block in one node;
 /// - the predictor's head for the gen_step is an input, bound per run to the host's copy of that head, where the
 ///   standard form gathers it out of all 15 (a copy of a whole head every run), and it takes any number of rows from
-///   slot 0, so a frame's talker row and c0 row go in one run.
+///   slot 0, so a frame's talker row and c0 row go in one run. The batched predictor ends at its last hidden state:
+///   its heads are constants of their own graphs (<see cref="PredictorHeads"/>).
 /// The GPU providers keep the plain graph: their GroupQueryAttention kernels take fp16 only, and NPU compilers want
 /// standard operators. The result is checked against the export like the plain graph, so a wrong fusion falls back.
 /// </summary>
@@ -69,7 +70,7 @@ public static class FusedSlotDecoderGraph
         var rows = g.Input("rows", OnnxGraphBuilder.Float, batchDim, perRowPositions ? 1 : rowsDim, spec.InputWidth);
         var position = perRowPositions ? g.Input(PositionsInput, OnnxGraphBuilder.Int64, batchDim) : g.Input("position", OnnxGraphBuilder.Int64, 1);
         var head = !spec.StackedHeads ? null
-            : batched ? g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Vocab, spec.Dims.Hidden)   // transposed: see the head below
+            : batched ? "" // the batched predictor gives its last hidden state; its heads are PredictorHeads
             : g.Input(HeadInput, OnnxGraphBuilder.Float, spec.Dims.Hidden, spec.Vocab);
         var past = Enumerable.Range(0, d.Layers)
             .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim),
@@ -147,15 +148,8 @@ public static class FusedSlotDecoderGraph
             var last = g.Slice(normed, -1, long.MaxValue, 1);
             if (batched)
             {
-                // The head is an input, not a prepacked constant. As rows x head, MLAS would pack the whole head into panels
-                // every run (three times a lone row's GEMV at B = 1); as head^T x rows^T it packs only the rows. MLAS also
-                // multiplies a single column by another kernel than two or more: an idle zero row keeps every batch size,
-                // one included, on the same kernel (bit-equal rows).
-                var idle = g.Weight("lm_head.idle_row", new float[spec.Dims.Hidden], 1, 1, spec.Dims.Hidden);
-                var rowsT = g.Transpose(g.Reshape(g.Concat(0, last, idle), -1, spec.Dims.Hidden), 1, 0);                // [hidden, B + 1]
-                var logits = g.Transpose(g.MatMul(head, rowsT), 1, 0);                                                   // [B + 1, vocab]
-                var real = g.Node("Slice", [logits, g.Int64Vector(0), g.Int64Vector(-1), g.Int64Vector(0)]);
-                g.Output(g.Reshape(real, -1, 1, spec.Vocab), "logits", OnnxGraphBuilder.Float, batchDim, 1, spec.Vocab);
+                // The head is not here: each gen_step's is a constant of its own small graph (PredictorHeads), prepacked once.
+                g.Output(last, PredictorHeads.InputName, OnnxGraphBuilder.Float, batchDim, 1, spec.Dims.Hidden);
                 return g;
             }
 

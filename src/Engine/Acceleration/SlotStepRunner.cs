@@ -37,12 +37,12 @@ public static class SlotStepRunner
     /// Logits (and the talker's hidden state) of each batch row's last input row land in the outputs, row by row.
     /// </summary>
     public static void Run(InferenceSession session, Caches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
-        long[] positions, bool perRow, OrtValue? head, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0)
+        long[] positions, bool perRow, OrtValue? head, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0, string logitsOutput = "logits")
     {
         // The talker's outputs cover every input row (only each batch row's last is kept); the predictor's only the last.
         var outputRows = hidden is null ? 1 : rowsEach;
         var (allLogits, allHidden) = outputRows == 1 ? (logits, hidden) : (new float[batch * outputRows * vocab], new float[batch * outputRows * hiddenWidth]);
-        using (var step = new BoundSlotStep(session, caches, firstRow, batch, rows, rowsEach, width, positions, perRow, allLogits, vocab, allHidden, hiddenWidth))
+        using (var step = new BoundSlotStep(session, caches, firstRow, batch, rows, rowsEach, width, positions, perRow, allLogits, vocab, allHidden, hiddenWidth, logitsOutput))
         using (var run = new RunOptions())
         {
             step.Run(run, head);

@@ -25,6 +25,8 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     private readonly RunOptions _run = new();
     private readonly BoundSlotStep?[] _talkerBound = new BoundSlotStep?[rows + 1];          // by rows run
     private readonly BoundSlotStep?[,] _predictorBound = new BoundSlotStep?[2, rows + 1]; // by rows each, batch
+    private readonly PredictorHeads.Bound?[,] _headBound = new PredictorHeads.Bound?[steps.Heads.Count, rows + 1]; // by gen_step, batch
+    private readonly float[] _predictorHidden = new float[rows * steps.Heads.Hidden];
     private readonly long[] _predictorPosition = new long[1];
     private readonly int _hidden = steps.Manifest.Talker.Hidden;
     private readonly int _vocab = steps.Manifest.Talker.CodecVocab;
@@ -117,8 +119,9 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
         _predictorPosition[0] = firstContextRow;
         ref var bound = ref _predictorBound[rowsEach - 1, batch];
         bound ??= new BoundSlotStep(steps.Predictor, _predictorCaches, 0, batch, _predictorRows, rowsEach, _hidden,
-            _predictorPosition, perRow: false, _predictorLogits, _codebookSize);
-        bound.Run(_run, steps.Heads[genStep]);
+            _predictorPosition, perRow: false, _predictorHidden, steps.Heads.Hidden, logitsOutput: PredictorHeads.InputName);
+        bound.Run(_run);
+        (_headBound[genStep, batch] ??= steps.Heads.Bind(genStep, batch, _predictorHidden, _predictorLogits)).Run(_run);
         foreach (var row in rows)
         {
             Array.Copy(_predictorLogits, row.Row * _codebookSize, row.Decoder.PredictorLogits, 0, _codebookSize);
@@ -193,6 +196,11 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
         foreach (var bound in _predictorBound)
         {
             bound?.Dispose();
+        }
+
+        foreach (var head in _headBound)
+        {
+            head?.Dispose();
         }
 
         _run.Dispose();

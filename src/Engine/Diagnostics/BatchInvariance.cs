@@ -92,13 +92,13 @@ public static class BatchInvariance
         var shape = manifest.CodePredictor!;
         var (hidden, vocab, codebooks) = (manifest.Talker.Hidden, manifest.Codec.CodebookSize, manifest.Codec.Codebooks);
         var context = gaussian(batch * codebooks * hidden);
-        var together = Run(steps.Predictor, steps.Heads, batch, context);
+        var together = Run(steps.RunPredictor, batch, context);
 
-        float[][] Alone(Microsoft.ML.OnnxRuntime.InferenceSession session, Microsoft.ML.OnnxRuntime.OrtValue[] heads, int r, int runRows)
+        float[][] Alone(PredictorStep step, int r, int runRows)
         {
             var own = new float[runRows * codebooks * hidden];
             Array.Copy(context, r * codebooks * hidden, own, 0, codebooks * hidden);
-            return Run(session, heads, runRows, own);
+            return Run(step, runRows, own);
         }
 
         string? Compare(float[][] alone, int r)
@@ -114,10 +114,14 @@ public static class BatchInvariance
             return null;
         }
 
-        return Verdict(batch, r => Compare(Alone(steps.Predictor, steps.Heads, r, 1), r), r => Compare(Alone(steps.Predictor, steps.Heads, r, 2), r),
-            unbatched?.Heads is { } unbatchedHeads ? r => Compare(Alone(unbatched.Session, unbatchedHeads, r, 1), r) : null);
+        PredictorStep? alone = unbatched?.Heads is { } unbatchedHeads
+            ? (caches, rows, input, rowsEach, position, s, logits) => SlotStepRunner.Run(unbatched.Session, caches, 0, rows, input, rowsEach, hidden,
+                [position], perRow: false, unbatchedHeads[s], logits, vocab)
+            : null;
+        return Verdict(batch, r => Compare(Alone(steps.RunPredictor, r, 1), r), r => Compare(Alone(steps.RunPredictor, r, 2), r),
+            alone is null ? null : r => Compare(Alone(alone, r, 1), r));
 
-        float[][] Run(Microsoft.ML.OnnxRuntime.InferenceSession session, Microsoft.ML.OnnxRuntime.OrtValue[] heads, int rows, float[] contexts)
+        float[][] Run(PredictorStep step, int rows, float[] contexts)
         {
             var caches = SlotStepRunner.Caches.Zeros(shape.Layers, rows, shape.KvHeads, SlotDecoderGraph.PredictorSlots, shape.HeadDim);
             var logits = new float[codebooks - 1][];
@@ -132,7 +136,7 @@ public static class BatchInvariance
                 }
 
                 logits[s] = new float[rows * vocab];
-                SlotStepRunner.Run(session, caches, 0, rows, input, rowsEach, hidden, [s == 0 ? 0 : s + 1], perRow: false, heads[s], logits[s], vocab);
+                step(caches, rows, input, rowsEach, s == 0 ? 0 : s + 1, s, logits[s]);
             }
 
             return logits;
@@ -143,6 +147,9 @@ public static class BatchInvariance
     /// Every row against itself alone: as a batch of one (min rows 1), else beside an idle row (min rows 2); and, for
     /// the record, against the card's unbatched step.
     /// </summary>
+    /// <summary>A predictor gen_step for <c>rows</c> utterances: caches, rows, input, rows each, position, gen_step, logits.</summary>
+    private delegate void PredictorStep(SlotStepRunner.Caches caches, int rows, float[] input, int rowsEach, int position, int genStep, float[] logits);
+
     private static (string Verdict, int MinRows, bool EqualsUnbatched) Verdict(int batch, Func<int, string?> aloneAtOne, Func<int, string?> aloneAtTwo, Func<int, string?>? unbatched)
     {
         string? First(Func<int, string?> compare) => Enumerable.Range(0, batch).Select(compare).FirstOrDefault(d => d is not null);
