@@ -129,15 +129,26 @@ public sealed class DecodeLane : IDisposable
                 _joining.Clear();
             }
 
-            DropGone();
-            foreach (var joiner in joiners)
+            try
             {
-                Admit(joiner);
-            }
+                DropGone();
+                foreach (var joiner in joiners)
+                {
+                    Admit(joiner);
+                }
 
-            if (_rows.Count > 0)
+                if (_rows.Count > 0)
+                {
+                    Frame();
+                }
+            }
+            catch (Exception ex)
             {
-                Frame();
+                // Not a run's failure (those fail their rows): a fault of the loop itself. Its utterances fail with it, never hang.
+                foreach (var row in _rows.Concat(joiners.Where(j => !j.Left.IsSet)).Distinct().ToList())
+                {
+                    Leave(row, ex);
+                }
             }
         }
 
@@ -166,7 +177,11 @@ public sealed class DecodeLane : IDisposable
         var taken = _rows.Select(r => r.Row).ToHashSet();
         row.Row = Enumerable.Range(0, _capacity).First(r => !taken.Contains(r));
         _rows.Add(row);
-        Run([row], SlotDecoderGraph.TalkerName, () => _steps.Prefill(row, _rows.Where(r => r != row).Select(r => r.Length).DefaultIfEmpty(0).Max()));
+        using (Pipeline.EngineTracing.StartPrefill(row.PromptRows, row.Span))
+        {
+            Run([row], SlotDecoderGraph.TalkerName, () => _steps.Prefill(row, _rows.Where(r => r != row).Select(r => r.Length).DefaultIfEmpty(0).Max()));
+        }
+
         row.HasTalkerOutput = true;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Runtime;
 
@@ -18,6 +19,9 @@ internal sealed class LaneRow(FrameDecoder decoder, float[] prompt, int promptRo
     public int PromptRows { get; } = promptRows;
 
     public OrtTimer Timer { get; } = timer;
+
+    /// <summary>The utterance's span when it asked for its first frame: the lane's prefill span hangs under it.</summary>
+    public Activity? Span { get; init; }
 
     /// <summary>This utterance's row of the lane's caches, given when it is admitted.</summary>
     public int Row { get; set; } = -1;

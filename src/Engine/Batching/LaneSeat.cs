@@ -13,7 +13,9 @@ public sealed class LaneSeat : IDisposable
     private readonly DecodeLane _lane;
     private readonly Action _release;
     private readonly OrtTimer _timer;
+    private readonly object _gate = new();
     private LaneRow? _row;
+    private int _generating;
     private int _disposed;
 
     internal LaneSeat(DecodeLane lane, OrtTimer timer, Action release)
@@ -25,22 +27,29 @@ public sealed class LaneSeat : IDisposable
 
     /// <summary>
     /// The utterance's frames, made by the lane from its prompt embeddings (<paramref name="rows"/> rows) with its
-    /// <paramref name="decoder"/>; taken at the caller's pace (the lane does not wait for it). Once per seat.
+    /// <paramref name="decoder"/> once the first is asked for, as an unbatched card would; taken at the caller's pace
+    /// (the lane does not wait for it). Once per seat.
     /// </summary>
     public IEnumerable<int[]> Generate(FrameDecoder decoder, float[] prompt, int rows, CancellationToken cancellationToken)
     {
-        if (_row is not null)
+        if (Interlocked.Exchange(ref _generating, 1) == 1)
         {
             throw new InvalidOperationException("A lane seat makes one utterance.");
         }
 
-        var row = _row = new LaneRow(decoder, prompt, rows, _timer, cancellationToken);
-        _lane.Start(row);
-        return Frames(row, cancellationToken);
+        return Frames(decoder, prompt, rows, cancellationToken);
     }
 
-    private static IEnumerable<int[]> Frames(LaneRow row, CancellationToken cancellationToken)
+    private IEnumerable<int[]> Frames(FrameDecoder decoder, float[] prompt, int rows, CancellationToken cancellationToken)
     {
+        var row = new LaneRow(decoder, prompt, rows, _timer, cancellationToken) { Span = System.Diagnostics.Activity.Current };
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed == 1, this);
+            _row = row;
+        }
+
+        _lane.Start(row);
         try
         {
             foreach (var frame in row.Frames.GetConsumingEnumerable(cancellationToken))
@@ -63,12 +72,18 @@ public sealed class LaneSeat : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        LaneRow? started;
+        lock (_gate)
         {
-            return;
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
+            started = _row;
         }
 
-        if (_row is { } row)
+        if (started is { } row)
         {
             row.Abandon();
             row.Left.Wait(); // the lane no longer touches the utterance's decoder or embeddings

@@ -13,6 +13,9 @@ public static class EngineTracing
 
     private static readonly ActivitySource Source = new(SourceName);
 
-    public static Activity? StartPrefill(int rows) =>
-        Activity.Current is null ? null : Source.StartActivity("qwentts.engine.prefill")?.SetTag("qwentts.prompt_rows", rows);
+    public static Activity? StartPrefill(int rows) => StartPrefill(rows, Activity.Current);
+
+    /// <summary>The prefill of an utterance run on another thread (its decode lane's), under the utterance's own span.</summary>
+    public static Activity? StartPrefill(int rows, Activity? utterance) =>
+        utterance is null ? null : Source.StartActivity("qwentts.engine.prefill", ActivityKind.Internal, utterance.Context)?.SetTag("qwentts.prompt_rows", rows);
 }
