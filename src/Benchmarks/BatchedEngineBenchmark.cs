@@ -26,6 +26,7 @@ public static class BatchedEngineBenchmark
         var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
         var frames = int.Parse(Option(args, "--frames", "160"), CultureInfo.InvariantCulture);
         var perStream = int.Parse(Option(args, "--utterances-per-stream", "2"), CultureInfo.InvariantCulture);
+        var rounds = int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture);
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
         var rows = int.Parse(Option(args, "--rows", Math.Max(2, (levels.Max() + lanes - 1) / lanes).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
@@ -34,7 +35,8 @@ public static class BatchedEngineBenchmark
         var status = card.EnableBatching(new BatchingOptions(rows, lanes));
         using var unbatched = card.With(batched: false);
         Console.WriteLine($"Batched engine benchmark: {size} ({directory}), CPU, {threads} intra-op thread(s), {Environment.ProcessorCount} cores; " +
-                          $"up to {frames} frames an utterance, {perStream} utterances per stream in flight at each level.");
+                          $"up to {frames} frames an utterance, {perStream} utterances per stream in flight at each level, " +
+                          $"{rounds} rounds a level alternating today's card and the batched one (a shared machine drifts; pooled).");
         Console.WriteLine("card: " + status);
         if (card.Batching is null)
         {
@@ -61,9 +63,17 @@ public static class BatchedEngineBenchmark
         var results = new List<(int Level, LevelResult Today, LevelResult Batched, double MeanBatch)>();
         foreach (var level in levels)
         {
-            var today = await Level(unbatched, level);
             var before = card.Batching.Counts();
-            var batched = await Level(card, level);
+            List<LevelResult> todays = [], batcheds = [];
+            for (var round = 0; round < rounds; round++)
+            {
+                // Alternate which goes first, so neither always runs on the warmer or the quieter machine.
+                var todayFirst = round % 2 == 0;
+                (todayFirst ? todays : batcheds).Add(await Level(todayFirst ? unbatched : card, level));
+                (todayFirst ? batcheds : todays).Add(await Level(todayFirst ? card : unbatched, level));
+            }
+
+            var (today, batched) = (LevelResult.Combine(todays), LevelResult.Combine(batcheds));
             var meanBatch = card.Batching.MeanBatchSince(before);
             results.Add((level, today, batched, meanBatch));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

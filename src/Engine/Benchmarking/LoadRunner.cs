@@ -14,6 +14,11 @@ public sealed record LevelResult(
 {
     public double FramesPerSecond => Elapsed > TimeSpan.Zero ? Frames / Elapsed.TotalSeconds : 0;
 
+    /// <summary>Rounds of the same level as one: their frames over their time, their utterances pooled.</summary>
+    public static LevelResult Combine(IReadOnlyList<LevelResult> rounds) => new(
+        rounds[0].Concurrency, rounds.Sum(r => r.Utterances), rounds.Sum(r => r.Errors), rounds.Sum(r => r.Frames),
+        TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)), [.. rounds.SelectMany(r => r.Stats)]);
+
     public double OrtShare => Stats.Sum(s => s.Wall.Ticks) is var wall and > 0 ? Stats.Sum(s => s.OrtTime.Ticks) / (double)wall : 0;
 
     /// <summary>ONNX Runtime runs per generated frame, over all utterances.</summary>
