@@ -5,7 +5,8 @@ namespace QwenTts.Routing;
 /// <summary>
 /// The cluster's capacity and queued work for one card kind, what an autoscaler scales that kind's silos on: seconds
 /// of expected work queued (each card's queued frames over its measured rate, summed), cards in rotation, utilisation
-/// (running utterances over slots) and measured frames per second.
+/// (running utterances over slots) and measured frames per second. A batching card counts at the rate it measured with
+/// its slots full (<see cref="DeviceLoad.RateWith"/>): its work drains that fast, and that is what it adds.
 /// </summary>
 public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSeconds, double Utilisation, double FramesPerSecond)
 {
@@ -26,7 +27,7 @@ public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSecon
     {
         var byKind = devices.ToLookup(d => Name(d.Kind));
         var serving = byKind.SelectMany(k => k).Where(d => d.Healthy && !d.Draining).ToList();
-        var absentRate = serving.Count > 0 ? serving.Average(d => Math.Max(d.FramesPerSecond, 1e-3)) : RealTimeFramesPerSecond;
+        var absentRate = serving.Count > 0 ? serving.Average(d => Math.Max(Full(d), 1e-3)) : RealTimeFramesPerSecond;
         return [.. Enum.GetValues<DeviceKind>().Select(Name).Order(StringComparer.Ordinal).Select(kind => byKind[kind].Any()
             ? Present(kind, [.. byKind[kind]])
             : new KindCapacity(kind, 0, unplacedFrames / absentRate, 0, 0))];
@@ -44,8 +45,11 @@ public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSecon
         return new KindCapacity(
             kind,
             serving.Count,
-            cards.Sum(d => d.QueuedWorkFrames / Math.Max(d.FramesPerSecond, 1e-3)),
+            cards.Sum(d => d.QueuedWorkFrames / Math.Max(Full(d), 1e-3)),
             slots == 0 ? 0 : Math.Min(1, serving.Sum(d => d.Active) / (double)slots),
-            serving.Sum(d => d.FramesPerSecond));
+            serving.Sum(Full));
     }
+
+    /// <summary>What a card gives with its slots full.</summary>
+    private static double Full(DeviceLoad card) => card.RateWith(Math.Max(1, card.MaxConcurrent));
 }

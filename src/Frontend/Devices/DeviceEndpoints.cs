@@ -34,12 +34,17 @@ public static class DeviceEndpoints
         [property: JsonPropertyName("health_reason")] string? HealthReason,
         [property: JsonPropertyName("failed")] long Failed,
         [property: JsonPropertyName("stalled")] bool Stalled,
-        [property: JsonPropertyName("batching")] string Batching)
+        [property: JsonPropertyName("batching")] string Batching,
+        [property: JsonPropertyName("frames_per_second_by_batch")] double?[] FramesPerSecondByBatch)
     {
         public static DeviceResponse Of(DeviceLoad d) => new(d.Device.Key, d.Device.Silo, d.Kind.ToString().ToLowerInvariant(), d.Model,
             d.Emulated, d.Provider, d.RelativeSpeed, d.MemoryBytes, d.Active, d.Queued, d.MaxConcurrent, d.QueueLimit,
             Math.Round(d.QueuedWorkFrames, 1), Math.Round(d.FramesPerSecond, 1), d.Healthy, d.Draining, d.CanClone, d.CompletedTotal, d.ReportedAt, d.ModelName, d.Miniature,
-            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal, d.Stalled, d.Batching);
+            d.Health.ToString().ToLowerInvariant(), d.HealthReason, d.FailedTotal, d.Stalled, d.Batching, ByBatch(d));
+
+        /// <summary>Frames/s in all with n running (index n - 1), as the card does now; null where not measured yet.</summary>
+        private static double?[] ByBatch(DeviceLoad d) =>
+            [.. d.RelativeRateByBatch.Select((ratio, i) => ratio > 0 ? Math.Round(d.RateWith(i + 1), 1) : (double?)null)];
     }
 
     public static RouteGroupBuilder MapDeviceEndpoints(this RouteGroupBuilder api)

@@ -92,12 +92,26 @@ public sealed record DeviceLoad
     /// <summary>Whether the card's utterances share batched decode steps (lanes and rows), or why not.</summary>
     [Id(31)] public string Batching { get; init; } = "";
 
+    /// <summary>
+    /// The card's rate in all with n utterances running (index n - 1) over <see cref="FramesPerSecond"/>, as the card
+    /// measured it: above 1 for larger n on a batching card, about 1 on one whose utterances take turns; 0 where not
+    /// measured. Empty from a card that does not learn it (an older silo).
+    /// </summary>
+    [Id(32)] public double[] RelativeRateByBatch { get; init; } = [];
+
+    /// <summary>The card's rate in all with <paramref name="running"/> utterances running, as well as it does now.</summary>
+    public double RateWith(int running)
+    {
+        var ratio = running >= 1 && running <= RelativeRateByBatch.Length ? RelativeRateByBatch[running - 1] : 0;
+        return FramesPerSecond * (ratio > 0 ? ratio : 1);
+    }
+
     public bool HasRoom => Healthy && !Draining && !Stalled && Queued + Active < MaxConcurrent + QueueLimit;
 
     /// <summary>
     /// When a request of <paramref name="frames"/> would finish here, sent after <paramref name="pending"/> (requests on
     /// their way to the card): its utterances take turns, so this request shares the rate with what runs beside it
-    /// (<see cref="ProcessorSharing"/>). A card that does not report its utterances one by one (an older silo in a
+    /// (<see cref="ProcessorSharing"/>), at the rate the card measured for that many (<see cref="RateWith"/>). A card that does not report its utterances one by one (an older silo in a
     /// rolling upgrade) is taken as one queue: all its work, then this request.
     /// </summary>
     public double ExpectedCompletionSeconds(double frames, IReadOnlyCollection<double>? pending = null)
@@ -106,6 +120,6 @@ public sealed record DeviceLoad
         pending ??= [];
         return RunningFrames.Length + WaitingFrames.Length == 0 && QueuedWorkFrames > 0
             ? (QueuedWorkFrames + pending.Sum() + frames) / rate
-            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, MaxConcurrent, rate);
+            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, MaxConcurrent, RateWith);
     }
 }

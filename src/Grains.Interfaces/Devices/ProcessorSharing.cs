@@ -13,7 +13,13 @@ public static class ProcessorSharing
     /// <param name="frames">The newcomer's frames; it waits behind everything else.</param>
     /// <param name="slots">Utterances that run at once.</param>
     /// <param name="framesPerSecond">The card's rate, shared by what runs.</param>
-    public static double FinishSeconds(IEnumerable<double> running, IEnumerable<double> waiting, double frames, int slots, double framesPerSecond)
+    public static double FinishSeconds(IEnumerable<double> running, IEnumerable<double> waiting, double frames, int slots, double framesPerSecond) =>
+        FinishSeconds(running, waiting, frames, slots, _ => framesPerSecond);
+
+    /// <param name="framesPerSecond">
+    /// The card's rate in all with n utterances running, shared by them: a batching card's grows with n.
+    /// </param>
+    public static double FinishSeconds(IEnumerable<double> running, IEnumerable<double> waiting, double frames, int slots, Func<int, double> framesPerSecond)
     {
         var active = running.Select(f => new Share(Math.Max(f, 0), Mine: false)).ToList();
         var queue = new Queue<Share>(waiting.Select(f => new Share(Math.Max(f, 0), Mine: false)));
@@ -28,7 +34,7 @@ public static class ProcessorSharing
 
             // Until the nearest end, every running utterance gets an equal share of the rate.
             var least = active.Min(s => s.Left);
-            seconds += least * active.Count / framesPerSecond;
+            seconds += least * active.Count / Math.Max(framesPerSecond(active.Count), 1e-3);
             var mineDone = false;
             for (var i = active.Count - 1; i >= 0; i--)
             {

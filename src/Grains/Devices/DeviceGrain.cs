@@ -32,6 +32,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DeviceId _id;
     private CardEngine _card = null!;
     private ThroughputMeter _throughput = null!;
+    private BatchRates _batchRates = null!;
     private IDeviceRegistryGrain _registry = null!;
     private int _active;
     private int _reserved; // slots granted to waiters that have not started yet
@@ -62,6 +63,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         await host.Loaded.WaitAsync(cancellationToken);
         _card = host.Get(_id.Index);
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
+        _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
         _registry = GrainFactory.GetGrain<IDeviceRegistryGrain>(0);
         this.RegisterGrainTimer(OnTickAsync, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         await ReportAsync();
@@ -199,6 +201,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                     _lastProgress = clock.GetUtcNow();
                     progress.ProducedFrames += frames;
                     _throughput.Produced(frames);
+                    _batchRates.Produced(frames);
                     if (_stallNoticed is not null)
                     {
                         // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in
@@ -426,6 +429,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         progress.Started = true;
         _reserved--;
         _active++;
+        _batchRates.Running(_active);
         host.UtteranceStarted();
         _throughput.Busy(true);
         ReportSoon();
@@ -435,6 +439,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     {
         _jobs.Remove(requestId);
         _active--;
+        _batchRates.Running(_active);
         host.UtteranceEnded();
         if (failure is not null)
         {
@@ -720,6 +725,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RunningFrames = [.. running],
             WaitingFrames = [.. waiting],
             FramesPerSecond = _throughput.FramesPerSecond,
+            RelativeRateByBatch = _batchRates.Snapshot(),
             Healthy = health.State != DeviceHealth.Unhealthy,
             Health = health.State,
             Stalled = Stalled,

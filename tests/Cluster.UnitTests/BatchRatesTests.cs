@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Time.Testing;
+using QwenTts.Devices.Cards;
+using QwenTts.Grains.Interfaces.Devices;
+
+namespace QwenTts.Cluster.UnitTests;
+
+/// <summary>A batching card's rate grows with the utterances it runs: the card learns by how much, the router uses it.</summary>
+public sealed class BatchRatesTests
+{
+    [Fact]
+    public void A_card_learns_its_rate_at_each_batch_size_relative_to_its_overall_rate()
+    {
+        var clock = new FakeTimeProvider();
+        var overall = 100.0;
+        var rates = new BatchRates(capacity: 8, clock, () => overall);
+        Assert.All(rates.Snapshot(), r => Assert.Equal(0, r)); // nothing measured yet
+
+        // One utterance: 50 frames/s for a second; then four: 160 frames/s for a second.
+        rates.Running(1);
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            rates.Produced(5);
+        }
+
+        rates.Running(4);
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            rates.Produced(16);
+        }
+
+        var table = rates.Snapshot();
+        Assert.Equal(0.5, table[0], precision: 9);
+        Assert.Equal(1.6, table[3], precision: 9);
+        Assert.Equal(0, table[1]);
+
+        // A short spell at a size is not a sample yet: it adds up until half a second.
+        rates.Running(2);
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        rates.Produced(20);
+        rates.Running(1);
+        Assert.Equal(0, rates.Snapshot()[1]);
+    }
+
+    [Fact]
+    public void The_router_sees_a_batching_card_finish_a_newcomer_sooner_than_one_whose_utterances_take_turns()
+    {
+        // Both cards run 3 utterances of 100 frames at 60 frames/s in all now. The batching card gives 1.4x that with 4.
+        var turns = Load() with { Active = 3, RunningFrames = [100, 100, 100], RelativeRateByBatch = [0.4, 0.7, 1.0, 1.0] };
+        var batching = turns with { RelativeRateByBatch = [0.4, 0.7, 1.0, 1.4] };
+
+        Assert.Equal(4 * 40 / 60.0, turns.ExpectedCompletionSeconds(40), precision: 9);
+        Assert.Equal(4 * 40 / (60 * 1.4), batching.ExpectedCompletionSeconds(40), precision: 9);
+        Assert.Equal(60 * 1.4, batching.RateWith(4), precision: 9);
+
+        // Not measured at a size (or an older silo's report): the overall rate; a stall halves it for every size.
+        Assert.Equal(60, batching.RateWith(7));
+        Assert.Equal(60, (batching with { RelativeRateByBatch = [] }).RateWith(4));
+        Assert.Equal(30 * 1.4, (batching with { FramesPerSecond = 30, Stalled = true }).RateWith(4), precision: 9);
+    }
+
+    private static DeviceLoad Load() => new()
+    {
+        Device = new DeviceId("silo", 0),
+        Kind = DeviceKind.Cpu,
+        Model = "cpu",
+        Provider = "CPUExecutionProvider",
+        MaxConcurrent = 4,
+        QueueLimit = 16,
+        FramesPerSecond = 60,
+    };
+}
