@@ -60,14 +60,5 @@ public sealed class BatchRatesTests
         Assert.Equal(30 * 1.4, (batching with { FramesPerSecond = 30, Stalled = true }).RateWith(4), precision: 9);
     }
 
-    private static DeviceLoad Load() => new()
-    {
-        Device = new DeviceId("silo", 0),
-        Kind = DeviceKind.Cpu,
-        Model = "cpu",
-        Provider = "CPUExecutionProvider",
-        MaxConcurrent = 4,
-        QueueLimit = 16,
-        FramesPerSecond = 60,
-    };
+    private static DeviceLoad Load() => CardLoads.Card(fps: 60);
 }

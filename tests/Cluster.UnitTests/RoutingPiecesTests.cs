@@ -68,17 +68,5 @@ public sealed class RoutingPiecesTests
         await second;
     }
 
-    private static DeviceLoad Load(double fps = 50, double work = 0, int active = 0, int waiting = 0) => new()
-    {
-        Device = new DeviceId("silo", 0),
-        Kind = DeviceKind.Ascend,
-        Model = "ascend-910b",
-        Provider = "CPUExecutionProvider",
-        MaxConcurrent = 4,
-        QueueLimit = 16,
-        Active = active,
-        Queued = waiting,
-        QueuedWorkFrames = work,
-        FramesPerSecond = fps,
-    };
+    private static DeviceLoad Load(double fps = 50, double work = 0, int active = 0, int waiting = 0) => CardLoads.Card(fps, work, active, waiting);
 }
