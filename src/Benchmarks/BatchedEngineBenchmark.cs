@@ -26,7 +26,7 @@ public static class BatchedEngineBenchmark
         var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
         var frames = int.Parse(Option(args, "--frames", "160"), CultureInfo.InvariantCulture);
         var perStream = int.Parse(Option(args, "--utterances-per-stream", "2"), CultureInfo.InvariantCulture);
-        var rounds = int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture);
+        var rounds = Math.Max(1, int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture));
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
         var rows = int.Parse(Option(args, "--rows", Math.Max(2, (levels.Max() + lanes - 1) / lanes).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 

@@ -27,7 +27,26 @@ public static class EmulatedRack
     /// <summary>What every card assumes of itself before it has measured anything.</summary>
     public const double AssumedFramesPerSecond = 30;
 
-    public static async Task<InProcessTestCluster> StartAsync(string modelDirectory)
+    /// <summary>Slots a batching card has (its scheduler runs fewer when more would fall behind playback).</summary>
+    public const int BatchedSlots = 8;
+
+    /// <summary>The rack's rate in all: each card at the rate it gives with as many running as it keeps ahead of playback.</summary>
+    public static double Capacity(double? batchStepCost)
+    {
+        if (batchStepCost is null)
+        {
+            return CapacityFramesPerSecond;
+        }
+
+        return 2 * Speeds.Sum(speed =>
+        {
+            var pacer = new QwenTts.Devices.Cards.CardPacer(FramesPerSecondAtSpeedOne * speed, TimeProvider.System, batchStepCost);
+            return pacer.RateWith(QwenTts.Devices.Cards.PlaybackAdmission.RunnableAtOnce(BatchedSlots, n => pacer.RateWith(n)));
+        });
+    }
+
+    /// <param name="batchStepCost">Null: cards take turns (processor sharing); set: they batch (<c>Devices:EmulatedBatchStepCost</c>), with <see cref="BatchedSlots"/> slots.</param>
+    public static async Task<InProcessTestCluster> StartAsync(string modelDirectory, double? batchStepCost = null)
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
@@ -40,9 +59,14 @@ public static class EmulatedRack
                 ["Model:MaxChunkFrames"] = "24",
                 ["Devices:EmulatedAssumedFramesPerSecond"] = AssumedFramesPerSecond.ToString(CultureInfo.InvariantCulture),
                 ["Devices:EmulatedFramesPerSecond"] = FramesPerSecondAtSpeedOne.ToString(CultureInfo.InvariantCulture),
-                ["Devices:MaxConcurrent"] = "4",
+                ["Devices:MaxConcurrent"] = batchStepCost is null ? "4" : BatchedSlots.ToString(CultureInfo.InvariantCulture),
                 ["Devices:QueueLimit"] = "12",
             };
+            if (batchStepCost is { } cost)
+            {
+                values["Devices:EmulatedBatchStepCost"] = cost.ToString(CultureInfo.InvariantCulture);
+            }
+
             for (var i = 0; i < Speeds.Length; i++)
             {
                 values[$"Devices:Cards:{i}:Index"] = i.ToString(CultureInfo.InvariantCulture);

@@ -30,24 +30,30 @@ public static class RoutingBenchmark
         var loads = Option(args, "--loads", "50,85,110").Split(',').Select(l => double.Parse(l, CultureInfo.InvariantCulture) / 100).ToArray();
         var stall = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall", "8"), CultureInfo.InvariantCulture));
         var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "6"), CultureInfo.InvariantCulture));
+        // Batched cards: a step of n utterances costs 1 + this x (n - 1) lone steps (0.5: 8 rows give 1.8x one row's rate).
+        double? batchStepCost = args.Contains("--batched") ? double.Parse(Option(args, "--batch-step-cost", "0.5"), CultureInfo.InvariantCulture) : null;
         var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
         var showSlowest = int.Parse(Option(args, "--show-slowest", "0"), CultureInfo.InvariantCulture); // the slowest requests of each row and those with the latest first audio, on standard error
         var model = MiniatureLocator.Ensure("tiny");
-        var capacity = EmulatedRack.CapacityFramesPerSecond;
+        var capacity = EmulatedRack.Capacity(batchStepCost);
         // Frames the degradation takes away in a run: half the card's rate for a quarter of the run, all of it during the stall.
         var degradedRate = EmulatedRack.FramesPerSecondAtSpeedOne * EmulatedRack.Speeds[0];
         var degradationFrames = degradedRate * ((0.5 * 0.25 * seconds) + stall.TotalSeconds);
-        var meanFrames = await CalibrateAsync(model);
+        var meanFrames = await CalibrateAsync(model, batchStepCost);
         Console.WriteLine($"Routing benchmark on {Environment.ProcessorCount} cores: 2 silos x (1 emulated Ascend-910B-like at speed 1.0 + 1 emulated Hygon-like at 0.78), " +
                           $"tiny miniature (noise, not speech) ending utterances on its own, capacity {capacity:F0} frames/s, mean request {meanFrames:F0} frames, " +
-                          $"{seconds:F0} s of Poisson arrivals per run, {repeats} run(s) per row (each its own schedule, pooled), 4 concurrent + 12 queued per card, " +
+                          $"{seconds:F0} s of Poisson arrivals per run, {repeats} run(s) per row (each its own schedule, pooled), " +
+                          (batchStepCost is { } cost
+                              ? $"cards batching (a step of n costs 1 + {cost} x (n - 1) lone ones; {EmulatedRack.BatchedSlots} slots, run as many as keep their streams ahead of playback) + 12 queued per card, "
+                              : "4 concurrent + 12 queued per card, ") +
                           $"every card starting at {EmulatedRack.AssumedFramesPerSecond} frames/s (learned online). " +
                           $"Card 0 of silo 0 runs at half speed from {0.3 * seconds:F0} s to {0.55 * seconds:F0} s, then stalls for {stall.TotalSeconds:F0} s.");
         Console.WriteLine();
         Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | % of capacity left by the degradation | p50 latency | p99 latency | p99 TTFA | caught by the stall | longest wait after the stall | longest of those | CPU busy |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         var p99At85 = new Dictionary<RoutingPolicy, double>();
+        var underrunFreeAt85 = new Dictionary<RoutingPolicy, double>();
         var slowestAt85 = new Dictionary<RoutingPolicy, Outcome>();
         var worstWait = TimeSpan.Zero;
         var cpuBound = false;
@@ -62,7 +68,7 @@ public static class RoutingBenchmark
                 var order = run++ % 2 == 0 ? Policies : [.. Policies.Reverse()];
                 foreach (var policy in order)
                 {
-                    results[policy].Add(await RunLoadAsync(model, policy, schedule, seconds, stall, showCaught));
+                    results[policy].Add(await RunLoadAsync(model, policy, schedule, seconds, stall, showCaught, batchStepCost));
                 }
             }
 
@@ -84,6 +90,7 @@ public static class RoutingBenchmark
                 if (Math.Abs(load - 0.85) < 1e-9)
                 {
                     p99At85[policy] = result.P99;
+                    underrunFreeAt85[policy] = result.UnderrunFree;
                     slowestAt85[policy] = result.Outcomes.Where(o => o.Kind == "completed").MaxBy(o => o.LatencySeconds)!;
                 }
 
@@ -104,6 +111,13 @@ public static class RoutingBenchmark
             }
         }
 
+        if (underrunFreeAt85.Count == Policies.Length)
+        {
+            Console.WriteLine("underrun-free streams at 85 %: " + string.Join(", ", Policies.Select(p =>
+                string.Create(CultureInfo.InvariantCulture, $"{Name(p)} {underrunFreeAt85[p]:P1}"))) +
+                " (streams accepted whose audio never arrived later than playback needed it, playback starting at first audio).");
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Longest wait for audio after the stall began, of a request under way on the stalled card, under least-expected-completion: {worstWait.TotalSeconds:F1} s (bound {stallBound.TotalSeconds:F0} s: {(worstWait <= stallBound ? "met" : "NOT met")})."));
         Console.WriteLine($"CPU: {(cpuBound ? "the CPU was the bottleneck in at least one run (busy > 90 %): timings are not the cards' alone" : "never the bottleneck (busy <= 90 % in every run)")}.");
@@ -116,10 +130,40 @@ public static class RoutingBenchmark
 
     /// <param name="Cards">Every card that admitted the request (more than one after a failover).</param>
     /// <param name="AudioAt">When each piece of audio arrived, in seconds of the run.</param>
+    /// <param name="AudioFrames">The frames of each piece of audio, as <paramref name="AudioAt"/>.</param>
     private sealed record Outcome(string Kind, double LatencySeconds, double TtfaSeconds, int Frames, string? Device, double StartedAt, int FramesInWindow = 0,
-        IReadOnlyList<string>? Cards = null, IReadOnlyList<double>? AudioAt = null, int ResumedFrames = 0)
+        IReadOnlyList<string>? Cards = null, IReadOnlyList<double>? AudioAt = null, int ResumedFrames = 0, IReadOnlyList<int>? AudioFrames = null)
     {
         public double EndedAt => StartedAt + LatencySeconds;
+
+        /// <summary>
+        /// Its audio fell behind playback: some piece arrived after the listener, playing from the first piece at 12.5
+        /// frames a second, had played everything before it.
+        /// </summary>
+        public bool Underran
+        {
+            get
+            {
+                if (AudioAt is not { Count: > 0 } at || AudioFrames is null)
+                {
+                    return false;
+                }
+
+                var playedFrom = at[0];
+                var buffered = 0.0;
+                for (var i = 0; i < at.Count; i++)
+                {
+                    if (at[i] > playedFrom + (buffered / 12.5))
+                    {
+                        return true;
+                    }
+
+                    buffered += AudioFrames[i];
+                }
+
+                return false;
+            }
+        }
 
         /// <summary>Under way on <paramref name="card"/> when it stalled at <paramref name="at"/>: admitted there, not yet done.</summary>
         public bool CaughtBy(string card, double at) => Kind == "completed" && Cards!.Contains(card) && StartedAt < at && EndedAt > at;
@@ -141,12 +185,17 @@ public static class RoutingBenchmark
         public double[] Latencies => Outcomes.Where(o => o.Kind == "completed").Select(o => o.LatencySeconds).Order().ToArray();
 
         public double P99 => Percentile(Latencies, 0.99);
+
+        /// <summary>Accepted streams (not refused) that completed and never fell behind playback, over all accepted.</summary>
+        public double UnderrunFree => Outcomes.Count(o => o.Kind != "refused") is var accepted and > 0
+            ? Outcomes.Count(o => o.Kind == "completed" && !o.Underran) / (double)accepted
+            : double.NaN;
     }
 
     private static async Task<LoadResult> RunLoadAsync(string model, RoutingPolicy policy, IReadOnlyList<(double At, string Text, ulong Seed)> schedule,
-        double seconds, TimeSpan stall, bool showCaught)
+        double seconds, TimeSpan stall, bool showCaught, double? batchStepCost)
     {
-        await using var rack = await EmulatedRack.StartAsync(model);
+        await using var rack = await EmulatedRack.StartAsync(model, batchStepCost);
         var (router, dispatcher) = Routing(rack.Client, policy);
         await using var _ = router;
         await WaitForCardsAsync(router);
@@ -208,6 +257,7 @@ public static class RoutingBenchmark
         var inWindow = 0;
         var cards = new List<string>();
         var audioAt = new List<double>();
+        var audioFrames = new List<int>();
         try
         {
             await foreach (var e in dispatcher.RunAsync(Job(text, seed)))
@@ -222,11 +272,12 @@ public static class RoutingBenchmark
                     var at = runClock.Elapsed.TotalSeconds;
                     inWindow += at <= windowSeconds ? e.Samples!.Length / 1920 : 0;
                     audioAt.Add(at);
+                    audioFrames.Add(e.Samples!.Length / 1920);
                 }
                 else if (e.Kind == SynthesisEventKind.Completed)
                 {
                     return new Outcome("completed", watch.Elapsed.TotalSeconds, ttfa ?? 0, e.Summary!.Frames, e.Summary.Device, startedAt, inWindow,
-                        cards, audioAt, e.Summary.ResumedFrames);
+                        cards, audioAt, e.Summary.ResumedFrames, audioFrames);
                 }
             }
 
@@ -250,7 +301,7 @@ public static class RoutingBenchmark
         var ttfa = completed.Select(o => o.TtfaSeconds).Order().ToArray();
         var throughput = completed.Sum(o => o.FramesInWindow) / result.ArrivalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {throughput / left:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.Caught} | {result.LongestStallWait.TotalSeconds:F1} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.CpuBusy:P0} |"));
+            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {throughput / left:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.Caught} | {result.LongestStallWait.TotalSeconds:F1} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.UnderrunFree:P1} | {result.CpuBusy:P0} |"));
     }
 
     private static string Describe(Outcome o) => string.Create(CultureInfo.InvariantCulture,
@@ -287,9 +338,9 @@ public static class RoutingBenchmark
     }
 
     /// <summary>The mean request size in frames: every text with a few seeds, on a rack of its own.</summary>
-    private static async Task<double> CalibrateAsync(string model)
+    private static async Task<double> CalibrateAsync(string model, double? batchStepCost)
     {
-        await using var rack = await EmulatedRack.StartAsync(model);
+        await using var rack = await EmulatedRack.StartAsync(model, batchStepCost);
         var (router, dispatcher) = Routing(rack.Client, RoutingPolicy.LeastExpectedCompletion);
         await using var _ = router;
         await WaitForCardsAsync(router);

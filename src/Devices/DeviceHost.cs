@@ -202,7 +202,7 @@ public sealed partial class DeviceHost(
                 StartBatching(spec, synthesizer);
             }
 
-            var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock) : null;
+            var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock, deviceOptions.Value.EmulatedBatchStepCost) : null;
             var card = new CardEngine(spec, design, clone, model, pacer, provider.NativeProviderName, (long)(spec.MemoryGiB * (1L << 30)))
             {
                 Health = new CardHealth(deviceOptions.Value.Health, clock) { SelfTestProblem = problem },

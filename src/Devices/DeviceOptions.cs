@@ -58,6 +58,12 @@ public sealed class DeviceOptions
     public double EmulatedFramesPerSecond { get; set; } = 50;
 
     /// <summary>
+    /// Set, emulated cards batch: n utterances share one step that costs 1 + this x (n - 1) times a lone one's (0: a step
+    /// costs the same for any n; 1: no gain, utterances take turns). Unset, they take turns (processor sharing).
+    /// </summary>
+    public double? EmulatedBatchStepCost { get; set; }
+
+    /// <summary>
     /// Unset, an emulated card starts from its profile's rate; set, every emulated card starts from this guess, like
     /// cards nobody has measured, and learns its own rate from the frames it produces (the routing benchmark does).
     /// </summary>

@@ -60,5 +60,23 @@ public sealed class BatchRatesTests
         Assert.Equal(30 * 1.4, (batching with { FramesPerSecond = 30, Stalled = true }).RateWith(4), precision: 9);
     }
 
+    [Fact]
+    public void A_batching_card_runs_only_as_many_as_it_keeps_ahead_of_playback()
+    {
+        // 50 frames/s alone; each extra row costs half a lone step: 8 / 4.5 = 1.78x with 8, 11.1 frames/s a stream.
+        var pacer = new CardPacer(50, new FakeTimeProvider(), batchStepCost: 0.5);
+        double? Measured(int n) => pacer.RateWith(n);
+        Assert.Equal(50 * 8 / 4.5, pacer.RateWith(8), precision: 9);
+        Assert.Equal(6, PlaybackAdmission.RunnableAtOnce(8, Measured)); // 14.3 frames/s a stream with 6, 12.5 with 7: not 10 % ahead
+
+        // Nothing measured: grow (and measure); measured up to 3 only: one past it, at no assumed gain (60 / 4 = 15 frames/s).
+        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null));
+        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null));
+
+        // A card that takes turns at 50 frames/s keeps 3 streams ahead (16.7 frames/s each), not 4 (12.5).
+        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(4, _ => 50));
+        Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(4, _ => 5)); // one stream always runs, however slow the card
+    }
+
     private static DeviceLoad Load() => CardLoads.Card(fps: 60);
 }

@@ -112,6 +112,7 @@ public sealed class CardEngine : IDisposable
         TimeSpan? firstAudio = null;
         var resumed = ResumedFrames(job);
         var computingSince = Pacer?.Now;
+        using var running = Pacer?.Running();
         if (Pacer is not null && resumed > 0)
         {
             await Pacer.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken, computingSince);

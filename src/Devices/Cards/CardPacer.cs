@@ -3,15 +3,55 @@ namespace QwenTts.Devices.Cards;
 /// <summary>
 /// Makes an emulated card behave like a card of a given throughput: frames are released at most at
 /// <c>framesPerSecond</c>, shared by every utterance on the card (processor sharing), however fast the CPU is.
-/// A card can be slowed down or stalled, as real cards are (thermal limits, kernel time-outs), to test routing.
+/// A batching card (<paramref name="batchStepCost"/> set) runs its n utterances in one step that costs
+/// 1 + cost x (n - 1) times a lone one's, so it gives n / (1 + cost x (n - 1)) times the rate in all: 0 is a step that
+/// costs the same for any n, 1 is today's turn-taking. A card can be slowed down or stalled, as real cards are (thermal
+/// limits, kernel time-outs), to test routing.
 /// </summary>
-public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
+public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double? batchStepCost = null)
 {
     private readonly Lock _gate = new();
     private readonly double _secondsPerFrame = 1.0 / framesPerSecond;
     private DateTimeOffset _next = DateTimeOffset.MinValue;
     private double _slowdown = 1;
     private TimeSpan _stalled; // all stall time so far: a frame reserved before a stall is released that much later too
+    private int _running;
+
+    /// <summary>How much more a step of n utterances costs than a lone one's, per extra utterance; null: no batching.</summary>
+    public double? BatchStepCost { get; } = batchStepCost;
+
+    /// <summary>The card's rate in all with <paramref name="running"/> utterances running, when well.</summary>
+    public double RateWith(int running) => FramesPerSecond * Speedup(running);
+
+    private double Speedup(int running) =>
+        BatchStepCost is { } cost && running > 1 ? running / (1 + (cost * (running - 1))) : 1;
+
+    /// <summary>An utterance starts on the card (dispose the result when it ends): a batching card's rate follows how many run.</summary>
+    public IDisposable Running()
+    {
+        lock (_gate)
+        {
+            _running++;
+        }
+
+        return new Leaving(this);
+    }
+
+    private sealed class Leaving(CardPacer pacer) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                lock (pacer._gate)
+                {
+                    pacer._running--;
+                }
+            }
+        }
+    }
 
     /// <summary>The profile's rate, the card's speed when it is well.</summary>
     public double FramesPerSecond { get; } = framesPerSecond;
@@ -42,7 +82,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock)
             var now = clock.GetUtcNow();
             var since = computingSince is { } at && at < now ? at : now;
             var start = _next > since ? _next : since;
-            _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame * _slowdown);
+            _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame * _slowdown / Speedup(_running));
             (due, stalledBefore) = (_next, _stalled);
         }
 

@@ -81,8 +81,16 @@ public sealed class PredictorHeads : IDisposable
             _binding = session.CreateIoBinding();
             _input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, hidden.AsMemory(0, batch * width), [batch, 1, width]);
             _output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, logits.AsMemory(0, batch * vocab), [batch, 1, vocab]);
-            _binding.BindInput(InputName, _input);
-            _binding.BindOutput("logits", _output);
+            try
+            {
+                _binding.BindInput(InputName, _input);
+                _binding.BindOutput("logits", _output);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
         }
 
         public void Run(RunOptions run) => _session.RunWithBinding(run, _binding);

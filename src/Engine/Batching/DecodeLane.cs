@@ -147,7 +147,7 @@ public sealed class DecodeLane : IDisposable
                 // Not a run's failure (those fail their rows): a fault of the loop itself. Its utterances fail with it, never hang.
                 foreach (var row in _rows.Concat(joiners.Where(j => !j.Left.IsSet)).Distinct().ToList())
                 {
-                    Leave(row, ex);
+                    LeaveSafely(row, ex);
                 }
             }
         }
@@ -161,7 +161,7 @@ public sealed class DecodeLane : IDisposable
 
         foreach (var row in left)
         {
-            Leave(row, new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
+            LeaveSafely(row, new ObjectDisposedException(nameof(DecodeLane), "The card's decode lane stopped."));
         }
     }
 
@@ -170,7 +170,7 @@ public sealed class DecodeLane : IDisposable
     {
         if (row.Gone)
         {
-            Leave(row, null);
+            Leave(row, row.GoneReason);
             return;
         }
 
@@ -332,7 +332,7 @@ public sealed class DecodeLane : IDisposable
     {
         foreach (var row in _rows.Where(r => r.Gone).ToList())
         {
-            Leave(row, null);
+            Leave(row, row.GoneReason);
         }
     }
 
@@ -345,6 +345,21 @@ public sealed class DecodeLane : IDisposable
         if (_rows.Count == 0)
         {
             _steps.Shrink(); // a long utterance's cache is not held for the lane's lifetime
+        }
+    }
+
+    /// <summary>Leaves whatever else fails (freeing the caches cannot throw out of the lane's thread and end the process).</summary>
+    private void LeaveSafely(LaneRow row, Exception failure)
+    {
+        try
+        {
+            Leave(row, failure);
+        }
+        catch (Exception)
+        {
+            _rows.Remove(row);
+            row.Finish(failure);
+            row.Left.Set();
         }
     }
 

@@ -48,6 +48,9 @@ internal sealed class LaneRow(FrameDecoder decoder, float[] prompt, int promptRo
     /// <summary>The utterance is cancelled or its consumer stopped taking frames: the lane drops it at the next step.</summary>
     public bool Gone => _abandoned || cancellationToken.IsCancellationRequested;
 
+    /// <summary>Why a row that is gone ends: its cancellation, if it was cancelled (its consumer then sees that, not a short utterance).</summary>
+    public Exception? GoneReason => cancellationToken.IsCancellationRequested ? new OperationCanceledException(cancellationToken) : null;
+
     public void Abandon() => _abandoned = true;
 
     /// <summary>The utterance ends (with a failure or not): no more frames.</summary>

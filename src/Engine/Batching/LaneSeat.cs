@@ -59,10 +59,8 @@ public sealed class LaneSeat : IDisposable
 
             if (row.Failure is { } failure)
             {
-                ExceptionDispatchInfo.Capture(failure).Throw();
+                ExceptionDispatchInfo.Capture(failure).Throw(); // a cancelled utterance's too: never a short one that looks complete
             }
-
-            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {

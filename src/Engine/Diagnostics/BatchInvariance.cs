@@ -143,12 +143,13 @@ public static class BatchInvariance
         }
     }
 
+    /// <summary>A predictor gen_step for <c>rows</c> utterances: caches, rows, input, rows each, position, gen_step, logits.</summary>
+    private delegate void PredictorStep(SlotStepRunner.Caches caches, int rows, float[] input, int rowsEach, int position, int genStep, float[] logits);
+
     /// <summary>
     /// Every row against itself alone: as a batch of one (min rows 1), else beside an idle row (min rows 2); and, for
     /// the record, against the card's unbatched step.
     /// </summary>
-    /// <summary>A predictor gen_step for <c>rows</c> utterances: caches, rows, input, rows each, position, gen_step, logits.</summary>
-    private delegate void PredictorStep(SlotStepRunner.Caches caches, int rows, float[] input, int rowsEach, int position, int genStep, float[] logits);
 
     private static (string Verdict, int MinRows, bool EqualsUnbatched) Verdict(int batch, Func<int, string?> aloneAtOne, Func<int, string?> aloneAtTwo, Func<int, string?>? unbatched)
     {

@@ -13,7 +13,8 @@ public static class EngineTracing
 
     private static readonly ActivitySource Source = new(SourceName);
 
-    public static Activity? StartPrefill(int rows) => StartPrefill(rows, Activity.Current);
+    public static Activity? StartPrefill(int rows) =>
+        Activity.Current is null ? null : Source.StartActivity("qwentts.engine.prefill")?.SetTag("qwentts.prompt_rows", rows);
 
     /// <summary>The prefill of an utterance run on another thread (its decode lane's), under the utterance's own span.</summary>
     public static Activity? StartPrefill(int rows, Activity? utterance) =>

@@ -117,7 +117,10 @@ public sealed class FrameDecoder
 
         _pastC0.Add(c0);
         _codes = replay ?? new int[Codebooks];
-        _codes[0] = c0; // a replayed frame's own c0
+        if (replay is null)
+        {
+            _codes[0] = c0;
+        }
         Array.Copy(TalkerHidden, 0, Context, 0, _hidden);
         _c0Ids[0] = c0;
         _embeddings.Codec(_c0Ids, Context, _hidden);

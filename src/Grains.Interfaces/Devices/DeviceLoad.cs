@@ -99,6 +99,12 @@ public sealed record DeviceLoad
     /// </summary>
     [Id(32)] public double[] RelativeRateByBatch { get; init; } = [];
 
+    /// <summary>
+    /// Utterances the card runs at once now: <see cref="MaxConcurrent"/>, or fewer on a batching card whose larger batches
+    /// would let its streams fall behind playback (the rest wait). 0 from an older silo: <see cref="MaxConcurrent"/>.
+    /// </summary>
+    [Id(33)] public int Runnable { get; init; }
+
     /// <summary>The card's rate in all with <paramref name="running"/> utterances running, as well as it does now.</summary>
     public double RateWith(int running)
     {
@@ -120,6 +126,6 @@ public sealed record DeviceLoad
         pending ??= [];
         return RunningFrames.Length + WaitingFrames.Length == 0 && QueuedWorkFrames > 0
             ? (QueuedWorkFrames + pending.Sum() + frames) / rate
-            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, MaxConcurrent, RateWith);
+            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, Runnable > 0 ? Runnable : MaxConcurrent, RateWith);
     }
 }

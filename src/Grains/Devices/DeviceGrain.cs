@@ -336,7 +336,29 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     }
 
     /// <summary>Slots background work may fill: all but one, so a realtime request finds a free slot at once.</summary>
-    private int BackgroundSlots => Math.Max(1, MaxConcurrent - 1);
+    private int BackgroundSlots => Math.Max(1, Runnable - 1);
+
+    /// <summary>
+    /// Utterances the card runs at once: all its slots, or on a batching card as many as its measured rates keep ahead of
+    /// playback (<see cref="PlaybackAdmission"/>). The rest wait their turn.
+    /// </summary>
+    private int Runnable
+    {
+        get
+        {
+            if (!Batches)
+            {
+                return MaxConcurrent;
+            }
+
+            var ratios = _batchRates.Snapshot();
+            var rate = _throughput.WorkingFramesPerSecond;
+            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => n <= ratios.Length && ratios[n - 1] > 0 ? rate * ratios[n - 1] : null);
+        }
+    }
+
+    /// <summary>Its utterances share batched steps: an emulated card told to batch, or a card running decode lanes.</summary>
+    private bool Batches => _card.Pacer is { } pacer ? pacer.BatchStepCost is not null : _card.Design.Batching is not null;
 
     private string? RefusalReason(bool background)
     {
@@ -379,7 +401,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             ? _active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
             : resumed
                 ? _active + _reserved < MaxConcurrent + host.Options.ResumeHeadroom
-                : _active + _reserved < MaxConcurrent && _waiting.Count == 0;
+                : _active + _reserved < Runnable && _waiting.Count == 0;
         if (free)
         {
             _reserved++;
@@ -471,7 +493,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private void ReleaseNext()
     {
-        while (_active + _reserved < MaxConcurrent && _waiting.First is { } first)
+        var runnable = Runnable;
+        while (_active + _reserved < runnable && _waiting.First is { } first)
         {
             _waiting.RemoveFirst();
             if (first.Value.Slot.TrySetResult(null))
@@ -719,6 +742,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             // that is not there.
             Queued = waiting.Count,
             MaxConcurrent = MaxConcurrent,
+            Runnable = Runnable,
             QueueLimit = QueueLimit,
             QueuedWorkFrames = inFlight + waiting.Sum(),
             InFlightFrames = inFlight,

@@ -1,0 +1,39 @@
+namespace QwenTts.Devices.Cards;
+
+/// <summary>
+/// A batching card's rule for growing its batch: one more utterance only while every stream it would run stays ahead of
+/// playback. Qwen3-TTS-12Hz plays 12.5 frames a second; with n running, each stream gets the card's rate with n over n.
+/// A batch step costs more with more rows, so past some n the streams would fall behind their listeners: the card runs
+/// at most the largest n whose measured rate keeps every one of them at least <see cref="Headroom"/> ahead, and lets the
+/// rest wait (in the order their listeners started waiting). A size it has not measured yet is taken at the rate of the
+/// largest it has measured below it (no gain assumed), so it grows one step past what it knows and measures that.
+/// </summary>
+public static class PlaybackAdmission
+{
+    /// <summary>Audio frames a listener plays per second.</summary>
+    public const double PlaybackFramesPerSecond = 12.5;
+
+    /// <summary>How far ahead of playback a stream must be made: a measured rate is an average, steps vary.</summary>
+    public const double Headroom = 1.1;
+
+    /// <param name="slots">The most the card may run at once (its configured concurrency).</param>
+    /// <param name="measured">The card's rate in all with n running, or null where not measured yet.</param>
+    public static int RunnableAtOnce(int slots, Func<int, double?> measured)
+    {
+        var known = measured(1);
+        var runnable = 1;
+        for (var n = 2; n <= slots; n++)
+        {
+            var rate = measured(n) ?? known;
+            if (rate is { } r && r / n < PlaybackFramesPerSecond * Headroom)
+            {
+                break;
+            }
+
+            known = measured(n) ?? known;
+            runnable = n;
+        }
+
+        return Math.Max(1, Math.Min(runnable, slots));
+    }
+}
