@@ -32,6 +32,8 @@ public static class RoutingBenchmark
         var stallBound = TimeSpan.FromSeconds(double.Parse(Option(args, "--stall-bound", "6"), CultureInfo.InvariantCulture));
         // Batched cards: a step of n utterances costs 1 + this x (n - 1) lone steps (0.5: 8 rows give 1.8x one row's rate).
         double? batchStepCost = args.Contains("--batched") ? double.Parse(Option(args, "--batch-step-cost", "0.5"), CultureInfo.InvariantCulture) : null;
+        // A streaming player starts after holding this much (a jitter buffer); then it plays at 12.5 frames a second.
+        var playbackBuffer = double.Parse(Option(args, "--playback-buffer", "1"), CultureInfo.InvariantCulture);
         var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
         var showSlowest = int.Parse(Option(args, "--show-slowest", "0"), CultureInfo.InvariantCulture); // the slowest requests of each row and those with the latest first audio, on standard error
         var model = MiniatureLocator.Ensure("tiny");
@@ -49,7 +51,7 @@ public static class RoutingBenchmark
                           $"every card starting at {EmulatedRack.AssumedFramesPerSecond} frames/s (learned online). " +
                           $"Card 0 of silo 0 runs at half speed from {0.3 * seconds:F0} s to {0.55 * seconds:F0} s, then stalls for {stall.TotalSeconds:F0} s.");
         Console.WriteLine();
-        Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | % of capacity left by the degradation | p50 latency | p99 latency | p99 TTFA | caught by the stall | longest wait after the stall | longest of those | CPU busy |");
+        Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | % of capacity left by the degradation | p50 latency | p99 latency | p99 TTFA | caught by the stall | longest wait after the stall | longest of those | underrun-free streams | CPU busy |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         var p99At85 = new Dictionary<RoutingPolicy, double>();
@@ -75,7 +77,7 @@ public static class RoutingBenchmark
             foreach (var policy in Policies)
             {
                 var result = LoadResult.Pool(results[policy]);
-                Print(load, policy, rate, result, capacity, degradationFrames);
+                Print(load, policy, rate, result, capacity, degradationFrames, playbackBuffer);
                 var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
                 foreach (var o in completed.OrderByDescending(o => o.LatencySeconds).Take(showSlowest))
                 {
@@ -90,7 +92,7 @@ public static class RoutingBenchmark
                 if (Math.Abs(load - 0.85) < 1e-9)
                 {
                     p99At85[policy] = result.P99;
-                    underrunFreeAt85[policy] = result.UnderrunFree;
+                    underrunFreeAt85[policy] = result.UnderrunFree(playbackBuffer);
                     slowestAt85[policy] = result.Outcomes.Where(o => o.Kind == "completed").MaxBy(o => o.LatencySeconds)!;
                 }
 
@@ -115,7 +117,7 @@ public static class RoutingBenchmark
         {
             Console.WriteLine("underrun-free streams at 85 %: " + string.Join(", ", Policies.Select(p =>
                 string.Create(CultureInfo.InvariantCulture, $"{Name(p)} {underrunFreeAt85[p]:P1}"))) +
-                " (streams accepted whose audio never arrived later than playback needed it, playback starting at first audio).");
+                string.Create(CultureInfo.InvariantCulture, $" (accepted streams whose audio never arrived later than a player needed it, starting {playbackBuffer:0.##} s after first audio)."));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -137,32 +139,31 @@ public static class RoutingBenchmark
         public double EndedAt => StartedAt + LatencySeconds;
 
         /// <summary>
-        /// Its audio fell behind playback: some piece arrived after the listener, playing from the first piece at 12.5
-        /// frames a second, had played everything before it.
+        /// Its audio fell behind playback: some piece arrived after the listener, playing at 12.5 frames a second from
+        /// <paramref name="buffer"/> seconds after the first piece, had played everything before it. (The first pieces
+        /// are short for a quick first audio, 4 then 12 frames: played at once, the second would need the card to make
+        /// 12 frames in 0.32 s, so a player holds a little first.)
         /// </summary>
-        public bool Underran
+        public bool Underran(double buffer)
         {
-            get
+            if (AudioAt is not { Count: > 0 } at || AudioFrames is null)
             {
-                if (AudioAt is not { Count: > 0 } at || AudioFrames is null)
-                {
-                    return false;
-                }
-
-                var playedFrom = at[0];
-                var buffered = 0.0;
-                for (var i = 0; i < at.Count; i++)
-                {
-                    if (at[i] > playedFrom + (buffered / 12.5))
-                    {
-                        return true;
-                    }
-
-                    buffered += AudioFrames[i];
-                }
-
                 return false;
             }
+
+            var playedFrom = at[0] + buffer;
+            var buffered = 0.0;
+            for (var i = 0; i < at.Count; i++)
+            {
+                if (at[i] > playedFrom + (buffered / 12.5))
+                {
+                    return true;
+                }
+
+                buffered += AudioFrames[i];
+            }
+
+            return false;
         }
 
         /// <summary>Under way on <paramref name="card"/> when it stalled at <paramref name="at"/>: admitted there, not yet done.</summary>
@@ -187,8 +188,8 @@ public static class RoutingBenchmark
         public double P99 => Percentile(Latencies, 0.99);
 
         /// <summary>Accepted streams (not refused) that completed and never fell behind playback, over all accepted.</summary>
-        public double UnderrunFree => Outcomes.Count(o => o.Kind != "refused") is var accepted and > 0
-            ? Outcomes.Count(o => o.Kind == "completed" && !o.Underran) / (double)accepted
+        public double UnderrunFree(double buffer) => Outcomes.Count(o => o.Kind != "refused") is var accepted and > 0
+            ? Outcomes.Count(o => o.Kind == "completed" && !o.Underran(buffer)) / (double)accepted
             : double.NaN;
     }
 
@@ -293,7 +294,7 @@ public static class RoutingBenchmark
         }
     }
 
-    private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames)
+    private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames, double playbackBuffer)
     {
         var left = capacity - (degradationFrames * result.Runs / result.ArrivalSeconds); // the degradation happens in every run
         var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
@@ -301,7 +302,7 @@ public static class RoutingBenchmark
         var ttfa = completed.Select(o => o.TtfaSeconds).Order().ToArray();
         var throughput = completed.Sum(o => o.FramesInWindow) / result.ArrivalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {throughput / left:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.Caught} | {result.LongestStallWait.TotalSeconds:F1} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.UnderrunFree:P1} | {result.CpuBusy:P0} |"));
+            $"| {load:P0} | {Name(policy)} | {rate:F2} | {result.Outcomes.Count} | {completed.Count} | {Count(result, "refused")} | {Count(result, "failed")} | {Count(result, "lost")} | {throughput:F1} | {throughput / capacity:P1} | {throughput / left:P1} | {Percentile(latency, 0.50):F2} s | {Percentile(latency, 0.99):F2} s | {Percentile(ttfa, 0.99):F2} s | {result.Caught} | {result.LongestStallWait.TotalSeconds:F1} s | {result.LongestOnStalledCard.TotalSeconds:F1} s | {result.UnderrunFree(playbackBuffer):P1} | {result.CpuBusy:P0} |"));
     }
 
     private static string Describe(Outcome o) => string.Create(CultureInfo.InvariantCulture,

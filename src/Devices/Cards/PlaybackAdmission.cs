@@ -4,7 +4,7 @@ namespace QwenTts.Devices.Cards;
 /// A batching card's rule for growing its batch: one more utterance only while every stream it would run stays ahead of
 /// playback. Qwen3-TTS-12Hz plays 12.5 frames a second; with n running, each stream gets the card's rate with n over n.
 /// A batch step costs more with more rows, so past some n the streams would fall behind their listeners: the card runs
-/// at most the largest n whose measured rate keeps every one of them at least <see cref="Headroom"/> ahead, and lets the
+/// at most the largest n whose measured rate keeps every one of them <see cref="Headroom"/> times ahead, and lets the
 /// rest wait (in the order their listeners started waiting). A size it has not measured yet is taken at the rate of the
 /// largest it has measured below it (no gain assumed), so it grows one step past what it knows and measures that.
 /// </summary>
@@ -13,8 +13,13 @@ public static class PlaybackAdmission
     /// <summary>Audio frames a listener plays per second.</summary>
     public const double PlaybackFramesPerSecond = 12.5;
 
-    /// <summary>How far ahead of playback a stream must be made: a measured rate is an average, steps vary.</summary>
-    public const double Headroom = 1.1;
+    /// <summary>
+    /// How far ahead of playback a stream must be made. A measured rate is an average and steps vary; and a stream's
+    /// first pieces are short for a quick first audio (4, then 12, then 24 frames), so the next piece must be made while
+    /// the shorter one before it plays: at real time exactly, a player holding a second of audio before it starts still
+    /// runs dry at the third piece; at 1.3x real time it does not.
+    /// </summary>
+    public const double Headroom = 1.3;
 
     /// <param name="slots">The most the card may run at once (its configured concurrency).</param>
     /// <param name="measured">The card's rate in all with n running, or null where not measured yet.</param>
