@@ -182,18 +182,8 @@ public sealed class CapacityTests
         Assert.All(KindCapacity.Of([]), k => Assert.Equal(0, k.QueuedWorkSeconds));
     }
 
-    private static DeviceLoad Card(int index, DeviceKind kind, double fps, double work, int active) => new()
-    {
-        Device = new DeviceId("silo", index),
-        Kind = kind,
-        Model = kind.ToString().ToLowerInvariant(),
-        Provider = "CPUExecutionProvider",
-        MaxConcurrent = 4,
-        QueueLimit = 16,
-        Active = active,
-        QueuedWorkFrames = work,
-        FramesPerSecond = fps,
-    };
+    private static DeviceLoad Card(int index, DeviceKind kind, double fps, double work, int active) =>
+        CardLoads.Card(fps, work, active, index: index, kind: kind);
 }
 
 public sealed class CapacityPlannerTests

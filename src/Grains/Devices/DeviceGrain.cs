@@ -12,11 +12,10 @@ using QwenTts.Grains.Interfaces.Voices;
 namespace QwenTts.Grains.Devices;
 
 /// <summary>
-/// One card. Pinned to its silo; owns the card's queue (up to MaxConcurrent running, QueueLimit waiting, FIFO),
-/// streams audio back, measures throughput and reports its load to the registry. Reentrant: many streams at once,
-/// all state touched on the grain's own scheduler; the model runs on the card engine's threads.
-/// Background work (asynchronous jobs) waits in its own queue behind realtime requests, never takes the last free
-/// slot and never counts against realtime queue room, so batch jobs cannot starve anyone's live requests.
+/// One card. Pinned to its silo; admits work into the card's queue (<see cref="CardQueue"/>: up to MaxConcurrent
+/// running, fewer on a batching card when more would fall behind playback, QueueLimit waiting; background jobs behind
+/// realtime requests), streams audio back, measures throughput and reports its load to the registry. Reentrant: many
+/// streams at once, all state touched on the grain's own scheduler; the model runs on the card engine's threads.
 /// Registered in its own directory (<see cref="DeviceDirectory"/>) so that another silo leaving does not deactivate it.
 /// </summary>
 [Reentrant]
@@ -26,16 +25,13 @@ namespace QwenTts.Grains.Devices;
 public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo, TimeProvider clock, ILogger<DeviceGrain> logger)
     : Grain, IDeviceGrain
 {
-    private readonly LinkedList<SlotWait> _waiting = new();
-    private readonly LinkedList<SlotWait> _waitingBackground = new();
     private readonly Dictionary<string, JobProgress> _jobs = [];
     private DeviceId _id;
     private CardEngine _card = null!;
     private ThroughputMeter _throughput = null!;
     private BatchRates _batchRates = null!;
     private IDeviceRegistryGrain _registry = null!;
-    private int _active;
-    private int _reserved; // slots granted to waiters that have not started yet
+    private CardQueue _queue = null!;
     private long _admitted, _completed, _failed;
     private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
     private bool _reportPending;
@@ -63,6 +59,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         await host.Loaded.WaitAsync(cancellationToken);
         _card = host.Get(_id.Index);
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
+        _queue = new CardQueue(() => Runnable, () => MaxConcurrent + host.Options.ResumeHeadroom);
         _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
         _registry = GrainFactory.GetGrain<IDeviceRegistryGrain>(0);
         this.RegisterGrainTimer(OnTickAsync, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
@@ -71,7 +68,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        LogDeactivating(_id, reason.ReasonCode.ToString(), reason.Description, _active, _waiting.Count + _waitingBackground.Count);
+        LogDeactivating(_id, reason.ReasonCode.ToString(), reason.Description, _queue.Active, _queue.Waiting + _queue.WaitingBackground);
         RejectWaiting($"card {_id} stopped (its silo is shutting down)");
         try
         {
@@ -126,7 +123,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             _jobs[job.RequestId] = progress;
             var number = ++_admitted;
             var resumed = job.ResumeCodes is { Length: > 0 };
-            var ahead = resumed ? 0 : _waiting.Count + (job.Background ? _waitingBackground.Count : 0) + Math.Max(0, _active - MaxConcurrent + 1);
+            var ahead = resumed ? 0 : _queue.Waiting + (job.Background ? _queue.WaitingBackground : 0) + Math.Max(0, _queue.Active - MaxConcurrent + 1);
             var admittedAt = Stopwatch.GetTimestamp();
             var queue = CardTracing.StartQueue(span, ahead);
             ReportSoon();
@@ -335,9 +332,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
     }
 
-    /// <summary>Slots background work may fill: all but one, so a realtime request finds a free slot at once.</summary>
-    private int BackgroundSlots => Math.Max(1, Runnable - 1);
-
     /// <summary>
     /// Utterances the card runs at once: all its slots, or on a batching card as many as its measured rates keep ahead of
     /// playback (<see cref="PlaybackAdmission"/>). The rest wait their turn.
@@ -377,53 +371,16 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             return $"card {_id} is stalled (no audio for {(clock.GetUtcNow() - _lastProgress).TotalSeconds:F1} s)";
         }
 
-        var waiting = _waiting.Count + (background ? _waitingBackground.Count : 0);
-        return waiting + _active >= (background ? BackgroundSlots : MaxConcurrent) + QueueLimit
-            ? $"card {_id} is full ({_active} running, {waiting} waiting)"
-            : null;
+        return _queue.Full(background, MaxConcurrent, QueueLimit) is { } full ? $"card {_id} is full ({full})" : null;
     }
 
-    /// <param name="since">
-    /// When the request reached the cluster: the queue is in that order, so a request handed back by a stalled or draining
-    /// card keeps its place by age here. A resumed utterance (<see cref="DateTimeOffset.MinValue"/>) goes before every
-    /// waiting job, and starts at once within <see cref="DeviceOptions.ResumeHeadroom"/> slots over the limit: its
-    /// listener is waiting in silence for the rest of it.
-    /// </param>
+    /// <summary>Waits for a slot in the card's queue (see <see cref="CardQueue.WaitAsync"/>); null once it has one, else why not.</summary>
     /// <param name="mayHandBack">
     /// A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router
     /// behind it, nor a resumed stream).
     /// </param>
-    /// <returns>Null once the job has a slot; why the card will not run it, when it hands it back.</returns>
-    private async Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false)
-    {
-        var resumed = since == DateTimeOffset.MinValue;
-        var free = background
-            ? _active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
-            : resumed
-                ? _active + _reserved < MaxConcurrent + host.Options.ResumeHeadroom
-                : _active + _reserved < Runnable && _waiting.Count == 0;
-        if (free)
-        {
-            _reserved++;
-            return null;
-        }
-
-        var queue = background ? _waitingBackground : _waiting;
-        var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = Enqueue(queue, new SlotWait(slot, since, _throughput.FramesPerSecond, mayHandBack));
-        await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
-        try
-        {
-            return await slot.Task;
-        }
-        finally
-        {
-            if (node.List is not null)
-            {
-                queue.Remove(node);
-            }
-        }
-    }
+    private Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false) =>
+        _queue.WaitAsync(background, cancellationToken, since, _throughput.FramesPerSecond, mayHandBack);
 
     /// <summary>
     /// Owing audio to some stream, yet none for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).
@@ -449,9 +406,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private void Start(JobProgress progress)
     {
         progress.Started = true;
-        _reserved--;
-        _active++;
-        _batchRates.Running(_active);
+        _queue.Started();
+        _batchRates.Running(_queue.Active);
         host.UtteranceStarted();
         _throughput.Busy(true);
         ReportSoon();
@@ -460,8 +416,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private void Finish(string requestId, Exception? failure)
     {
         _jobs.Remove(requestId);
-        _active--;
-        _batchRates.Running(_active);
+        _queue.Ended();
+        _batchRates.Running(_queue.Active);
         host.UtteranceEnded();
         if (failure is not null)
         {
@@ -470,71 +426,26 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             LogSynthesisFailed(_id, requestId, failure.Message);
         }
 
-        if (_active == 0)
+        if (_queue.Active == 0)
         {
             _throughput.Busy(false);
         }
 
-        ReleaseNext();
+        _queue.ReleaseNext();
         ReportSoon();
-    }
-
-    /// <summary>Behind every request that reached the cluster no later than this one.</summary>
-    private static LinkedListNode<SlotWait> Enqueue(LinkedList<SlotWait> queue, SlotWait wait)
-    {
-        var after = queue.Last;
-        while (after is not null && after.Value.Since > wait.Since)
-        {
-            after = after.Previous;
-        }
-
-        return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
-    }
-
-    private void ReleaseNext()
-    {
-        var runnable = Runnable;
-        while (_active + _reserved < runnable && _waiting.First is { } first)
-        {
-            _waiting.RemoveFirst();
-            if (first.Value.Slot.TrySetResult(null))
-            {
-                _reserved++;
-            }
-        }
-
-        while (_waiting.Count == 0 && _active + _reserved < BackgroundSlots && _waitingBackground.First is { } next)
-        {
-            _waitingBackground.RemoveFirst();
-            if (next.Value.Slot.TrySetResult(null))
-            {
-                _reserved++;
-            }
-        }
     }
 
     private void RejectWaiting(string reason)
     {
-        foreach (var queue in new[] { _waiting, _waitingBackground })
-        {
-            while (queue.First is { } first)
-            {
-                queue.RemoveFirst();
-                first.Value.Slot.TrySetResult(reason);
-            }
-        }
-
-        if (_waiting.Count == 0)
-        {
-            _reportPending = true;
-        }
+        _queue.RejectAll(reason);
+        _reportPending = true;
     }
 
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
         // The card's own housekeeping (reports, probes) belongs to no request's trace, whatever the timer's context.
         Activity.Current = null;
-        if (host.Draining && _waiting.Count + _waitingBackground.Count > 0)
+        if (host.Draining && _queue.Waiting + _queue.WaitingBackground > 0)
         {
             RejectWaiting("the card's silo is draining");
         }
@@ -545,7 +456,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             // and look slower every second it lasts, so that routing turns away at once.
             if (_stallNoticed is null)
             {
-                LogStalled(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds, _active, _waiting.Count);
+                LogStalled(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds, _queue.Active, _queue.Waiting);
             }
 
             if (_stallNoticed is null || clock.GetUtcNow() - _stallNoticed >= TimeSpan.FromSeconds(1))
@@ -610,18 +521,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private void HandBackAfterSlowdown()
     {
         var rate = _throughput.FramesPerSecond;
-        var handedBack = 0;
-        for (var node = _waiting.First; node is not null && !Stalled;)
-        {
-            var next = node.Next;
-            if (node.Value.MayHandBack && rate * ThroughputMeter.ChangeRatio < node.Value.FramesPerSecond)
-            {
-                _waiting.Remove(node);
-                handedBack += node.Value.Slot.TrySetResult($"card {_id} slowed down to {rate:F0} frames/s") ? 1 : 0;
-            }
-
-            node = next;
-        }
+        var handedBack = Stalled ? 0 : _queue.HandBackSlowerThan(rate, ThroughputMeter.ChangeRatio, $"card {_id} slowed down to {rate:F0} frames/s");
 
         if (handedBack > 0)
         {
@@ -736,7 +636,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             Provider = _card.Provider,
             RelativeSpeed = _card.Spec.RelativeSpeed,
             MemoryBytes = _card.MemoryBytes,
-            Active = _active,
+            Active = _queue.Active,
             // Every admitted job not yet running: those in the queues and those just admitted or just given a slot, so
             // a report sent between admission and start (with AdmittedTotal already counting the job) leaves no room
             // that is not there.
@@ -768,10 +668,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         };
     }
 
-    /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
-    /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
-    /// <param name="MayHandBack">See <see cref="WaitForSlotAsync"/>.</param>
-    private sealed record SlotWait(TaskCompletionSource<string?> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);

@@ -1,0 +1,159 @@
+namespace QwenTts.Grains.Devices;
+
+/// <summary>
+/// A card's scheduler: which admitted utterance runs next and when. Up to <paramref name="runnable"/> run at once (all
+/// the card's slots, or on a batching card as many as keep their streams ahead of playback); the rest wait in order of
+/// arrival, resumed streams first (their listeners are already playing). Background work (asynchronous jobs) waits in
+/// its own queue behind realtime requests, never takes the last free slot and never counts against realtime queue room.
+/// Used only from its card's grain (one scheduler, no locks).
+/// </summary>
+/// <param name="runnable">Utterances that may run at once now.</param>
+/// <param name="resumeSlots">Slots a resumed stream may start within (the card's slots plus its resume headroom).</param>
+internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
+{
+    private readonly LinkedList<Wait> _waiting = new();
+    private readonly LinkedList<Wait> _waitingBackground = new();
+    private int _reserved; // slots granted to waiters that have not started yet
+
+    /// <summary>Utterances running now.</summary>
+    public int Active { get; private set; }
+
+    /// <summary>Realtime requests waiting for a slot.</summary>
+    public int Waiting => _waiting.Count;
+
+    /// <summary>Background jobs waiting for a slot.</summary>
+    public int WaitingBackground => _waitingBackground.Count;
+
+    /// <summary>Slots background work may fill: all but one, so a realtime request finds a free slot at once.</summary>
+    public int BackgroundSlots => Math.Max(1, runnable() - 1);
+
+    /// <summary>Why a request cannot even queue here (every slot and <paramref name="queueLimit"/> places taken), or null.</summary>
+    public string? Full(bool background, int slots, int queueLimit)
+    {
+        var waiting = _waiting.Count + (background ? _waitingBackground.Count : 0);
+        return waiting + Active >= (background ? BackgroundSlots : slots) + queueLimit ? $"{Active} running, {waiting} waiting" : null;
+    }
+
+    /// <param name="since">
+    /// When the request reached the cluster: the queue is in that order, so a request handed back by a stalled or draining
+    /// card keeps its place by age here. A resumed utterance (<see cref="DateTimeOffset.MinValue"/>) goes before every
+    /// waiting job, and starts at once within the resume slots: its listener is waiting in silence for the rest of it.
+    /// </param>
+    /// <param name="framesPerSecond">The card's rate now: a waiter may be handed back if the card slows down well below it.</param>
+    /// <param name="mayHandBack">A synthesis the router can send elsewhere when this card slows down.</param>
+    /// <returns>Null once the job has a slot; why the card will not run it, when it hands it back.</returns>
+    public async Task<string?> WaitAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, double framesPerSecond, bool mayHandBack)
+    {
+        var resumed = since == DateTimeOffset.MinValue;
+        var free = background
+            ? Active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
+            : resumed
+                ? Active + _reserved < resumeSlots()
+                : Active + _reserved < runnable() && _waiting.Count == 0;
+        if (free)
+        {
+            _reserved++;
+            return null;
+        }
+
+        var queue = background ? _waitingBackground : _waiting;
+        var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var node = Enqueue(queue, new Wait(slot, since, framesPerSecond, mayHandBack));
+        await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
+        try
+        {
+            return await slot.Task;
+        }
+        finally
+        {
+            if (node.List is not null)
+            {
+                queue.Remove(node);
+            }
+        }
+    }
+
+    /// <summary>A job that was given a slot starts running.</summary>
+    public void Started()
+    {
+        _reserved--;
+        Active++;
+    }
+
+    /// <summary>A running job ended (then <see cref="ReleaseNext"/>).</summary>
+    public void Ended() => Active--;
+
+    /// <summary>The next waiting jobs get a slot, as many as may run.</summary>
+    public void ReleaseNext()
+    {
+        var limit = runnable();
+        while (Active + _reserved < limit && _waiting.First is { } first)
+        {
+            _waiting.RemoveFirst();
+            if (first.Value.Slot.TrySetResult(null))
+            {
+                _reserved++;
+            }
+        }
+
+        while (_waiting.Count == 0 && Active + _reserved < BackgroundSlots && _waitingBackground.First is { } next)
+        {
+            _waitingBackground.RemoveFirst();
+            if (next.Value.Slot.TrySetResult(null))
+            {
+                _reserved++;
+            }
+        }
+    }
+
+    /// <summary>Every waiting job goes back to its router with <paramref name="reason"/>.</summary>
+    public void RejectAll(string reason)
+    {
+        foreach (var queue in new[] { _waiting, _waitingBackground })
+        {
+            while (queue.First is { } first)
+            {
+                queue.RemoveFirst();
+                first.Value.Slot.TrySetResult(reason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Realtime requests that were admitted when the card ran more than <paramref name="changeRatio"/> times faster than
+    /// <paramref name="framesPerSecond"/> go back to the router with <paramref name="reason"/>. How many went.
+    /// </summary>
+    public int HandBackSlowerThan(double framesPerSecond, double changeRatio, string reason)
+    {
+        var handedBack = 0;
+        for (var node = _waiting.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.MayHandBack && framesPerSecond * changeRatio < node.Value.FramesPerSecond)
+            {
+                _waiting.Remove(node);
+                handedBack += node.Value.Slot.TrySetResult(reason) ? 1 : 0;
+            }
+
+            node = next;
+        }
+
+        return handedBack;
+    }
+
+    /// <summary>Behind every request that reached the cluster no later than this one.</summary>
+    private static LinkedListNode<Wait> Enqueue(LinkedList<Wait> queue, Wait wait)
+    {
+        var after = queue.Last;
+        while (after is not null && after.Value.Since > wait.Since)
+        {
+            after = after.Previous;
+        }
+
+        return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
+    }
+
+    /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
+    /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
+    private sealed record Wait(TaskCompletionSource<string?> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
+}
