@@ -7,6 +7,8 @@ namespace QwenTts.Devices.Cards;
 /// at most the largest n whose measured rate keeps every one of them <see cref="Headroom"/> times ahead, and lets the
 /// rest wait (in the order their listeners started waiting). A size it has not measured yet is taken at the rate of the
 /// largest it has measured below it (no gain assumed), so it grows one step past what it knows and measures that.
+/// A card that cannot keep even one stream ahead (the real model on a CPU) runs all its slots: holding work back would
+/// not make anyone's audio arrive in time, only less of it.
 /// </summary>
 public static class PlaybackAdmission
 {
@@ -26,6 +28,11 @@ public static class PlaybackAdmission
     public static int RunnableAtOnce(int slots, Func<int, double?> measured)
     {
         var known = measured(1);
+        if (known is { } alone && alone < PlaybackFramesPerSecond * Headroom)
+        {
+            return Math.Max(1, slots);
+        }
+
         var runnable = 1;
         for (var n = 2; n <= slots; n++)
         {
