@@ -174,6 +174,12 @@ public sealed class DecodeLane : IDisposable
             return;
         }
 
+        if (row.PromptRows > FusedSlotDecoderGraph.MaxTalkerPositions)
+        {
+            Leave(row, TooLong(row.PromptRows));
+            return;
+        }
+
         var taken = _rows.Select(r => r.Row).ToHashSet();
         row.Row = Enumerable.Range(0, _capacity).First(r => !taken.Contains(r));
         _rows.Add(row);
@@ -188,6 +194,12 @@ public sealed class DecodeLane : IDisposable
     /// <summary>One frame of every utterance of the lane.</summary>
     private void Frame()
     {
+        // An utterance past the model's positions fails alone, before the run it would make every row of fail.
+        foreach (var row in _rows.Where(r => !r.HasTalkerOutput && r.Length + 1 > FusedSlotDecoderGraph.MaxTalkerPositions).ToList())
+        {
+            Leave(row, TooLong(row.Length + 1));
+        }
+
         var owing = _rows.Where(r => !r.HasTalkerOutput).ToList();
         if (owing.Count > 0)
         {
@@ -274,6 +286,12 @@ public sealed class DecodeLane : IDisposable
     private void CatchUp()
     {
         var replaying = _rows.Where(r => !r.Generating && !r.HasTalkerOutput && r.Decoder.Replaying).ToList();
+        foreach (var row in replaying.Where(r => r.Length + 1 > FusedSlotDecoderGraph.MaxTalkerPositions).ToList())
+        {
+            Leave(row, TooLong(row.Length + 1));
+            replaying.Remove(row);
+        }
+
         if (replaying.Count == 0)
         {
             return;
@@ -312,6 +330,9 @@ public sealed class DecodeLane : IDisposable
             row.Timer.Stop(started, graph);
         }
     }
+
+    private static InvalidOperationException TooLong(int positions) =>
+        new($"An utterance needs {positions} talker positions, past the model's {FusedSlotDecoderGraph.MaxTalkerPositions}.");
 
     /// <summary>A row's own step on the lane's thread; its failure (NaN logits) fails only its utterance.</summary>
     private bool Guard(LaneRow row, Action step)
