@@ -4,8 +4,9 @@ namespace QwenTts.Devices.Cards;
 /// What a card gives with n utterances running, for each n, relative to its overall measured rate: frames per second
 /// in all over the busy time during which exactly n ran, divided by the overall rate (<paramref name="overall"/>, the
 /// throughput meter's, which follows a slowdown or a stall within a second or two). A batching card's steps cost little
-/// more for 8 rows than for 1, so its rate grows with n; an unbatched card's stays about flat (its utterances take
-/// turns), so its ratios stay near 1 and routing sees it as before. Kept as ratios, the table is a property of the
+/// more for 8 rows than for 1, so its rate grows with n. (An unbatched card's would stay about flat, its utterances
+/// taking turns, but its rate with one running reads low, the gaps while that stream waits on its listener counting as
+/// busy time; so only batching cards report the table, and routing sees the others as before.) Kept as ratios, the table is a property of the
 /// card's hardware and batching, and the overall rate says how well the card does now. The router reads it to tell when
 /// a newcomer would finish beside what runs (<c>DeviceLoad.RateWith</c>). Frames come a chunk at a time and count for
 /// the n in force when they arrive; over the half-second windows that make a sample the error evens out. 0: not measured

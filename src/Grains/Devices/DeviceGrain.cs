@@ -649,7 +649,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RunningFrames = [.. running],
             WaitingFrames = [.. waiting],
             FramesPerSecond = _throughput.FramesPerSecond,
-            RelativeRateByBatch = _batchRates.Snapshot(),
+            // Only a batching card's rate depends on how many run; a card whose utterances take turns is one rate, as
+            // before (its rate with one running reads low: the gaps while that one stream waits on its listener count).
+            RelativeRateByBatch = Batches ? _batchRates.Snapshot() : [],
             Healthy = health.State != DeviceHealth.Unhealthy,
             Health = health.State,
             Stalled = Stalled,
