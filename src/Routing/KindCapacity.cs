@@ -50,6 +50,6 @@ public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSecon
             serving.Sum(Full));
     }
 
-    /// <summary>What a card gives with its slots full.</summary>
-    private static double Full(DeviceLoad card) => card.RateWith(Math.Max(1, card.MaxConcurrent));
+    /// <summary>What a card gives with as many running as it runs at once.</summary>
+    private static double Full(DeviceLoad card) => card.RateWith(Math.Max(1, card.Runnable > 0 ? card.Runnable : card.MaxConcurrent));
 }

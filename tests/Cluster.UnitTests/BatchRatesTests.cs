@@ -69,10 +69,10 @@ public sealed class BatchRatesTests
         Assert.Equal(50 * 8 / 4.5, pacer.RateWith(8), precision: 9);
         Assert.Equal(5, PlaybackAdmission.RunnableAtOnce(8, Measured)); // 16.7 frames/s a stream with 5, 14.3 with 6: not 1.3x real time
 
-        // Nothing measured: grow (and measure); measured up to 3 only: one past it at no assumed gain, if that keeps ahead.
+        // Nothing measured: all slots; measured up to 3 only (and keeping ahead there): one past it, to measure it.
         Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null));
-        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 80 : null)); // 80 / 4 = 20 frames/s; 80 / 5 = 16 is not
-        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null)); // 60 / 4 = 15 frames/s is not
+        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null));
+        Assert.Equal(2, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 20 : n == 2 ? 40 : n == 3 ? 45 : null)); // 15 frames/s with 3
 
         // A card that takes turns at 50 frames/s keeps 3 streams ahead (16.7 frames/s each), not 4 (12.5).
         Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(4, _ => 50));

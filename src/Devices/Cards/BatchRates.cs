@@ -15,6 +15,9 @@ namespace QwenTts.Devices.Cards;
 public sealed class BatchRates(int capacity, TimeProvider clock, Func<double> overall)
 {
     private const double WindowSeconds = 0.5;
+
+    /// <summary>Busy time with nothing made for this long is a stall or a long prefill, not a rate: it is dropped.</summary>
+    private const double SilentSeconds = 2;
     private const double Smoothing = 0.5;
 
     private readonly double[] _rates = new double[Math.Max(1, capacity)];
@@ -58,7 +61,17 @@ public sealed class BatchRates(int capacity, TimeProvider clock, Func<double> ov
 
         var i = _running - 1;
         _seconds[i] += seconds;
-        if (_seconds[i] < WindowSeconds || _frames[i] <= 0)
+        if (_frames[i] <= 0)
+        {
+            if (_seconds[i] > SilentSeconds)
+            {
+                _seconds[i] = 0; // a stall would otherwise be averaged into the first sample after it, for good
+            }
+
+            return;
+        }
+
+        if (_seconds[i] < WindowSeconds)
         {
             return;
         }

@@ -18,7 +18,9 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     private int _running;
 
     /// <summary>How much more a step of n utterances costs than a lone one's, per extra utterance; null: no batching.</summary>
-    public double? BatchStepCost { get; } = batchStepCost;
+    public double? BatchStepCost { get; } = batchStepCost is < 0
+        ? throw new ArgumentOutOfRangeException(nameof(batchStepCost), batchStepCost, "Devices:EmulatedBatchStepCost is 0 (a step costs the same for any number of rows) or more.")
+        : batchStepCost;
 
     /// <summary>The card's rate in all with <paramref name="running"/> utterances running, when well.</summary>
     public double RateWith(int running) => FramesPerSecond * Speedup(running);

@@ -5,8 +5,8 @@ namespace QwenTts.Devices.Cards;
 /// playback. Qwen3-TTS-12Hz plays 12.5 frames a second; with n running, each stream gets the card's rate with n over n.
 /// A batch step costs more with more rows, so past some n the streams would fall behind their listeners: the card runs
 /// at most the largest n whose measured rate keeps every one of them <see cref="Headroom"/> times ahead, and lets the
-/// rest wait (in the order their listeners started waiting). A size it has not measured yet is taken at the rate of the
-/// largest it has measured below it (no gain assumed), so it grows one step past what it knows and measures that.
+/// rest wait (in the order their listeners started waiting). It grows one size past the largest it has measured, to
+/// measure that one; with nothing measured yet it runs all its slots.
 /// A card that cannot keep even one stream ahead (the real model on a CPU) runs all its slots: holding work back would
 /// not make anyone's audio arrive in time, only less of it.
 /// </summary>
@@ -33,16 +33,25 @@ public static class PlaybackAdmission
             return Math.Max(1, slots);
         }
 
+        if (known is null)
+        {
+            return Math.Max(1, slots);
+        }
+
         var runnable = 1;
         for (var n = 2; n <= slots; n++)
         {
-            var rate = measured(n) ?? known;
-            if (rate is { } r && r / n < PlaybackFramesPerSecond * Headroom)
+            if (measured(n) is not { } rate)
+            {
+                runnable = n; // one step past what it knows: it runs it and measures it
+                break;
+            }
+
+            if (rate / n < PlaybackFramesPerSecond * Headroom)
             {
                 break;
             }
 
-            known = measured(n) ?? known;
             runnable = n;
         }
 

@@ -123,7 +123,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             _jobs[job.RequestId] = progress;
             var number = ++_admitted;
             var resumed = job.ResumeCodes is { Length: > 0 };
-            var ahead = resumed ? 0 : _queue.Waiting + (job.Background ? _queue.WaitingBackground : 0) + Math.Max(0, _queue.Active - MaxConcurrent + 1);
+            var ahead = resumed ? 0 : _queue.Waiting + (job.Background ? _queue.WaitingBackground : 0) + Math.Max(0, _queue.Active - Runnable + 1);
             var admittedAt = Stopwatch.GetTimestamp();
             var queue = CardTracing.StartQueue(span, ahead);
             ReportSoon();
@@ -449,6 +449,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             RejectWaiting("the card's silo is draining");
         }
+
+        _queue.ReleaseNext(); // a batching card that learned it keeps more streams ahead takes its waiters now, not at the next end
 
         if (StallDetected)
         {
