@@ -194,13 +194,7 @@ public sealed class DecodeLane : IDisposable
     /// <summary>One frame of every utterance of the lane.</summary>
     private void Frame()
     {
-        // An utterance past the model's positions fails alone, before the run it would make every row of fail.
-        foreach (var row in _rows.Where(r => !r.HasTalkerOutput && r.Length + 1 > FusedSlotDecoderGraph.MaxTalkerPositions).ToList())
-        {
-            Leave(row, TooLong(row.Length + 1));
-        }
-
-        var owing = _rows.Where(r => !r.HasTalkerOutput).ToList();
+        var owing = WithinPositions(_rows.Where(r => !r.HasTalkerOutput));
         if (owing.Count > 0)
         {
             Run(owing, BatchedDecodeSteps.TalkerName, () => _steps.Talker(owing, _rows));
@@ -285,12 +279,7 @@ public sealed class DecodeLane : IDisposable
     /// <summary>Rows replaying known frames take one more talker step while the others draw.</summary>
     private void CatchUp()
     {
-        var replaying = _rows.Where(r => !r.Generating && !r.HasTalkerOutput && r.Decoder.Replaying).ToList();
-        foreach (var row in replaying.Where(r => r.Length + 1 > FusedSlotDecoderGraph.MaxTalkerPositions).ToList())
-        {
-            Leave(row, TooLong(row.Length + 1));
-            replaying.Remove(row);
-        }
+        var replaying = WithinPositions(_rows.Where(r => !r.Generating && !r.HasTalkerOutput && r.Decoder.Replaying));
 
         if (replaying.Count == 0)
         {
@@ -331,6 +320,22 @@ public sealed class DecodeLane : IDisposable
         }
     }
 
+    /// <summary>
+    /// The rows owing a talker step that the model's positions allow; one past them fails alone, before the run it would
+    /// make every row of fail.
+    /// </summary>
+    private List<LaneRow> WithinPositions(IEnumerable<LaneRow> owing)
+    {
+        var rows = owing.ToList();
+        foreach (var row in rows.Where(r => r.Length + 1 > FusedSlotDecoderGraph.MaxTalkerPositions).ToList())
+        {
+            Leave(row, TooLong(row.Length + 1));
+            rows.Remove(row);
+        }
+
+        return rows;
+    }
+
     private static InvalidOperationException TooLong(int positions) =>
         new($"An utterance needs {positions} talker positions, past the model's {FusedSlotDecoderGraph.MaxTalkerPositions}.");
 
@@ -369,7 +374,10 @@ public sealed class DecodeLane : IDisposable
         }
     }
 
-    /// <summary>Leaves whatever else fails (freeing the caches cannot throw out of the lane's thread and end the process).</summary>
+    /// <summary>
+    /// Leaves, whatever else fails: the row is let go before the caches are freed, so only that can throw, and it must not
+    /// throw out of the lane's thread and end the process.
+    /// </summary>
     private void LeaveSafely(LaneRow row, Exception failure)
     {
         try
@@ -378,9 +386,7 @@ public sealed class DecodeLane : IDisposable
         }
         catch (Exception)
         {
-            _rows.Remove(row);
-            row.Finish(failure);
-            row.Left.Set();
+            // Freeing the caches failed after the row was let go: the lane is stopping or failing its rows anyway.
         }
     }
 

@@ -44,7 +44,7 @@ public static class DeviceEndpoints
 
         /// <summary>Frames/s in all with n running (index n - 1), as the card does now; null where not measured yet.</summary>
         private static double?[] ByBatch(DeviceLoad d) =>
-            [.. d.RelativeRateByBatch.Select((ratio, i) => ratio > 0 ? Math.Round(d.RateWith(i + 1), 1) : (double?)null)];
+            [.. d.RelativeRateByBatch.Select((_, i) => d.MeasuredRateWith(i + 1) is { } rate ? Math.Round(rate, 1) : (double?)null)];
     }
 
     public static RouteGroupBuilder MapDeviceEndpoints(this RouteGroupBuilder api)

@@ -106,11 +106,17 @@ public sealed record DeviceLoad
     [Id(33)] public int Runnable { get; init; }
 
     /// <summary>The card's rate in all with <paramref name="running"/> utterances running, as well as it does now.</summary>
-    public double RateWith(int running)
-    {
-        var ratio = running >= 1 && running <= RelativeRateByBatch.Length ? RelativeRateByBatch[running - 1] : 0;
-        return FramesPerSecond * (ratio > 0 ? ratio : 1);
-    }
+    public double RateWith(int running) => MeasuredRateWith(running) ?? FramesPerSecond;
+
+    /// <summary>As <see cref="RateWith"/>, where the card measured that size; null where it did not.</summary>
+    public double? MeasuredRateWith(int running) => MeasuredRate(RelativeRateByBatch, FramesPerSecond, running);
+
+    /// <summary>
+    /// The rate with <paramref name="running"/> running from a card's table of <paramref name="ratios"/> (rate with n
+    /// running over the overall rate, index n - 1; 0 where not measured) and its overall rate; null where not measured.
+    /// </summary>
+    public static double? MeasuredRate(IReadOnlyList<double> ratios, double framesPerSecond, int running) =>
+        running >= 1 && running <= ratios.Count && ratios[running - 1] > 0 ? framesPerSecond * ratios[running - 1] : null;
 
     public bool HasRoom => Healthy && !Draining && !Stalled && Queued + Active < MaxConcurrent + QueueLimit;
 

@@ -86,7 +86,8 @@ internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
     /// <summary>The next waiting jobs get a slot, as many as may run.</summary>
     public void ReleaseNext()
     {
-        var limit = runnable();
+        var limit = runnable(); // once: a batching card's figure is worked out from its measured rates
+        var backgroundLimit = Math.Max(1, limit - 1);
         while (Active + _reserved < limit && _waiting.First is { } first)
         {
             _waiting.RemoveFirst();
@@ -96,7 +97,7 @@ internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
             }
         }
 
-        while (_waiting.Count == 0 && Active + _reserved < BackgroundSlots && _waitingBackground.First is { } next)
+        while (_waiting.Count == 0 && Active + _reserved < backgroundLimit && _waitingBackground.First is { } next)
         {
             _waitingBackground.RemoveFirst();
             if (next.Value.Slot.TrySetResult(null))

@@ -347,7 +347,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
             var ratios = _batchRates.Snapshot();
             var rate = _throughput.WorkingFramesPerSecond;
-            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => n <= ratios.Length && ratios[n - 1] > 0 ? rate * ratios[n - 1] : null);
+            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n));
         }
     }
 
