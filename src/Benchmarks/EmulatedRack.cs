@@ -30,6 +30,13 @@ public static class EmulatedRack
     /// <summary>Slots a batching card has (its scheduler runs fewer when more would fall behind playback).</summary>
     public const int BatchedSlots = 8;
 
+    /// <summary>The rack's stream pieces: 4, 12, then 24 frames (<c>Model:MaxChunkFrames</c> below).</summary>
+    public const int MaxChunkFrames = 24;
+
+    /// <summary>How far ahead of real time a batching card makes each stream, for a listener holding 1 s (the default).</summary>
+    public static double Headroom { get; } = QwenTts.Devices.Cards.PlaybackAdmission.HeadroomFor(new QwenTts.Devices.ModelOptions().FirstChunkFrames,
+        new QwenTts.Devices.ModelOptions().ChunkFrames, MaxChunkFrames, new QwenTts.Devices.DeviceOptions().AssumedPlayerBuffer.TotalSeconds);
+
     /// <summary>The rack's rate in all: each card at the rate it gives with as many running as it keeps ahead of playback.</summary>
     public static double Capacity(double? batchStepCost)
     {
@@ -41,7 +48,7 @@ public static class EmulatedRack
         return 2 * Speeds.Sum(speed =>
         {
             var pacer = new QwenTts.Devices.Cards.CardPacer(FramesPerSecondAtSpeedOne * speed, TimeProvider.System, batchStepCost);
-            return pacer.RateWith(QwenTts.Devices.Cards.PlaybackAdmission.RunnableAtOnce(BatchedSlots, n => pacer.RateWith(n)));
+            return pacer.RateWith(QwenTts.Devices.Cards.PlaybackAdmission.RunnableAtOnce(BatchedSlots, n => pacer.RateWith(n), Headroom));
         });
     }
 
@@ -56,7 +63,7 @@ public static class EmulatedRack
             {
                 ["Model:Directory"] = modelDirectory,
                 ["Model:MaxFramesPerTextToken"] = "8",
-                ["Model:MaxChunkFrames"] = "24",
+                ["Model:MaxChunkFrames"] = MaxChunkFrames.ToString(CultureInfo.InvariantCulture),
                 ["Devices:EmulatedAssumedFramesPerSecond"] = AssumedFramesPerSecond.ToString(CultureInfo.InvariantCulture),
                 ["Devices:EmulatedFramesPerSecond"] = FramesPerSecondAtSpeedOne.ToString(CultureInfo.InvariantCulture),
                 ["Devices:MaxConcurrent"] = batchStepCost is null ? "4" : BatchedSlots.ToString(CultureInfo.InvariantCulture),

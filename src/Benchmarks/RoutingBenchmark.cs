@@ -18,8 +18,13 @@ namespace QwenTts.Benchmarks;
 /// </summary>
 public static class RoutingBenchmark
 {
-    private static readonly RoutingPolicy[] Policies =
-        [RoutingPolicy.LeastExpectedCompletion, RoutingPolicy.RoundRobin, RoutingPolicy.LeastOutstandingRequests, RoutingPolicy.PowerOfTwoChoices];
+    private static readonly Variant[] Peers =
+        [new(RoutingPolicy.LeastExpectedCompletion), new(RoutingPolicy.RoundRobin), new(RoutingPolicy.LeastOutstandingRequests), new(RoutingPolicy.PowerOfTwoChoices)];
+
+    private static readonly Variant Ours = new(RoutingPolicy.LeastExpectedCompletion);
+
+    /// <summary>A row of the table: a policy, with or without moving streams off a card that falls behind playback.</summary>
+    private sealed record Variant(RoutingPolicy Policy, bool Moves = true);
 
     private const int DegradedCard = 0; // card 0 of the first silo: an Ascend-like card of speed 1.0
 
@@ -35,7 +40,11 @@ public static class RoutingBenchmark
         // A streaming player starts after holding this much (a jitter buffer); then it plays at 12.5 frames a second.
         var playbackBuffer = double.Parse(Option(args, "--playback-buffer", "1"), CultureInfo.InvariantCulture);
         var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
+        var showUnderruns = args.Contains("--show-underruns"); // each stream that fell behind playback, on standard error
         var showSlowest = int.Parse(Option(args, "--show-slowest", "0"), CultureInfo.InvariantCulture); // the slowest requests of each row and those with the latest first audio, on standard error
+        // Also least-expected-completion without moving streams off a card that falls behind playback, side by side.
+        var policies = Option(args, "--policies", string.Join(",", Peers.Select(Name))).Split(',');
+        Variant[] variants = [.. Peers.Where(p => policies.Contains(Name(p))), .. args.Contains("--without-moves") ? [Ours with { Moves = false }] : Array.Empty<Variant>()];
         var model = MiniatureLocator.Ensure("tiny");
         var capacity = EmulatedRack.Capacity(batchStepCost);
         // Frames the degradation takes away in a run: half the card's rate for a quarter of the run, all of it during the stall.
@@ -54,27 +63,27 @@ public static class RoutingBenchmark
         Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | % of capacity left by the degradation | p50 latency | p99 latency | p99 TTFA | caught by the stall | longest wait after the stall | longest of those | underrun-free streams | CPU busy |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
-        var p99At85 = new Dictionary<RoutingPolicy, double>();
-        var underrunFreeAt85 = new Dictionary<RoutingPolicy, double>();
-        var slowestAt85 = new Dictionary<RoutingPolicy, Outcome>();
+        var p99At85 = new Dictionary<Variant, double>();
+        var underrunFreeAt85 = new Dictionary<Variant, double>();
+        var slowestAt85 = new Dictionary<Variant, Outcome>();
         var worstWait = TimeSpan.Zero;
         var cpuBound = false;
         var run = 0;
         foreach (var load in loads)
         {
             var rate = load * capacity / meanFrames;
-            var results = Policies.ToDictionary(p => p, _ => new List<LoadResult>());
+            var results = variants.ToDictionary(p => p, _ => new List<LoadResult>());
             for (var repeat = 0; repeat < repeats; repeat++)
             {
                 var schedule = Schedule(rate, seconds, seed: (int)Math.Round(load * 100) + (1000 * repeat));
-                var order = run++ % 2 == 0 ? Policies : [.. Policies.Reverse()];
+                var order = run++ % 2 == 0 ? variants : [.. variants.Reverse()];
                 foreach (var policy in order)
                 {
                     results[policy].Add(await RunLoadAsync(model, policy, schedule, seconds, stall, showCaught, batchStepCost));
                 }
             }
 
-            foreach (var policy in Policies)
+            foreach (var policy in variants)
             {
                 var result = LoadResult.Pool(results[policy]);
                 Print(load, policy, rate, result, capacity, degradationFrames, playbackBuffer);
@@ -82,6 +91,12 @@ public static class RoutingBenchmark
                 foreach (var o in completed.OrderByDescending(o => o.LatencySeconds).Take(showSlowest))
                 {
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {load:P0} {Name(policy)}, slowest: {Describe(o)}"));
+                }
+
+                foreach (var o in completed.Where(o => showUnderruns && o.Underran(playbackBuffer)))
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {load:P0} {Name(policy)}, underran: {Describe(o)}; audio at {string.Join(" ", o.AudioAt!.Zip(o.AudioFrames!, (t, f) => $"{t:F1}+{f}"))}"));
                 }
 
                 foreach (var o in completed.OrderByDescending(o => o.TtfaSeconds).Take(showSlowest))
@@ -96,26 +111,26 @@ public static class RoutingBenchmark
                     slowestAt85[policy] = result.Outcomes.Where(o => o.Kind == "completed").MaxBy(o => o.LatencySeconds)!;
                 }
 
-                worstWait = policy == RoutingPolicy.LeastExpectedCompletion && result.LongestStallWait > worstWait ? result.LongestStallWait : worstWait;
+                worstWait = policy == Ours && result.LongestStallWait > worstWait ? result.LongestStallWait : worstWait;
                 cpuBound |= result.CpuBusy > 0.9;
             }
         }
 
         Console.WriteLine();
-        if (p99At85.Count == Policies.Length)
+        if (p99At85.Count == variants.Length && p99At85.ContainsKey(Ours) && p99At85.Keys.Any(p => p.Policy != RoutingPolicy.LeastExpectedCompletion))
         {
-            var bestPeer = p99At85.Where(p => p.Key != RoutingPolicy.LeastExpectedCompletion).MinBy(p => p.Value);
+            var bestPeer = p99At85.Where(p => p.Key.Policy != RoutingPolicy.LeastExpectedCompletion).MinBy(p => p.Value);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"p99 vs best peer at 85 %: {bestPeer.Value / p99At85[RoutingPolicy.LeastExpectedCompletion]:F2}x (best peer {Name(bestPeer.Key)}: {bestPeer.Value:F2} s; least-expected-completion {p99At85[RoutingPolicy.LeastExpectedCompletion]:F2} s)"));
+                $"p99 vs best peer at 85 %: {bestPeer.Value / p99At85[Ours]:F2}x (best peer {Name(bestPeer.Key)}: {bestPeer.Value:F2} s; least-expected-completion {p99At85[Ours]:F2} s)"));
             foreach (var (policy, slowest) in slowestAt85)
             {
                 Console.WriteLine($"Slowest at 85 %, {Name(policy)}: {Describe(slowest)}.");
             }
         }
 
-        if (underrunFreeAt85.Count == Policies.Length)
+        if (underrunFreeAt85.Count == variants.Length)
         {
-            Console.WriteLine("underrun-free streams at 85 %: " + string.Join(", ", Policies.Select(p =>
+            Console.WriteLine("underrun-free streams at 85 %: " + string.Join(", ", variants.Select(p =>
                 string.Create(CultureInfo.InvariantCulture, $"{Name(p)} {underrunFreeAt85[p]:P1}"))) +
                 string.Create(CultureInfo.InvariantCulture, $" (accepted streams whose audio never arrived later than a player needed it, starting {playbackBuffer:0.##} s after first audio)."));
         }
@@ -193,7 +208,7 @@ public static class RoutingBenchmark
             : double.NaN;
     }
 
-    private static async Task<LoadResult> RunLoadAsync(string model, RoutingPolicy policy, IReadOnlyList<(double At, string Text, ulong Seed)> schedule,
+    private static async Task<LoadResult> RunLoadAsync(string model, Variant policy, IReadOnlyList<(double At, string Text, ulong Seed)> schedule,
         double seconds, TimeSpan stall, bool showCaught, double? batchStepCost)
     {
         await using var rack = await EmulatedRack.StartAsync(model, batchStepCost);
@@ -294,7 +309,7 @@ public static class RoutingBenchmark
         }
     }
 
-    private static void Print(double load, RoutingPolicy policy, double rate, LoadResult result, double capacity, double degradationFrames, double playbackBuffer)
+    private static void Print(double load, Variant policy, double rate, LoadResult result, double capacity, double degradationFrames, double playbackBuffer)
     {
         var left = capacity - (degradationFrames * result.Runs / result.ArrivalSeconds); // the degradation happens in every run
         var completed = result.Outcomes.Where(o => o.Kind == "completed").ToList();
@@ -307,6 +322,8 @@ public static class RoutingBenchmark
 
     private static string Describe(Outcome o) => string.Create(CultureInfo.InvariantCulture,
         $"{o.LatencySeconds:F2} s (first audio {o.TtfaSeconds:F2} s), {o.Frames} frames, arrived {o.StartedAt:F1} s, on {string.Join(" then ", o.Cards!)}{(o.ResumedFrames > 0 ? $" (resumed after {o.ResumedFrames})" : "")}");
+
+    private static string Name(Variant variant) => Name(variant.Policy) + (variant.Moves ? "" : " without moves");
 
     private static string Name(RoutingPolicy policy) => policy switch
     {
@@ -342,7 +359,7 @@ public static class RoutingBenchmark
     private static async Task<double> CalibrateAsync(string model, double? batchStepCost)
     {
         await using var rack = await EmulatedRack.StartAsync(model, batchStepCost);
-        var (router, dispatcher) = Routing(rack.Client, RoutingPolicy.LeastExpectedCompletion);
+        var (router, dispatcher) = Routing(rack.Client, Ours);
         await using var _ = router;
         await WaitForCardsAsync(router);
         var sizes = new List<Task<int>>();
@@ -380,11 +397,11 @@ public static class RoutingBenchmark
         Seed = seed,
     };
 
-    private static (DeviceRouter Router, SynthesisDispatcher Dispatcher) Routing(IClusterClient client, RoutingPolicy policy)
+    private static (DeviceRouter Router, SynthesisDispatcher Dispatcher) Routing(IClusterClient client, Variant variant)
     {
         // Every policy refuses at once when every card is full (as before the frontend's admission queue), so the table
         // compares routing alone; the admission queue is proven by the reliability suite's kill test.
-        var router = new DeviceRouter(client, Options.Create(new RoutingOptions { Policy = policy, AdmissionTimeout = TimeSpan.Zero }), TimeProvider.System, NullLogger<DeviceRouter>.Instance);
+        var router = new DeviceRouter(client, Options.Create(new RoutingOptions { Policy = variant.Policy, MoveStreamsBehindPlayback = variant.Moves, AdmissionTimeout = TimeSpan.Zero }), TimeProvider.System, NullLogger<DeviceRouter>.Instance);
         router.Start();
         return (router, new SynthesisDispatcher(client, router, new FrameEstimator(1.0), NullLogger<SynthesisDispatcher>.Instance));
     }

@@ -26,6 +26,14 @@ public sealed class DeviceOptions
     public int ResumeHeadroom { get; set; } = 1;
 
     /// <summary>
+    /// How much audio a listener is taken to hold before it starts playing. A batching card runs at once only as many
+    /// streams as keep each piece arriving before such a listener has played the ones before it (with the card's piece
+    /// sizes, <c>Model:FirstChunkFrames</c> to <c>Model:MaxChunkFrames</c>; see models/README.md). The frontend assumes
+    /// the same (<c>Routing:AssumedPlayerBuffer</c>) to tell when a stream's card has fallen behind.
+    /// </summary>
+    public TimeSpan AssumedPlayerBuffer { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Utterances of a card's decode lane that share each decode step (continuous batching; see models/README.md). Unset:
     /// what the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a row.
     /// 1 runs each utterance on its own (no lanes).

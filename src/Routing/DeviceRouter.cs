@@ -229,15 +229,49 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         }
     }
 
-    private Ticket? PickLocked(double frames, IReadOnlySet<DeviceId> exclude, bool needsClone)
+    /// <summary>Cards that may take a request now (in rotation, not left out, with room in their queue), with what is on its way to each.</summary>
+    private List<(DeviceLoad Load, List<Ticket> Pending)> CandidatesLocked(IReadOnlySet<DeviceId> exclude, bool needsClone)
     {
         var now = clock.GetUtcNow();
-        var candidates = Devices
+        return Devices
             .Where(d => !exclude.Contains(d.Device) && !(_failedUntil.TryGetValue(d.Device, out var until) && until > now))
             .Select(d => (Load: d, Pending: _pending.GetValueOrDefault(d.Device) ?? []))
             .Where(c => c.Load.Healthy && !c.Load.Draining && !c.Load.Stalled && (!needsClone || c.Load.CanClone)
                         && c.Load.Active + c.Load.Queued + c.Pending.Count < c.Load.MaxConcurrent + c.Load.QueueLimit)
             .ToList();
+    }
+
+    private Ticket AddPendingLocked(Ticket ticket)
+    {
+        if (!_pending.TryGetValue(ticket.Device, out var list))
+        {
+            _pending[ticket.Device] = list = [];
+        }
+
+        list.Add(ticket);
+        return ticket;
+    }
+
+    /// <summary>
+    /// A card to move a running stream to because its card fell behind playback, taken for it; null when none would do
+    /// better (<see cref="MoveTargets"/>).
+    /// </summary>
+    internal Ticket? PickToMove(DeviceLoad from, PlaybackTracker.Lag lag, PlaybackTracker playback, DateTimeOffset now, IReadOnlySet<DeviceId> exclude, bool needsClone)
+    {
+        lock (_gate)
+        {
+            var ranked = MoveTargets.Rank(CandidatesLocked(exclude, needsClone).Select(c => (c.Load, c.Pending.Select(t => t.Frames).ToArray())),
+                from, lag, playback, now, options.Value.ReplayedFrameCost);
+            return ranked.Count == 0 ? null : AddPendingLocked(new Ticket(ranked[0].Device, playback.RemainingFrames)
+            {
+                Decision = new RouteDecision(options.Value.Policy, ranked.Count, ranked[0].ExpectedSeconds, [.. ranked.Skip(1).Take(RouteDecision.RunnersUpShown)]),
+            });
+        }
+    }
+
+    private Ticket? PickLocked(double frames, IReadOnlySet<DeviceId> exclude, bool needsClone)
+    {
+        var candidates = CandidatesLocked(exclude, needsClone);
         if (candidates.Count == 0)
         {
             return null;
@@ -256,14 +290,7 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
         };
         var runnersUp = scored.Where(c => c.Load.Device != chosen.Load.Device).OrderBy(c => c.Expected).Take(RouteDecision.RunnersUpShown)
             .Select(c => new CardEstimate(c.Load.Device, c.Expected)).ToArray();
-        var ticket = new Ticket(chosen.Load.Device, frames) { Decision = new RouteDecision(policy, scored.Count, chosen.Expected, runnersUp) };
-        if (!_pending.TryGetValue(ticket.Device, out var list))
-        {
-            _pending[ticket.Device] = list = [];
-        }
-
-        list.Add(ticket);
-        return ticket;
+        return AddPendingLocked(new Ticket(chosen.Load.Device, frames) { Decision = new RouteDecision(policy, scored.Count, chosen.Expected, runnersUp) });
     }
 
     public void Admitted(Ticket ticket, long admissionNumber)

@@ -26,8 +26,14 @@ public static class RoutingMetrics
             }
         }
 
+        Moves.Add(0);
         Waiting.Add(0);
     }
+
+    private static readonly Counter<long> Moves = Meter.CreateCounter<long>("qwentts.routing.moves",
+        description: "Streams moved to another card because theirs fell behind playback (slower than real time, the listener about to run dry), resumed exactly after the frames the caller had");
+
+    public static void Moved() => Moves.Add(1);
 
     public static void Failover(bool exact, bool resumed) =>
         Failovers.Add(1, new KeyValuePair<string, object?>("exact", exact), new KeyValuePair<string, object?>("resumed", resumed));

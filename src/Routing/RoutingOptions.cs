@@ -70,6 +70,30 @@ public sealed class RoutingOptions
     /// </summary>
     public int MaxReroutes { get; set; } = 3;
 
+    /// <summary>
+    /// Move a running stream whose card has fallen behind playback (slower than real time for it, and its next piece due
+    /// after the listener runs dry) to a card that runs it at once and sends its audio sooner, resuming exactly after the
+    /// frames the caller has. Only the segment being streamed (not look-ahead segments, not background jobs), only to a
+    /// card of the same model and provider, at most <see cref="MaxMoves"/> times a segment.
+    /// </summary>
+    public bool MoveStreamsBehindPlayback { get; set; } = true;
+
+    /// <summary>
+    /// How much audio a listener is taken to hold before it starts playing (a player's jitter buffer), to tell when it
+    /// would run dry; the cards assume the same (<c>Devices:AssumedPlayerBuffer</c>) when they size their batches.
+    /// Smaller moves streams sooner.
+    /// </summary>
+    public TimeSpan AssumedPlayerBuffer { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often one segment may be moved because its card fell behind playback.</summary>
+    public int MaxMoves { get; set; } = 1;
+
+    /// <summary>
+    /// What replaying a frame the caller has costs a card that resumes a stream, in generated frames (its talker step
+    /// without the 15 predictor steps; about 0.5 at batch 1, where the talker step dominates a frame).
+    /// </summary>
+    public double ReplayedFrameCost { get; set; } = 0.5;
+
     /// <summary>Samples of the ramp that joins a regenerated segment when the new card's numerics differ (10 ms at 24 kHz).</summary>
     public int CrossfadeSamples { get; set; } = 240;
 }

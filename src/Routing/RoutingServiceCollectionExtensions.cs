@@ -9,7 +9,10 @@ public static class RoutingServiceCollectionExtensions
 {
     public static IServiceCollection AddQwenTtsRouting(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section));
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section))
+            .Validate(o => o.MaxMoves >= 0 && o.ReplayedFrameCost >= 0 && o.AssumedPlayerBuffer >= TimeSpan.Zero,
+                "Routing:MaxMoves, Routing:ReplayedFrameCost and Routing:AssumedPlayerBuffer must be 0 or more.")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DeviceRouter>();
         services.AddSingleton(sp => new FrameEstimator(sp.GetRequiredService<IOptions<RoutingOptions>>().Value.InitialFramesPerCharacter));

@@ -75,7 +75,7 @@ public static class RoutingTracing
         segment.Stop();
     }
 
-    /// <param name="why">first, refused (the last card turned it away), rerouted (the last card could not start it), failover.</param>
+    /// <param name="why">first, refused (the last card turned it away), rerouted (the last card could not start it), failover, moved (the last card fell behind playback).</param>
     internal static Activity? StartRoute(Activity? segment, int attempt, string why, double frames) =>
         Start("qwentts.route", segment, new ActivityTagsCollection
         {
@@ -131,6 +131,7 @@ public static class RoutingTracing
             tags["qwentts.failover.resumed"] = f.Resumed;
             tags["qwentts.failover.exact"] = f.Exact;
             tags["qwentts.failover.delivered_s"] = Math.Round(f.DeliveredSeconds, 3);
+            tags["qwentts.failover.reason"] = f.BehindPlayback ? "behind_playback" : "card_failed";
         }
 
         var span = Start(failover is null ? "qwentts.attempt" : "qwentts.failover", segment, tags);
@@ -226,7 +227,8 @@ public static class RoutingTracing
     internal static double Seconds(long samples) => samples / 24000.0;
 
     /// <summary>What a failover continues from: the card that died, and what the caller already has.</summary>
-    internal readonly record struct Failover(DeviceId From, bool Resumed, bool Exact, double DeliveredSeconds);
+    /// <param name="BehindPlayback">The last card was well but fell behind playback (the stream moved); false: it failed.</param>
+    internal readonly record struct Failover(DeviceId From, bool Resumed, bool Exact, double DeliveredSeconds, bool BehindPlayback = false);
 }
 
 /// <summary>

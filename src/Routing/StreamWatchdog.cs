@@ -23,8 +23,11 @@ internal sealed class StreamWatchdog(DeviceRouter router, DeviceId device, Routi
         _audio |= audio;
     }
 
-    /// <summary>Null when <paramref name="next"/> completed; otherwise why the card counts as failed.</summary>
-    public async Task<CardUnresponsiveException?> WaitAsync(Task next)
+    /// <summary>
+    /// Null when <paramref name="next"/> completed; otherwise why the stream leaves the card: it counts as failed, or
+    /// <paramref name="moveTo"/> (asked every poll while the card is silent) found a card to continue it.
+    /// </summary>
+    public async Task<Interruption?> WaitAsync(Task next, Func<DeviceRouter.Ticket?>? moveTo = null)
     {
         while (true)
         {
@@ -35,10 +38,19 @@ internal sealed class StreamWatchdog(DeviceRouter router, DeviceId device, Routi
 
             if (Reason() is { } reason)
             {
-                return reason;
+                return new Interruption(reason, null);
+            }
+
+            if (moveTo?.Invoke() is { } ticket)
+            {
+                return new Interruption(null, ticket);
             }
         }
     }
+
+    /// <param name="Dead">The card counts as failed, and why.</param>
+    /// <param name="MoveTo">The card is well but fell behind playback: this card continues the stream.</param>
+    public readonly record struct Interruption(CardUnresponsiveException? Dead, DeviceRouter.Ticket? MoveTo);
 
     private CardUnresponsiveException? Reason()
     {

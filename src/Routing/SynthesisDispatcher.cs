@@ -43,6 +43,11 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         var segment = Activity.Current; // the segment's span (see OrderedSegmentRunner); this iterator's own spans hang under it
         var why = "first";
         DeviceId? lastCard = null;
+        // The segment being streamed to a listener may move off a card that falls behind playback (see PlaybackTracker).
+        var playback = new PlaybackTracker(router.Options.AssumedPlayerBuffer, frames);
+        var mayMove = router.Options.MoveStreamsBehindPlayback && waitForRoom && !job.Background;
+        var moves = 0;
+        DeviceRouter.Ticket? movingTo = null; // taken for the stream when its card fell behind playback
 
         while (true)
         {
@@ -57,13 +62,15 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             DeviceRouter.Ticket? picked = null;
             try
             {
-                picked = await RoutingTracing.InSpan(route, () =>
+                picked = movingTo ?? await RoutingTracing.InSpan(route, () =>
                     PickAsync(remaining, excluded, refused, job.Voice.ClonePrompt is not null, wait, delivered > 0 && !job.Background, cancellationToken));
             }
             finally
             {
                 RoutingTracing.Routed(route, picked, waited: wait && !cancellationToken.IsCancellationRequested);
             }
+
+            movingTo = null;
 
             var ticket = picked
                 ?? throw (delivered > 0
@@ -75,7 +82,11 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             // Same model and provider: the same seed and prompt give the same codes, so skipping what the caller has is exact.
             var exact = card is null || firstCard is null || (card.ModelName == firstCard.ModelName && card.Provider == firstCard.Provider);
             var splicing = delivered > 0;
-            if (splicing)
+            if (splicing && why == "moved")
+            {
+                RoutingMetrics.Moved();
+            }
+            else if (splicing)
             {
                 RoutingMetrics.Failover(exact, resume);
             }
@@ -87,7 +98,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             Task<bool>? abandoned = null;
             var watchdog = new StreamWatchdog(router, ticket.Device, router.Options, TimeProvider.System);
             var attemptSpan = RoutingTracing.StartAttempt(segment, ticket.Device, attempts, afterFailure: why is "failover" or "rerouted",
-                splicing ? new RoutingTracing.Failover(lastCard ?? ticket.Device, resume, exact, RoutingTracing.Seconds(delivered)) : null);
+                splicing ? new RoutingTracing.Failover(lastCard ?? ticket.Device, resume, exact, RoutingTracing.Seconds(delivered), BehindPlayback: why == "moved") : null);
             lastCard = ticket.Device;
             var outcome = "ended without completing";
             string? error = "the stream ended without completing the segment";
@@ -97,6 +108,10 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             var attemptJob = resume ? job with { ResumeCodes = [.. deliveredCodes] } : job;
             var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(attemptJob, attempt.Token);
             var events = stream.GetAsyncEnumerator(attempt.Token);
+            playback.NewCard();
+            var moveTo = mayMove && moves < router.Options.MaxMoves && firstCard is { } origin
+                ? () => MoveTarget(playback, origin, ticket.Device, excluded, job, resumable && delivered > 0)
+                : (Func<DeviceRouter.Ticket?>?)null;
             try
             {
                 while (true)
@@ -105,12 +120,23 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                     try
                     {
                         // The first call starts Orleans' grain-call span: under this try's span, so the card's spans are too.
+                        playback.BeginWait(TimeProvider.System.GetUtcNow());
                         var move = RoutingTracing.InSpan(attemptSpan, () => events.MoveNextAsync().AsTask());
-                        if (await watchdog.WaitAsync(move) is { } dead)
+                        var interruption = await watchdog.WaitAsync(move, moveTo);
+                        playback.EndWait(TimeProvider.System.GetUtcNow());
+                        if (interruption is { } cut)
                         {
                             abandoned = move;
-                            failure = dead;
-                            (outcome, error) = ("stalled", dead.Message);
+                            if (cut.MoveTo is { } to)
+                            {
+                                movingTo = to;
+                                (outcome, error) = ("moved", null);
+                                LogMoved(job.RequestId, ticket.Device, to.Device, RoutingTracing.Seconds(delivered));
+                                break;
+                            }
+
+                            failure = cut.Dead;
+                            (outcome, error) = ("stalled", failure!.Message);
                             break;
                         }
 
@@ -166,6 +192,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             }
 
                             delivered += fresh.Length;
+                            playback.Audio(TimeProvider.System.GetUtcNow(), fresh.Length / (double)SamplesPerFrame);
                             lastSample = fresh[^1];
                             yield return skip == 0 ? next : next with { Samples = fresh, Codes = null }; // its codes were the whole chunk's
                             break;
@@ -221,7 +248,21 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             }
 
             // The caller left: whatever the card did meanwhile is no failure of it, and nothing is regenerated elsewhere.
+            if (cancellationToken.IsCancellationRequested && movingTo is not null)
+            {
+                router.Release(movingTo);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
+            if (movingTo is not null)
+            {
+                // The card is well, only slower than this stream needs: not a failure, but not tried again for it.
+                excluded.Add(ticket.Device);
+                moves++;
+                why = "moved";
+                continue;
+            }
+
             if (refusal is not null)
             {
                 refused.Add(ticket.Device);
@@ -267,6 +308,23 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             LogRerouted(job.RequestId, ticket.Device, failure.GetType().Name, failure.Message);
             why = "rerouted";
         }
+    }
+
+    /// <summary>
+    /// The card to move the stream to when its card has fallen behind playback and another would do better, or null.
+    /// Only a stream that can be resumed exactly (the caller has the codes of everything it has).
+    /// </summary>
+    private DeviceRouter.Ticket? MoveTarget(PlaybackTracker playback, DeviceLoad origin, DeviceId current, HashSet<DeviceId> excluded, SynthesisJob job, bool resumable)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        var card = router.Devices.FirstOrDefault(d => d.Device == current);
+        var running = Math.Max(1, card?.Active ?? 1);
+        if (!resumable || playback.Behind(now, card?.RateWith(running) / running) is not { } lag)
+        {
+            return null;
+        }
+
+        return router.PickToMove(origin, lag, playback, now, new HashSet<DeviceId>(excluded) { current }, job.Voice.ClonePrompt is not null);
     }
 
     /// <summary>
@@ -339,6 +397,9 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             // The card's silo may be gone; there is nothing to release on our side.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} fell behind playback after {Seconds:0.##} s of audio went out; moving the stream to card {To}, resuming after the frames it has")]
+    private partial void LogMoved(string requestId, DeviceId device, DeviceId to, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: card {Device} died after {Samples} samples went out ({Reason}); {How} on another card")]
     private partial void LogFailover(string requestId, DeviceId device, long samples, string reason, string how);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using QwenTts.Devices;
 using QwenTts.Grains.Interfaces.Synthesis;
@@ -187,6 +188,74 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed} after the stall began");
         var stalled = router.Devices.Single(d => d.Device.Key == firstCard);
         Assert.True(stalled.Stalled || stalled.Active == 0, "the stalled card reports itself stalled until its audio flows again");
+    }
+
+    [Fact]
+    public async Task A_stream_whose_card_falls_behind_playback_moves_to_a_card_that_keeps_ahead_and_the_client_gets_the_same_audio()
+    {
+        await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 2));
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        await using var refreshing = router;
+        await DevicesAsync(router, 2);
+        router.Start();
+        var reference = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 11));
+
+        long moves = 0, failovers = 0;
+        using var meters = new MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == RoutingMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "qwentts.routing.moves")
+            {
+                Interlocked.Add(ref moves, value);
+            }
+            else if (instrument.Name == "qwentts.routing.failovers")
+            {
+                Interlocked.Add(ref failovers, value);
+            }
+        });
+        meters.Start();
+
+        // The same request again; once its first piece arrives, its card drops to 5 frames a second (0.4x real time),
+        // well but too slow for its listener. It is not stalled: it keeps making audio, only slower than playback.
+        var audio = new List<float>();
+        var pieces = 0;
+        SynthesisSummary? summary = null;
+        DeviceId? slowed = null;
+        var watch = Stopwatch.StartNew();
+        await foreach (var e in dispatcher.RunAsync(ClusterJobs.Job(ClusterJobs.LongText, seed: 11)))
+        {
+            if (e.Kind == SynthesisEventKind.Audio)
+            {
+                if (++pieces == 1)
+                {
+                    var loads = await Task.WhenAll(router.Devices.Select(d => cluster.Client.GetGrain<IDeviceGrain>(d.Device.Key).GetLoadAsync()));
+                    slowed = loads.Single(d => d.Active > 0).Device;
+                    cluster.Silos.Single(s => s.Name == slowed.Value.Silo).ServiceProvider.GetRequiredService<DeviceHost>().Get(0).Pacer!.SlowDown(10);
+                    watch.Restart();
+                }
+
+                audio.AddRange(e.Samples!);
+            }
+            else if (e.Kind == SynthesisEventKind.Completed)
+            {
+                summary = e.Summary;
+            }
+        }
+
+        Assert.NotNull(summary);
+        Assert.NotEqual(slowed!.Value.Key, summary!.Device);
+        Assert.InRange(summary.ResumedFrames, 1, summary.Frames - 1); // the new card replayed what the client had
+        Assert.Equal(reference.Audio, audio.ToArray()); // same model, same seed: the splice is exact
+        Assert.Equal(1, Interlocked.Read(ref moves)); // moved because it fell behind, not failed over as a dead card
+        Assert.Equal(0, Interlocked.Read(ref failovers));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed} after the card slowed down");
     }
 
     [Fact]

@@ -67,19 +67,35 @@ public sealed class BatchRatesTests
         var pacer = new CardPacer(50, new FakeTimeProvider(), batchStepCost: 0.5);
         double? Measured(int n) => pacer.RateWith(n);
         Assert.Equal(50 * 8 / 4.5, pacer.RateWith(8), precision: 9);
-        Assert.Equal(5, PlaybackAdmission.RunnableAtOnce(8, Measured)); // 16.7 frames/s a stream with 5, 14.3 with 6: not 1.3x real time
+        Assert.Equal(5, PlaybackAdmission.RunnableAtOnce(8, Measured, Headroom)); // 16.7 frames/s a stream with 5, 14.3 with 6: not 1.3x real time
 
         // Nothing measured: all slots; measured up to 3 only (and keeping ahead there): one past it, to measure it.
-        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null));
-        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null));
-        Assert.Equal(2, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 20 : n == 2 ? 40 : n == 3 ? 45 : null)); // 15 frames/s with 3
+        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom));
+        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null, Headroom));
+        Assert.Equal(2, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 20 : n == 2 ? 40 : n == 3 ? 45 : null, Headroom)); // 15 frames/s with 3
 
         // A card that takes turns at 50 frames/s keeps 3 streams ahead (16.7 frames/s each), not 4 (12.5).
-        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(4, _ => 50));
-        Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(4, _ => 20)); // 20 frames/s keeps one stream ahead, not two
+        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(4, _ => 50, Headroom));
+        Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(4, _ => 20, Headroom)); // 20 frames/s keeps one stream ahead, not two
 
         // A card that keeps no stream ahead even alone (the 1.7B on a CPU: about 2 frames/s) batches for throughput.
-        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, n => 1.2 * n / (1 + (0.3 * (n - 1)))));
+        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, n => 1.2 * n / (1 + (0.3 * (n - 1))), Headroom));
+    }
+
+    /// <summary>Each stream made 1.3x ahead of real time.</summary>
+    private const double Headroom = 1.3;
+
+    [Fact]
+    public void The_headroom_a_batching_card_keeps_follows_its_piece_sizes_and_the_listeners_buffer()
+    {
+        // Pieces of 4, 12, 24, 24 ... for a listener holding 1 s: the third is the tightest, 36 frames in 2.28 s (1.26x).
+        Assert.Equal(36 / 2.28 / 12.5 * PlaybackAdmission.Margin, PlaybackAdmission.HeadroomFor(4, 12, 24, 1.0), precision: 9);
+
+        // Pieces doubling up to 96: the first of 96 is the tightest, 180 frames in 8.04 s (1.79x).
+        Assert.Equal(180 / 8.04 / 12.5 * PlaybackAdmission.Margin, PlaybackAdmission.HeadroomFor(4, 12, 96, 1.0), precision: 9);
+
+        // A listener that holds less needs more.
+        Assert.True(PlaybackAdmission.HeadroomFor(4, 12, 24, 0.5) > PlaybackAdmission.HeadroomFor(4, 12, 24, 1.0));
     }
 
     private static DeviceLoad Load() => CardLoads.Card(fps: 60);

@@ -42,6 +42,10 @@ public sealed class CardEngine : IDisposable
     /// <summary>The largest stream chunk: the longest a healthy card may go between two pieces of audio of one utterance.</summary>
     public int MaxChunkFrames => _model.MaxChunkFrames;
 
+    /// <summary>How far ahead of real time a batching card makes each stream: enough for its piece sizes (see <see cref="PlaybackAdmission"/>).</summary>
+    public double PlaybackHeadroom(TimeSpan playerBuffer) =>
+        PlaybackAdmission.HeadroomFor(_model.FirstChunkFrames, _model.ChunkFrames, _model.MaxChunkFrames, playerBuffer.TotalSeconds);
+
     public string Provider { get; }
 
     public long MemoryBytes { get; }

@@ -4,7 +4,7 @@ namespace QwenTts.Devices.Cards;
 /// A batching card's rule for growing its batch: one more utterance only while every stream it would run stays ahead of
 /// playback. Qwen3-TTS-12Hz plays 12.5 frames a second; with n running, each stream gets the card's rate with n over n.
 /// A batch step costs more with more rows, so past some n the streams would fall behind their listeners: the card runs
-/// at most the largest n whose measured rate keeps every one of them <see cref="Headroom"/> times ahead, and lets the
+/// at most the largest n whose measured rate keeps every one of them a headroom (<see cref="HeadroomFor"/>) ahead, and lets the
 /// rest wait (in the order their listeners started waiting). It grows one size past the largest it has measured, to
 /// measure that one; with nothing measured yet it runs all its slots.
 /// A card that cannot keep even one stream ahead (the real model on a CPU) runs all its slots: holding work back would
@@ -15,20 +15,41 @@ public static class PlaybackAdmission
     /// <summary>Audio frames a listener plays per second.</summary>
     public const double PlaybackFramesPerSecond = 12.5;
 
+    /// <summary>Over the pace a card's pieces need: a measured rate is an average, steps vary, and joins cost prefills.</summary>
+    public const double Margin = 1.2;
+
     /// <summary>
-    /// How far ahead of playback a stream must be made. A measured rate is an average and steps vary; and a stream's
-    /// first pieces are short for a quick first audio (4, then 12, then 24 frames), so the next piece must be made while
-    /// the shorter one before it plays: at real time exactly, a player holding a second of audio before it starts still
-    /// runs dry at the third piece; at 1.3x real time it does not.
+    /// How far ahead of real time a stream must be made so that each piece arrives before a listener who starts
+    /// <paramref name="playerBufferSeconds"/> after the first piece has played the ones before it, times <see cref="Margin"/>.
+    /// A stream's pieces grow (<paramref name="firstChunk"/>, then <paramref name="chunk"/>, doubling up to
+    /// <paramref name="maxChunk"/>), so each must be made while the smaller ones before it play: at real time exactly a
+    /// listener holding 1 s runs dry at the third piece of 4, 12, 24 frames. The larger the pieces, the more headroom:
+    /// 1.26x (x 1.2 = 1.52x) for pieces up to 24 frames, 1.79x (2.15x) up to 96.
     /// </summary>
-    public const double Headroom = 1.3;
+    public static double HeadroomFor(int firstChunk, int chunk, int maxChunk, double playerBufferSeconds)
+    {
+        double made = firstChunk; // frames the listener has when it hears the first
+        var size = Math.Max(1, chunk);
+        var worst = 1.0;
+        for (var piece = 0; piece < 32; piece++)
+        {
+            // This piece is made (with those since the first) before the listener has played all it has.
+            var pace = (made - firstChunk + size) / (playerBufferSeconds + (made / PlaybackFramesPerSecond)) / PlaybackFramesPerSecond;
+            worst = Math.Max(worst, pace);
+            made += size;
+            size = Math.Min(Math.Max(maxChunk, chunk), size * 2);
+        }
+
+        return worst * Margin;
+    }
 
     /// <param name="slots">The most the card may run at once (its configured concurrency).</param>
     /// <param name="measured">The card's rate in all with n running, or null where not measured yet.</param>
-    public static int RunnableAtOnce(int slots, Func<int, double?> measured)
+    /// <param name="headroom">How far ahead of real time each stream must be made (<see cref="HeadroomFor"/>).</param>
+    public static int RunnableAtOnce(int slots, Func<int, double?> measured, double headroom)
     {
         var known = measured(1);
-        if (known is { } alone && alone < PlaybackFramesPerSecond * Headroom)
+        if (known is { } alone && alone < PlaybackFramesPerSecond * headroom)
         {
             return Math.Max(1, slots);
         }
@@ -47,7 +68,7 @@ public static class PlaybackAdmission
                 break;
             }
 
-            if (rate / n < PlaybackFramesPerSecond * Headroom)
+            if (rate / n < PlaybackFramesPerSecond * headroom)
             {
                 break;
             }

@@ -30,6 +30,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private CardEngine _card = null!;
     private ThroughputMeter _throughput = null!;
     private BatchRates _batchRates = null!;
+    private double _playbackHeadroom; // how far ahead of real time a batching card makes each stream (its piece sizes)
     private IDeviceRegistryGrain _registry = null!;
     private CardQueue _queue = null!;
     private long _admitted, _completed, _failed;
@@ -61,6 +62,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
         _queue = new CardQueue(() => Runnable, () => MaxConcurrent + host.Options.ResumeHeadroom);
         _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
+        _playbackHeadroom = _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer);
         _registry = GrainFactory.GetGrain<IDeviceRegistryGrain>(0);
         this.RegisterGrainTimer(OnTickAsync, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         await ReportAsync();
@@ -347,7 +349,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
             var ratios = _batchRates.Snapshot();
             var rate = _throughput.WorkingFramesPerSecond;
-            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n));
+            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n), _playbackHeadroom);
         }
     }
 
