@@ -37,13 +37,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
     private bool _reportPending;
     private string? _lastError;
-    private DateTimeOffset _lastProgress;
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
-    private int _owedAudio; // of those, the ones waiting on the engine for their next chunk (not on their listener to take the last)
-    private DateTimeOffset? _stallNoticed;
+    private StallWatch _stall = null!;
     private bool _probing;
-    private bool _stallProbing;
-    private DateTimeOffset _stallProbeFailedAt = DateTimeOffset.MinValue;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -60,6 +56,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         await host.Loaded.WaitAsync(cancellationToken);
         _card = host.Get(_id.Index);
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
+        _stall = new StallWatch(clock, _throughput, () => StallBound);
         _queue = new CardQueue(() => Runnable, () => MaxConcurrent + host.Options.ResumeHeadroom);
         _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
         _playbackHeadroom = _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer);
@@ -172,10 +169,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                     Engine.Pipeline.AudioChunk chunk;
                     // Only time spent waiting on the engine can be a stall: between chunks this stream waits on its
                     // listener (a slow reader, or a frontend that died and whose call Orleans has not yet given up on).
-                    if (_owedAudio++ == 0)
-                    {
-                        _lastProgress = clock.GetUtcNow();
-                    }
+                    _stall.Owing();
 
                     try
                     {
@@ -193,20 +187,15 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                     }
                     finally
                     {
-                        _owedAudio--;
+                        _stall.Paid();
                     }
 
                     var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
-                    _lastProgress = clock.GetUtcNow();
                     progress.ProducedFrames += frames;
                     _throughput.Produced(frames);
                     _batchRates.Produced(frames);
-                    if (_stallNoticed is not null)
+                    if (_stall.Progressed())
                     {
-                        // After Produced: the chunk that ends a stall was made partly before it, and must not count as made in
-                        // no time.
-                        _stallNoticed = null;
-                        _throughput.Recovered();
                         ReportSoon();
                     }
                     if (chunk.Samples.Length > 0)
@@ -250,10 +239,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
         finally
         {
-            if (outcome == "cancelled" && Stalled)
+            if (outcome == "cancelled" && _stall.Stalled)
             {
                 // The router gave up on a stalled card: the card's failure, so its half of the trace is exported too.
-                (outcome, error) = ("stalled", $"card {_id} stalled: no audio for {(clock.GetUtcNow() - _lastProgress).TotalSeconds:F1} s");
+                (outcome, error) = ("stalled", $"card {_id} stalled: no audio for {_stall.Silence.TotalSeconds:F1} s");
             }
 
             CardTracing.EndCard(span, outcome, progress?.ProducedFrames ?? 0, error);
@@ -368,9 +357,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             return $"card {_id} is unhealthy ({_card.Health.Current.Reason})";
         }
 
-        if (Stalled)
+        if (_stall.Stalled)
         {
-            return $"card {_id} is stalled (no audio for {(clock.GetUtcNow() - _lastProgress).TotalSeconds:F1} s)";
+            return $"card {_id} is stalled (no audio for {_stall.Silence.TotalSeconds:F1} s)";
         }
 
         return _queue.Full(background, MaxConcurrent, QueueLimit) is { } full ? $"card {_id} is full ({full})" : null;
@@ -384,20 +373,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false) =>
         _queue.WaitAsync(background, cancellationToken, since, _throughput.FramesPerSecond, mayHandBack);
 
-    /// <summary>
-    /// Owing audio to some stream, yet none for longer than the stall bound (see <see cref="DeviceOptions.StallTimeout"/>).
-    /// Streams whose listeners have not taken their last chunk owe nothing: a frontend killed mid-stream leaves its
-    /// streams unread until Orleans drops them (about 10 s), and that must not take every card it used out of rotation.
-    /// </summary>
-    private bool StallDetected => _owedAudio > 0 && clock.GetUtcNow() - _lastProgress > StallBound;
-
-    /// <summary>
-    /// A stall, once noticed, lasts until audio flows on the card again: a card emptied by its stall (its streams gone to
-    /// other cards, its queue handed back) takes nothing new until a probe utterance comes out of it, or what it took
-    /// would be caught by the same stall.
-    /// </summary>
-    private bool Stalled => StallDetected || _stallNoticed is not null;
-
+    /// <summary>How long the card may go without audio while it owes some (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
     /// <remarks>
     /// From the working rate, not the advertised one: a stall halves the advertised rate every second, and a bound that
     /// grew with it would call the card well again in the middle of its stall (before a router had seen the flag).
@@ -454,27 +430,21 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         _queue.ReleaseNext(); // a batching card that learned it keeps more streams ahead takes its waiters now, not at the next end
 
-        if (StallDetected)
+        if (_stall.Detected)
         {
             // What waits here would wait out the stall: hand it back to the router, which sends it to another card;
             // and look slower every second it lasts, so that routing turns away at once.
-            if (_stallNoticed is null)
+            var (first, halved) = _stall.Notice();
+            if (first)
             {
-                LogStalled(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds, _queue.Active, _queue.Waiting);
+                LogStalled(_id, _stall.Silence.TotalSeconds, _queue.Active, _queue.Waiting);
             }
 
-            if (_stallNoticed is null || clock.GetUtcNow() - _stallNoticed >= TimeSpan.FromSeconds(1))
-            {
-                _stallNoticed = clock.GetUtcNow();
-                _throughput.Stalled();
-                _reportPending = true;
-            }
-
+            _reportPending |= halved;
             RejectWaiting($"card {_id} stalled");
         }
-        else if (_stallNoticed is not null && _streaming == 0 && !_stallProbing && clock.GetUtcNow() - _stallProbeFailedAt >= TimeSpan.FromSeconds(1))
+        else if (_stall.TryStartProbe(_streaming))
         {
-            _stallProbing = true;
             _ = StallProbeAsync();
         }
 
@@ -525,7 +495,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private void HandBackAfterSlowdown()
     {
         var rate = _throughput.FramesPerSecond;
-        var handedBack = Stalled ? 0 : _queue.HandBackSlowerThan(rate, ThroughputMeter.ChangeRatio, $"card {_id} slowed down to {rate:F0} frames/s");
+        var handedBack = _stall.Stalled ? 0 : _queue.HandBackSlowerThan(rate, ThroughputMeter.ChangeRatio, $"card {_id} slowed down to {rate:F0} frames/s");
 
         if (handedBack > 0)
         {
@@ -544,28 +514,25 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             await SpeakProbeAsync(onFirstAudio: () =>
             {
-                if (_stallNoticed is not null)
+                var silence = _stall.Silence;
+                if (_stall.Progressed())
                 {
-                    LogStallOver(_id, (clock.GetUtcNow() - _lastProgress).TotalSeconds);
-                    _stallNoticed = null;
-                    _lastProgress = clock.GetUtcNow();
-                    _throughput.Recovered();
+                    LogStallOver(_id, silence.TotalSeconds);
                     ReportSoon();
                 }
             });
         }
-        catch (Exception ex) when (_stallNoticed is not null)
+        catch (Exception ex)
         {
-            _stallProbeFailedAt = clock.GetUtcNow();
-            LogStallProbeFailed(_id, ex.Message);
-        }
-        catch (Exception)
-        {
-            // It spoke, so the stall is over; whatever failed afterwards is the circuit breaker's business next time.
+            // Once it spoke the stall is over, and whatever failed afterwards is the circuit breaker's business next time.
+            if (_stall.ProbeFailed())
+            {
+                LogStallProbeFailed(_id, ex.Message);
+            }
         }
         finally
         {
-            _stallProbing = false;
+            _stall.ProbeEnded();
         }
     }
 
@@ -658,7 +625,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             RelativeRateByBatch = Batches ? _batchRates.Snapshot() : [],
             Healthy = health.State != DeviceHealth.Unhealthy,
             Health = health.State,
-            Stalled = Stalled,
+            Stalled = _stall.Stalled,
             HealthReason = health.Reason,
             Draining = host.Draining,
             AdmittedTotal = _admitted,
