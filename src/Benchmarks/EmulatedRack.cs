@@ -48,7 +48,7 @@ public static class EmulatedRack
         return 2 * Speeds.Sum(speed =>
         {
             var pacer = new QwenTts.Devices.Cards.CardPacer(FramesPerSecondAtSpeedOne * speed, TimeProvider.System, batchStepCost);
-            return pacer.RateWith(QwenTts.Devices.Cards.PlaybackAdmission.RunnableAtOnce(BatchedSlots, n => pacer.RateWith(n), Headroom));
+            return pacer.RateWith(QwenTts.Devices.Cards.PlaybackAdmission.RunnableAtOnce(BatchedSlots, n => pacer.RateWith(n), Headroom, pacer.RateWith(1)));
         });
     }
 

@@ -260,6 +260,11 @@ public sealed partial class DeviceRouter(IGrainFactory grains, IOptions<RoutingO
     {
         lock (_gate)
         {
+            if (_waiters.Count > 0)
+            {
+                return null; // what waits for room goes first: a stream resumed after a failure waits there in silence
+            }
+
             var ranked = MoveTargets.Rank(CandidatesLocked(exclude, needsClone).Select(c => (c.Load, c.Pending.Select(t => t.Frames).ToArray())),
                 from, lag, playback, now, options.Value.ReplayedFrameCost);
             return ranked.Count == 0 ? null : AddPendingLocked(new Ticket(ranked[0].Device, playback.RemainingFrames)

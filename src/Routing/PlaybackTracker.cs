@@ -16,7 +16,8 @@ namespace QwenTts.Routing;
 /// the last until two pieces in a row were the same size, then that size; never more than what is left. A card judged by
 /// it is judged no slower than it is. One piece is no pace: a card is judged from its second piece on.
 /// </remarks>
-internal sealed class PlaybackTracker(TimeSpan playerBuffer, double expectedFrames)
+/// <param name="behindBelow">The share of real time below which the card counts as behind (1: any slower than real time).</param>
+internal sealed class PlaybackTracker(TimeSpan playerBuffer, double expectedFrames, double behindBelow = 1.0)
 {
     /// <summary>Qwen3-TTS-12Hz plays 12.5 frames a second.</summary>
     public const double PlaybackFramesPerSecond = 12.5;
@@ -39,8 +40,11 @@ internal sealed class PlaybackTracker(TimeSpan playerBuffer, double expectedFram
     /// <summary>When the listener will have played everything it has; null before any audio.</summary>
     public DateTimeOffset? RunsDryAt => _firstAudioAt + playerBuffer + TimeSpan.FromSeconds(_delivered / PlaybackFramesPerSecond);
 
-    /// <summary>Frames still to come, by the segment's estimate (at least one).</summary>
-    public double RemainingFrames => Math.Max(1, expectedFrames - _delivered);
+    /// <summary>
+    /// Frames still to come, by the segment's estimate; at least a piece like the last, since the stream has not ended
+    /// (an estimate can fall short, and a stream past it is not about to end).
+    /// </summary>
+    public double RemainingFrames => Math.Max(Math.Max(1, _lastFrames), expectedFrames - _delivered);
 
     /// <summary>Another card takes over: its pace is its own.</summary>
     public void NewCard()
@@ -101,14 +105,15 @@ internal sealed class PlaybackTracker(TimeSpan playerBuffer, double expectedFram
 
         var next = Math.Min(_lastFrames == _previousFrames ? _lastFrames : 2 * _lastFrames, RemainingFrames);
         var silent = Silent(now).TotalSeconds;
-        if (silent > next / PlaybackFramesPerSecond)
+        var slow = PlaybackFramesPerSecond * behindBelow;
+        if (silent > next / slow)
         {
             return new Lag(null, next / silent, dry);
         }
 
-        var pace = Math.Min(_lastFrames / _lastInterval.TotalSeconds, reportedPace ?? double.PositiveInfinity);
+        var pace = Math.Max(1e-3, Math.Min(_lastFrames / _lastInterval.TotalSeconds, reportedPace ?? double.PositiveInfinity));
         var due = now + TimeSpan.FromSeconds(Math.Max(0, (next / pace) - silent));
-        return pace < PlaybackFramesPerSecond && due > dry ? new Lag(due, pace, dry) : null;
+        return pace < slow && due > dry ? new Lag(due, pace, dry) : null;
     }
 
     /// <param name="NextPieceDue">When the card would send its next piece at its pace; null when it is

@@ -85,6 +85,14 @@ public sealed class RoutingOptions
     /// </summary>
     public TimeSpan AssumedPlayerBuffer { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A card counts as behind a stream only when it makes the stream's audio slower than this share of real time (0.5: a
+    /// second of audio in two or more). A move costs the new card a replay and, measured on the emulated rack, the
+    /// listener 1 to 4 s before the new card's first audio where the estimate said well under one: moving streams off
+    /// cards that were only a little slower than real time left more streams with a gap than leaving them there.
+    /// </summary>
+    public double MoveBelowRealTime { get; set; } = 0.5;
+
     /// <summary>How often one segment may be moved because its card fell behind playback.</summary>
     public int MaxMoves { get; set; } = 1;
 

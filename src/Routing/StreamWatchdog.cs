@@ -31,9 +31,9 @@ internal sealed class StreamWatchdog(DeviceRouter router, DeviceId device, Routi
     {
         while (true)
         {
-            if (await Task.WhenAny(next, Task.Delay(Poll, clock)) == next)
+            if (await Task.WhenAny(next, Task.Delay(Poll, clock)) == next || next.IsCompleted)
             {
-                return null;
+                return null; // an event that came in the meantime is never thrown away
             }
 
             if (Reason() is { } reason)

@@ -43,14 +43,23 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
         var segment = Activity.Current; // the segment's span (see OrderedSegmentRunner); this iterator's own spans hang under it
         var why = "first";
         DeviceId? lastCard = null;
-        // The segment being streamed to a listener may move off a card that falls behind playback (see PlaybackTracker).
-        var playback = new PlaybackTracker(router.Options.AssumedPlayerBuffer, frames);
+        // A segment that starts as the one being streamed to a listener may move off a card that falls behind playback (see
+        // PlaybackTracker); its listener is taken to start with its first audio, so a later segment of a long text, whose
+        // listener still has the audio of those before it, is judged a little early.
+        var playback = new PlaybackTracker(router.Options.AssumedPlayerBuffer, frames, router.Options.MoveBelowRealTime);
         var mayMove = router.Options.MoveStreamsBehindPlayback && waitForRoom && !job.Background;
         var moves = 0;
         DeviceRouter.Ticket? movingTo = null; // taken for the stream when its card fell behind playback
+        DeviceId? movedFrom = null; // that card, until the new one takes the stream
 
         while (true)
         {
+            if (cancellationToken.IsCancellationRequested && movingTo is not null)
+            {
+                router.Release(movingTo); // taken for a move the caller did not wait for
+                movingTo = null;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             // A segment to continue (resume or regenerate) always waits for room, ahead of new requests: its caller already
             // hears it. Background work never waits here (its worker tries again later), so it cannot hold up live
@@ -82,11 +91,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             // Same model and provider: the same seed and prompt give the same codes, so skipping what the caller has is exact.
             var exact = card is null || firstCard is null || (card.ModelName == firstCard.ModelName && card.Provider == firstCard.Provider);
             var splicing = delivered > 0;
-            if (splicing && why == "moved")
-            {
-                RoutingMetrics.Moved();
-            }
-            else if (splicing)
+            if (splicing && why != "moved")
             {
                 RoutingMetrics.Failover(exact, resume);
             }
@@ -105,7 +110,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
 
             // Its own token, so an abandoned (stalled) card is told to drop the utterance instead of finishing it for nobody.
             var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var attemptJob = resume ? job with { ResumeCodes = [.. deliveredCodes] } : job;
+            var attemptJob = resume ? job with { ResumeCodes = [.. deliveredCodes], Moved = why == "moved" } : job;
             var stream = grains.GetGrain<IDeviceGrain>(ticket.Device.Key).SynthesizeAsync(attemptJob, attempt.Token);
             var events = stream.GetAsyncEnumerator(attempt.Token);
             playback.NewCard();
@@ -131,6 +136,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                             {
                                 movingTo = to;
                                 (outcome, error) = ("moved", null);
+                                RoutingMetrics.Moved();
                                 LogMoved(job.RequestId, ticket.Device, to.Device, RoutingTracing.Seconds(delivered));
                                 break;
                             }
@@ -159,6 +165,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
                     {
                         case SynthesisEventKind.Admitted:
                             router.Admitted(ticket, next.AdmissionNumber);
+                            movedFrom = null; // the new card took it: the card it left stays left for this segment
                             yield return next;
                             break;
                         case SynthesisEventKind.Rejected:
@@ -251,6 +258,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             if (cancellationToken.IsCancellationRequested && movingTo is not null)
             {
                 router.Release(movingTo);
+                movingTo = null;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -258,6 +266,7 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             {
                 // The card is well, only slower than this stream needs: not a failure, but not tried again for it.
                 excluded.Add(ticket.Device);
+                movedFrom = ticket.Device;
                 moves++;
                 why = "moved";
                 continue;
@@ -267,7 +276,17 @@ public sealed partial class SynthesisDispatcher(IGrainFactory grains, DeviceRout
             {
                 refused.Add(ticket.Device);
                 LogRefused(job.RequestId, ticket.Device, refusal.Reason ?? "");
-                why = "refused";
+                if (why == "moved" && movedFrom is { } from)
+                {
+                    // The card it moved to was full by the time it got there: the one it left may take it back. Still a move
+                    // (its listener has audio): it waits its turn within what a card keeps ahead of playback.
+                    excluded.Remove(from);
+                }
+                else
+                {
+                    why = "refused";
+                }
+
                 if (attempts >= router.Options.MaxAttempts)
                 {
                     throw delivered > 0

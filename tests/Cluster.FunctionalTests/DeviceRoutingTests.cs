@@ -31,6 +31,16 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
             Cards = cards,
         });
 
+    /// <summary>A router over the cluster's two cards whose table refreshes as in the frontend (dispose it).</summary>
+    private static async Task<(DeviceRouter Router, SynthesisDispatcher Dispatcher)> RefreshingRoutingAsync(Orleans.TestingHost.InProcessTestCluster cluster,
+        RoutingOptions? options = null)
+    {
+        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client, options);
+        await DevicesAsync(router, 2);
+        router.Start();
+        return (router, dispatcher);
+    }
+
     private static async Task<IReadOnlyList<DeviceLoad>> DevicesAsync(DeviceRouter router, int expected)
     {
         return await Eventually.HoldsAsync(async () =>
@@ -102,10 +112,9 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     public async Task A_full_cluster_refuses_once_the_admission_timeout_passes_with_a_retry_hint_and_never_hangs()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1, queueLimit: 0));
-        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client, new RoutingOptions { AdmissionTimeout = TimeSpan.FromSeconds(1) });
+        // The card table refreshes as in the frontend: a wait ends when a card reports room, or at the timeout
+        var (router, dispatcher) = await RefreshingRoutingAsync(cluster, new RoutingOptions { AdmissionTimeout = TimeSpan.FromSeconds(1) });
         await using var refreshing = router;
-        await DevicesAsync(router, 2);
-        router.Start(); // the card table refreshes as in the frontend: a wait ends when a card reports room, or at the timeout
         var first = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText));
         var second = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText));
 
@@ -127,10 +136,9 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     public async Task Requests_that_find_every_card_full_wait_their_turn_and_run_once_a_card_frees()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1, queueLimit: 0));
-        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client, new RoutingOptions { AdmissionTimeout = TimeSpan.FromSeconds(60) });
+        // The card table refreshes as in the frontend, so waiting requests see cards free up
+        var (router, dispatcher) = await RefreshingRoutingAsync(cluster, new RoutingOptions { AdmissionTimeout = TimeSpan.FromSeconds(60) });
         await using var refreshing = router;
-        await DevicesAsync(router, 2);
-        router.Start(); // the card table refreshes as in the frontend, so waiting requests see cards free up
         var busy = await Task.WhenAll(
             ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText)),
             ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText)));
@@ -194,10 +202,8 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     public async Task A_stream_whose_card_falls_behind_playback_moves_to_a_card_that_keeps_ahead_and_the_client_gets_the_same_audio()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 2));
-        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        var (router, dispatcher) = await RefreshingRoutingAsync(cluster);
         await using var refreshing = router;
-        await DevicesAsync(router, 2);
-        router.Start();
         var reference = await ClusterJobs.RunAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 11));
 
         long moves = 0, failovers = 0;
@@ -336,10 +342,8 @@ public sealed class DeviceRoutingTests(PostgresFixture postgres, MiniatureModelF
     public async Task A_card_that_slows_down_hands_back_what_waits_on_it_and_another_card_runs_it()
     {
         await using var cluster = await StartAsync(_ => Card(1.0, maxConcurrent: 1));
-        var (router, dispatcher) = InProcessCluster.Routing(cluster.Client);
+        var (router, dispatcher) = await RefreshingRoutingAsync(cluster);
         await using var refreshing = router;
-        await DevicesAsync(router, 2);
-        router.Start();
         var first = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 1));
         var second = await ClusterJobs.StartAsync(dispatcher, ClusterJobs.Job(ClusterJobs.LongText, seed: 2));
 

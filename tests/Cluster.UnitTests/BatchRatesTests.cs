@@ -67,19 +67,25 @@ public sealed class BatchRatesTests
         var pacer = new CardPacer(50, new FakeTimeProvider(), batchStepCost: 0.5);
         double? Measured(int n) => pacer.RateWith(n);
         Assert.Equal(50 * 8 / 4.5, pacer.RateWith(8), precision: 9);
-        Assert.Equal(5, PlaybackAdmission.RunnableAtOnce(8, Measured, Headroom)); // 16.7 frames/s a stream with 5, 14.3 with 6: not 1.3x real time
+        Assert.Equal(5, PlaybackAdmission.RunnableAtOnce(8, Measured, Headroom, assumed: 50)); // 16.7 frames/s a stream with 5, 14.3 with 6: not 1.3x real time
 
-        // Nothing measured: all slots; measured up to 3 only (and keeping ahead there): one past it, to measure it.
-        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom));
-        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null, Headroom));
-        Assert.Equal(2, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 20 : n == 2 ? 40 : n == 3 ? 45 : null, Headroom)); // 15 frames/s with 3
+        // Nothing measured: as many as its assumed rate keeps ahead with no batching gain (50 / 16.25: 3; 30: 1; a card
+        // too slow for even one: all); measured up to 3 only (and keeping ahead there): one past it, to measure it.
+        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom, assumed: 50));
+        Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom, assumed: 30));
+        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom, assumed: 2));
+        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null, Headroom, assumed: 50));
+
+        // Sizes not measured count at the most fewer made (60 alone keeps 3 ahead at 20 each), then one past: 4.
+        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 60 : null, Headroom, assumed: 50));
+        Assert.Equal(2, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 20 : n == 2 ? 40 : n == 3 ? 45 : null, Headroom, assumed: 50)); // 15 frames/s with 3
 
         // A card that takes turns at 50 frames/s keeps 3 streams ahead (16.7 frames/s each), not 4 (12.5).
-        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(4, _ => 50, Headroom));
-        Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(4, _ => 20, Headroom)); // 20 frames/s keeps one stream ahead, not two
+        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(4, _ => 50, Headroom, assumed: 50));
+        Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(4, _ => 20, Headroom, assumed: 50)); // 20 frames/s keeps one stream ahead, not two
 
         // A card that keeps no stream ahead even alone (the 1.7B on a CPU: about 2 frames/s) batches for throughput.
-        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, n => 1.2 * n / (1 + (0.3 * (n - 1))), Headroom));
+        Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, n => 1.2 * n / (1 + (0.3 * (n - 1))), Headroom, assumed: 50));
     }
 
     /// <summary>Each stream made 1.3x ahead of real time.</summary>

@@ -67,7 +67,20 @@ public sealed class PlaybackMoveTests
         Assert.Equal(At(4.0 + (48 / 8.0)), lag.Value.NextPieceDue); // the next piece, twice the last, at that pace
         Assert.Equal(At(0.3 + 0.5 + (40 / 12.5)), lag.Value.RunsDryAt);
 
-        // Near the end the next piece is only what is left, and made in time: not behind.
+        // Told to leave cards above half real time alone, it leaves this one (8 frames/s) until it is silent past that.
+        var lenient = new PlaybackTracker(TimeSpan.FromSeconds(0.5), 200, behindBelow: 0.5);
+        Piece(lenient, 0, 0.3, 4);
+        Piece(lenient, 0.3, 1.0, 12);
+        Piece(lenient, 1.0, 4.0, 24);
+        lenient.BeginWait(At(4.0));
+        Assert.Null(lenient.Behind(At(4.1)));
+        Assert.NotNull(lenient.Behind(At(4.0 + (48 / 6.25) + 0.1)));
+
+        // Near the end, made in time: not behind; past the estimate the stream still counts a piece like its last to come.
+        var past = new PlaybackTracker(TimeSpan.FromSeconds(1), expectedFrames: 30);
+        Piece(past, 0, 0.3, 24);
+        Piece(past, 0.3, 1.0, 24);
+        Assert.Equal(24, past.RemainingFrames);
         var ending = new PlaybackTracker(TimeSpan.FromSeconds(0.5), 44);
         Piece(ending, 0, 0.3, 4);
         Piece(ending, 0.3, 1.0, 12);

@@ -90,7 +90,8 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
 
         while (due - clock.GetUtcNow() is var wait && wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait, clock, cancellationToken);
+            // Off the caller's scheduler (a grain's): the wait must not cost the card's grain a turn.
+            await Task.Delay(wait, clock, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 // A stall that began while these frames were under way holds them back too: a stalled card sends nothing.

@@ -5,10 +5,11 @@ namespace QwenTts.Devices.Cards;
 /// playback. Qwen3-TTS-12Hz plays 12.5 frames a second; with n running, each stream gets the card's rate with n over n.
 /// A batch step costs more with more rows, so past some n the streams would fall behind their listeners: the card runs
 /// at most the largest n whose measured rate keeps every one of them a headroom (<see cref="HeadroomFor"/>) ahead, and lets the
-/// rest wait (in the order their listeners started waiting). It grows one size past the largest it has measured, to
-/// measure that one; with nothing measured yet it runs all its slots.
-/// A card that cannot keep even one stream ahead (the real model on a CPU) runs all its slots: holding work back would
-/// not make anyone's audio arrive in time, only less of it.
+/// rest wait (in the order their listeners started waiting). Sizes it has not measured count at the most it made with
+/// fewer (a batch step never makes less with one more row), and it grows one size past those, to measure that one; with nothing measured yet it runs as many as its assumed rate alone keeps ahead (no batching gain
+/// taken for granted), so a card that has just started does not open every slot at a rate it has never seen.
+/// A card that cannot make even one stream at real time (the real model on a CPU) runs all its slots: holding work back
+/// would not make anyone's audio arrive in time, only less of it. One that can, but not with the full headroom, runs one.
 /// </summary>
 public static class PlaybackAdmission
 {
@@ -46,36 +47,45 @@ public static class PlaybackAdmission
     /// <param name="slots">The most the card may run at once (its configured concurrency).</param>
     /// <param name="measured">The card's rate in all with n running, or null where not measured yet.</param>
     /// <param name="headroom">How far ahead of real time each stream must be made (<see cref="HeadroomFor"/>).</param>
-    public static int RunnableAtOnce(int slots, Func<int, double?> measured, double headroom)
+    /// <param name="assumed">The card's rate before it measured one with one running (its profile's, or its last overall rate).</param>
+    public static int RunnableAtOnce(int slots, Func<int, double?> measured, double headroom, double assumed)
     {
-        var known = measured(1);
-        if (known is { } alone && alone < PlaybackFramesPerSecond * headroom)
+        slots = Math.Max(1, slots);
+        var ahead = PlaybackFramesPerSecond * headroom;
+        var alone = measured(1);
+        if ((alone ?? assumed) < PlaybackFramesPerSecond)
         {
-            return Math.Max(1, slots);
+            return slots; // not even one stream at real time: holding work back would only make less audio
         }
 
-        if (known is null)
+        if (Enumerable.Range(1, slots).All(n => measured(n) is null))
         {
-            return Math.Max(1, slots);
+            return Math.Clamp((int)(assumed / ahead), 1, slots);
         }
 
         var runnable = 1;
+        var known = alone ?? assumed; // the most the card makes with fewer running: one more row never makes less
         for (var n = 2; n <= slots; n++)
         {
-            if (measured(n) is not { } rate)
+            if (measured(n) is { } rate)
             {
-                runnable = n; // one step past what it knows: it runs it and measures it
-                break;
+                if (rate / n < ahead)
+                {
+                    break;
+                }
+
+                known = Math.Max(known, rate);
+                runnable = n;
+                continue;
             }
 
-            if (rate / n < PlaybackFramesPerSecond * headroom)
+            runnable = n; // safe even at what fewer made, or one step past what it knows: it runs it and measures it
+            if (known / n < ahead)
             {
                 break;
             }
-
-            runnable = n;
         }
 
-        return Math.Max(1, Math.Min(runnable, slots));
+        return runnable;
     }
 }

@@ -38,6 +38,13 @@ public sealed record SynthesisJob
     /// <summary>When the request reached the cluster (set by the router): a card queues jobs in this order, so one handed
     /// back by a stalled or draining card is not sent behind younger ones at the next.</summary>
     [Id(11)] public DateTimeOffset? SubmittedAt { get; init; }
+
+    /// <summary>
+    /// With <see cref="ResumeCodes"/>: its last card was well but fell behind playback, and its listener still has audio.
+    /// The card runs it first in line but within what it keeps ahead of playback, not at once beyond it as a stream
+    /// whose card failed: otherwise a stream moved here would slow every stream already here.
+    /// </summary>
+    [Id(12)] public bool Moved { get; init; }
 }
 
 /// <summary>Who speaks: a description (VoiceDesign), a preset speaker, or a stored clone prompt (Base).</summary>

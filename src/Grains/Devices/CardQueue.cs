@@ -39,12 +39,15 @@ internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
     /// card keeps its place by age here. A resumed utterance (<see cref="DateTimeOffset.MinValue"/>) goes before every
     /// waiting job, and starts at once within the resume slots: its listener is waiting in silence for the rest of it.
     /// </param>
+    /// <param name="withinRunnable">A resumed utterance that still has audio playing (it moved off a card that fell behind):
+    /// first in line too, but it starts only within what the card runs at once.</param>
     /// <param name="framesPerSecond">The card's rate now: a waiter may be handed back if the card slows down well below it.</param>
     /// <param name="mayHandBack">A synthesis the router can send elsewhere when this card slows down.</param>
     /// <returns>Null once the job has a slot; why the card will not run it, when it hands it back.</returns>
-    public async Task<string?> WaitAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, double framesPerSecond, bool mayHandBack)
+    public async Task<string?> WaitAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, double framesPerSecond, bool mayHandBack,
+        bool withinRunnable = false)
     {
-        var resumed = since == DateTimeOffset.MinValue;
+        var resumed = since == DateTimeOffset.MinValue && !withinRunnable;
         var free = background
             ? Active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
             : resumed

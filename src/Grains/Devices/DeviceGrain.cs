@@ -131,7 +131,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             try
             {
                 yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
-                handedBack = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed);
+                handedBack = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(),
+                    mayHandBack: !resumed, withinRunnable: resumed && job.Moved);
                 granted = handedBack is null;
             }
             finally
@@ -338,7 +339,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
             var ratios = _batchRates.Snapshot();
             var rate = _throughput.WorkingFramesPerSecond;
-            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n), _playbackHeadroom);
+            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n), _playbackHeadroom, assumed: rate);
         }
     }
 
@@ -370,8 +371,9 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router
     /// behind it, nor a resumed stream).
     /// </param>
-    private Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false) =>
-        _queue.WaitAsync(background, cancellationToken, since, _throughput.FramesPerSecond, mayHandBack);
+    private Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false,
+        bool withinRunnable = false) =>
+        _queue.WaitAsync(background, cancellationToken, since, _throughput.FramesPerSecond, mayHandBack, withinRunnable);
 
     /// <summary>How long the card may go without audio while it owes some (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
     /// <remarks>

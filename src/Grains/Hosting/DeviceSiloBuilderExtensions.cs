@@ -16,7 +16,8 @@ public static class DeviceSiloBuilderExtensions
     public static ISiloBuilder AddQwenTtsDevices(this ISiloBuilder silo, IConfiguration configuration)
     {
         var services = silo.Services;
-        services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.Section));
+        services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.Section))
+            .Validate(o => o.AssumedPlayerBuffer >= TimeSpan.Zero, "Devices:AssumedPlayerBuffer must be 0 or more.").ValidateOnStart();
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section));
         services.AddOptions<RegistryOptions>().Bind(configuration.GetSection(RegistryOptions.Section));
         services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.Section));
