@@ -3,9 +3,9 @@ namespace QwenTts.Routing;
 /// <summary>
 /// Where a listener playing one segment's stream would be, and whether the card making it keeps ahead. The listener is
 /// taken to start <see cref="RoutingOptions.AssumedPlayerBuffer"/> after the first audio and then play 12.5 frames a
-/// second. A card has fallen behind when it makes this stream's audio slower than real time: it made its last piece
-/// slower than real time and its next piece would come after the listener runs dry, or it has been silent longer than
-/// real time allows for its next piece (its pace now is unknown, only below real time).
+/// second. A card has fallen behind when it makes this stream's audio slower than a share of real time (behindBelow): it
+/// made its last piece that slowly and its next piece would come after the listener runs dry, or it has been silent
+/// longer than that pace allows for its next piece (its pace now is unknown, only that slow or slower).
 /// </summary>
 /// <remarks>
 /// A card's pace counts only the time spent waiting for it (<see cref="BeginWait"/>, <see cref="EndWait"/>), not the time
@@ -116,9 +116,9 @@ internal sealed class PlaybackTracker(TimeSpan playerBuffer, double expectedFram
         return pace < slow && due > dry ? new Lag(due, pace, dry) : null;
     }
 
-    /// <param name="NextPieceDue">When the card would send its next piece at its pace; null when it is
-    /// already later than real time allows (how much later it will be is unknown).</param>
-    /// <param name="FramesPerSecond">The card's pace for this stream now (at most this), below real time.</param>
+    /// <param name="NextPieceDue">When the card would send its next piece at its pace; null when it is already later than
+    /// the slowest pace allowed (behindBelow x real time) would be (how much later it will be is unknown).</param>
+    /// <param name="FramesPerSecond">The card's pace for this stream now (at most this), below the slowest allowed.</param>
     /// <param name="RunsDryAt">When the listener will have played everything it has.</param>
     public readonly record struct Lag(DateTimeOffset? NextPieceDue, double FramesPerSecond, DateTimeOffset RunsDryAt);
 }
