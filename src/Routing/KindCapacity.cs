@@ -51,5 +51,5 @@ public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSecon
     }
 
     /// <summary>What a card gives with as many running as it runs at once.</summary>
-    private static double Full(DeviceLoad card) => card.RateWith(Math.Max(1, card.Runnable > 0 ? card.Runnable : card.MaxConcurrent));
+    private static double Full(DeviceLoad card) => card.RateWith(Math.Max(1, card.RunsAtOnce));
 }

@@ -33,7 +33,7 @@ internal static class MoveTargets
 
         return [.. candidates
             .Where(c => c.Load.ModelName == from.ModelName && c.Load.Provider == from.Provider
-                        && c.Load.Active + c.Load.Queued + c.Pending.Length < (c.Load.Runnable > 0 ? c.Load.Runnable : c.Load.MaxConcurrent))
+                        && c.Load.Active + c.Load.Queued + c.Pending.Length < c.Load.RunsAtOnce)
             .Select(c => (c.Load.Device, FirstAudio: c.Load.ExpectedCompletionSeconds(playback.FirstPieceFrames + replay, c.Pending),
                 Finish: c.Load.ExpectedCompletionSeconds(remaining + replay, c.Pending)))
             .Where(c => c.Finish < finishBy && SoonEnough(c.FirstAudio))

@@ -105,6 +105,9 @@ public sealed record DeviceLoad
     /// </summary>
     [Id(33)] public int Runnable { get; init; }
 
+    /// <summary>Utterances it runs at once now, for an older silo's report too (<see cref="Runnable"/>, else <see cref="MaxConcurrent"/>).</summary>
+    public int RunsAtOnce => Runnable > 0 ? Runnable : MaxConcurrent;
+
     /// <summary>The card's rate in all with <paramref name="running"/> utterances running, as well as it does now.</summary>
     public double RateWith(int running) => MeasuredRateWith(running) ?? FramesPerSecond;
 
@@ -132,6 +135,6 @@ public sealed record DeviceLoad
         pending ??= [];
         return RunningFrames.Length + WaitingFrames.Length == 0 && QueuedWorkFrames > 0
             ? (QueuedWorkFrames + pending.Sum() + frames) / rate
-            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, Runnable > 0 ? Runnable : MaxConcurrent, RateWith);
+            : ProcessorSharing.FinishSeconds(RunningFrames, WaitingFrames.Concat(pending), frames, RunsAtOnce, RateWith);
     }
 }
