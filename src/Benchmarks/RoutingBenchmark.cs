@@ -170,7 +170,7 @@ public static class RoutingBenchmark
             var buffered = 0.0;
             for (var i = 0; i < at.Count; i++)
             {
-                if (at[i] > playedFrom + (buffered / 12.5))
+                if (at[i] > playedFrom + (buffered / Playback.FramesPerSecond))
                 {
                     return true;
                 }

@@ -31,7 +31,7 @@ public sealed class DeviceOptions
     /// sizes, <c>Model:FirstChunkFrames</c> to <c>Model:MaxChunkFrames</c>; see models/README.md). The frontend assumes
     /// the same (<c>Routing:AssumedPlayerBuffer</c>) to tell when a stream's card has fallen behind.
     /// </summary>
-    public TimeSpan AssumedPlayerBuffer { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan AssumedPlayerBuffer { get; set; } = Grains.Interfaces.Synthesis.Playback.DefaultPlayerBuffer;
 
     /// <summary>
     /// Utterances of a card's decode lane that share each decode step (continuous batching; see models/README.md). Unset:

@@ -34,7 +34,7 @@ public sealed record KindCapacity(string Kind, int Cards, double QueuedWorkSecon
     }
 
     /// <summary>Qwen3-TTS-12Hz speaks 12.5 frames a second: a card of unknown speed is counted as one at real time.</summary>
-    private const double RealTimeFramesPerSecond = 12.5;
+    private const double RealTimeFramesPerSecond = Grains.Interfaces.Synthesis.Playback.FramesPerSecond;
 
     private static string Name(DeviceKind kind) => kind.ToString().ToLowerInvariant();
 

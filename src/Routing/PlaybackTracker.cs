@@ -19,8 +19,7 @@ namespace QwenTts.Routing;
 /// <param name="behindBelow">The share of real time below which the card counts as behind (1: any slower than real time).</param>
 internal sealed class PlaybackTracker(TimeSpan playerBuffer, double expectedFrames, double behindBelow = 1.0)
 {
-    /// <summary>Qwen3-TTS-12Hz plays 12.5 frames a second.</summary>
-    public const double PlaybackFramesPerSecond = 12.5;
+    private const double PlaybackFramesPerSecond = Grains.Interfaces.Synthesis.Playback.FramesPerSecond;
 
     private DateTimeOffset? _firstAudioAt;
     private double _delivered;

@@ -83,7 +83,7 @@ public sealed class RoutingOptions
     /// would run dry; the cards assume the same (<c>Devices:AssumedPlayerBuffer</c>) when they size their batches.
     /// Smaller moves streams sooner.
     /// </summary>
-    public TimeSpan AssumedPlayerBuffer { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan AssumedPlayerBuffer { get; set; } = Grains.Interfaces.Synthesis.Playback.DefaultPlayerBuffer;
 
     /// <summary>
     /// A card counts as behind a stream only when it makes the stream's audio slower than this share of real time (0.5: a

@@ -13,8 +13,7 @@ namespace QwenTts.Devices.Cards;
 /// </summary>
 public static class PlaybackAdmission
 {
-    /// <summary>Audio frames a listener plays per second.</summary>
-    public const double PlaybackFramesPerSecond = 12.5;
+    private const double PlaybackFramesPerSecond = Grains.Interfaces.Synthesis.Playback.FramesPerSecond;
 
     /// <summary>Over the pace a card's pieces need: a measured rate is an average, steps vary, and joins cost prefills.</summary>
     public const double Margin = 1.2;
