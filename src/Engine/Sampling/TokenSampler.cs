@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace QwenTts.Engine.Sampling;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace QwenTts.Engine.Sampling;
 /// graphs that compute the same logits up to rounding (the cached and the export predictor, host and graph lookups)
 /// then draw the same token unless the draw falls within the rounding of a boundary (about 1e-6), whereas in score
 /// order any two near-equal logits that swap places move a whole token's probability and change the draw.
-/// Works on a scratch copy; allocation-free after the first call with a given vocabulary size.
+/// Works on a scratch copy; allocation-free after the first call with a given vocabulary size. Each draw runs on the
+/// decode loop's thread for every row of a batch, so its passes over the vocabulary skip whole vectors where they can.
 /// </summary>
 public sealed class TokenSampler
 {
@@ -37,56 +40,48 @@ public sealed class TokenSampler
 
         EnsureCapacity(logits.Length);
         var scores = _scratch.AsSpan(0, logits.Length);
-        var inverseTemperature = 1f / Math.Max(temperature, 1e-5f);
-        for (var i = 0; i < logits.Length; i++)
-        {
-            scores[i] = logits[i] * inverseTemperature;
-        }
-
+        Scale(logits, 1f / Math.Max(temperature, 1e-5f), scores);
         var threshold = topK > 0 && topK < logits.Length ? KthLargest(scores, topK) : float.NegativeInfinity;
-
-        // Candidates: finite scores at or above the top-k threshold.
-        var count = 0;
-        for (var i = 0; i < scores.Length; i++)
-        {
-            if (scores[i] >= threshold && !float.IsNegativeInfinity(scores[i]))
-            {
-                _order[count++] = i;
-            }
-        }
-
+        var count = Candidates(scores, threshold, _order); // finite scores at or above the top-k threshold, in id order
         if (count == 0)
         {
             return ArgMax(logits);
         }
 
-        var candidates = _order.AsSpan(0, count); // in id order
+        var candidates = _order.AsSpan(0, count);
         var max = float.NegativeInfinity;
         foreach (var id in candidates)
         {
             max = Math.Max(max, scores[id]);
         }
 
+        var weights = _probabilities.AsSpan(0, count);
         if (topP < 1f)
         {
-            count = KeepNucleus(candidates, scores, max, topP);
+            count = KeepNucleus(candidates, scores, max, topP, weights);
             candidates = _order.AsSpan(0, count);
-            candidates.Sort(); // back to id order for the draw
+            weights = _probabilities.AsSpan(0, count);
+            candidates.Sort(weights); // back to id order for the draw, each weight with its token
+        }
+        else
+        {
+            for (var i = 0; i < count; i++)
+            {
+                weights[i] = Math.Exp(scores[candidates[i]] - max);
+            }
         }
 
-        var probabilities = _probabilities.AsSpan(0, count);
         double total = 0;
-        for (var i = 0; i < count; i++)
+        foreach (var weight in weights)
         {
-            probabilities[i] = Math.Exp(scores[candidates[i]] - max);
-            total += probabilities[i];
+            total += weight;
         }
 
         var target = random.NextDouble() * total;
         double running = 0;
         for (var i = 0; i < count; i++)
         {
-            running += probabilities[i];
+            running += weights[i];
             if (target < running)
             {
                 return candidates[i];
@@ -96,20 +91,81 @@ public sealed class TokenSampler
         return candidates[count - 1];
     }
 
-    /// <summary>Sorts the candidates best first (ties by id) and returns how many reach top-p, at least one.</summary>
-    private int KeepNucleus(Span<int> candidates, ReadOnlySpan<float> scores, float max, float topP)
+    /// <summary>scores = logits x factor; vector and scalar products are the same IEEE products.</summary>
+    private static void Scale(ReadOnlySpan<float> logits, float factor, Span<float> scores)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var factors = new Vector<float>(factor);
+            for (; i <= logits.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                (new Vector<float>(logits[i..]) * factors).CopyTo(scores[i..]);
+            }
+        }
+
+        for (; i < logits.Length; i++)
+        {
+            scores[i] = logits[i] * factor;
+        }
+    }
+
+    /// <summary>
+    /// The ids of finite scores at or above <paramref name="threshold"/>, in id order. A top-k threshold keeps about k of
+    /// thousands, so whole vectors with none are skipped at once.
+    /// </summary>
+    private static int Candidates(ReadOnlySpan<float> scores, float threshold, int[] order)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var thresholds = new Vector<float>(threshold);
+            var negativeInfinity = new Vector<float>(float.NegativeInfinity);
+            for (; i <= scores.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var block = new Vector<float>(scores[i..]);
+                if (Vector.GreaterThanOrEqualAny(block, thresholds) && !Vector.EqualsAll(block, negativeInfinity))
+                {
+                    count = Keep(scores, i, i + Vector<float>.Count, threshold, order, count);
+                }
+            }
+        }
+
+        return Keep(scores, i, scores.Length, threshold, order, count);
+    }
+
+    private static int Keep(ReadOnlySpan<float> scores, int from, int to, float threshold, int[] order, int count)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (scores[i] >= threshold && !float.IsNegativeInfinity(scores[i]))
+            {
+                order[count++] = i;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Sorts the candidates best first (ties by id), each with its weight exp(score - max) in <paramref name="weights"/>, and
+    /// returns how many reach top-p, at least one.
+    /// </summary>
+    private int KeepNucleus(Span<int> candidates, ReadOnlySpan<float> scores, float max, float topP, Span<double> weights)
     {
         SortByScoreDescending(candidates, scores);
         double total = 0;
-        foreach (var id in candidates)
+        for (var i = 0; i < candidates.Length; i++)
         {
-            total += Math.Exp(scores[id] - max);
+            weights[i] = Math.Exp(scores[candidates[i]] - max);
+            total += weights[i];
         }
 
         double cumulative = 0;
         for (var i = 0; i < candidates.Length; i++)
         {
-            cumulative += Math.Exp(scores[candidates[i]] - max) / total;
+            cumulative += weights[i] / total;
             if (cumulative >= topP)
             {
                 return i + 1;
@@ -147,7 +203,26 @@ public sealed class TokenSampler
             SiftDown(heap, i);
         }
 
-        for (var i = k; i < scores.Length; i++)
+        var next = k;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // Past the first few thousand scores almost none beats the heap's least: skip whole vectors that have none.
+            for (; next <= scores.Length - Vector<float>.Count; next += Vector<float>.Count)
+            {
+                if (Vector.GreaterThanAny(new Vector<float>(scores[next..]), new Vector<float>(heap[0])))
+                {
+                    Offer(heap, scores, next, next + Vector<float>.Count);
+                }
+            }
+        }
+
+        Offer(heap, scores, next, scores.Length);
+        return heap[0];
+    }
+
+    private static void Offer(Span<float> heap, ReadOnlySpan<float> scores, int from, int to)
+    {
+        for (var i = from; i < to; i++)
         {
             if (scores[i] > heap[0])
             {
@@ -155,8 +230,6 @@ public sealed class TokenSampler
                 SiftDown(heap, 0);
             }
         }
-
-        return heap[0];
     }
 
     private static void SiftDown(Span<float> heap, int index)
