@@ -26,7 +26,7 @@ public static class BatchedEngineBenchmark
         var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
         var frames = int.Parse(Option(args, "--frames", "160"), CultureInfo.InvariantCulture);
         var perStream = int.Parse(Option(args, "--utterances-per-stream", "2"), CultureInfo.InvariantCulture);
-        var rounds = Math.Max(1, int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture));
+        var rounds = Math.Max(1, int.Parse(Option(args, "--rounds", "5"), CultureInfo.InvariantCulture));
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
         var rows = int.Parse(Option(args, "--rows", Math.Max(2, (levels.Max() + lanes - 1) / lanes).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
@@ -36,7 +36,8 @@ public static class BatchedEngineBenchmark
         using var unbatched = card.With(batched: false);
         Console.WriteLine($"Batched engine benchmark: {size} ({directory}), CPU, {threads} intra-op thread(s), {Environment.ProcessorCount} cores; " +
                           $"up to {frames} frames an utterance, {perStream} utterances per stream in flight at each level, " +
-                          $"{rounds} rounds a level alternating today's card and the batched one (a shared machine drifts; pooled).");
+                          $"{rounds} rounds a level alternating today's card and the batched one (a shared machine drifts: a round's two halves run back to back, " +
+                          "and the ratio is the median over rounds of batched / today within a round; pooled figures beside it).");
         Console.WriteLine("card: " + status);
         if (card.Batching is null)
         {
@@ -58,9 +59,9 @@ public static class BatchedEngineBenchmark
         await Level(card, 2); // warm-up: JIT, arenas, kernels
         await Level(unbatched, 2);
         Console.WriteLine();
-        Console.WriteLine("| utterances in flight | today: frames/s | batched: frames/s | batched / today | today TTFA p50 | batched TTFA p50 | today RTF p50 | batched RTF p50 | mean rows a batched run | errors |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        var results = new List<(int Level, LevelResult Today, LevelResult Batched, double MeanBatch)>();
+        Console.WriteLine("| utterances in flight | today: frames/s | batched: frames/s | batched / today (median of rounds; range) | pooled | today TTFA p50 | batched TTFA p50 | today RTF p50 | batched RTF p50 | mean rows a batched run | errors |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var results = new List<(int Level, LevelResult Today, LevelResult Batched, double Ratio)>();
         foreach (var level in levels)
         {
             var before = card.Batching.Counts();
@@ -75,9 +76,11 @@ public static class BatchedEngineBenchmark
 
             var (today, batched) = (LevelResult.Combine(todays), LevelResult.Combine(batcheds));
             var meanBatch = card.Batching.MeanBatchSince(before);
-            results.Add((level, today, batched, meanBatch));
+            var ratios = todays.Zip(batcheds, (t, b) => b.FramesPerSecond / t.FramesPerSecond).Order().ToArray();
+            var ratio = Median(ratios);
+            results.Add((level, today, batched, ratio));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {level} | {today.FramesPerSecond:F1} | {batched.FramesPerSecond:F1} | {batched.FramesPerSecond / today.FramesPerSecond:F2}x | " +
+                $"| {level} | {today.FramesPerSecond:F1} | {batched.FramesPerSecond:F1} | {ratio:F2}x ({ratios[0]:F2}-{ratios[^1]:F2}) | {batched.FramesPerSecond / today.FramesPerSecond:F2}x | " +
                 $"{today.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | {batched.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms | " +
                 $"{today.RealTimeFactorPercentile(0.5):F3} | {batched.RealTimeFactorPercentile(0.5):F3} | {meanBatch:F2} | {today.Errors + batched.Errors} |"));
         }
@@ -86,14 +89,14 @@ public static class BatchedEngineBenchmark
         if (one.Today is not null)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"batched c=1 vs today c=1: {one.Batched.FramesPerSecond / one.Today.FramesPerSecond:F2}x frames/s."));
+                $"batched c=1 vs today c=1: {one.Ratio:F2}x frames/s."));
         }
 
-        foreach (var (level, today, batched, _) in results.Where(r => r.Level > 1))
+        foreach (var (level, today, batched, ratio) in results.Where(r => r.Level > 1))
         {
-            var againstOne = one.Batched is null ? "" : FormattableString.Invariant($", {batched.FramesPerSecond / one.Batched.FramesPerSecond:F2}x batched c=1");
+            var againstOne = one.Batched is null ? "" : FormattableString.Invariant($", {batched.FramesPerSecond / one.Batched.FramesPerSecond:F2}x batched c=1 (pooled)");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"batched c={level}: {batched.FramesPerSecond / today.FramesPerSecond:F2}x today's c={level}{againstOne}; TTFA p50 {batched.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms vs {today.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms."));
+                $"batched c={level}: {ratio:F2}x today's c={level}{againstOne}; TTFA p50 {batched.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms vs {today.FirstAudioPercentile(0.5).TotalMilliseconds:F0} ms."));
         }
 
         Console.WriteLine("Time in each graph per frame (a batched run's time counts once for each utterance in it):");
@@ -111,4 +114,7 @@ public static class BatchedEngineBenchmark
             : $"codes: batched alone vs today's unbatched path, same seed: differ from frame {first} (the batched predictor's sums are not bit-equal to the unbatched one's; a card keeps to one path).");
         return results.Any(r => r.Today.Errors + r.Batched.Errors > 0) ? 1 : 0;
     }
+
+    private static double Median(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 }
