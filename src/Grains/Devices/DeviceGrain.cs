@@ -39,7 +39,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private string? _lastError;
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
     private StallWatch _stall = null!;
-    private bool _probing;
+    private CardProbes _probes = null!;
 
     private int MaxConcurrent => _card.Spec.MaxConcurrent ?? host.Options.MaxConcurrent;
 
@@ -57,6 +57,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         _card = host.Get(_id.Index);
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
         _stall = new StallWatch(clock, _throughput, () => StallBound);
+        _probes = new CardProbes(_id, _card, _stall, ReportSoon, logger);
         _queue = new CardQueue(() => Runnable, () => MaxConcurrent + host.Options.ResumeHeadroom);
         _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
         _playbackHeadroom = _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer);
@@ -131,8 +132,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             try
             {
                 yield return new SynthesisEvent { Kind = SynthesisEventKind.Admitted, AdmissionNumber = number, QueuePosition = ahead, Device = _id.Key };
-                handedBack = await WaitForSlotAsync(job.Background, cancellationToken, resumed ? DateTimeOffset.MinValue : job.SubmittedAt ?? clock.GetUtcNow(),
-                    mayHandBack: !resumed, withinRunnable: resumed && job.Moved);
+                var urgency = !resumed ? SlotUrgency.New : job.Moved ? SlotUrgency.Moved : SlotUrgency.Resumed;
+                handedBack = await WaitForSlotAsync(job.Background, urgency, job.SubmittedAt ?? clock.GetUtcNow(), mayHandBack: !resumed, cancellationToken);
                 granted = handedBack is null;
             }
             finally
@@ -279,7 +280,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         string? refusal;
         try
         {
-            refusal = await WaitForSlotAsync(background: false, cancellationToken, clock.GetUtcNow());
+            refusal = await WaitForSlotAsync(background: false, SlotUrgency.New, clock.GetUtcNow(), mayHandBack: false, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -371,9 +372,8 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// A synthesis the router can send elsewhere when this card slows down (not a clone derivation, which has no router
     /// behind it, nor a resumed stream).
     /// </param>
-    private Task<string?> WaitForSlotAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, bool mayHandBack = false,
-        bool withinRunnable = false) =>
-        _queue.WaitAsync(background, cancellationToken, since, _throughput.FramesPerSecond, mayHandBack, withinRunnable);
+    private Task<string?> WaitForSlotAsync(bool background, SlotUrgency urgency, DateTimeOffset since, bool mayHandBack, CancellationToken cancellationToken) =>
+        _queue.WaitAsync(background, urgency, since, _throughput.FramesPerSecond, mayHandBack, cancellationToken);
 
     /// <summary>How long the card may go without audio while it owes some (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
     /// <remarks>
@@ -445,46 +445,17 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             _reportPending |= halved;
             RejectWaiting($"card {_id} stalled");
         }
-        else if (_stall.TryStartProbe(_streaming))
+        else
         {
-            _ = StallProbeAsync();
+            _probes.StartStallProbe(_streaming);
         }
 
-        if (!_probing && _card.Health.TryStartProbe())
-        {
-            _probing = true;
-            _ = ProbeAsync();
-        }
+        _probes.StartHealthProbe();
 
         var now = clock.GetUtcNow();
         if (_reportPending || now - _lastReport >= host.Options.ReportInterval)
         {
             await ReportAsync();
-        }
-    }
-
-    /// <summary>
-    /// The circuit breaker's probe: one short utterance straight on the card (it has no traffic while unhealthy).
-    /// If it completes, the circuit closes and the card is back in rotation with its next report.
-    /// </summary>
-    private async Task ProbeAsync()
-    {
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            await SpeakProbeAsync(onFirstAudio: null);
-            _card.Health.ProbePassed();
-            LogProbePassed(_id, watch.Elapsed.TotalSeconds);
-        }
-        catch (Exception ex)
-        {
-            _card.Health.ProbeFailed(ex.Message);
-            LogProbeFailed(_id, ex.Message);
-        }
-        finally
-        {
-            _probing = false;
-            ReportSoon();
         }
     }
 
@@ -503,57 +474,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             LogHandedBackAfterSlowdown(_id, handedBack, rate);
             _reportPending = true;
-        }
-    }
-
-    /// <summary>
-    /// A stalled card with nothing left on it speaks a short utterance: its first audio means the stall is over, and the
-    /// card takes work again at the rate it had before it.
-    /// </summary>
-    private async Task StallProbeAsync()
-    {
-        try
-        {
-            await SpeakProbeAsync(onFirstAudio: () =>
-            {
-                var silence = _stall.Silence;
-                if (_stall.Progressed())
-                {
-                    LogStallOver(_id, silence.TotalSeconds);
-                    ReportSoon();
-                }
-            });
-        }
-        catch (Exception ex)
-        {
-            // Once it spoke the stall is over, and whatever failed afterwards is the circuit breaker's business next time.
-            if (_stall.ProbeFailed())
-            {
-                LogStallProbeFailed(_id, ex.Message);
-            }
-        }
-        finally
-        {
-            _stall.ProbeEnded();
-        }
-    }
-
-    /// <summary>The probe utterance, straight on the card; it fails unless audio comes out.</summary>
-    private async Task SpeakProbeAsync(Action? onFirstAudio)
-    {
-        var spoke = false;
-        await foreach (var chunk in _card.RunAsync(ProbeUtterance.Job(_id), CancellationToken.None))
-        {
-            if (chunk.Samples.Length > 0 && !spoke)
-            {
-                spoke = true;
-                onFirstAudio?.Invoke();
-            }
-        }
-
-        if (!spoke)
-        {
-            throw new InvalidOperationException("the probe utterance produced no audio");
         }
     }
 
@@ -650,20 +570,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} stalled: no audio for {Seconds:F1} s with {Active} running; handing {Waiting} waiting requests to other cards")]
     private partial void LogStalled(DeviceId device, double seconds, int active, int waiting);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device}: the stall is over, its probe utterance spoke after {Seconds:F1} s without audio; the card takes work again")]
-    private partial void LogStallOver(DeviceId device, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} slowed down to {FramesPerSecond:F1} frames/s: handing {Count} waiting requests, admitted at its old rate, back to the router")]
     private partial void LogHandedBackAfterSlowdown(DeviceId device, int count, double framesPerSecond);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: the probe for the end of its stall failed, the card stays stalled: {Reason}")]
-    private partial void LogStallProbeFailed(DeviceId device, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device}: probe utterance passed in {Seconds:F2} s; the card is back in rotation")]
-    private partial void LogProbePassed(DeviceId device, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: probe utterance failed, the card stays out of rotation: {Reason}")]
-    private partial void LogProbeFailed(DeviceId device, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: report to the registry failed: {Reason}")]
     private partial void LogReportFailed(DeviceId device, string reason);

@@ -1,15 +1,15 @@
-namespace QwenTts.Grains.Devices;
+namespace QwenTts.Devices.Cards;
 
 /// <summary>
 /// A card's scheduler: which admitted utterance runs next and when. Up to <paramref name="runnable"/> run at once (all
 /// the card's slots, or on a batching card as many as keep their streams ahead of playback); the rest wait in order of
-/// arrival, resumed streams first (their listeners are already playing). Background work (asynchronous jobs) waits in
+/// arrival, resumed and moved streams first (their listeners are already listening; see <see cref="SlotUrgency"/>). Background work (asynchronous jobs) waits in
 /// its own queue behind realtime requests, never takes the last free slot and never counts against realtime queue room.
 /// Used only from its card's grain (one scheduler, no locks).
 /// </summary>
 /// <param name="runnable">Utterances that may run at once now.</param>
 /// <param name="resumeSlots">Slots a resumed stream may start within (the card's slots plus its resume headroom).</param>
-internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
+public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
 {
     private readonly LinkedList<Wait> _waiting = new();
     private readonly LinkedList<Wait> _waitingBackground = new();
@@ -34,25 +34,25 @@ internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
         return waiting + Active >= (background ? BackgroundSlots : slots) + queueLimit ? $"{Active} running, {waiting} waiting" : null;
     }
 
+    /// <param name="urgency">Its place in line and the slots it may start within (<see cref="SlotUrgency"/>).</param>
     /// <param name="since">
-    /// When the request reached the cluster: the queue is in that order, so a request handed back by a stalled or draining
-    /// card keeps its place by age here. A resumed utterance (<see cref="DateTimeOffset.MinValue"/>) goes before every
-    /// waiting job, and starts at once within the resume slots: its listener is waiting in silence for the rest of it.
+    /// When a new request reached the cluster: the queue is in that order, so a request handed back by a stalled or
+    /// draining card keeps its place by age here. Moved and resumed streams go before every new one.
     /// </param>
-    /// <param name="withinRunnable">A resumed utterance that still has audio playing (it moved off a card that fell behind):
-    /// first in line too, but it starts only within what the card runs at once.</param>
     /// <param name="framesPerSecond">The card's rate now: a waiter may be handed back if the card slows down well below it.</param>
     /// <param name="mayHandBack">A synthesis the router can send elsewhere when this card slows down.</param>
     /// <returns>Null once the job has a slot; why the card will not run it, when it hands it back.</returns>
-    public async Task<string?> WaitAsync(bool background, CancellationToken cancellationToken, DateTimeOffset since, double framesPerSecond, bool mayHandBack,
-        bool withinRunnable = false)
+    public async Task<string?> WaitAsync(bool background, SlotUrgency urgency, DateTimeOffset since, double framesPerSecond, bool mayHandBack,
+        CancellationToken cancellationToken)
     {
-        var resumed = since == DateTimeOffset.MinValue && !withinRunnable;
         var free = background
             ? Active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
-            : resumed
-                ? Active + _reserved < resumeSlots()
-                : Active + _reserved < runnable() && _waiting.Count == 0;
+            : urgency switch
+            {
+                SlotUrgency.Resumed => Active + _reserved < resumeSlots(),
+                SlotUrgency.Moved => Active + _reserved < runnable(),
+                _ => Active + _reserved < runnable() && _waiting.Count == 0,
+            };
         if (free)
         {
             _reserved++;
@@ -61,7 +61,7 @@ internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = Enqueue(queue, new Wait(slot, since, framesPerSecond, mayHandBack));
+        var node = Enqueue(queue, new Wait(slot, urgency == SlotUrgency.New ? since : DateTimeOffset.MinValue, framesPerSecond, mayHandBack));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -157,7 +157,7 @@ internal sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
         return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
     }
 
-    /// <summary>A job waiting for a slot, and when its request reached the cluster.</summary>
+    /// <summary>A job waiting for a slot, and its place in line (when its request reached the cluster; the first instant for moved and resumed streams).</summary>
     /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
     private sealed record Wait(TaskCompletionSource<string?> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 }
