@@ -26,7 +26,7 @@ public static class BatchedEngineBenchmark
         var threads = int.Parse(Option(args, "--threads", "1"), CultureInfo.InvariantCulture);
         var frames = int.Parse(Option(args, "--frames", "160"), CultureInfo.InvariantCulture);
         var perStream = int.Parse(Option(args, "--utterances-per-stream", "2"), CultureInfo.InvariantCulture);
-        var rounds = Math.Max(1, int.Parse(Option(args, "--rounds", "5"), CultureInfo.InvariantCulture));
+        var rounds = Math.Max(1, int.Parse(Option(args, "--rounds", "6"), CultureInfo.InvariantCulture));
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
         var rows = int.Parse(Option(args, "--rows", Math.Max(2, (levels.Max() + lanes - 1) / lanes).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
@@ -89,7 +89,7 @@ public static class BatchedEngineBenchmark
         if (one.Today is not null)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"batched c=1 vs today c=1: {one.Ratio:F2}x frames/s."));
+                $"batched c=1 vs today c=1: {one.Ratio:F2}x frames/s (median of rounds)."));
         }
 
         foreach (var (level, today, batched, ratio) in results.Where(r => r.Level > 1))

@@ -74,6 +74,48 @@ public sealed class CardQueueTests
     }
 
     [Fact]
+    public async Task Moved_and_resumed_streams_keep_their_order_among_themselves_and_a_resumed_one_stops_at_the_headroom()
+    {
+        var runnable = 1;
+        var queue = new CardQueue(() => runnable, () => 2);
+        await StartAsync(queue, New(queue, 0));
+        await StartAsync(queue, Stream(queue, SlotUrgency.Resumed)); // past the card's figure, within the headroom
+        var resumedPastHeadroom = Stream(queue, SlotUrgency.Resumed);
+        Assert.False(resumedPastHeadroom.IsCompleted);
+        var newRequest = New(queue, 1);
+
+        // A slot frees for one more (the card learned it keeps more ahead), then a moved stream asks: the resumed one that
+        // asked first gets it, the moved one waits behind it, and both go before the new request.
+        runnable = 3;
+        var moved = Stream(queue, SlotUrgency.Moved);
+        Assert.False(moved.IsCompleted);
+        queue.ReleaseNext();
+        await StartAsync(queue, resumedPastHeadroom);
+        Assert.False(moved.IsCompleted);
+        queue.Ended();
+        queue.ReleaseNext();
+        await StartAsync(queue, moved);
+        Assert.False(newRequest.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_is_skipped_and_holds_no_slot()
+    {
+        var queue = new CardQueue(() => 1, () => 1);
+        await StartAsync(queue, New(queue, 0));
+        using var cancel = new CancellationTokenSource();
+        var cancelled = queue.WaitAsync(false, SlotUrgency.New, T0.AddSeconds(1), 100, true, cancel.Token);
+        var next = New(queue, 2);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        queue.Ended();
+        queue.ReleaseNext();
+        await StartAsync(queue, next);
+        Assert.Equal(1, queue.Active);
+    }
+
+    [Fact]
     public async Task Background_work_waits_behind_realtime_and_never_takes_the_last_free_slot()
     {
         var queue = new CardQueue(() => 3, () => 3);

@@ -9,13 +9,16 @@ namespace QwenTts.Engine.UnitTests;
 public sealed class SamplerDefinitionTests
 {
     [Theory]
-    [InlineData(2048, 50, 1f)]     // the code predictor's defaults
-    [InlineData(3072, 50, 1f)]     // the talker's c0 defaults
-    [InlineData(2048, 50, 0.8f)]
-    [InlineData(3072, 0, 0.95f)]
-    [InlineData(37, 5, 1f)]        // shorter than a vector or two: the scalar tails alone
-    [InlineData(2048, 2048, 1f)]   // top-k off by size
-    public void Every_draw_equals_the_definitions_draw(int vocabulary, int topK, float topP)
+    [InlineData(2048, 50, 1f, 0.9f)]     // the code predictor's defaults
+    [InlineData(3072, 50, 1f, 0.9f)]     // the talker's c0 defaults
+    [InlineData(2048, 50, 0.8f, 0.7f)]
+    [InlineData(3072, 0, 0.95f, 1.3f)]
+    [InlineData(2049, 50, 1f, 0.9f)]     // a tail after the last whole vector
+    [InlineData(3071, 7, 0.9f, 0.9f)]
+    [InlineData(37, 5, 1f, 1f)]
+    [InlineData(5, 2, 0.9f, 0.9f)]       // shorter than one vector: the scalar loops alone
+    [InlineData(2048, 2048, 1f, 0.9f)]   // top-k off by size
+    public void Every_draw_equals_the_definitions_draw(int vocabulary, int topK, float topP, float temperature)
     {
         var sampler = new TokenSampler();
         var source = new Random(vocabulary + topK);
@@ -26,9 +29,18 @@ public sealed class SamplerDefinitionTests
             var (fast, plain) = (new Xoshiro256(seed), new Xoshiro256(seed));
             for (var draw = 0; draw < 4; draw++)
             {
-                Assert.Equal(Definition(logits, 0.9f, topK, topP, plain), sampler.Sample(logits, true, 0.9f, topK, topP, fast));
+                Assert.Equal(Definition(logits, temperature, topK, topP, plain), sampler.Sample(logits, true, temperature, topK, topP, fast));
             }
         }
+    }
+
+    [Fact]
+    public void Logits_all_forbidden_give_the_arg_max_without_a_draw()
+    {
+        var logits = Enumerable.Repeat(float.NegativeInfinity, 2048).ToArray();
+        var random = new Xoshiro256(3);
+        Assert.Equal(0, new TokenSampler().Sample(logits, true, 0.9f, 50, 1f, random));
+        Assert.Equal(new Xoshiro256(3).NextUInt64(), random.NextUInt64());
     }
 
     /// <summary>Logits with what real ones have: ties (coarse values), forbidden tokens (-inf), a suppressed block.</summary>

@@ -3,8 +3,9 @@ namespace QwenTts.Devices.Cards;
 /// <summary>
 /// A card's scheduler: which admitted utterance runs next and when. Up to <paramref name="runnable"/> run at once (all
 /// the card's slots, or on a batching card as many as keep their streams ahead of playback); the rest wait in order of
-/// arrival, resumed and moved streams first (their listeners are already listening; see <see cref="SlotUrgency"/>). Background work (asynchronous jobs) waits in
-/// its own queue behind realtime requests, never takes the last free slot and never counts against realtime queue room.
+/// arrival, moved and resumed streams first (their listeners are already listening: <see cref="SlotUrgency"/>).
+/// Background work (asynchronous jobs) waits in its own queue behind realtime requests, never takes the last free slot
+/// and never counts against realtime queue room.
 /// Used only from its card's grain (one scheduler, no locks).
 /// </summary>
 /// <param name="runnable">Utterances that may run at once now.</param>
@@ -50,7 +51,7 @@ public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
             : urgency switch
             {
                 SlotUrgency.Resumed => Active + _reserved < resumeSlots(),
-                SlotUrgency.Moved => Active + _reserved < runnable(),
+                SlotUrgency.Moved => Active + _reserved < runnable() && !UrgentWaiting, // ahead of new requests, behind earlier moved or resumed streams
                 _ => Active + _reserved < runnable() && _waiting.Count == 0,
             };
         if (free)
@@ -75,6 +76,9 @@ public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
             }
         }
     }
+
+    /// <summary>A moved or resumed stream waits (they go first in line, in their order of asking).</summary>
+    private bool UrgentWaiting => _waiting.First is { } first && first.Value.Since == DateTimeOffset.MinValue;
 
     /// <summary>A job that was given a slot starts running.</summary>
     public void Started()

@@ -563,19 +563,14 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         };
     }
 
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {Device} deactivating ({Code}: {Description}) with {Active} running and {Waiting} waiting")]
     private partial void LogDeactivating(DeviceId device, string code, string description, int active, int waiting);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} stalled: no audio for {Seconds:F1} s with {Active} running; handing {Waiting} waiting requests to other cards")]
     private partial void LogStalled(DeviceId device, double seconds, int active, int waiting);
 
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device} slowed down to {FramesPerSecond:F1} frames/s: handing {Count} waiting requests, admitted at its old rate, back to the router")]
     private partial void LogHandedBackAfterSlowdown(DeviceId device, int count, double framesPerSecond);
-
-
-
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {Device}: report to the registry failed: {Reason}")]
     private partial void LogReportFailed(DeviceId device, string reason);
