@@ -3,7 +3,6 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using QwenTts.Audio;
-using QwenTts.Audio.Effects;
 using QwenTts.Frontend.Metrics;
 using QwenTts.Frontend.Quotas;
 using QwenTts.Frontend.Text;
@@ -404,14 +403,10 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
     private async Task SendAudioAsync(CancellationToken cancellationToken)
     {
         var settings = _settings!;
-        IAudioEncoder? encoder = null;
-        SpeechEffects? effects = null;
-        PlaybackClock? playback = null;
+        SentenceAudio? audio = null;
         try
         {
             StreamSentence? current = null;
-            long sentenceBytes = 0;
-            var binaryFrames = 0;
             var sentences = services.Runner.RunAsync(_sentences.Reader.ReadAllAsync(cancellationToken), cancellationToken,
                 SegmentTrace.Own(Activity.Current?.Context ?? default), _queue.DropToken);
             await foreach (var output in sentences)
@@ -426,18 +421,11 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     }
 
                     current = sentence;
-                    encoder?.Dispose();
-                    effects?.Dispose();
-                    effects = SpeechEffects.For(settings.Controls, SpeechStreamer.SampleRate);
-                    NotePlayback(playback);
-                    var traced = new TracedEncoder(AudioEncoders.Create(settings.Format, SpeechStreamer.SampleRate, settings.SampleRate, services.Labels.For(job.RequestId)), settings.Format, output.Trace);
-                    encoder = traced;
-                    (sentenceBytes, binaryFrames) = (0, 0);
+                    EndPlayback(audio);
+                    audio = null;
                     await _writer.SendJsonAsync(new AudioStartEvent(sentence.Index, job.Text, settings.Format, settings.SampleRate, sentence.TextStart, sentence.TextEnd,
                         Seconds(sentence.AudioStart)), cancellationToken);
-                    sentenceBytes += await _writer.SendBinaryAsync(encoder.Begin(), cancellationToken, sentence);
-                    // Per sentence: between sentences the client may simply be waiting for text.
-                    playback = new PlaybackClock(SpeechStreamer.SampleRate, traced.Span);
+                    audio = await SentenceAudio.StartAsync(_writer, sentence, settings, services.Labels.For(job.RequestId), output.Trace, cancellationToken);
                 }
 
                 if (sentence.Dropped)
@@ -452,34 +440,20 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
                     {
                         // In the first sentence's own stream (each sentence is one encoded stream), before its speech.
                         _notice = null;
-                        playback!.Sent(notice.Length);
-                        var leadIn = await _writer.SendBinaryAsync(encoder!.Encode(notice), cancellationToken, sentence, sessionSamples: notice.Length);
-                        binaryFrames += leadIn > 0 ? 1 : 0;
-                        sentenceBytes += leadIn;
+                        await audio!.SendNoticeAsync(notice, cancellationToken);
                     }
 
-                    var samples = effects?.Process(made) ?? made;
-                    playback!.Sent(samples.Length);
-                    var sent = await _writer.SendBinaryAsync(encoder!.Encode(samples), cancellationToken, sentence, samples.Length);
-                    binaryFrames += sent > 0 ? 1 : 0;
-                    sentenceBytes += sent;
+                    await audio!.SendSpeechAsync(made, cancellationToken);
                 }
                 else if (e.Kind == SynthesisEventKind.Completed && e.Summary is { } summary && _queue.TryFinish(sentence))
                 {
                     _charges.Charge(job);
-                    if (effects?.Flush() is { Length: > 0 } tail)
-                    {
-                        var sent = await _writer.SendBinaryAsync(encoder!.Encode(tail), cancellationToken, sentence, tail.Length);
-                        binaryFrames += sent > 0 ? 1 : 0;
-                        sentenceBytes += sent;
-                    }
-
-                    sentenceBytes += await _writer.SendBinaryAsync(encoder!.End(), cancellationToken, sentence);
+                    await audio!.EndAsync(cancellationToken);
                     _devices.Add(summary.Device);
                     _frames += summary.Frames;
                     _spokenCharacters += job.Text.Length;
                     _sentencesDone++;
-                    await _writer.SendJsonAsync(new AudioDoneEvent(sentence.Index, sentenceBytes, binaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device,
+                    await _writer.SendJsonAsync(new AudioDoneEvent(sentence.Index, audio.Bytes, audio.BinaryFrames, summary.Frames, Math.Round(summary.AudioSeconds, 3), summary.Device,
                         sentence.TextStart, sentence.TextEnd, Seconds(sentence.AudioStart), Seconds(sentence.AudioStart + sentence.SentSamples)), cancellationToken);
                 }
             }
@@ -510,18 +484,18 @@ public sealed partial class SpeechStreamSession(WebSocket socket, Tenant tenant,
         }
         finally
         {
-            encoder?.Dispose();
-            effects?.Dispose();
-            NotePlayback(playback);
+            EndPlayback(audio);
         }
     }
 
-    private void NotePlayback(PlaybackClock? playback)
+    /// <summary>A sentence's stream is over: its listener's underruns join the session's, its encoder and effects are freed.</summary>
+    private void EndPlayback(SentenceAudio? audio)
     {
-        if (playback is not null)
+        if (audio is not null)
         {
-            _underruns += playback.Underruns;
-            _underrunSilence += playback.SilenceSeconds;
+            _underruns += audio.Playback.Underruns;
+            _underrunSilence += audio.Playback.SilenceSeconds;
+            audio.Dispose();
         }
     }
 
