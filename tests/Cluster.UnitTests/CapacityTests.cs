@@ -91,8 +91,9 @@ public sealed class CapacityTests
     {
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock);
+        using var utterance = pacer.Running();
         pacer.SlowDown(2);
-        var slowed = pacer.ReserveAsync(5, CancellationToken.None); // 1 s instead of 0.5 s
+        var slowed = utterance.ReserveAsync(5, CancellationToken.None); // 1 s instead of 0.5 s
         clock.Advance(TimeSpan.FromMilliseconds(900));
         Assert.False(slowed.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100));
@@ -100,14 +101,14 @@ public sealed class CapacityTests
 
         pacer.SlowDown(1);
         pacer.Stall(TimeSpan.FromSeconds(3));
-        var stalled = pacer.ReserveAsync(5, CancellationToken.None); // 3 s of stall, then 0.5 s
+        var stalled = utterance.ReserveAsync(5, CancellationToken.None); // 3 s of stall, then 0.5 s
         clock.Advance(TimeSpan.FromSeconds(3.4));
         Assert.False(stalled.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await stalled;
 
         // Frames already under way when a stall begins are held back by it too: a stalled card sends nothing at all.
-        var underWay = pacer.ReserveAsync(10, CancellationToken.None); // due in 1 s
+        var underWay = utterance.ReserveAsync(10, CancellationToken.None); // due in 1 s
         clock.Advance(TimeSpan.FromMilliseconds(500));
         pacer.Stall(TimeSpan.FromSeconds(2));
         clock.Advance(TimeSpan.FromMilliseconds(600)); // past the 1 s it was due at
@@ -116,29 +117,64 @@ public sealed class CapacityTests
         Assert.False(underWay.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100)); // 1 s + the 2 s stall
         await underWay;
+
+        // A slowdown in the middle of a chunk re-times the rest of it: half made at full speed, half at half speed.
+        var slowedMidway = utterance.ReserveAsync(10, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        pacer.SlowDown(2);
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.False(slowedMidway.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        await slowedMidway;
     }
 
     [Fact]
-    public async Task An_idle_card_counts_the_time_spent_computing_a_chunk_towards_its_pace()
+    public async Task An_idle_utterance_counts_the_time_spent_computing_a_chunk_towards_its_pace_and_a_busy_one_does_not()
     {
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock);
+        using var utterance = pacer.Running();
         var computingSince = pacer.Now;
         clock.Advance(TimeSpan.FromMilliseconds(300)); // the chunk took 0.3 s to compute on an idle card
-        var chunk = pacer.ReserveAsync(5, CancellationToken.None, computingSince); // 0.5 s from when the work began
+        var chunk = utterance.ReserveAsync(5, CancellationToken.None, computingSince); // 0.5 s from when the work began
         clock.Advance(TimeSpan.FromMilliseconds(150));
         Assert.False(chunk.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(50));
         await chunk;
 
-        // A busy card is not helped: the chunk waits for the frames already under way, then takes its own 0.5 s.
-        var first = pacer.ReserveAsync(5, CancellationToken.None);
-        var second = pacer.ReserveAsync(5, CancellationToken.None, computingSince);
+        // Its next chunk asked for before the first is made waits for it, then takes its own 0.5 s.
+        var first = utterance.ReserveAsync(5, CancellationToken.None);
+        var second = utterance.ReserveAsync(5, CancellationToken.None, computingSince);
         clock.Advance(TimeSpan.FromMilliseconds(900));
         await first;
         Assert.False(second.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await second;
+    }
+
+    [Fact]
+    public async Task A_stream_joining_a_busy_batching_card_makes_its_first_frames_at_once_at_its_share_not_behind_the_others()
+    {
+        var clock = new FakeTimeProvider();
+        var pacer = new CardPacer(framesPerSecond: 10, clock, batchStepCost: 0.5);
+        var long_ = pacer.Running();
+        var longChunk = long_.ReserveAsync(50, CancellationToken.None); // 5 s alone
+        clock.Advance(TimeSpan.FromSeconds(1)); // 10 made
+
+        // Two in a step: each makes 10 / 1.5 frames/s. The newcomer's 4 frames take 0.6 s, not the 4 s left of the other's chunk.
+        using var joiner = pacer.Running();
+        var first = joiner.ReserveAsync(4, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMilliseconds(550));
+        Assert.False(first.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await first;
+        joiner.Dispose(); // 4 more of the long chunk made meanwhile: 36 left, alone again at 10 frames/s
+
+        clock.Advance(TimeSpan.FromMilliseconds(3550));
+        Assert.False(longChunk.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await longChunk;
+        long_.Dispose();
     }
 
     [Fact]

@@ -54,18 +54,21 @@ public sealed class RoutingPiecesTests
     }
 
     [Fact]
-    public async Task An_emulated_card_releases_frames_at_its_rate_shared_by_its_utterances()
+    public async Task An_emulated_card_makes_frames_at_its_rate_shared_by_its_utterances()
     {
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock);
+        using var first = pacer.Running();
+        using var second = pacer.Running();
 
-        var first = pacer.ReserveAsync(5, CancellationToken.None);   // due at 0.5 s
-        var second = pacer.ReserveAsync(5, CancellationToken.None);  // queued behind it: due at 1.0 s
+        var a = first.ReserveAsync(5, CancellationToken.None);  // each makes 5 frames/s while both run: due at 1.0 s
+        var b = second.ReserveAsync(3, CancellationToken.None); // due at 0.6 s; then the first runs alone
         clock.Advance(TimeSpan.FromMilliseconds(600));
-        await first;
-        Assert.False(second.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(400));
-        await second;
+        await b;
+        second.Dispose();
+        Assert.False(a.IsCompleted); // 3 of 5 made; the last 2 at 10 frames/s
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        await a;
     }
 
     private static DeviceLoad Load(double fps = 50, double work = 0, int active = 0, int waiting = 0) => CardLoads.Card(fps, work, active, waiting);

@@ -116,18 +116,18 @@ public sealed class CardEngine : IDisposable
         TimeSpan? firstAudio = null;
         var resumed = ResumedFrames(job);
         var computingSince = Pacer?.Now;
-        using var running = Pacer?.Running();
-        if (Pacer is not null && resumed > 0)
+        using var paced = Pacer?.Running();
+        if (paced is not null && resumed > 0)
         {
-            await Pacer.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken, computingSince);
-            computingSince = Pacer.Now;
+            await paced.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken, computingSince);
+            computingSince = Pacer!.Now;
         }
 
         await foreach (var chunk in synthesizer.SynthesizeAsync(request, cancellationToken))
         {
-            if (Pacer is not null)
+            if (paced is not null)
             {
-                await Pacer.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken, computingSince);
+                await paced.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken, computingSince);
             }
 
             if (chunk.Samples.Length > 0)

@@ -1,26 +1,38 @@
 namespace QwenTts.Devices.Cards;
 
 /// <summary>
-/// Makes an emulated card behave like a card of a given throughput: frames are released at most at
-/// <c>framesPerSecond</c>, shared by every utterance on the card (processor sharing), however fast the CPU is.
-/// A batching card (<paramref name="batchStepCost"/> set) runs its n utterances in one step that costs
-/// 1 + cost x (n - 1) times a lone one's, so it gives n / (1 + cost x (n - 1)) times the rate in all: 0 is a step that
-/// costs the same for any n, 1 is today's turn-taking. A card can be slowed down or stalled, as real cards are (thermal
-/// limits, kernel time-outs), to test routing.
+/// Makes an emulated card behave like a card of a given throughput, however fast the CPU is: every utterance running
+/// on it makes frames at the same rate at every moment, its share of the card's (processor sharing). A card that takes
+/// turns shares <c>framesPerSecond</c> among its n utterances; a batching card (<paramref name="batchStepCost"/> set) runs
+/// them in one step that costs 1 + cost x (n - 1) times a lone one's, so each makes framesPerSecond / (1 + cost x (n - 1)):
+/// 0 is a step that costs the same for any n, 1 is today's turn-taking. A stream that joins a busy card makes its first
+/// frames at the card's rate at once, as a new row of a batch does at the next step, not behind the frames the others
+/// have asked for. A card can be slowed down or stalled, as real cards are (thermal limits, kernel time-outs), to test
+/// routing.
 /// </summary>
+/// <remarks>
+/// One clock for the card: how many frames each utterance has been able to make so far (it runs at the per-utterance
+/// rate of the moment, and not at all while stalled). An utterance's chunk is due when that clock reaches the frames the
+/// utterance has asked for, so a rate that changes (one more utterance, a slowdown, a stall) re-times every chunk under way.
+/// </remarks>
 public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double? batchStepCost = null)
 {
     private readonly Lock _gate = new();
-    private readonly double _secondsPerFrame = 1.0 / framesPerSecond;
-    private DateTimeOffset _next = DateTimeOffset.MinValue;
+    private double _made;                     // frames each utterance could have made by _at
+    private DateTimeOffset _at = clock.GetUtcNow();
+    private DateTimeOffset _stallStart = DateTimeOffset.MinValue;
+    private DateTimeOffset _stalledUntil = DateTimeOffset.MinValue;
     private double _slowdown = 1;
-    private TimeSpan _stalled; // all stall time so far: a frame reserved before a stall is released that much later too
     private int _running;
+    private CancellationTokenSource _changed = new(); // cancelled (and replaced) when the rate changes: chunks under way re-time
 
     /// <summary>How much more a step of n utterances costs than a lone one's, per extra utterance; null: no batching.</summary>
     public double? BatchStepCost { get; } = batchStepCost is < 0
         ? throw new ArgumentOutOfRangeException(nameof(batchStepCost), batchStepCost, "Devices:EmulatedBatchStepCost is 0 (a step costs the same for any number of rows) or more.")
         : batchStepCost;
+
+    /// <summary>The profile's rate, the card's speed when it is well.</summary>
+    public double FramesPerSecond { get; } = framesPerSecond;
 
     /// <summary>The card's rate in all with <paramref name="running"/> utterances running, when well.</summary>
     public double RateWith(int running) => FramesPerSecond * Speedup(running);
@@ -28,35 +40,8 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     private double Speedup(int running) =>
         BatchStepCost is { } cost && running > 1 ? running / (1 + (cost * (running - 1))) : 1;
 
-    /// <summary>An utterance starts on the card (dispose the result when it ends): a batching card's rate follows how many run.</summary>
-    public IDisposable Running()
-    {
-        lock (_gate)
-        {
-            _running++;
-        }
-
-        return new Leaving(this);
-    }
-
-    private sealed class Leaving(CardPacer pacer) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                lock (pacer._gate)
-                {
-                    pacer._running--;
-                }
-            }
-        }
-    }
-
-    /// <summary>The profile's rate, the card's speed when it is well.</summary>
-    public double FramesPerSecond { get; } = framesPerSecond;
+    /// <summary>What each running utterance makes a second now (one alone makes the card's rate).</summary>
+    private double EachRate => RateWith(Math.Max(1, _running)) / Math.Max(1, _running) / _slowdown;
 
     /// <summary>
     /// What replaying one frame of a resumed utterance costs, in generated frames: its talker step, without the 15 code
@@ -66,58 +51,140 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     /// </summary>
     public const double ReplayedFrameCost = 0.5;
 
-    /// <summary>The pacer's clock, to tell <see cref="ReserveAsync"/> when the work on a chunk began.</summary>
+    /// <summary>The pacer's clock, to tell <see cref="Utterance.ReserveAsync"/> when the work on a chunk began.</summary>
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    /// <summary>
-    /// Waits until the card would have produced <paramref name="frames"/> more frames, computed since
-    /// <paramref name="computingSince"/> (now when not given). A real card's time for a chunk includes computing it, so
-    /// the CPU's time on a chunk counts towards the card's pace when the card had nothing else under way: otherwise
-    /// every gap between one stream's chunks would cost an idle card the CPU's time on top of the paced time.
-    /// </summary>
-    public async Task ReserveAsync(double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince = null)
+    /// <summary>An utterance starts on the card (dispose it when it ends): every utterance's rate follows how many run.</summary>
+    public Utterance Running()
     {
-        DateTimeOffset due;
-        TimeSpan stalledBefore;
-        lock (_gate)
-        {
-            var now = clock.GetUtcNow();
-            var since = computingSince is { } at && at < now ? at : now;
-            var start = _next > since ? _next : since;
-            _next = start + TimeSpan.FromSeconds(frames * _secondsPerFrame * _slowdown / Speedup(_running));
-            (due, stalledBefore) = (_next, _stalled);
-        }
-
-        while (due - clock.GetUtcNow() is var wait && wait > TimeSpan.Zero)
-        {
-            // Off the caller's scheduler (a grain's): the wait must not cost the card's grain a turn.
-            await Task.Delay(wait, clock, cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                // A stall that began while these frames were under way holds them back too: a stalled card sends nothing.
-                (due, stalledBefore) = (due + (_stalled - stalledBefore), _stalled);
-            }
-        }
+        Change(() => _running++);
+        return new Utterance(this);
     }
 
     /// <summary>Runs at 1/<paramref name="factor"/> of the profile's rate from now on (1 restores it).</summary>
     public void SlowDown(double factor)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1.0);
-        lock (_gate)
-        {
-            _slowdown = factor;
-        }
+        Change(() => _slowdown = factor);
     }
 
-    /// <summary>Produces nothing for <paramref name="duration"/>: every frame not yet released waits that much longer.</summary>
-    public void Stall(TimeSpan duration)
+    /// <summary>Produces nothing for <paramref name="duration"/>: every frame not yet made waits that much longer.</summary>
+    public void Stall(TimeSpan duration) => Change(() =>
     {
+        var now = _at;
+        if (_stalledUntil > now)
+        {
+            _stalledUntil += duration;
+        }
+        else
+        {
+            (_stallStart, _stalledUntil) = (now, now + duration);
+        }
+    });
+
+    /// <summary>Brings the card's clock to now, changes the rate, and wakes every chunk under way to re-time itself.</summary>
+    private void Change(Action change)
+    {
+        CancellationTokenSource changed;
+        lock (_gate)
+        {
+            Advance(clock.GetUtcNow());
+            change();
+            (changed, _changed) = (_changed, new CancellationTokenSource());
+        }
+
+        changed.Cancel(); // not disposed: a waiter may be linking to its token right now
+    }
+
+    /// <summary>The frames each utterance could make from <see cref="_at"/> to <paramref name="now"/>, at the rate of the moment, none while stalled.</summary>
+    private void Advance(DateTimeOffset now)
+    {
+        if (now <= _at)
+        {
+            return;
+        }
+
+        var stalled = Overlap(_at, now, _stallStart, _stalledUntil);
+        _made += ((now - _at) - stalled).TotalSeconds * EachRate;
+        _at = now;
+    }
+
+    private static TimeSpan Overlap(DateTimeOffset from, DateTimeOffset to, DateTimeOffset start, DateTimeOffset end)
+    {
+        var (a, b) = (from > start ? from : start, to < end ? to : end);
+        return b > a ? b - a : TimeSpan.Zero;
+    }
+
+    private async Task ReserveAsync(Utterance utterance, double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince)
+    {
+        double due;
         lock (_gate)
         {
             var now = clock.GetUtcNow();
-            _next = (_next > now ? _next : now) + duration;
-            _stalled += duration;
+            Advance(now);
+            // A chunk's time includes computing it: the CPU's time on it counts when the utterance had nothing under way
+            // (otherwise every gap between a stream's chunks would cost it the CPU's time on top of the paced time).
+            var computing = computingSince is { } since && since < now ? (now - since).TotalSeconds * EachRate : 0;
+            due = utterance.Asked = Math.Max(utterance.Asked, _made - computing) + frames;
+        }
+
+        while (true)
+        {
+            TimeSpan wait;
+            CancellationToken changed;
+            lock (_gate)
+            {
+                var now = clock.GetUtcNow();
+                Advance(now);
+                if (_made >= due - 1e-9)
+                {
+                    return;
+                }
+
+                var stallLeft = _stalledUntil > now ? _stalledUntil - now : TimeSpan.Zero;
+                wait = stallLeft + TimeSpan.FromSeconds((due - _made) / EachRate);
+                changed = _changed.Token;
+            }
+
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, changed);
+            try
+            {
+                // Off the caller's scheduler (a grain's): the wait must not cost the card's grain a turn.
+                await Task.Delay(wait, clock, either.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The rate changed: re-time from the card's clock.
+            }
+        }
+    }
+
+    private void Leave() => Change(() => _running--);
+
+    /// <summary>One utterance on the card: its chunks are paced by the card's clock; dispose it when the utterance ends.</summary>
+    public sealed class Utterance : IDisposable
+    {
+        private readonly CardPacer _pacer;
+        private int _done;
+
+        internal Utterance(CardPacer pacer) => _pacer = pacer;
+
+        /// <summary>The card's clock value by which this utterance has made every frame it asked for.</summary>
+        internal double Asked { get; set; }
+
+        /// <summary>
+        /// Waits until this utterance would have made <paramref name="frames"/> more frames on the card, computed since
+        /// <paramref name="computingSince"/> (now when not given; it counts only when the utterance had nothing under way).
+        /// </summary>
+        public Task ReserveAsync(double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince = null) =>
+            _pacer.ReserveAsync(this, frames, cancellationToken, computingSince);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                _pacer.Leave();
+            }
         }
     }
 }
