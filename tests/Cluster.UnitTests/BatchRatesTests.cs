@@ -70,13 +70,23 @@ public sealed class BatchRatesTests
         Assert.Equal(5, PlaybackAdmission.RunnableAtOnce(8, Measured, Headroom, assumed: 50)); // 16.7 frames/s a stream with 5, 14.3 with 6: not 1.3x real time
 
         // Nothing measured: as many as its assumed rate keeps ahead with no batching gain (50 / 16.25: 3; 30: 1; a card
-        // too slow for even one: all); measured up to 3 only (and keeping ahead there): one past it, to measure it.
+        // too slow for even one: all).
         Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom, assumed: 50));
         Assert.Equal(1, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom, assumed: 30));
         Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, _ => null, Headroom, assumed: 2));
-        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null, Headroom, assumed: 50));
 
-        // Sizes not measured count at the most fewer made (60 alone keeps 3 ahead at 20 each), then one past: 4.
+        // Measured up to 3 with no gain (60 in all): the line through its step times says a fourth would get 15 frames/s,
+        // so it does not try it (a batching card slows every row at once: trying would put all four behind).
+        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? 60 : null, Headroom, assumed: 50));
+
+        // With a gain: steps of 26.7 ms + 6.7 ms a row measured up to 3 (30, 50, 64.3 in all). A fourth is not safe at what
+        // 3 made (16.1 a stream), but the line predicts 75 with 4 (18.75 a stream): it tries 4; not 5, two past what it measured.
+        static double? OnTheLine(int n) => n / (0.08 / 3 + (0.02 / 3 * n));
+        Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? OnTheLine(n) : null, Headroom, assumed: 50));
+        Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? OnTheLine(n) : n == 4 ? 60 : null, Headroom, assumed: 50)); // 4 measured behind
+
+        // Sizes not measured count at the most fewer made (60 alone keeps 3 ahead at 20 each); with one size measured, no
+        // line yet: one past, to measure a second: 4.
         Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 60 : null, Headroom, assumed: 50));
         Assert.Equal(2, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 20 : n == 2 ? 40 : n == 3 ? 45 : null, Headroom, assumed: 50)); // 15 frames/s with 3
 
@@ -86,6 +96,22 @@ public sealed class BatchRatesTests
 
         // A card that keeps no stream ahead even alone (the 1.7B on a CPU: about 2 frames/s) batches for throughput.
         Assert.Equal(8, PlaybackAdmission.RunnableAtOnce(8, n => 1.2 * n / (1 + (0.3 * (n - 1))), Headroom, assumed: 50));
+    }
+
+    [Fact]
+    public void A_cards_step_times_fit_a_line_in_its_rows()
+    {
+        // 20 ms fixed + 5 ms a row, measured at 1, 2 and 4 rows: the line predicts 3 and 8.
+        var line = StepTimes.Fit(8, n => n is 1 or 2 or 4 ? n / (0.020 + (0.005 * n)) : null)!;
+        Assert.Equal(0.020, line.Fixed, precision: 9);
+        Assert.Equal(0.005, line.PerRow, precision: 9);
+        Assert.Equal(8 / 0.060, line.RateWith(8), precision: 6);
+
+        Assert.Null(StepTimes.Fit(8, n => n == 1 ? 50 : null)); // one point is no line
+
+        // Noise that makes more rows look cheaper is taken as flat; a line with no fixed part as a card taking turns.
+        Assert.Equal(0, StepTimes.Fit(8, n => n switch { 1 => 50, 2 => 110, _ => null })!.PerRow);
+        Assert.Equal(40, StepTimes.Fit(8, n => n switch { 2 => 40, 4 => 40, _ => null })!.RateWith(6), precision: 6);
     }
 
     /// <summary>Each stream made 1.3x ahead of real time.</summary>

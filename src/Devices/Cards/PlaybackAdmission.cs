@@ -6,8 +6,11 @@ namespace QwenTts.Devices.Cards;
 /// A batch step costs more with more rows, so past some n the streams would fall behind their listeners: the card runs
 /// at most the largest n whose measured rate keeps every one of them a headroom (<see cref="HeadroomFor"/>) ahead, and lets the
 /// rest wait (in the order their listeners started waiting). Sizes it has not measured count at the most it made with
-/// fewer (a batch step never makes less with one more row), and it grows one size past those, to measure that one; with nothing measured yet it runs as many as its assumed rate alone keeps ahead (no batching gain
-/// taken for granted), so a card that has just started does not open every slot at a rate it has never seen.
+/// fewer (a batch step never makes less with one more row); past those it grows only where the line its measured step
+/// times draw (<see cref="StepTimes"/>) says every stream stays ahead, one size past the largest measured at a time, so
+/// it does not learn a size by putting every stream on the card behind (a batching card slows all its rows at once).
+/// With nothing measured yet it runs as many as its assumed rate alone keeps ahead (no batching gain taken for
+/// granted), so a card that has just started does not open every slot at a rate it has never seen.
 /// A card that cannot make even one stream at real time (the real model on a CPU) runs all its slots: holding work back
 /// would not make anyone's audio arrive in time, only less of it. One that can, but not with the full headroom, runs one.
 /// </summary>
@@ -64,6 +67,8 @@ public static class PlaybackAdmission
 
         var runnable = 1;
         var known = alone ?? assumed; // the most the card makes with fewer running: one more row never makes less
+        var steps = StepTimes.Fit(slots, measured);
+        var largest = Enumerable.Range(1, slots).Last(n => measured(n) is not null);
         for (var n = 2; n <= slots; n++)
         {
             if (measured(n) is { } rate)
@@ -78,11 +83,21 @@ public static class PlaybackAdmission
                 continue;
             }
 
-            runnable = n; // safe even at what fewer made, or one step past what it knows: it runs it and measures it
-            if (known / n < ahead)
+            if (known / n >= ahead)
             {
-                break;
+                runnable = n; // safe even at what fewer made
+                continue;
             }
+
+            // Past what it knows to be safe. With two sizes measured, the card's step time as a line in the rows predicts
+            // this one: it runs it if every stream would stay ahead, and measures it (one size past the largest measured
+            // at a time). With fewer, it tries one size past, to have a second point.
+            if (steps is null || (n <= largest + 1 && steps.RateWith(n) / n >= ahead))
+            {
+                runnable = n;
+            }
+
+            break;
         }
 
         return runnable;
