@@ -85,6 +85,10 @@ public sealed class BatchRatesTests
         Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? OnTheLine(n) : null, Headroom, assumed: 50));
         Assert.Equal(3, PlaybackAdmission.RunnableAtOnce(8, n => n <= 3 ? OnTheLine(n) : n == 4 ? 60 : null, Headroom, assumed: 50)); // 4 measured behind
 
+        // Safe up to 6 at what 2 made (110: 18.3 a stream); the line through 1 and 2 says 7 would get 38.8 a stream, but 7
+        // is more than one size past the largest measured: 6.
+        Assert.Equal(6, PlaybackAdmission.RunnableAtOnce(8, n => n switch { 1 => 60, 2 => 110, _ => null }, Headroom, assumed: 50));
+
         // Sizes not measured count at the most fewer made (60 alone keeps 3 ahead at 20 each); with one size measured, no
         // line yet: one past, to measure a second: 4.
         Assert.Equal(4, PlaybackAdmission.RunnableAtOnce(8, n => n == 1 ? 60 : null, Headroom, assumed: 50));
@@ -101,7 +105,7 @@ public sealed class BatchRatesTests
     [Fact]
     public void A_cards_step_times_fit_a_line_in_its_rows()
     {
-        // 20 ms fixed + 5 ms a row, measured at 1, 2 and 4 rows: the line predicts 3 and 8.
+        // 20 ms fixed + 5 ms a row, measured at 1, 2 and 4 rows: the line predicts 8.
         var line = StepTimes.Fit(8, n => n is 1 or 2 or 4 ? n / (0.020 + (0.005 * n)) : null)!;
         Assert.Equal(0.020, line.Fixed, precision: 9);
         Assert.Equal(0.005, line.PerRow, precision: 9);
@@ -112,6 +116,9 @@ public sealed class BatchRatesTests
         // Noise that makes more rows look cheaper is taken as flat; a line with no fixed part as a card taking turns.
         Assert.Equal(0, StepTimes.Fit(8, n => n switch { 1 => 50, 2 => 110, _ => null })!.PerRow);
         Assert.Equal(40, StepTimes.Fit(8, n => n switch { 2 => 40, 4 => 40, _ => null })!.RateWith(6), precision: 6);
+        var throughZero = StepTimes.Fit(8, n => n switch { 2 => 40, 4 => 32, _ => null })!; // the line would cross zero
+        Assert.Equal(0, throughZero.Fixed);
+        Assert.Equal(1 / ((2 * 0.05) + (4 * 0.125)) * 20, throughZero.RateWith(6), precision: 6);
     }
 
     /// <summary>Each stream made 1.3x ahead of real time.</summary>

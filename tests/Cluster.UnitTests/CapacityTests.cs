@@ -89,6 +89,7 @@ public sealed class CapacityTests
     [Fact]
     public async Task A_slowed_card_takes_twice_as_long_and_a_stalled_one_releases_nothing_until_the_stall_ends()
     {
+        PacerTestClock.RunContinuationsInline();
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock);
         using var utterance = pacer.Running();
@@ -131,6 +132,7 @@ public sealed class CapacityTests
     [Fact]
     public async Task An_idle_utterance_counts_the_time_spent_computing_a_chunk_towards_its_pace_and_a_busy_one_does_not()
     {
+        PacerTestClock.RunContinuationsInline();
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock);
         using var utterance = pacer.Running();
@@ -150,11 +152,24 @@ public sealed class CapacityTests
         Assert.False(second.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await second;
+
+        // Time the card spent stalled while the chunk was computed is no credit: a stalled card makes nothing.
+        clock.Advance(TimeSpan.FromSeconds(1)); // idle (its listener reading): it asks for nothing
+        var stalledSince = pacer.Now;
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        pacer.Stall(TimeSpan.FromSeconds(2));
+        clock.Advance(TimeSpan.FromMilliseconds(200));
+        var afterStall = utterance.ReserveAsync(5, CancellationToken.None, stalledSince); // 0.1 s made before it, 0.4 s after the stall ends at 2.1 s
+        clock.Advance(TimeSpan.FromMilliseconds(2150)); // 2.45 s after it began computing
+        Assert.False(afterStall.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await afterStall;
     }
 
     [Fact]
     public async Task A_stream_joining_a_busy_batching_card_makes_its_first_frames_at_once_at_its_share_not_behind_the_others()
     {
+        PacerTestClock.RunContinuationsInline();
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock, batchStepCost: 0.5);
         var long_ = pacer.Running();

@@ -56,6 +56,7 @@ public sealed class RoutingPiecesTests
     [Fact]
     public async Task An_emulated_card_makes_frames_at_its_rate_shared_by_its_utterances()
     {
+        PacerTestClock.RunContinuationsInline();
         var clock = new FakeTimeProvider();
         var pacer = new CardPacer(framesPerSecond: 10, clock);
         using var first = pacer.Running();

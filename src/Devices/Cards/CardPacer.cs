@@ -17,6 +17,10 @@ namespace QwenTts.Devices.Cards;
 /// </remarks>
 public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double? batchStepCost = null)
 {
+    private readonly double _checkedRate = double.IsFinite(framesPerSecond) && framesPerSecond > 0
+        ? framesPerSecond
+        : throw new ArgumentOutOfRangeException(nameof(framesPerSecond), framesPerSecond, "An emulated card makes a positive number of frames a second.");
+
     private readonly Lock _gate = new();
     private double _made;                     // frames each utterance could have made by _at
     private DateTimeOffset _at = clock.GetUtcNow();
@@ -27,12 +31,12 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     private CancellationTokenSource _changed = new(); // cancelled (and replaced) when the rate changes: chunks under way re-time
 
     /// <summary>How much more a step of n utterances costs than a lone one's, per extra utterance; null: no batching.</summary>
-    public double? BatchStepCost { get; } = batchStepCost is < 0
+    public double? BatchStepCost { get; } = batchStepCost is < 0 or double.NaN or double.PositiveInfinity
         ? throw new ArgumentOutOfRangeException(nameof(batchStepCost), batchStepCost, "Devices:EmulatedBatchStepCost is 0 (a step costs the same for any number of rows) or more.")
         : batchStepCost;
 
     /// <summary>The profile's rate, the card's speed when it is well.</summary>
-    public double FramesPerSecond { get; } = framesPerSecond;
+    public double FramesPerSecond => _checkedRate;
 
     /// <summary>The card's rate in all with <paramref name="running"/> utterances running, when well.</summary>
     public double RateWith(int running) => FramesPerSecond * Speedup(running);
@@ -64,7 +68,11 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     /// <summary>Runs at 1/<paramref name="factor"/> of the profile's rate from now on (1 restores it).</summary>
     public void SlowDown(double factor)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1.0);
+        if (!double.IsFinite(factor) || factor < 1.0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "A card slows down by a finite factor of 1 or more.");
+        }
+
         Change(() => _slowdown = factor);
     }
 
@@ -124,7 +132,9 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
             Advance(now);
             // A chunk's time includes computing it: the CPU's time on it counts when the utterance had nothing under way
             // (otherwise every gap between a stream's chunks would cost it the CPU's time on top of the paced time).
-            var computing = computingSince is { } since && since < now ? (now - since).TotalSeconds * EachRate : 0;
+            var computing = computingSince is { } since && since < now
+                ? ((now - since) - Overlap(since, now, _stallStart, _stalledUntil)).TotalSeconds * EachRate // at the rate of now: near enough for a chunk's compute
+                : 0;
             due = utterance.Asked = Math.Max(utterance.Asked, _made - computing) + frames;
         }
 
@@ -142,7 +152,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
                 }
 
                 var stallLeft = _stalledUntil > now ? _stalledUntil - now : TimeSpan.Zero;
-                wait = stallLeft + TimeSpan.FromSeconds((due - _made) / EachRate);
+                wait = WholeMilliseconds(stallLeft + TimeSpan.FromSeconds((due - _made) / EachRate));
                 changed = _changed.Token;
             }
 
@@ -158,6 +168,13 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
             }
         }
     }
+
+    /// <summary>
+    /// A wait rounded up to whole milliseconds (a delay rounds down: a wake short of its frames would spin until they are
+    /// made), at most an hour (the loop re-checks).
+    /// </summary>
+    private static TimeSpan WholeMilliseconds(TimeSpan wait) =>
+        TimeSpan.FromMilliseconds(Math.Clamp(Math.Ceiling(wait.TotalMilliseconds - 1e-6), 1, 3_600_000));
 
     private void Leave() => Change(() => _running--);
 

@@ -34,6 +34,5 @@ public sealed record StepTimes(double Fixed, double PerRow)
         return intercept > 0
             ? new StepTimes(intercept, slope)
             : new StepTimes(0, points.Sum(p => p.X * p.Y) / points.Sum(p => p.X * p.X)); // no fixed part seen: each row costs the same
-
     }
 }

@@ -1,0 +1,11 @@
+namespace QwenTts.Cluster.UnitTests;
+
+/// <summary>
+/// For tests that drive a <see cref="QwenTts.Devices.Cards.CardPacer"/> with a fake clock: without the test runner's
+/// synchronization context, a chunk's wait re-times itself on the thread that changed the card's rate or advanced the
+/// clock, before the test's next step, instead of on a pool thread that may run after it.
+/// </summary>
+internal static class PacerTestClock
+{
+    public static void RunContinuationsInline() => SynchronizationContext.SetSynchronizationContext(null);
+}
