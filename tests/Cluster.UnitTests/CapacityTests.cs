@@ -95,18 +95,12 @@ public sealed class CapacityTests
         using var utterance = pacer.Running();
         pacer.SlowDown(2);
         var slowed = utterance.ReserveAsync(5, CancellationToken.None); // 1 s instead of 0.5 s
-        clock.Advance(TimeSpan.FromMilliseconds(900));
-        Assert.False(slowed.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(100));
-        await slowed;
+        await clock.DueAfterAsync(slowed, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(100));
 
         pacer.SlowDown(1);
         pacer.Stall(TimeSpan.FromSeconds(3));
         var stalled = utterance.ReserveAsync(5, CancellationToken.None); // 3 s of stall, then 0.5 s
-        clock.Advance(TimeSpan.FromSeconds(3.4));
-        Assert.False(stalled.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(100));
-        await stalled;
+        await clock.DueAfterAsync(stalled, TimeSpan.FromSeconds(3.4), TimeSpan.FromMilliseconds(100));
 
         // Frames already under way when a stall begins are held back by it too: a stalled card sends nothing at all.
         var underWay = utterance.ReserveAsync(10, CancellationToken.None); // due in 1 s
@@ -114,19 +108,13 @@ public sealed class CapacityTests
         pacer.Stall(TimeSpan.FromSeconds(2));
         clock.Advance(TimeSpan.FromMilliseconds(600)); // past the 1 s it was due at
         Assert.False(underWay.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1.8)); // 2.9 s
-        Assert.False(underWay.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(100)); // 1 s + the 2 s stall
-        await underWay;
+        await clock.DueAfterAsync(underWay, TimeSpan.FromSeconds(1.8), TimeSpan.FromMilliseconds(100)); // waiting at 2.9 s, made at 3 s: 1 s + the 2 s stall
 
         // A slowdown in the middle of a chunk re-times the rest of it: half made at full speed, half at half speed.
         var slowedMidway = utterance.ReserveAsync(10, CancellationToken.None);
         clock.Advance(TimeSpan.FromMilliseconds(500));
         pacer.SlowDown(2);
-        clock.Advance(TimeSpan.FromMilliseconds(900));
-        Assert.False(slowedMidway.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(100));
-        await slowedMidway;
+        await clock.DueAfterAsync(slowedMidway, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
@@ -139,10 +127,7 @@ public sealed class CapacityTests
         var computingSince = pacer.Now;
         clock.Advance(TimeSpan.FromMilliseconds(300)); // the chunk took 0.3 s to compute on an idle card
         var chunk = utterance.ReserveAsync(5, CancellationToken.None, computingSince); // 0.5 s from when the work began
-        clock.Advance(TimeSpan.FromMilliseconds(150));
-        Assert.False(chunk.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
-        await chunk;
+        await clock.DueAfterAsync(chunk, TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(50));
 
         // Its next chunk asked for before the first is made waits for it, then takes its own 0.5 s.
         var first = utterance.ReserveAsync(5, CancellationToken.None);
@@ -160,10 +145,7 @@ public sealed class CapacityTests
         pacer.Stall(TimeSpan.FromSeconds(2));
         clock.Advance(TimeSpan.FromMilliseconds(200));
         var afterStall = utterance.ReserveAsync(5, CancellationToken.None, stalledSince); // 0.1 s made before it, 0.4 s after the stall ends at 2.1 s
-        clock.Advance(TimeSpan.FromMilliseconds(2150)); // 2.45 s after it began computing
-        Assert.False(afterStall.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
-        await afterStall;
+        await clock.DueAfterAsync(afterStall, TimeSpan.FromMilliseconds(2150), TimeSpan.FromMilliseconds(50)); // 2.45 s after it began computing
     }
 
     [Fact]
@@ -179,16 +161,10 @@ public sealed class CapacityTests
         // Two in a step: each makes 10 / 1.5 frames/s. The newcomer's 4 frames take 0.6 s, not the 4 s left of the other's chunk.
         using var joiner = pacer.Running();
         var first = joiner.ReserveAsync(4, CancellationToken.None);
-        clock.Advance(TimeSpan.FromMilliseconds(550));
-        Assert.False(first.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
-        await first;
+        await clock.DueAfterAsync(first, TimeSpan.FromMilliseconds(550), TimeSpan.FromMilliseconds(50));
         joiner.Dispose(); // 4 more of the long chunk made meanwhile: 36 left, alone again at 10 frames/s
 
-        clock.Advance(TimeSpan.FromMilliseconds(3550));
-        Assert.False(longChunk.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
-        await longChunk;
+        await clock.DueAfterAsync(longChunk, TimeSpan.FromMilliseconds(3550), TimeSpan.FromMilliseconds(50));
         long_.Dispose();
     }
 

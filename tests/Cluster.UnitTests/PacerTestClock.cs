@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace QwenTts.Cluster.UnitTests;
 
 /// <summary>
@@ -8,4 +10,16 @@ namespace QwenTts.Cluster.UnitTests;
 internal static class PacerTestClock
 {
     public static void RunContinuationsInline() => SynchronizationContext.SetSynchronizationContext(null);
+
+    /// <summary>
+    /// Advances the clock by <paramref name="notYet"/>, where <paramref name="chunk"/> must still wait, then by
+    /// <paramref name="rest"/>, where it must be made.
+    /// </summary>
+    public static async Task DueAfterAsync(this FakeTimeProvider clock, Task chunk, TimeSpan notYet, TimeSpan rest)
+    {
+        clock.Advance(notYet);
+        Assert.False(chunk.IsCompleted);
+        clock.Advance(rest);
+        await chunk;
+    }
 }

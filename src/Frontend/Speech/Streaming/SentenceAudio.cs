@@ -68,9 +68,8 @@ internal sealed class SentenceAudio : IDisposable
     private async Task SendAsync(float[] samples, CancellationToken cancellationToken, bool counted)
     {
         Playback.Sent(samples.Length);
-        var sent = counted
-            ? await _writer.SendBinaryAsync(_encoder.Encode(samples), cancellationToken, _sentence, samples.Length)
-            : await _writer.SendBinaryAsync(_encoder.Encode(samples), cancellationToken, _sentence, sessionSamples: samples.Length);
+        var sent = await _writer.SendBinaryAsync(_encoder.Encode(samples), cancellationToken, _sentence,
+            samples: counted ? samples.Length : 0, sessionSamples: counted ? 0 : samples.Length);
         BinaryFrames += sent > 0 ? 1 : 0;
         Bytes += sent;
     }
