@@ -9,7 +9,7 @@ namespace QwenTts.Devices.Cards;
 /// Used only from its card's grain (one scheduler, no locks).
 /// </summary>
 /// <param name="runnable">Utterances that may run at once now.</param>
-/// <param name="resumeSlots">Slots a resumed stream may start within (the card's slots plus its resume headroom).</param>
+/// <param name="resumeSlots">Slots a resumed stream may start within (what may run at once plus the card's resume headroom).</param>
 public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
 {
     private readonly LinkedList<Wait> _waiting = new();
