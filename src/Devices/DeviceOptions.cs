@@ -22,9 +22,7 @@ public sealed class DeviceOptions
     /// <summary>
     /// Utterances a card may run beyond what it runs at once (MaxConcurrent; on a batching card, as many as keep its streams
     /// ahead of playback) to resume streams that failed on another card: those start at once rather than wait for a slot,
-    /// because their listeners are waiting in silence. Counted from what a batching card runs now, not from MaxConcurrent:
-    /// every row it adds slows all its streams, so a stall's streams landing on one card past that would put every stream
-    /// on it behind. 0 queues them first instead.
+    /// because their listeners are waiting in silence. 0 queues them first instead.
     /// </summary>
     public int ResumeHeadroom { get; set; } = 1;
 

@@ -27,7 +27,7 @@ public sealed class CardQueueTests
     public async Task New_requests_start_within_the_cards_figure_and_then_in_order_of_arrival_not_of_asking()
     {
         var runnable = 2;
-        var queue = new CardQueue(() => runnable, () => 3);
+        var queue = new CardQueue(() => runnable, resumeHeadroom: 1);
         await StartAsync(queue, New(queue, 0));
         await StartAsync(queue, New(queue, 1));
 
@@ -49,7 +49,7 @@ public sealed class CardQueueTests
     [Fact]
     public async Task A_resumed_stream_starts_at_once_within_the_resume_headroom_and_a_moved_one_only_within_the_cards_figure()
     {
-        var queue = new CardQueue(() => 2, () => 3);
+        var queue = new CardQueue(() => 2, resumeHeadroom: 1);
         await StartAsync(queue, New(queue, 0));
         await StartAsync(queue, New(queue, 1));
         var waitingNew = New(queue, 2);
@@ -74,10 +74,38 @@ public sealed class CardQueueTests
     }
 
     [Fact]
+    public async Task The_resume_headroom_counts_from_what_the_card_runs_at_once_now_not_from_its_slots()
+    {
+        // A batching card with eight slots that keeps two streams ahead of playback: a stall's streams landing on it take
+        // one place past the two, not the seven more its slots would allow (every row added slows every stream on it).
+        var runnable = 2;
+        var queue = new CardQueue(() => runnable, resumeHeadroom: 1);
+        await StartAsync(queue, New(queue, 0));
+        await StartAsync(queue, New(queue, 1));
+        await StartAsync(queue, Stream(queue, SlotUrgency.Resumed));
+        var second = Stream(queue, SlotUrgency.Resumed);
+        var third = Stream(queue, SlotUrgency.Resumed);
+        Assert.False(second.IsCompleted);
+
+        // It learned it keeps three ahead: the headroom moves with it, and the waiting streams take it in their order.
+        runnable = 3;
+        queue.ReleaseNext();
+        await StartAsync(queue, second);
+        Assert.Equal(4, queue.Active);
+        Assert.False(third.IsCompleted);
+
+        // One ends: the next resumed stream starts in the headroom past the card's figure, not only within it.
+        queue.Ended();
+        queue.ReleaseNext();
+        await StartAsync(queue, third);
+        Assert.Equal(4, queue.Active);
+    }
+
+    [Fact]
     public async Task Moved_and_resumed_streams_keep_their_order_among_themselves_and_a_resumed_one_stops_at_the_headroom()
     {
         var runnable = 1;
-        var queue = new CardQueue(() => runnable, () => 2);
+        var queue = new CardQueue(() => runnable, resumeHeadroom: 1);
         await StartAsync(queue, New(queue, 0));
         await StartAsync(queue, Stream(queue, SlotUrgency.Resumed)); // past the card's figure, within the headroom
         var resumedPastHeadroom = Stream(queue, SlotUrgency.Resumed);
@@ -101,7 +129,7 @@ public sealed class CardQueueTests
     [Fact]
     public async Task A_cancelled_waiter_is_skipped_and_holds_no_slot()
     {
-        var queue = new CardQueue(() => 1, () => 1);
+        var queue = new CardQueue(() => 1, resumeHeadroom: 0);
         await StartAsync(queue, New(queue, 0));
         using var cancel = new CancellationTokenSource();
         var cancelled = queue.WaitAsync(false, SlotUrgency.New, T0.AddSeconds(1), 100, true, cancel.Token);
@@ -118,7 +146,7 @@ public sealed class CardQueueTests
     [Fact]
     public async Task Background_work_waits_behind_realtime_and_never_takes_the_last_free_slot()
     {
-        var queue = new CardQueue(() => 3, () => 3);
+        var queue = new CardQueue(() => 3, resumeHeadroom: 0);
         await StartAsync(queue, New(queue, 0, background: true));
         await StartAsync(queue, New(queue, 1, background: true));
         var third = New(queue, 2, background: true);
@@ -136,7 +164,7 @@ public sealed class CardQueueTests
     [Fact]
     public async Task Waiters_admitted_at_a_much_faster_rate_go_back_to_the_router_and_the_rest_stay()
     {
-        var queue = new CardQueue(() => 1, () => 1);
+        var queue = new CardQueue(() => 1, resumeHeadroom: 0);
         await StartAsync(queue, New(queue, 0));
         var fast = New(queue, 1, rate: 100);
         var slowAlready = New(queue, 2, rate: 30);
@@ -156,7 +184,7 @@ public sealed class CardQueueTests
     [Fact]
     public async Task A_full_card_says_so_and_a_cancelled_waiter_leaves_the_line()
     {
-        var queue = new CardQueue(() => 1, () => 1);
+        var queue = new CardQueue(() => 1, resumeHeadroom: 0);
         await StartAsync(queue, New(queue, 0));
         using var cancel = new CancellationTokenSource();
         var waiter = queue.WaitAsync(false, SlotUrgency.New, T0.AddSeconds(1), 100, true, cancel.Token);

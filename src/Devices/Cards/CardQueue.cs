@@ -9,8 +9,12 @@ namespace QwenTts.Devices.Cards;
 /// Used only from its card's grain (one scheduler, no locks).
 /// </summary>
 /// <param name="runnable">Utterances that may run at once now.</param>
-/// <param name="resumeSlots">Slots a resumed stream may start within (what may run at once plus the card's resume headroom).</param>
-public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
+/// <param name="resumeHeadroom">
+/// Places past what may run at once that a resumed stream may start in (<c>Devices:ResumeHeadroom</c>). Counted from what
+/// the card runs now, not from its slots: on a batching card every row added slows all its streams, so a stall's streams
+/// landing on one card past its playback limit would put every stream there behind.
+/// </param>
+public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
 {
     private readonly LinkedList<Wait> _waiting = new();
     private readonly LinkedList<Wait> _waitingBackground = new();
@@ -50,7 +54,7 @@ public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
             ? Active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
             : urgency switch
             {
-                SlotUrgency.Resumed => Active + _reserved < resumeSlots(),
+                SlotUrgency.Resumed => Active + _reserved < runnable() + resumeHeadroom && !UrgentWaiting,
                 SlotUrgency.Moved => Active + _reserved < runnable() && !UrgentWaiting, // ahead of new requests, behind earlier moved or resumed streams
                 _ => Active + _reserved < runnable() && _waiting.Count == 0,
             };
@@ -62,7 +66,7 @@ public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = Enqueue(queue, new Wait(slot, urgency == SlotUrgency.New ? since : DateTimeOffset.MinValue, framesPerSecond, mayHandBack));
+        var node = Enqueue(queue, new Wait(slot, urgency, urgency == SlotUrgency.New ? since : DateTimeOffset.MinValue, framesPerSecond, mayHandBack));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -90,12 +94,12 @@ public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
     /// <summary>A running job ended (then <see cref="ReleaseNext"/>).</summary>
     public void Ended() => Active--;
 
-    /// <summary>The next waiting jobs get a slot, as many as may run.</summary>
+    /// <summary>The next waiting jobs get a slot, as many as may run (a resumed stream within the resume headroom past that).</summary>
     public void ReleaseNext()
     {
         var limit = runnable(); // once: a batching card's figure is worked out from its measured rates
         var backgroundLimit = Math.Max(1, limit - 1);
-        while (Active + _reserved < limit && _waiting.First is { } first)
+        while (_waiting.First is { } first && Active + _reserved < limit + (first.Value.Urgency == SlotUrgency.Resumed ? resumeHeadroom : 0))
         {
             _waiting.RemoveFirst();
             if (first.Value.Slot.TrySetResult(null))
@@ -161,7 +165,7 @@ public sealed class CardQueue(Func<int> runnable, Func<int> resumeSlots)
         return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
     }
 
-    /// <summary>A job waiting for a slot, and its place in line (when its request reached the cluster; the first instant for moved and resumed streams).</summary>
+    /// <summary>A job waiting for a slot, how urgent, and its place in line (when its request reached the cluster; the first instant for moved and resumed streams).</summary>
     /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
-    private sealed record Wait(TaskCompletionSource<string?> Slot, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
+    private sealed record Wait(TaskCompletionSource<string?> Slot, SlotUrgency Urgency, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 }

@@ -13,8 +13,8 @@ public enum SlotUrgency
     Moved,
 
     /// <summary>
-    /// A stream resumed after its card failed or stalled, its listener in silence: first in line, and it starts at once
-    /// within the card's slots plus its resume headroom.
+    /// A stream resumed after its card failed or stalled, its listener in silence: first in line (behind moved or resumed
+    /// streams that asked first), and it starts within what the card runs at once plus its resume headroom.
     /// </summary>
     Resumed,
 }

@@ -58,7 +58,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
         _stall = new StallWatch(clock, _throughput, () => StallBound);
         _probes = new CardProbes(_id, _card, _stall, ReportSoon, logger);
-        _queue = new CardQueue(() => Runnable, () => Runnable + host.Options.ResumeHeadroom);
+        _queue = new CardQueue(() => Runnable, host.Options.ResumeHeadroom);
         _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
         _playbackHeadroom = _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer);
         _registry = GrainFactory.GetGrain<IDeviceRegistryGrain>(0);
