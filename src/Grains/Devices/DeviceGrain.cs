@@ -25,7 +25,7 @@ namespace QwenTts.Grains.Devices;
 public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo, TimeProvider clock, ILogger<DeviceGrain> logger)
     : Grain, IDeviceGrain
 {
-    private readonly Dictionary<string, JobProgress> _jobs = [];
+    private readonly CardWork _work = new();
     private DeviceId _id;
     private CardEngine _card = null!;
     private ThroughputMeter _throughput = null!;
@@ -33,10 +33,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private double _playbackHeadroom; // how far ahead of real time a batching card makes each stream (its piece sizes)
     private IDeviceRegistryGrain _registry = null!;
     private CardQueue _queue = null!;
-    private long _admitted, _completed, _failed;
-    private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
-    private bool _reportPending;
-    private string? _lastError;
+    private ReportCadence _reports = null!;
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
     private StallWatch _stall = null!;
     private CardProbes _probes = null!;
@@ -58,6 +55,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
         _stall = new StallWatch(clock, _throughput, () => StallBound);
         _probes = new CardProbes(_id, _card, _stall, ReportSoon, logger);
+        _reports = new ReportCadence(clock, host.Options.ReportInterval);
         _queue = new CardQueue(() => Runnable, host.Options.ResumeHeadroom);
         _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
         _playbackHeadroom = _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer);
@@ -120,8 +118,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             }
 
             progress = new JobProgress(expected);
-            _jobs[job.RequestId] = progress;
-            var number = ++_admitted;
+            var number = _work.Admit(job.RequestId, progress);
             var resumed = job.ResumeCodes is { Length: > 0 };
             var ahead = resumed ? 0 : _queue.Waiting + (job.Background ? _queue.WaitingBackground : 0) + Math.Max(0, _queue.Active - Runnable + 1);
             var admittedAt = Stopwatch.GetTimestamp();
@@ -140,7 +137,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             {
                 CardTracing.EndQueue(queue, handedBack);
                 // Cancelled or abandoned while queued: its work must not stay in the card's load.
-                if (!granted && _jobs.Remove(job.RequestId))
+                if (!granted && _work.Remove(job.RequestId))
                 {
                     ReportSoon();
                 }
@@ -215,7 +212,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                     {
                         var summary = new SynthesisSummary(_id.Key, _card.ResumedFrames(job) + progress.ProducedFrames, chunk.Stats?.AudioSeconds ?? 0, queueWait,
                             Stopwatch.GetElapsedTime(started), firstAudio ?? TimeSpan.Zero, _card.Emulated, _card.ClonePromptUsed(job), _card.ResumedFrames(job));
-                        _completed++;
+                        _work.Complete();
                         _card.Succeeded();
                         outcome = "completed";
                         yield return new SynthesisEvent { Kind = SynthesisEventKind.Completed, Summary = summary };
@@ -276,7 +273,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         // Counts as one utterance of the card while it runs (a short reference clip).
         var key = "clone:" + Guid.NewGuid().ToString("N");
         var progress = new JobProgress(40);
-        _jobs[key] = progress;
+        _work.Track(key, progress);
         string? refusal;
         try
         {
@@ -284,14 +281,14 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         }
         catch (OperationCanceledException)
         {
-            _jobs.Remove(key);
+            _work.Remove(key);
             ReportSoon();
             throw;
         }
 
         if (refusal is not null)
         {
-            _jobs.Remove(key);
+            _work.Remove(key);
             throw new InvalidOperationException($"card {_id} cannot take the clone: {refusal}");
         }
 
@@ -395,14 +392,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private void Finish(string requestId, Exception? failure)
     {
-        _jobs.Remove(requestId);
+        _work.Remove(requestId);
         _queue.Ended();
         _batchRates.Running(_queue.Active);
         host.UtteranceEnded();
         if (failure is not null)
         {
-            _failed++;
-            _lastError = failure.Message;
+            _work.Fail(failure.Message);
             LogSynthesisFailed(_id, requestId, failure.Message);
         }
 
@@ -418,7 +414,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private void RejectWaiting(string reason)
     {
         _queue.RejectAll(reason);
-        _reportPending = true;
+        _reports.Owe();
     }
 
     private async Task OnTickAsync(CancellationToken cancellationToken)
@@ -436,14 +432,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             // What waits here would wait out the stall: hand it back to the router, which sends it to another card;
             // and look slower every second it lasts, so that routing turns away at once.
-            var (first, halved) = _stall.Notice();
+            var (first, _) = _stall.Notice();
             if (first)
             {
                 LogStalled(_id, _stall.Silence.TotalSeconds, _queue.Active, _queue.Waiting);
             }
 
-            _reportPending |= halved;
-            RejectWaiting($"card {_id} stalled");
+            RejectWaiting($"card {_id} stalled"); // owes a report: it carries the halved rate too
         }
         else
         {
@@ -452,8 +447,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         _probes.StartHealthProbe();
 
-        var now = clock.GetUtcNow();
-        if (_reportPending || now - _lastReport >= host.Options.ReportInterval)
+        if (_reports.Due)
         {
             await ReportAsync();
         }
@@ -473,19 +467,15 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         if (handedBack > 0)
         {
             LogHandedBackAfterSlowdown(_id, handedBack, rate);
-            _reportPending = true;
+            _reports.Owe();
         }
     }
 
     private void ReportSoon()
     {
-        if (clock.GetUtcNow() - _lastReport >= TimeSpan.FromMilliseconds(50))
+        if (_reports.Changed())
         {
             _ = ReportAsync();
-        }
-        else
-        {
-            _reportPending = true;
         }
     }
 
@@ -496,27 +486,21 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         // tick's, and with them the meter.
         _throughput.Sample();
         HandBackAfterSlowdown();
-        _reportPending = false;
-        _lastReport = clock.GetUtcNow();
+        _reports.Sending();
         try
         {
             await _registry.ReportAsync(Load());
         }
         catch (Exception ex)
         {
-            _reportPending = true;
+            _reports.Owe();
             LogReportFailed(_id, ex.Message);
         }
     }
 
     private DeviceLoad Load()
     {
-        List<double> running = [], waiting = [];
-        foreach (var job in _jobs.Values)
-        {
-            (job.Started ? running : waiting).Add(job.RemainingFrames);
-        }
-
+        var (running, waiting) = _work.RemainingFrames();
         var inFlight = running.Sum();
 
         var health = _card.Health.Current;
@@ -533,14 +517,14 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             // Every admitted job not yet running: those in the queues and those just admitted or just given a slot, so
             // a report sent between admission and start (with AdmittedTotal already counting the job) leaves no room
             // that is not there.
-            Queued = waiting.Count,
+            Queued = waiting.Length,
             MaxConcurrent = MaxConcurrent,
             Runnable = Runnable,
             QueueLimit = QueueLimit,
             QueuedWorkFrames = inFlight + waiting.Sum(),
             InFlightFrames = inFlight,
-            RunningFrames = [.. running],
-            WaitingFrames = [.. waiting],
+            RunningFrames = running,
+            WaitingFrames = waiting,
             FramesPerSecond = _throughput.FramesPerSecond,
             // Only a batching card's rate depends on how many run; a card whose utterances take turns is one rate, as
             // before (its rate with one running reads low: the gaps while that one stream waits on its listener count).
@@ -550,13 +534,13 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             Stalled = _stall.Stalled,
             HealthReason = health.Reason,
             Draining = host.Draining,
-            AdmittedTotal = _admitted,
-            CompletedTotal = _completed,
-            FailedTotal = _failed,
+            AdmittedTotal = _work.Admitted,
+            CompletedTotal = _work.Completed,
+            FailedTotal = _work.Failed,
             ReportedAt = clock.GetUtcNow(),
             CanClone = _card.CanClone,
             Batching = _card.Design.BatchingStatus,
-            LastError = _lastError ?? _card.SelfTestProblem,
+            LastError = _work.LastError ?? _card.SelfTestProblem,
             HostSilo = silo.Name,
             ModelName = _card.Design.Manifest.Name,
             Miniature = _card.Design.Manifest.Miniature,
