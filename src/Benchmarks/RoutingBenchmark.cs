@@ -26,6 +26,8 @@ public static class RoutingBenchmark
     /// <summary>A row of the table: a policy, with or without moving streams off a card that falls behind playback.</summary>
     private sealed record Variant(RoutingPolicy Policy, bool Moves = true);
 
+    private static double s_moveBelowRealTime = new RoutingOptions().MoveBelowRealTime;
+
     private const int DegradedCard = 0; // card 0 of the first silo: an Ascend-like card of speed 1.0
 
     public static async Task<int> RunAsync(string[] args)
@@ -41,6 +43,8 @@ public static class RoutingBenchmark
         var playbackBuffer = double.Parse(Option(args, "--playback-buffer", "1"), CultureInfo.InvariantCulture);
         var showCaught = args.Contains("--show-caught"); // each request caught by the stall, on standard error
         var showUnderruns = args.Contains("--show-underruns"); // each stream that fell behind playback, on standard error
+        // Moves a stream off a card slower than this share of real time (Routing:MoveBelowRealTime), for every policy.
+        s_moveBelowRealTime = double.Parse(Option(args, "--move-below", new RoutingOptions().MoveBelowRealTime.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var showSlowest = int.Parse(Option(args, "--show-slowest", "0"), CultureInfo.InvariantCulture); // the slowest requests of each row and those with the latest first audio, on standard error
         // Also least-expected-completion without moving streams off a card that falls behind playback, side by side.
         var policies = Option(args, "--policies", string.Join(",", Peers.Select(Name))).Split(',');
@@ -401,7 +405,7 @@ public static class RoutingBenchmark
     {
         // Every policy refuses at once when every card is full (as before the frontend's admission queue), so the table
         // compares routing alone; the admission queue is proven by the reliability suite's kill test.
-        var router = new DeviceRouter(client, Options.Create(new RoutingOptions { Policy = variant.Policy, MoveStreamsBehindPlayback = variant.Moves, AdmissionTimeout = TimeSpan.Zero }), TimeProvider.System, NullLogger<DeviceRouter>.Instance);
+        var router = new DeviceRouter(client, Options.Create(new RoutingOptions { Policy = variant.Policy, MoveStreamsBehindPlayback = variant.Moves, MoveBelowRealTime = s_moveBelowRealTime, AdmissionTimeout = TimeSpan.Zero }), TimeProvider.System, NullLogger<DeviceRouter>.Instance);
         router.Start();
         return (router, new SynthesisDispatcher(client, router, new FrameEstimator(1.0), NullLogger<SynthesisDispatcher>.Instance));
     }
