@@ -45,6 +45,12 @@ public static class RoutingBenchmark
         var showUnderruns = args.Contains("--show-underruns"); // each stream that fell behind playback, on standard error
         // Moves a stream off a card slower than this share of real time (Routing:MoveBelowRealTime), for every policy.
         s_moveBelowRealTime = double.Parse(Option(args, "--move-below", new RoutingOptions().MoveBelowRealTime.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        if (s_moveBelowRealTime is not (> 0 and <= 1))
+        {
+            Console.Error.WriteLine("--move-below is a share of real time, above 0 and at most 1.");
+            return 2;
+        }
+
         var showSlowest = int.Parse(Option(args, "--show-slowest", "0"), CultureInfo.InvariantCulture); // the slowest requests of each row and those with the latest first audio, on standard error
         // Also least-expected-completion without moving streams off a card that falls behind playback, side by side.
         var policies = Option(args, "--policies", string.Join(",", Peers.Select(Name))).Split(',');
@@ -62,7 +68,8 @@ public static class RoutingBenchmark
                               ? $"cards batching (a step of n costs 1 + {cost} x (n - 1) lone ones; {EmulatedRack.BatchedSlots} slots, run as many as keep their streams ahead of playback) + 12 queued per card, "
                               : "4 concurrent + 12 queued per card, ") +
                           $"every card starting at {EmulatedRack.AssumedFramesPerSecond} frames/s (learned online). " +
-                          $"Card 0 of silo 0 runs at half speed from {0.3 * seconds:F0} s to {0.55 * seconds:F0} s, then stalls for {stall.TotalSeconds:F0} s.");
+                          $"Card 0 of silo 0 runs at half speed from {0.3 * seconds:F0} s to {0.55 * seconds:F0} s, then stalls for {stall.TotalSeconds:F0} s. " +
+                          $"Streams move off a card slower than {s_moveBelowRealTime:0.##} x real time.");
         Console.WriteLine();
         Console.WriteLine("| load | policy | offered req/s | sent | completed | refused (503) | failed | lost | throughput frames/s | % of capacity | % of capacity left by the degradation | p50 latency | p99 latency | p99 TTFA | caught by the stall | longest wait after the stall | longest of those | underrun-free streams | CPU busy |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

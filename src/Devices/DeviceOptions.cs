@@ -36,7 +36,7 @@ public sealed class DeviceOptions
 
     /// <summary>
     /// Utterances of a card's decode lane that share each decode step (continuous batching; see models/README.md). Unset:
-    /// what the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a row.
+    /// the most the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a row.
     /// 1 runs each utterance on its own (no lanes).
     /// A card whose engine cannot batch (static shapes, GPU and NPU providers for now) runs unbatched and says why.
     /// </summary>

@@ -74,10 +74,10 @@ public sealed class CardQueueTests
     }
 
     [Fact]
-    public async Task The_resume_headroom_counts_from_what_the_card_runs_at_once_now_not_from_its_slots()
+    public async Task The_resume_headroom_moves_with_what_the_card_runs_at_once()
     {
-        // A batching card with eight slots that keeps two streams ahead of playback: a stall's streams landing on it take
-        // one place past the two, not the seven more its slots would allow (every row added slows every stream on it).
+        // A batching card that keeps two streams ahead of playback (its grain passes that figure, not its slots): a
+        // stall's streams landing on it take one place past the two (every row added slows every stream on it).
         var runnable = 2;
         var queue = new CardQueue(() => runnable, resumeHeadroom: 1);
         await StartAsync(queue, New(queue, 0));
@@ -99,6 +99,28 @@ public sealed class CardQueueTests
         queue.ReleaseNext();
         await StartAsync(queue, third);
         Assert.Equal(4, queue.Active);
+    }
+
+    [Fact]
+    public async Task A_resumed_stream_starts_in_the_headroom_ahead_of_a_moved_one_waiting_for_the_cards_figure()
+    {
+        var queue = new CardQueue(() => 1, resumeHeadroom: 1);
+        await StartAsync(queue, New(queue, 0));
+        var moved = Stream(queue, SlotUrgency.Moved); // its listener still has audio: it waits for the card's figure
+        Assert.False(moved.IsCompleted);
+
+        // A listener in silence does not wait behind it.
+        await StartAsync(queue, Stream(queue, SlotUrgency.Resumed));
+        Assert.Equal(2, queue.Active);
+        var second = Stream(queue, SlotUrgency.Resumed); // past the headroom: it waits, behind the moved one
+        queue.Ended();
+        queue.ReleaseNext();
+        Assert.False(moved.IsCompleted); // two running past a figure of one
+        queue.Ended();
+        queue.ReleaseNext(); // a place within the figure: the moved one; the resumed one behind it, in the headroom
+        await StartAsync(queue, moved);
+        await StartAsync(queue, second);
+        Assert.Equal(2, queue.Active);
     }
 
     [Fact]

@@ -2,8 +2,9 @@ namespace QwenTts.Devices.Cards;
 
 /// <summary>
 /// A card's scheduler: which admitted utterance runs next and when. Up to <paramref name="runnable"/> run at once (all
-/// the card's slots, or on a batching card as many as keep their streams ahead of playback); the rest wait in order of
-/// arrival, moved and resumed streams first (their listeners are already listening: <see cref="SlotUrgency"/>).
+/// the card's slots, or on a batching card as many as keep their streams ahead of playback; a resumed stream up to
+/// <paramref name="resumeHeadroom"/> past that); the rest wait in order of arrival, moved and resumed streams first
+/// (their listeners are already listening: <see cref="SlotUrgency"/>).
 /// Background work (asynchronous jobs) waits in its own queue behind realtime requests, never takes the last free slot
 /// and never counts against realtime queue room.
 /// Used only from its card's grain (one scheduler, no locks).
@@ -54,7 +55,7 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
             ? Active + _reserved < BackgroundSlots && _waiting.Count == 0 && _waitingBackground.Count == 0
             : urgency switch
             {
-                SlotUrgency.Resumed => Active + _reserved < runnable() + resumeHeadroom && !UrgentWaiting,
+                SlotUrgency.Resumed => Active + _reserved < runnable() + resumeHeadroom && !ResumedWaiting, // ahead of waiting moved streams (their listeners still have audio)
                 SlotUrgency.Moved => Active + _reserved < runnable() && !UrgentWaiting, // ahead of new requests, behind earlier moved or resumed streams
                 _ => Active + _reserved < runnable() && _waiting.Count == 0,
             };
@@ -82,7 +83,10 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
     }
 
     /// <summary>A moved or resumed stream waits (they go first in line, in their order of asking).</summary>
-    private bool UrgentWaiting => _waiting.First is { } first && first.Value.Since == DateTimeOffset.MinValue;
+    private bool UrgentWaiting => _waiting.First is { } first && first.Value.Urgency != SlotUrgency.New;
+
+    /// <summary>A resumed stream waits: a later one asks behind it.</summary>
+    private bool ResumedWaiting => _waiting.Any(w => w.Urgency == SlotUrgency.Resumed);
 
     /// <summary>A job that was given a slot starts running.</summary>
     public void Started()

@@ -13,8 +13,9 @@ public enum SlotUrgency
     Moved,
 
     /// <summary>
-    /// A stream resumed after its card failed or stalled, its listener in silence: first in line (behind moved or resumed
-    /// streams that asked first), and it starts within what the card runs at once plus its resume headroom.
+    /// A stream resumed after its card failed or stalled, its listener in silence: first in line (behind resumed streams
+    /// that asked first), and it starts within what the card runs at once plus its resume headroom, ahead of a moved
+    /// stream waiting for the card's figure.
     /// </summary>
     Resumed,
 }
