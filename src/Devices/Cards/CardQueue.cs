@@ -3,7 +3,7 @@ namespace QwenTts.Devices.Cards;
 /// <summary>
 /// A card's scheduler: which admitted utterance runs next and when. Up to <paramref name="runnable"/> run at once (all
 /// the card's slots, or on a batching card as many as keep their streams ahead of playback; a resumed stream up to
-/// <paramref name="resumeHeadroom"/> past that); the rest wait in order of arrival, moved and resumed streams first
+/// <paramref name="resumeHeadroom"/> past that); the rest wait in order of arrival, resumed then moved streams first
 /// (their listeners are already listening: <see cref="SlotUrgency"/>).
 /// Background work (asynchronous jobs) waits in its own queue behind realtime requests, never takes the last free slot
 /// and never counts against realtime queue room.
@@ -67,7 +67,8 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = Enqueue(queue, new Wait(slot, urgency, urgency == SlotUrgency.New ? since : DateTimeOffset.MinValue, framesPerSecond, mayHandBack));
+        var place = urgency switch { SlotUrgency.New => since, SlotUrgency.Moved => DateTimeOffset.MinValue.AddTicks(1), _ => DateTimeOffset.MinValue };
+        var node = Enqueue(queue, new Wait(slot, urgency, place, framesPerSecond, mayHandBack));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -85,8 +86,8 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
     /// <summary>A moved or resumed stream waits (they go first in line, in their order of asking).</summary>
     private bool UrgentWaiting => _waiting.First is { } first && first.Value.Urgency != SlotUrgency.New;
 
-    /// <summary>A resumed stream waits: a later one asks behind it.</summary>
-    private bool ResumedWaiting => _waiting.Any(w => w.Urgency == SlotUrgency.Resumed);
+    /// <summary>A resumed stream waits (resumed streams stand first in line): a later one asks behind it.</summary>
+    private bool ResumedWaiting => _waiting.First is { } first && first.Value.Urgency == SlotUrgency.Resumed;
 
     /// <summary>A job that was given a slot starts running.</summary>
     public void Started()
@@ -169,7 +170,7 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
         return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
     }
 
-    /// <summary>A job waiting for a slot, how urgent, and its place in line (when its request reached the cluster; the first instant for moved and resumed streams).</summary>
+    /// <summary>A job waiting for a slot, how urgent, and its place in line (when its request reached the cluster; the first instants for resumed, then moved streams).</summary>
     /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
     private sealed record Wait(TaskCompletionSource<string?> Slot, SlotUrgency Urgency, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 }

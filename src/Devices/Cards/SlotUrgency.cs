@@ -13,9 +13,8 @@ public enum SlotUrgency
     Moved,
 
     /// <summary>
-    /// A stream resumed after its card failed or stalled, its listener in silence: first in line (behind resumed streams
-    /// that asked first), and it starts within what the card runs at once plus its resume headroom, ahead of a moved
-    /// stream waiting for the card's figure.
+    /// A stream resumed after its card failed or stalled, its listener in silence: first in line, ahead of moved streams
+    /// and behind resumed ones that asked first, and it starts within what the card runs at once plus its resume headroom.
     /// </summary>
     Resumed,
 }
