@@ -16,6 +16,13 @@ public sealed class CardQueueTests
     private static Task<string?> Stream(CardQueue queue, SlotUrgency urgency) =>
         queue.WaitAsync(background: false, urgency, T0.AddSeconds(99), 100, mayHandBack: false, CancellationToken.None);
 
+    /// <summary>A running job ends and the next get their slots, as the card's grain does when an utterance finishes.</summary>
+    private static void EndOne(CardQueue queue)
+    {
+        queue.Ended();
+        queue.ReleaseNext();
+    }
+
     /// <summary>Grants what is free now and starts it, as the card's grain does once a job has its slot.</summary>
     private static async Task StartAsync(CardQueue queue, Task<string?> wait)
     {
@@ -35,8 +42,7 @@ public sealed class CardQueueTests
         var earlier = New(queue, 2); // handed back by another card: it keeps its place by age
         Assert.Equal(2, queue.Waiting);
 
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, earlier);
         Assert.False(later.IsCompleted);
 
@@ -61,15 +67,12 @@ public sealed class CardQueueTests
         // Its listener still plays what it has: it goes first in line, but waits for the card's figure.
         var moved = Stream(queue, SlotUrgency.Moved);
         Assert.False(moved.IsCompleted);
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         Assert.False(moved.IsCompleted); // three running, the card runs two at once
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, moved);
         Assert.False(waitingNew.IsCompleted);
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, waitingNew);
     }
 
@@ -95,8 +98,7 @@ public sealed class CardQueueTests
         Assert.False(third.IsCompleted);
 
         // One ends: the next resumed stream starts in the headroom past the card's figure, not only within it.
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, third);
         Assert.Equal(4, queue.Active);
     }
@@ -113,15 +115,12 @@ public sealed class CardQueueTests
         await StartAsync(queue, Stream(queue, SlotUrgency.Resumed));
         Assert.Equal(2, queue.Active);
         var second = Stream(queue, SlotUrgency.Resumed); // past the headroom: it waits, ahead of the moved one
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, second); // in the headroom again
         Assert.False(moved.IsCompleted); // two running past a figure of one
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         Assert.False(moved.IsCompleted);
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, moved);
     }
 
@@ -144,8 +143,7 @@ public sealed class CardQueueTests
         queue.ReleaseNext();
         await StartAsync(queue, resumedPastHeadroom);
         Assert.False(moved.IsCompleted);
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, moved);
         Assert.False(newRequest.IsCompleted);
     }
@@ -161,8 +159,7 @@ public sealed class CardQueueTests
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
 
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, next);
         Assert.Equal(1, queue.Active);
     }
@@ -179,8 +176,7 @@ public sealed class CardQueueTests
 
         await StartAsync(queue, New(queue, 3)); // the slot kept for realtime is free at once
         var realtime = New(queue, 4);
-        queue.Ended();
-        queue.ReleaseNext();
+        EndOne(queue);
         await StartAsync(queue, realtime); // realtime first, whatever arrived before it in the background
         Assert.False(third.IsCompleted);
     }
