@@ -149,6 +149,43 @@ public sealed class CapacityTests
     }
 
     [Fact]
+    public async Task A_paced_card_counts_frames_as_its_clock_makes_them_not_when_their_chunk_is_due_and_never_a_replay()
+    {
+        PacerTestClock.RunContinuationsInline();
+        var clock = new FakeTimeProvider();
+        var pacer = new CardPacer(framesPerSecond: 10, clock, batchStepCost: 0.5);
+        using var utterance = pacer.Running();
+        var replay = utterance.ReserveAsync(5, CancellationToken.None, counts: false); // a resumed stream's known frames
+        await clock.DueAfterAsync(replay, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(0, pacer.FramesMade, precision: 6);
+
+        var chunk = utterance.ReserveAsync(24, CancellationToken.None); // due in 2.4 s
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(10, pacer.FramesMade, precision: 6); // made so far, though none of the chunk has left
+        Assert.False(chunk.IsCompleted);
+
+        // A second utterance shares the step: each makes 10 / 1.5 frames a second, the card 13.3 in all.
+        using var other = pacer.Running();
+        var its = other.ReserveAsync(4, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(10 + (2 * 0.3 * 10 / 1.5), pacer.FramesMade, precision: 6);
+        await clock.DueAfterAsync(its, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(100));
+        other.Dispose();
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await chunk;
+        Assert.Equal(28, pacer.FramesMade, precision: 6);
+
+        // Idle (its listener reading, nothing asked) or stalled, a card makes nothing.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var stalled = utterance.ReserveAsync(10, CancellationToken.None);
+        pacer.Stall(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(28, pacer.FramesMade, precision: 6);
+        await clock.DueAfterAsync(stalled, TimeSpan.FromSeconds(1.4), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(38, pacer.FramesMade, precision: 6);
+    }
+
+    [Fact]
     public async Task A_stream_joining_a_busy_batching_card_makes_its_first_frames_at_once_at_its_share_not_behind_the_others()
     {
         PacerTestClock.RunContinuationsInline();

@@ -32,13 +32,15 @@ public sealed class ResumeTests(MiniatureFixture miniature)
         var sent = whole.Take(2).ToList();
         var frames = Frames(sent);
 
-        var resumed = await StreamAsync(synthesizer, Request(21) with { ResumeFrames = frames });
+        var made = 0;
+        var resumed = await StreamAsync(synthesizer, Request(21) with { ResumeFrames = frames, FrameMade = () => Interlocked.Increment(ref made) });
 
         Assert.Equal(Frames(whole.Skip(2)).Select(f => string.Join(",", f)), Frames(resumed).Select(f => string.Join(",", f)));
         Assert.Equal(whole.Skip(2).SelectMany(c => c.Samples).ToArray(), resumed.SelectMany(c => c.Samples).ToArray());
         Assert.Equal(4 * 1920, resumed[0].Samples.Length); // a small first chunk again: the listener is waiting
         var stats = resumed[^1].Stats!;
         Assert.Equal(Frames(whole).Count - frames.Count, stats.Frames);
+        Assert.Equal(stats.Frames, made); // each frame made counted once as it was made (what a card measures its rate from), none replayed
         // Replayed frames cost one talker step each; the code predictor runs only for new frames.
         var predictor = engineGraphs ? "code_predictor_cached" : "code_predictor";
         Assert.Equal(stats.Frames * 15, stats.GraphTimes[predictor].Runs);

@@ -8,8 +8,10 @@ namespace QwenTts.Devices.Cards;
 /// taking turns, but its rate with one running reads low, the gaps while that stream waits on its listener counting as
 /// busy time; so only batching cards report the table, and routing sees the others as before.) Kept as ratios, the table is a property of the
 /// card's hardware and batching, and the overall rate says how well the card does now. The router reads it to tell when
-/// a newcomer would finish beside what runs (<c>DeviceLoad.RateWith</c>). Frames come a chunk at a time and count for
-/// the n in force when they arrive; over the half-second windows that make a sample the error evens out. 0: not measured
+/// a newcomer would finish beside what runs (<c>DeviceLoad.RateWith</c>). Frames count for the n in force when they are
+/// made: the card's owner counts them frame by frame as the engine makes them, and before every change of n. (Counted as
+/// audio left, a chunk at a time, a chunk made while n ran counted for the n in force when it left, and the table read
+/// up to twice the rate at some sizes: the card then ran more streams than it keeps ahead of playback.) 0: not measured
 /// yet at that size.
 /// </summary>
 public sealed class BatchRates(int capacity, TimeProvider clock, Func<double> overall)
@@ -33,7 +35,7 @@ public sealed class BatchRates(int capacity, TimeProvider clock, Func<double> ov
         _running = running;
     }
 
-    public void Produced(int frames)
+    public void Produced(double frames)
     {
         if (_running >= 1 && _running <= _frames.Length)
         {

@@ -17,6 +17,7 @@ public sealed class CardEngine : IDisposable
 {
     private readonly ModelOptions _model;
     private readonly UtteranceLengthModel _frames;
+    private long _framesMade;
 
     public CardEngine(CardSpec spec, SpeechSynthesizer design, SpeechSynthesizer? clone, ModelOptions model, CardPacer? pacer,
         string provider, long memoryBytes)
@@ -38,6 +39,12 @@ public sealed class CardEngine : IDisposable
     public SpeechSynthesizer? Clone { get; }
 
     public CardPacer? Pacer { get; }
+
+    /// <summary>
+    /// Frames this card's utterances have made so far, counted frame by frame as the engine makes them (on an emulated
+    /// card, as its pacer's clock does), where audio leaves a chunk at a time: what the card measures its rates from.
+    /// </summary>
+    public double FramesMade => Pacer?.FramesMade ?? Interlocked.Read(ref _framesMade);
 
     /// <summary>The largest stream chunk: the longest a healthy card may go between two pieces of audio of one utterance.</summary>
     public int MaxChunkFrames => _model.MaxChunkFrames;
@@ -119,7 +126,7 @@ public sealed class CardEngine : IDisposable
         using var paced = Pacer?.Running();
         if (paced is not null && resumed > 0)
         {
-            await paced.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken, computingSince);
+            await paced.ReserveAsync(resumed * CardPacer.ReplayedFrameCost, cancellationToken, computingSince, counts: false);
             computingSince = Pacer!.Now;
         }
 
@@ -236,6 +243,7 @@ public sealed class CardEngine : IDisposable
             NonStreamingText = job.NonStreamingText,
             Sampling = Sampling(synthesizer.Manifest, job.Sampling),
             ResumeFrames = ResumeFrames(job, synthesizer.Manifest.Codec.Codebooks),
+            FrameMade = Pacer is null ? () => Interlocked.Increment(ref _framesMade) : null, // an emulated card's frames are its pacer's
         };
         return (synthesizer, request);
     }

@@ -28,6 +28,8 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     private DateTimeOffset _stalledUntil = DateTimeOffset.MinValue;
     private double _slowdown = 1;
     private int _running;
+    private double _framesMade;               // frames made by every utterance so far, as the clock made them
+    private readonly List<Utterance> _making = []; // utterances with a chunk under way, whose frames count as made
     private CancellationTokenSource _changed = new(); // cancelled (and replaced) when the rate changes: chunks under way re-time
 
     /// <summary>How much more a step of n utterances costs than a lone one's, per extra utterance; null: no batching.</summary>
@@ -54,6 +56,22 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     /// used, as the real talker step dominates a frame at batch 1 on any card.
     /// </summary>
     public const double ReplayedFrameCost = 0.5;
+
+    /// <summary>
+    /// Frames the card has made so far, all utterances together, frame by frame as its clock makes them (a chunk's frames
+    /// count as they are made, not when the chunk is due), leaving out the replay of a resumed stream's known frames.
+    /// </summary>
+    public double FramesMade
+    {
+        get
+        {
+            lock (_gate)
+            {
+                Advance(clock.GetUtcNow());
+                return _framesMade;
+            }
+        }
+    }
 
     /// <summary>The pacer's clock, to tell <see cref="Utterance.ReserveAsync"/> when the work on a chunk began.</summary>
     public DateTimeOffset Now => clock.GetUtcNow();
@@ -113,8 +131,13 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
         }
 
         var stalled = Overlap(_at, now, _stallStart, _stalledUntil);
-        _made += ((now - _at) - stalled).TotalSeconds * EachRate;
-        _at = now;
+        var made = _made + (((now - _at) - stalled).TotalSeconds * EachRate);
+        foreach (var utterance in _making)
+        {
+            _framesMade += Math.Max(0, Math.Min(made, utterance.Due) - Math.Max(_made, utterance.From));
+        }
+
+        (_made, _at) = (made, now);
     }
 
     private static TimeSpan Overlap(DateTimeOffset from, DateTimeOffset to, DateTimeOffset start, DateTimeOffset end)
@@ -123,7 +146,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
         return b > a ? b - a : TimeSpan.Zero;
     }
 
-    private async Task ReserveAsync(Utterance utterance, double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince)
+    private async Task ReserveAsync(Utterance utterance, double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince, bool counts)
     {
         double due;
         lock (_gate)
@@ -135,9 +158,33 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
             var computing = computingSince is { } since && since < now
                 ? ((now - since) - Overlap(since, now, _stallStart, _stalledUntil)).TotalSeconds * EachRate // at the rate of now: near enough for a chunk's compute
                 : 0;
-            due = utterance.Asked = Math.Max(utterance.Asked, _made - computing) + frames;
+            var from = Math.Max(utterance.Asked, _made - computing);
+            due = utterance.Asked = from + frames;
+            if (counts)
+            {
+                // What the chunk's computing already made counts now; the rest as the clock makes it.
+                _framesMade += Math.Min(frames, Math.Max(0, _made - from));
+                (utterance.From, utterance.Due) = (Math.Max(from, _made), due);
+                _making.Add(utterance);
+            }
         }
 
+        try
+        {
+            await WaitForAsync(due, cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                Advance(clock.GetUtcNow());
+                _making.Remove(utterance);
+            }
+        }
+    }
+
+    private async Task WaitForAsync(double due, CancellationToken cancellationToken)
+    {
         while (true)
         {
             TimeSpan wait;
@@ -189,12 +236,18 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
         /// <summary>The card's clock value by which this utterance has made every frame it asked for.</summary>
         internal double Asked { get; set; }
 
+        /// <summary>The clock values between which the chunk under way is made (frames made count from <see cref="From"/>).</summary>
+        internal double From { get; set; }
+
+        internal double Due { get; set; }
+
         /// <summary>
         /// Waits until this utterance would have made <paramref name="frames"/> more frames on the card, computed since
         /// <paramref name="computingSince"/> (now when not given; it counts only when the utterance had nothing under way).
         /// </summary>
-        public Task ReserveAsync(double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince = null) =>
-            _pacer.ReserveAsync(this, frames, cancellationToken, computingSince);
+        /// <param name="counts">False for work that makes no new frames (replaying a resumed stream's): not in <see cref="FramesMade"/>.</param>
+        public Task ReserveAsync(double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince = null, bool counts = true) =>
+            _pacer.ReserveAsync(this, frames, cancellationToken, computingSince, counts);
 
         public void Dispose()
         {

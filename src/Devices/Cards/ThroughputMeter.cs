@@ -1,10 +1,11 @@
 namespace QwenTts.Devices.Cards;
 
 /// <summary>
-/// Frames per second of a card while it is busy, as a moving average. Each sample is the frames produced over the busy
-/// time (time with at least one utterance running) up to the moment the last of them came out, so idle time does not
-/// dilute it and a sample never cuts a chunk in half: a card sends its frames a chunk at a time, and a window that
-/// ended between chunks would read a steady card as fast or slow by a whole chunk. Two samples in a row that differ from
+/// Frames per second of a card while it is busy, as a moving average. Each sample is the frames made over the busy
+/// time (time with at least one utterance running) up to the moment the last of them was counted, so idle time does not
+/// dilute it. Its owner counts frames as the engine makes them (<c>CardEngine.FramesMade</c>), not as audio leaves: a
+/// card sends its frames a chunk at a time (up to 96), and a half-second window that ended between chunks read a
+/// steady card as fast or slow by a whole chunk. Two samples in a row that differ from
 /// the average by more than a quarter the same way, each over at least half a second, move it most of the way at once:
 /// a card that slows down (thermal limits, a neighbour on the bus) is learned within a couple of seconds, before
 /// routing has queued much on it. A stalled card's owner halves the rate while the stall lasts and restores it when
@@ -25,7 +26,7 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
     private long? _busySince;
     private long _windowStart; // busy time at which the current sample began
     private long _lastOutput; // busy time at which the last frames came out
-    private int _frames;
+    private double _frames;
     private int _lastChange; // -1, 0 or 1: whether the last sample read well below, near or well above the average
     private double? _beforeStall;
 
@@ -48,7 +49,7 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
         }
     }
 
-    public void Produced(int frames)
+    public void Produced(double frames)
     {
         if (frames > 0)
         {

@@ -341,6 +341,7 @@ public sealed class SpeechSynthesizer : IDisposable
         foreach (var frame in utterance.Generate(prompt, _prompts, cancellationToken))
         {
             frames++;
+            request.FrameMade?.Invoke();
             codes.AddRange(frame);
             if (decoder.Push(frame) is { } chunk)
             {

@@ -28,6 +28,12 @@ public sealed record SynthesisRequest
     /// after them is streamed. Null or empty for a fresh utterance. Streaming only.
     /// </summary>
     public IReadOnlyList<int[]>? ResumeFrames { get; init; }
+
+    /// <summary>
+    /// Called on the engine's thread for each frame the utterance makes (not for replayed ones), as it is made: a card
+    /// measures its rate from these, frame by frame, where its audio leaves a chunk of up to 96 frames at a time.
+    /// </summary>
+    public Action? FrameMade { get; init; }
 }
 
 /// <summary>A piece of the utterance's audio: 24 kHz mono float samples in [-1, 1].</summary>

@@ -34,6 +34,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private IDeviceRegistryGrain _registry = null!;
     private CardQueue _queue = null!;
     private ReportCadence _reports = null!;
+    private double _framesCounted; // of the card's frames made (CardEngine.FramesMade), those its meters have
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
     private StallWatch _stall = null!;
     private CardProbes _probes = null!;
@@ -191,8 +192,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
                     var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
                     progress.ProducedFrames += frames;
-                    _throughput.Produced(frames);
-                    _batchRates.Produced(frames);
+                    CountFrames();
                     if (_stall.Progressed())
                     {
                         ReportSoon();
@@ -335,6 +335,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
                 return MaxConcurrent;
             }
 
+            CountFrames();
             var ratios = _batchRates.Snapshot();
             var rate = _throughput.WorkingFramesPerSecond;
             return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n), _playbackHeadroom, assumed: rate);
@@ -380,8 +381,27 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private TimeSpan StallBound => host.Options.StallTimeout
         ?? TimeSpan.FromSeconds(Math.Max(2, 2 * _card.MaxChunkFrames / Math.Max(_throughput.WorkingFramesPerSecond, 1)));
 
+    /// <summary>
+    /// The frames the card made since the last look go to its meters, counted as the engine makes them: audio leaves a
+    /// chunk at a time (up to 96 frames), and counted so a half-second sample read a steady card at double its rate or
+    /// none, and the rate with n running took the frames made while fewer ran, which made a batching card run more
+    /// streams at once than it keeps ahead of playback. Before every change of what runs, every sample and every read.
+    /// </summary>
+    private void CountFrames()
+    {
+        var made = _card.FramesMade;
+        var frames = made - _framesCounted;
+        _framesCounted = made;
+        if (frames > 0)
+        {
+            _throughput.Produced(frames);
+            _batchRates.Produced(frames);
+        }
+    }
+
     private void Start(JobProgress progress)
     {
+        CountFrames();
         progress.Started = true;
         _queue.Started();
         _batchRates.Running(_queue.Active);
@@ -392,6 +412,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
     private void Finish(string requestId, Exception? failure)
     {
+        CountFrames();
         _work.Remove(requestId);
         _queue.Ended();
         _batchRates.Running(_queue.Active);
@@ -484,6 +505,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         Activity.Current = null; // a load report, also when a traced utterance triggers it, is not part of that trace
         // Every report samples the rate: reports sent at once on admissions and completions would otherwise starve the
         // tick's, and with them the meter.
+        CountFrames();
         _throughput.Sample();
         HandBackAfterSlowdown();
         _reports.Sending();
