@@ -44,6 +44,35 @@ public sealed class BatchRatesTests
     }
 
     [Fact]
+    public void A_cards_meters_count_frames_for_the_number_that_made_them_however_late_their_audio_leaves()
+    {
+        // A batching card at 30 frames/s alone and 45 with two. Its frames reach the meters only when something changes
+        // (as a chunk's audio may leave long after its frames were made): each change reads them first.
+        var clock = new FakeTimeProvider();
+        var made = 0.0;
+        var meters = new CardMeters(() => made, initialFramesPerSecond: 30, sizes: 8, playbackHeadroom: Headroom, batches: true, clock);
+        meters.Running(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        made += 30;
+        meters.Running(2); // the 30 made alone count for one
+        clock.Advance(TimeSpan.FromSeconds(1));
+        made += 45;
+        meters.Running(1);
+
+        var table = meters.RatesByBatch();
+        Assert.Equal(1.0, table[0], precision: 9);
+        Assert.Equal(1.5, table[1], precision: 9);
+        // 30 alone and 45 with two keep both ahead at 1.3x real time (16.25 frames/s); the line through them predicts 54
+        // with three (18 each): it tries three.
+        Assert.Equal(3, meters.RunnableAtOnce(8));
+
+        // A card that takes turns reports no table and runs all its slots.
+        var turns = new CardMeters(() => made, initialFramesPerSecond: 30, sizes: 8, playbackHeadroom: Headroom, batches: false, clock);
+        Assert.Empty(turns.RatesByBatch());
+        Assert.Equal(4, turns.RunnableAtOnce(4));
+    }
+
+    [Fact]
     public void The_router_sees_a_batching_card_finish_a_newcomer_sooner_than_one_whose_utterances_take_turns()
     {
         // Both cards run 3 utterances of 100 frames at 60 frames/s in all now. The batching card gives 1.4x that with 4.

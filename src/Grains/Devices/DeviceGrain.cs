@@ -28,13 +28,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     private readonly CardWork _work = new();
     private DeviceId _id;
     private CardEngine _card = null!;
-    private ThroughputMeter _throughput = null!;
-    private BatchRates _batchRates = null!;
-    private double _playbackHeadroom; // how far ahead of real time a batching card makes each stream (its piece sizes)
+    private CardMeters _meters = null!;
     private IDeviceRegistryGrain _registry = null!;
     private CardQueue _queue = null!;
     private ReportCadence _reports = null!;
-    private double _framesCounted; // of the card's frames made (CardEngine.FramesMade), those its meters have
     private int _streaming; // utterances that stream audio (clone derivations and probes run silent, so they do not count)
     private StallWatch _stall = null!;
     private CardProbes _probes = null!;
@@ -53,13 +50,12 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
         await host.Loaded.WaitAsync(cancellationToken);
         _card = host.Get(_id.Index);
-        _throughput = new ThroughputMeter(_card.InitialFramesPerSecond, clock);
-        _stall = new StallWatch(clock, _throughput, () => StallBound);
+        _meters = new CardMeters(() => _card.FramesMade, _card.InitialFramesPerSecond, MaxConcurrent + host.Options.ResumeHeadroom,
+            _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer), Batches, clock);
+        _stall = new StallWatch(clock, _meters.Throughput, () => StallBound);
         _probes = new CardProbes(_id, _card, _stall, ReportSoon, logger);
         _reports = new ReportCadence(clock, host.Options.ReportInterval);
         _queue = new CardQueue(() => Runnable, host.Options.ResumeHeadroom);
-        _batchRates = new BatchRates(MaxConcurrent + host.Options.ResumeHeadroom, clock, () => _throughput.WorkingFramesPerSecond);
-        _playbackHeadroom = _card.PlaybackHeadroom(host.Options.AssumedPlayerBuffer);
         _registry = GrainFactory.GetGrain<IDeviceRegistryGrain>(0);
         this.RegisterGrainTimer(OnTickAsync, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         await ReportAsync();
@@ -192,7 +188,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
                     var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
                     progress.ProducedFrames += frames;
-                    CountFrames();
+                    _meters.Count();
                     if (_stall.Progressed())
                     {
                         ReportSoon();
@@ -326,21 +322,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// Utterances the card runs at once: all its slots, or on a batching card as many as its measured rates keep ahead of
     /// playback (<see cref="PlaybackAdmission"/>). The rest wait their turn.
     /// </summary>
-    private int Runnable
-    {
-        get
-        {
-            if (!Batches)
-            {
-                return MaxConcurrent;
-            }
-
-            CountFrames();
-            var ratios = _batchRates.Snapshot();
-            var rate = _throughput.WorkingFramesPerSecond;
-            return PlaybackAdmission.RunnableAtOnce(MaxConcurrent, n => DeviceLoad.MeasuredRate(ratios, rate, n), _playbackHeadroom, assumed: rate);
-        }
-    }
+    private int Runnable => _meters.RunnableAtOnce(MaxConcurrent);
 
     /// <summary>Its utterances share batched steps: an emulated card told to batch, or a card running decode lanes.</summary>
     private bool Batches => _card.Pacer is { } pacer ? pacer.BatchStepCost is not null : _card.Design.Batching is not null;
@@ -371,7 +353,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// behind it, nor a resumed stream).
     /// </param>
     private Task<string?> WaitForSlotAsync(bool background, SlotUrgency urgency, DateTimeOffset since, bool mayHandBack, CancellationToken cancellationToken) =>
-        _queue.WaitAsync(background, urgency, since, _throughput.FramesPerSecond, mayHandBack, cancellationToken);
+        _queue.WaitAsync(background, urgency, since, _meters.FramesPerSecond, mayHandBack, cancellationToken);
 
     /// <summary>How long the card may go without audio while it owes some (see <see cref="DeviceOptions.StallTimeout"/>).</summary>
     /// <remarks>
@@ -379,53 +361,27 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// grew with it would call the card well again in the middle of its stall (before a router had seen the flag).
     /// </remarks>
     private TimeSpan StallBound => host.Options.StallTimeout
-        ?? TimeSpan.FromSeconds(Math.Max(2, 2 * _card.MaxChunkFrames / Math.Max(_throughput.WorkingFramesPerSecond, 1)));
-
-    /// <summary>
-    /// The frames the card made since the last look go to its meters, counted as the engine makes them: audio leaves a
-    /// chunk at a time (up to 96 frames), and counted so a half-second sample read a steady card at double its rate or
-    /// none, and the rate with n running took the frames made while fewer ran, which made a batching card run more
-    /// streams at once than it keeps ahead of playback. Before every change of what runs, every sample and every read.
-    /// </summary>
-    private void CountFrames()
-    {
-        var made = _card.FramesMade;
-        var frames = made - _framesCounted;
-        _framesCounted = made;
-        if (frames > 0)
-        {
-            _throughput.Produced(frames);
-            _batchRates.Produced(frames);
-        }
-    }
+        ?? TimeSpan.FromSeconds(Math.Max(2, 2 * _card.MaxChunkFrames / Math.Max(_meters.Throughput.WorkingFramesPerSecond, 1)));
 
     private void Start(JobProgress progress)
     {
-        CountFrames();
         progress.Started = true;
         _queue.Started();
-        _batchRates.Running(_queue.Active);
+        _meters.Running(_queue.Active);
         host.UtteranceStarted();
-        _throughput.Busy(true);
         ReportSoon();
     }
 
     private void Finish(string requestId, Exception? failure)
     {
-        CountFrames();
         _work.Remove(requestId);
         _queue.Ended();
-        _batchRates.Running(_queue.Active);
+        _meters.Running(_queue.Active);
         host.UtteranceEnded();
         if (failure is not null)
         {
             _work.Fail(failure.Message);
             LogSynthesisFailed(_id, requestId, failure.Message);
-        }
-
-        if (_queue.Active == 0)
-        {
-            _throughput.Busy(false);
         }
 
         _queue.ReleaseNext();
@@ -482,7 +438,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
     /// </summary>
     private void HandBackAfterSlowdown()
     {
-        var rate = _throughput.FramesPerSecond;
+        var rate = _meters.FramesPerSecond;
         var handedBack = _stall.Stalled ? 0 : _queue.HandBackSlowerThan(rate, ThroughputMeter.ChangeRatio, $"card {_id} slowed down to {rate:F0} frames/s");
 
         if (handedBack > 0)
@@ -505,8 +461,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         Activity.Current = null; // a load report, also when a traced utterance triggers it, is not part of that trace
         // Every report samples the rate: reports sent at once on admissions and completions would otherwise starve the
         // tick's, and with them the meter.
-        CountFrames();
-        _throughput.Sample();
+        _meters.Sample();
         HandBackAfterSlowdown();
         _reports.Sending();
         try
@@ -547,10 +502,10 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
             InFlightFrames = inFlight,
             RunningFrames = running,
             WaitingFrames = waiting,
-            FramesPerSecond = _throughput.FramesPerSecond,
+            FramesPerSecond = _meters.FramesPerSecond,
             // Only a batching card's rate depends on how many run; a card whose utterances take turns is one rate, as
             // before (its rate with one running reads low: the gaps while that one stream waits on its listener count).
-            RelativeRateByBatch = Batches ? _batchRates.Snapshot() : [],
+            RelativeRateByBatch = _meters.RatesByBatch(),
             Healthy = health.State != DeviceHealth.Unhealthy,
             Health = health.State,
             Stalled = _stall.Stalled,
