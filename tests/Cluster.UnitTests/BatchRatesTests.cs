@@ -66,8 +66,24 @@ public sealed class BatchRatesTests
         // with three (18 each): it tries three.
         Assert.Equal(3, meters.RunnableAtOnce(8));
 
+        // Frames made while none of the card's utterances runs (a cancelled one's last) are no rate; nor, for meters that
+        // start on a card that made frames before (a grain activated again), what came before them.
+        meters.Running(0);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        made += 1000;
+        meters.Running(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        made += 30;
+        meters.Sample();
+        Assert.Equal((0.3 * (30 + 45 + 30) / 3.0) + (0.7 * 30), meters.FramesPerSecond, precision: 6); // over its 3 s busy, one sample at 0.3
+
         // A card that takes turns reports no table and runs all its slots.
         var turns = new CardMeters(() => made, initialFramesPerSecond: 30, sizes: 8, playbackHeadroom: Headroom, batches: false, clock);
+        turns.Running(1);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        made += 20;
+        turns.Sample();
+        Assert.Equal(30 - (0.3 * 10), turns.FramesPerSecond, precision: 6); // 20 frames/s, not the 1,060 made before: one sample at 0.3
         Assert.Empty(turns.RatesByBatch());
         Assert.Equal(4, turns.RunnableAtOnce(4));
     }

@@ -137,6 +137,7 @@ public sealed class CapacityTests
         Assert.False(second.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await second;
+        Assert.Equal(15, pacer.FramesMade, precision: 6); // each chunk's frames once, the second's counted while the first's were made
 
         // Time the card spent stalled while the chunk was computed is no credit: a stalled card makes nothing.
         clock.Advance(TimeSpan.FromSeconds(1)); // idle (its listener reading): it asks for nothing
@@ -146,6 +147,7 @@ public sealed class CapacityTests
         clock.Advance(TimeSpan.FromMilliseconds(200));
         var afterStall = utterance.ReserveAsync(5, CancellationToken.None, stalledSince); // 0.1 s made before it, 0.4 s after the stall ends at 2.1 s
         await clock.DueAfterAsync(afterStall, TimeSpan.FromMilliseconds(2150), TimeSpan.FromMilliseconds(50)); // 2.45 s after it began computing
+        Assert.Equal(20, pacer.FramesMade, precision: 6);
     }
 
     [Fact]

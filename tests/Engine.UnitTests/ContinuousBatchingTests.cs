@@ -103,11 +103,17 @@ public sealed class ContinuousBatchingTests(MiniatureFixture miniature) : IDispo
         var whole = _card.GenerateCodes(request);
         var neighbours = Enumerable.Range(0, 2).Select(i => Key(_card.GenerateCodes(Request(i)))).ToArray();
 
-        var resumed = OnOwnThreads.RunAsync(1, _ => _card.GenerateCodes(request with { ResumeFrames = whole.Take(25).ToList() }));
+        var made = 0;
+        var resumed = OnOwnThreads.RunAsync(1, _ => _card.GenerateCodes(request with
+        {
+            ResumeFrames = whole.Take(25).ToList(),
+            FrameMade = () => Interlocked.Increment(ref made), // on the lane's thread, as each frame is made
+        }));
         var others = await OnOwnThreads.RunAsync(2, i => Key(_card.GenerateCodes(Request(i))));
 
         Assert.Equal(Key(whole.Skip(25)), Key((await resumed)[0]));
         Assert.Equal(neighbours, others);
+        Assert.Equal(whole.Count - 25, made); // the frames it made, not the 25 it replayed
     }
 
     [Fact]

@@ -99,7 +99,11 @@ public sealed class CardEngine : IDisposable
     }
 
     /// <summary>Synthesises the job, paced to the card's profile when emulated.</summary>
-    public async IAsyncEnumerable<AudioChunk> RunAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="metered">
+    /// False for the card's own probes, which run beside (or instead of) its utterances, outside its count of what runs:
+    /// their frames are left out of <see cref="FramesMade"/>.
+    /// </param>
+    public async IAsyncEnumerable<AudioChunk> RunAsync(SynthesisJob job, [EnumeratorCancellation] CancellationToken cancellationToken, bool metered = true)
     {
         var midStreamFault = false;
         if (Spec.IsEmulated && Spec.FaultFile is { } fault && File.Exists(fault))
@@ -118,6 +122,7 @@ public sealed class CardEngine : IDisposable
         }
 
         var (synthesizer, request) = Prepare(job);
+        request = metered ? request : request with { FrameMade = null };
         var tokens = synthesizer.BuildPrompt(request).ContentTokenCount;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         TimeSpan? firstAudio = null;
@@ -134,7 +139,7 @@ public sealed class CardEngine : IDisposable
         {
             if (paced is not null)
             {
-                await paced.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken, computingSince);
+                await paced.ReserveAsync(chunk.Samples.Length / synthesizer.Manifest.Codec.SamplesPerFrame, cancellationToken, computingSince, counts: metered);
             }
 
             if (chunk.Samples.Length > 0)

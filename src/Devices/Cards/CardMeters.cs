@@ -19,7 +19,8 @@ public sealed class CardMeters
     private readonly BatchRates _byBatch;
     private readonly double _playbackHeadroom;
     private readonly bool _batches;
-    private double _counted; // of the frames made, those the meters have
+    private double _counted; // of the frames made, those the meters have seen
+    private int _running;
 
     /// <param name="framesMade">The frames the card's engine has made so far (<c>CardEngine.FramesMade</c>).</param>
     /// <param name="sizes">The most utterances the card may run at once, its resume headroom included: the sizes measured.</param>
@@ -28,6 +29,7 @@ public sealed class CardMeters
     public CardMeters(Func<double> framesMade, double initialFramesPerSecond, int sizes, double playbackHeadroom, bool batches, TimeProvider clock)
     {
         _framesMade = framesMade;
+        _counted = framesMade(); // the engine's count lasts as long as the silo; a grain activated again starts from here
         _playbackHeadroom = playbackHeadroom;
         _batches = batches;
         Throughput = new ThroughputMeter(initialFramesPerSecond, clock);
@@ -43,6 +45,7 @@ public sealed class CardMeters
     public void Running(int running)
     {
         Count();
+        _running = running;
         _byBatch.Running(running);
         Throughput.Busy(running > 0);
     }
@@ -82,13 +85,16 @@ public sealed class CardMeters
         return PlaybackAdmission.RunnableAtOnce(slots, n => DeviceLoad.MeasuredRate(ratios, rate, n), _playbackHeadroom, assumed: rate);
     }
 
-    /// <summary>The frames made since the last look go to both meters.</summary>
+    /// <summary>
+    /// The frames made since the last look go to both meters; while nothing of the card's runs they are dropped (the
+    /// last frames of an utterance cancelled after it ended; the card's probes are not counted at all).
+    /// </summary>
     public void Count()
     {
         var made = _framesMade();
         var frames = made - _counted;
         _counted = made;
-        if (frames > 0)
+        if (frames > 0 && _running > 0)
         {
             Throughput.Produced(frames);
             _byBatch.Produced(frames);

@@ -29,7 +29,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     private double _slowdown = 1;
     private int _running;
     private double _framesMade;               // frames made by every utterance so far, as the clock made them
-    private readonly List<Utterance> _making = []; // utterances with a chunk under way, whose frames count as made
+    private readonly List<Making> _making = []; // chunks under way whose frames count as made
     private CancellationTokenSource _changed = new(); // cancelled (and replaced) when the rate changes: chunks under way re-time
 
     /// <summary>How much more a step of n utterances costs than a lone one's, per extra utterance; null: no batching.</summary>
@@ -132,9 +132,9 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
 
         var stalled = Overlap(_at, now, _stallStart, _stalledUntil);
         var made = _made + (((now - _at) - stalled).TotalSeconds * EachRate);
-        foreach (var utterance in _making)
+        foreach (var chunk in _making)
         {
-            _framesMade += Math.Max(0, Math.Min(made, utterance.Due) - Math.Max(_made, utterance.From));
+            _framesMade += Math.Max(0, Math.Min(made, chunk.Due) - Math.Max(_made, chunk.From));
         }
 
         (_made, _at) = (made, now);
@@ -149,6 +149,7 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
     private async Task ReserveAsync(Utterance utterance, double frames, CancellationToken cancellationToken, DateTimeOffset? computingSince, bool counts)
     {
         double due;
+        Making? making = null;
         lock (_gate)
         {
             var now = clock.GetUtcNow();
@@ -164,8 +165,8 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
             {
                 // What the chunk's computing already made counts now; the rest as the clock makes it.
                 _framesMade += Math.Min(frames, Math.Max(0, _made - from));
-                (utterance.From, utterance.Due) = (Math.Max(from, _made), due);
-                _making.Add(utterance);
+                making = new Making(Math.Max(from, _made), due);
+                _making.Add(making);
             }
         }
 
@@ -175,12 +176,23 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
         }
         finally
         {
-            lock (_gate)
+            if (making is not null)
             {
-                Advance(clock.GetUtcNow());
-                _making.Remove(utterance);
+                lock (_gate)
+                {
+                    Advance(clock.GetUtcNow());
+                    _making.Remove(making);
+                }
             }
         }
+    }
+
+    /// <summary>A chunk under way (one object each, removed by reference): its frames are made as the card's clock goes from <c>From</c> to <c>Due</c>.</summary>
+    private sealed class Making(double from, double due)
+    {
+        public double From { get; } = from;
+
+        public double Due { get; } = due;
     }
 
     private async Task WaitForAsync(double due, CancellationToken cancellationToken)
@@ -236,10 +248,6 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
         /// <summary>The card's clock value by which this utterance has made every frame it asked for.</summary>
         internal double Asked { get; set; }
 
-        /// <summary>The clock values between which the chunk under way is made (frames made count from <see cref="From"/>).</summary>
-        internal double From { get; set; }
-
-        internal double Due { get; set; }
 
         /// <summary>
         /// Waits until this utterance would have made <paramref name="frames"/> more frames on the card, computed since

@@ -57,18 +57,21 @@ public sealed class StallWatch(TimeProvider clock, ThroughputMeter throughput, F
         return true;
     }
 
-    /// <summary>On the card's tick while <see cref="Detected"/>: whether this is the first notice, and whether the rate just halved.</summary>
-    public (bool First, bool Halved) Notice()
+    /// <summary>
+    /// On the card's tick while <see cref="Detected"/>: halves the card's rate, at once and then once a second while the
+    /// stall lasts; true for the first notice (the one to log).
+    /// </summary>
+    public bool Notice()
     {
         var first = _noticed is null;
         if (!first && clock.GetUtcNow() - _noticed < Interval)
         {
-            return (false, false);
+            return false;
         }
 
         _noticed = clock.GetUtcNow();
         throughput.Stalled();
-        return (first, true);
+        return first;
     }
 
     /// <summary>

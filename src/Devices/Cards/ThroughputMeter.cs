@@ -25,7 +25,7 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
     private long _busyTicks; // busy time so far, up to _busySince when busy
     private long? _busySince;
     private long _windowStart; // busy time at which the current sample began
-    private long _lastOutput; // busy time at which the last frames came out
+    private long _lastOutput; // busy time at which the last frames were counted
     private double _frames;
     private int _lastChange; // -1, 0 or 1: whether the last sample read well below, near or well above the average
     private double? _beforeStall;
@@ -81,7 +81,7 @@ public sealed class ThroughputMeter(double initialFramesPerSecond, TimeProvider 
         }
     }
 
-    /// <summary>Closes the sample at the last output; updates the average when it covers enough busy time to tell.</summary>
+    /// <summary>Closes the sample at the last frames counted; updates the average when it covers enough busy time to tell.</summary>
     public void Sample()
     {
         var seconds = (_lastOutput - _windowStart) / (double)clock.TimestampFrequency;

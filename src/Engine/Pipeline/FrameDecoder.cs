@@ -60,6 +60,9 @@ public sealed class FrameDecoder
 
     public int FrameLimit { get; }
 
+    /// <summary>Called as each new frame is complete (not a replayed one), on the thread that makes it: see <see cref="SynthesisRequest.FrameMade"/>.</summary>
+    public Action? FrameMade { get; init; }
+
     public int Codebooks { get; }
 
     /// <summary>The frame under way (0-based), counting replayed frames.</summary>
@@ -160,6 +163,11 @@ public sealed class FrameDecoder
     public (int[]? Codes, bool More) EndFrame()
     {
         var codes = Replaying ? null : _codes;
+        if (codes is not null)
+        {
+            FrameMade?.Invoke();
+        }
+
         var step = Step++;
         if (Step >= FrameLimit)
         {

@@ -17,9 +17,10 @@ public sealed class FrameGenerator(ITalker talker, ICodePredictor predictor, IEm
     /// <param name="trailing">Text-track rows added to successive frames (streaming-text mode); then tts_pad.</param>
     /// <param name="ttsPad">The tts_pad text embedding.</param>
     /// <param name="resumeFrames">Frames this utterance already has (none for a fresh one): replayed, not yielded.</param>
+    /// <param name="frameMade">Called as each new frame is made (<see cref="SynthesisRequest.FrameMade"/>).</param>
     public IEnumerable<int[]> Generate(float[] prompt, int rows, float[] trailing, int trailingRows, float[] ttsPad,
-        int frameLimit, CancellationToken cancellationToken, IReadOnlyList<int[]>? resumeFrames = null) =>
-        Run(new FrameDecoder(embeddings, manifest, sampling, random, halfSums, trailing, trailingRows, ttsPad, frameLimit, resumeFrames),
+        int frameLimit, CancellationToken cancellationToken, IReadOnlyList<int[]>? resumeFrames = null, Action? frameMade = null) =>
+        Run(new FrameDecoder(embeddings, manifest, sampling, random, halfSums, trailing, trailingRows, ttsPad, frameLimit, resumeFrames) { FrameMade = frameMade },
             prompt, rows, cancellationToken);
 
     private IEnumerable<int[]> Run(FrameDecoder decoder, float[] prompt, int rows, CancellationToken cancellationToken)

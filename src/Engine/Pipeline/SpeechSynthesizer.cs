@@ -341,7 +341,6 @@ public sealed class SpeechSynthesizer : IDisposable
         foreach (var frame in utterance.Generate(prompt, _prompts, cancellationToken))
         {
             frames++;
-            request.FrameMade?.Invoke();
             codes.AddRange(frame);
             if (decoder.Push(frame) is { } chunk)
             {
@@ -466,14 +465,14 @@ public sealed class SpeechSynthesizer : IDisposable
             if (_seat is not null)
             {
                 var decoder = new FrameDecoder(_embeddings, manifest, sampling, random, _halfSums, trailing, prompt.TrailingTextIds.Count, ttsPad,
-                    frameLimit, _request.ResumeFrames);
+                    frameLimit, _request.ResumeFrames) { FrameMade = _request.FrameMade };
                 return _seat.Generate(decoder, promptEmbeds, prompt.Length, cancellationToken);
             }
 
             (_talker as IReservesFrames)?.Reserve(frameLimit);
             var generator = new FrameGenerator(_talker!, _predictor!, _embeddings, manifest, sampling, random, _halfSums);
             return generator.Generate(promptEmbeds, prompt.Length, trailing, prompt.TrailingTextIds.Count, ttsPad,
-                frameLimit, cancellationToken, _request.ResumeFrames);
+                frameLimit, cancellationToken, _request.ResumeFrames, _request.FrameMade);
         }
 
         public void Dispose()

@@ -30,8 +30,9 @@ public sealed record SynthesisRequest
     public IReadOnlyList<int[]>? ResumeFrames { get; init; }
 
     /// <summary>
-    /// Called on the engine's thread for each frame the utterance makes (not for replayed ones), as it is made: a card
-    /// measures its rate from these, frame by frame, where its audio leaves a chunk of up to 96 frames at a time.
+    /// Called for each frame the utterance makes (not for replayed ones) as soon as it is made, on the thread that made
+    /// it (the utterance's own, or its card's decode lane): a card measures its rate from these, frame by frame, where its
+    /// audio leaves a chunk of up to 96 frames at a time, after the codec decoder.
     /// </summary>
     public Action? FrameMade { get; init; }
 }

@@ -90,7 +90,7 @@ internal sealed partial class CardProbes(DeviceId id, CardEngine card, StallWatc
     private async Task SpeakAsync(Action? onFirstAudio)
     {
         var spoke = false;
-        await foreach (var chunk in card.RunAsync(Job(id), CancellationToken.None))
+        await foreach (var chunk in card.RunAsync(Job(id), CancellationToken.None, metered: false))
         {
             if (chunk.Samples.Length > 0 && !spoke)
             {

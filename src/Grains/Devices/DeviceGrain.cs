@@ -409,8 +409,7 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
         {
             // What waits here would wait out the stall: hand it back to the router, which sends it to another card;
             // and look slower every second it lasts, so that routing turns away at once.
-            var (first, _) = _stall.Notice();
-            if (first)
+            if (_stall.Notice())
             {
                 LogStalled(_id, _stall.Silence.TotalSeconds, _queue.Active, _queue.Waiting);
             }
