@@ -248,7 +248,6 @@ public sealed class CardPacer(double framesPerSecond, TimeProvider clock, double
         /// <summary>The card's clock value by which this utterance has made every frame it asked for.</summary>
         internal double Asked { get; set; }
 
-
         /// <summary>
         /// Waits until this utterance would have made <paramref name="frames"/> more frames on the card, computed since
         /// <paramref name="computingSince"/> (now when not given; it counts only when the utterance had nothing under way).
