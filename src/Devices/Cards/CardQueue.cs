@@ -67,8 +67,7 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
 
         var queue = background ? _waitingBackground : _waiting;
         var slot = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var place = urgency switch { SlotUrgency.New => since, SlotUrgency.Moved => DateTimeOffset.MinValue.AddTicks(1), _ => DateTimeOffset.MinValue };
-        var node = Enqueue(queue, new Wait(slot, urgency, place, framesPerSecond, mayHandBack));
+        var node = Enqueue(queue, new Wait(slot, urgency, urgency == SlotUrgency.New ? since : DateTimeOffset.MinValue, framesPerSecond, mayHandBack));
         await using var registration = cancellationToken.Register(() => slot.TrySetCanceled(cancellationToken));
         try
         {
@@ -158,11 +157,14 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
         return handedBack;
     }
 
-    /// <summary>Behind every request that reached the cluster no later than this one.</summary>
+    /// <summary>
+    /// Behind every wait more urgent than this one (resumed, then moved, then new: <see cref="SlotUrgency"/>'s order),
+    /// and behind those as urgent that reached the cluster no later (urgent ones in their order of asking).
+    /// </summary>
     private static LinkedListNode<Wait> Enqueue(LinkedList<Wait> queue, Wait wait)
     {
         var after = queue.Last;
-        while (after is not null && after.Value.Since > wait.Since)
+        while (after is not null && (after.Value.Urgency < wait.Urgency || (after.Value.Urgency == wait.Urgency && after.Value.Since > wait.Since)))
         {
             after = after.Previous;
         }
@@ -170,7 +172,7 @@ public sealed class CardQueue(Func<int> runnable, int resumeHeadroom)
         return after is null ? queue.AddFirst(wait) : queue.AddAfter(after, wait);
     }
 
-    /// <summary>A job waiting for a slot, how urgent, and its place in line (when its request reached the cluster; the first instants for resumed, then moved streams).</summary>
+    /// <summary>A job waiting for a slot, how urgent, and when its request reached the cluster (the first instant for a moved or resumed stream, which waits in its order of asking).</summary>
     /// <param name="FramesPerSecond">The card's rate when the job was admitted: what the router weighed it at.</param>
     private sealed record Wait(TaskCompletionSource<string?> Slot, SlotUrgency Urgency, DateTimeOffset Since, double FramesPerSecond, bool MayHandBack);
 }
