@@ -89,7 +89,7 @@ public sealed class CardMeters
     /// The frames made since the last look go to both meters; while nothing of the card's runs they are dropped (the
     /// last frames of an utterance cancelled after it ended; the card's probes are not counted at all).
     /// </summary>
-    public void Count()
+    private void Count()
     {
         var made = _framesMade();
         var frames = made - _counted;

@@ -188,7 +188,6 @@ public sealed partial class DeviceGrain(DeviceHost host, ILocalSiloDetails silo,
 
                     var frames = chunk.Samples.Length / _card.Design.Manifest.Codec.SamplesPerFrame;
                     progress.ProducedFrames += frames;
-                    _meters.Count();
                     if (_stall.Progressed())
                     {
                         ReportSoon();
