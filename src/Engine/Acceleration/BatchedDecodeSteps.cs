@@ -1,25 +1,33 @@
 using Microsoft.ML.OnnxRuntime;
 using QwenTts.Engine.Model;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenTts.Engine.Runtime;
+using QwenTts.Graphs;
 
 namespace QwenTts.Engine.Acceleration;
 
 /// <summary>
-/// The CPU's fused decode steps with a batch axis, built from the checkpoint: the talker's one-row step for B utterances
-/// at once (each at its own position, each in its row of a [B, kv, C, d] cache written in place) and the code
-/// predictor's step for B utterances in lock-step (one head for all rows). The groundwork of continuous batching: one
-/// run reads the weights once for every utterance on the card, where batch 1 reads them once per utterance.
+/// The decode steps with a batch axis, built from the checkpoint: the talker's one-row step for B utterances at once
+/// (each at its own position, each in its row of a [B, kv, C, d] cache written in place) and the code predictor's step
+/// for B utterances in lock-step (one head for all rows). The groundwork of continuous batching: one run reads the
+/// weights once for every utterance on the card, where batch 1 reads them once per utterance. Two forms with the same
+/// inputs and outputs: fused for the CPU (<see cref="FusedSlotDecoderGraph"/>), or standard operators
+/// (<see cref="SlotDecoderGraph"/>, fp16 weights and matmuls for an fp16 export) for every other provider.
 /// A row's logits must not depend on its neighbours or on the batch size: <see cref="BatchInvariance"/> proves it.
 /// </summary>
 public sealed class BatchedDecodeSteps : IDisposable
 {
-    private BatchedDecodeSteps(InferenceSession talker, InferenceSession predictor, PredictorHeads heads, ModelManifest manifest)
+    private BatchedDecodeSteps(InferenceSession talker, InferenceSession predictor, PredictorHeads heads, ModelManifest manifest, string form)
     {
+        Form = form;
         Talker = talker;
         Predictor = predictor;
         Heads = heads;
         Manifest = manifest;
     }
+
+    /// <summary>Which form: "fused for the CPU", "standard operators" or "standard operators, fp16 weights and matmuls".</summary>
+    public string Form { get; }
 
     public InferenceSession Talker { get; }
 
@@ -35,7 +43,8 @@ public sealed class BatchedDecodeSteps : IDisposable
     public const string PredictorName = "code_predictor_cached_batched";
 
     /// <summary>Builds both batched steps (the talker's weights stream to a temporary folder removed once loaded).</summary>
-    public static BatchedDecodeSteps Build(ModelSessions sessions)
+    /// <param name="fused">The CPU's fused form; else standard operators, in fp16 where the export's graph is fp16.</param>
+    public static BatchedDecodeSteps Build(ModelSessions sessions, bool fused = true)
     {
         var manifest = sessions.Manifest;
         var hf = manifest.HfDirectory is null ? null : Path.Combine(sessions.Directory, manifest.HfDirectory);
@@ -44,18 +53,25 @@ public sealed class BatchedDecodeSteps : IDisposable
         var weights = new CheckpointWeights(file, manifest);
         var talkerSpec = SlotDecoderGraph.Talker(manifest, weights.HasTalkerHeadBias) with { Name = TalkerName };
         var predictorSpec = SlotDecoderGraph.Predictor(manifest) with { Name = PredictorName };
-        if (!FusedSlotDecoderGraph.Supports(talkerSpec) || !FusedSlotDecoderGraph.Supports(predictorSpec))
+        if (fused && (!FusedSlotDecoderGraph.Supports(talkerSpec) || !FusedSlotDecoderGraph.Supports(predictorSpec)))
         {
-            throw new ModelValidationException("The batched steps take the CPU's fused form, which needs head sizes that are multiples of 8.");
+            throw new ModelValidationException("The batched steps' fused form needs head sizes that are multiples of 8.");
         }
 
+        var halfTalker = !fused && sessions.FloatType(GraphNames.TalkerDecode) == TensorElementType.Float16;
+        var halfPredictor = !fused && sessions.FloatType(GraphNames.CodePredictor) == TensorElementType.Float16;
+        var form = fused ? "fused for the CPU" : halfTalker || halfPredictor ? "standard operators, fp16 weights and matmuls" : "standard operators";
+        OnnxGraphBuilder Graph(SlotDecoderSpec spec, WeightSource source, bool inline, string? folder, bool half) => fused
+            ? FusedSlotDecoderGraph.Build(spec, source, inline, directory: folder, batched: true)
+            : SlotDecoderGraph.Build(spec, source, inline, folder, half, batched: true);
+
         using var options = SessionOptionsFactory.Create(sessions.Provider);
-        var predictor = new InferenceSession(FusedSlotDecoderGraph.Build(predictorSpec, weights.Predictor, inline: true, batched: true).ToBytes(), options);
+        var predictor = new InferenceSession(Graph(predictorSpec, weights.Predictor, inline: true, folder: null, halfPredictor).ToBytes(), options);
         var folder = Directory.CreateTempSubdirectory("qwentts-talker-batched-").FullName;
         InferenceSession? talker = null;
         try
         {
-            using (var graph = FusedSlotDecoderGraph.Build(talkerSpec, weights.Talker, inline: false, directory: folder, batched: true))
+            using (var graph = Graph(talkerSpec, weights.Talker, inline: false, folder, halfTalker))
             {
                 graph.Save(folder);
             }
@@ -63,7 +79,8 @@ public sealed class BatchedDecodeSteps : IDisposable
             talker = new InferenceSession(Path.Combine(folder, TalkerName + ".onnx"), options);
             var (hidden, vocab) = ((int)predictorSpec.Dims.Hidden, (int)predictorSpec.Vocab);
             var stacked = weights.Predictor(Model.OfficialWeights.StackedHeads, [predictorSpec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
-            return new BatchedDecodeSteps(talker, predictor, PredictorHeads.Build(stacked, predictorSpec.Heads, hidden, vocab, options), manifest);
+            var heads = PredictorHeads.Build(stacked, predictorSpec.Heads, hidden, vocab, options, halfPredictor);
+            return new BatchedDecodeSteps(talker, predictor, heads, manifest, form);
         }
         catch
         {

@@ -30,7 +30,8 @@ public sealed class PredictorHeads : IDisposable
     public int Count => _sessions.Length;
 
     /// <param name="stacked">The checkpoint's heads [heads, hidden, vocab].</param>
-    public static PredictorHeads Build(float[] stacked, int heads, int hidden, int vocab, SessionOptions options)
+    /// <param name="half">For an fp16 export: each head in fp16 and multiplied in fp16, as the standard cached predictor does.</param>
+    public static PredictorHeads Build(float[] stacked, int heads, int hidden, int vocab, SessionOptions options, bool half = false)
     {
         var sessions = new List<InferenceSession>();
         try
@@ -42,8 +43,11 @@ public sealed class PredictorHeads : IDisposable
                     DocString = $"QwenTts: the code predictor's head for gen_step {j}, a constant (prepacked once).",
                 };
                 var input = g.Input(InputName, OnnxGraphBuilder.Float, "B", 1, hidden);
-                var head = g.Weight("lm_head", stacked.AsSpan(j * hidden * vocab, hidden * vocab).ToArray(), hidden, vocab);
-                g.Output(g.MatMul(input, head), "logits", OnnxGraphBuilder.Float, "B", 1, vocab);
+                var head = stacked.AsSpan(j * hidden * vocab, hidden * vocab).ToArray();
+                var logits = half
+                    ? g.Cast(g.MatMul(g.Cast(input, OnnxGraphBuilder.Float16), g.HalfWeight("lm_head", head, hidden, vocab)), OnnxGraphBuilder.Float)
+                    : g.MatMul(input, g.Weight("lm_head", head, hidden, vocab));
+                g.Output(logits, "logits", OnnxGraphBuilder.Float, "B", 1, vocab);
                 sessions.Add(new InferenceSession(g.ToBytes(), options));
             }
         }

@@ -24,37 +24,51 @@ public sealed record SlotDecoderSpec(string Name, TransformerDims Dims, long Inp
 public static class SlotDecoderGraph
 {
     /// <param name="halfMatMuls">For an fp16 export: weight matrices in fp16, multiplied in fp16 (half the bytes on the card).</param>
-    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, string? directory = null, bool halfMatMuls = false)
+    /// <param name="batched">
+    /// A batch axis B first, as <see cref="FusedSlotDecoderGraph"/>'s batched form takes it (same inputs and outputs): the
+    /// talker R rows per utterance, each utterance from its own position (<c>positions</c> [B]: one row each for a decode
+    /// step, a whole prompt for a prefill); the predictor R rows per utterance all from one position, ending at its last
+    /// hidden state (its heads are <see cref="PredictorHeads"/>). Each utterance's cache is its row of a
+    /// [B, kv, slots, d] cache, and a row's mask, RoPE and cache write follow its own position.
+    /// </param>
+    public static OnnxGraphBuilder Build(SlotDecoderSpec spec, WeightSource weights, bool inline, string? directory = null, bool halfMatMuls = false,
+        bool batched = false)
     {
         var d = spec.Dims;
         object slotsDim = spec.Slots is { } fixedSlots ? fixedSlots : "C";
-        object rowsDim = spec.Rows is { } fixedRows ? fixedRows : "R";
+        var perRow = batched && !spec.StackedHeads; // the batched talker: each utterance from its own position
+        object rowsDim = spec.Rows is { } fixedRows && !batched ? fixedRows : "R";
+        object batchDim = batched ? "B" : 1;
         var g = new OnnxGraphBuilder(spec.Name, weights, inline, directory)
         {
             DocString = $"QwenTts: {spec.Name}, a slot-cache decoder built from the checkpoint.",
             Compact = true,
             HalfMatMuls = halfMatMuls,
         };
-        var rows = g.Input("rows", OnnxGraphBuilder.Float, 1, rowsDim, spec.InputWidth);
-        var start = g.Input("position", OnnxGraphBuilder.Int64, 1);
-        var step = spec.StackedHeads ? g.Input("gen_step", OnnxGraphBuilder.Int64) : null;
+        var rows = g.Input("rows", OnnxGraphBuilder.Float, batchDim, rowsDim, spec.InputWidth);
+        var start = perRow ? g.Input(FusedSlotDecoderGraph.PositionsInput, OnnxGraphBuilder.Int64, batchDim) : g.Input("position", OnnxGraphBuilder.Int64, 1);
+        var step = spec.StackedHeads && !batched ? g.Input("gen_step", OnnxGraphBuilder.Int64) : null;
         var past = Enumerable.Range(0, d.Layers)
-            .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim),
-                          Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim)))
+            .Select(i => (Keys: g.Input($"past_key_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim),
+                          Values: g.Input($"past_value_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim)))
             .ToArray();
 
+        // Every row's position, [N, R]: N = B when each utterance starts at its own position, else 1 (all at one).
         var x = spec.Projection is { } projection ? g.Linear(rows, projection, spec.InputWidth, d.Hidden, bias: true) : rows;
         var rowCount = g.DimSize(x, 1);
-        var positions = g.Add(g.Node("Range", [g.Int64Scalar(0), rowCount, g.Int64Scalar(1)]), start);          // [R]
-        var (cos, sin) = g.RopeTables(g.Cast(positions, OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
+        var offsets = g.Unsqueeze(g.Node("Range", [g.Int64Scalar(0), rowCount, g.Int64Scalar(1)]), 0);         // [1,R]
+        var positions = g.Add(perRow ? g.Unsqueeze(start, 1) : start, offsets);                                // [N,R]
+        var (cos, sin) = g.RopeTables(g.Cast(g.Reshape(positions, -1), OnnxGraphBuilder.Float), d.HeadDim, d.RopeTheta);
+        var ropeShape = g.Concat(0, g.Int64Vector(-1, 1), g.Unsqueeze(rowCount, 0), g.Int64Vector(d.HeadDim));
+        (cos, sin) = (g.Node("Reshape", [cos, ropeShape]), g.Node("Reshape", [sin, ropeShape]));               // [N,1,R,D]
         var capacity = g.DimSize(past[0].Keys, 2);
         var slots = g.Node("Range", [g.Int64Scalar(0), capacity, g.Int64Scalar(1)]);                          // [C]
-        var rowPositions = g.Unsqueeze(positions, 1);                                                          // [R,1]
-        var later = g.Cast(g.Node("Greater", [g.Unsqueeze(slots, 0), rowPositions]), OnnxGraphBuilder.Float);  // [R,C]
-        var bias = g.Unsqueeze(g.Mul(later, g.FloatScalar(-1e9f)), 0, 1);                                      // [1,1,R,C]
+        var later = g.Cast(g.Node("Greater", [g.Unsqueeze(slots, 0, 1), g.Unsqueeze(positions, 2)]), OnnxGraphBuilder.Float); // [N,R,C]
+        var bias = g.Unsqueeze(g.Mul(later, g.FloatScalar(-1e9f)), 1);                                        // [N,1,R,C]
         var lastSlot = g.Sub(capacity, g.Int64Scalar(1));
-        var targets = g.Node("Expand", [g.Reshape(g.Node("Min", [positions, lastSlot]), 1, 1, -1, 1),
-            g.Concat(0, g.Int64Vector(1, d.KvHeads), g.Unsqueeze(rowCount, 0), g.Int64Vector(d.HeadDim))]);   // [1,kv,R,d]
+        var batchCount = batched ? g.Unsqueeze(g.DimSize(x, 0), 0) : g.Int64Vector(1);
+        var targets = g.Node("Expand", [g.Unsqueeze(g.Node("Min", [positions, lastSlot]), 1, 3),
+            g.Concat(0, batchCount, g.Int64Vector(d.KvHeads), g.Unsqueeze(rowCount, 0), g.Int64Vector(d.HeadDim))]); // [B,kv,R,d]
         string Write(string cache, string rowsKv) => g.Node("ScatterElements", [cache, targets, rowsKv],
             n => n.Attribute.Add(OnnxGraphBuilder.IntAttribute("axis", 2)));
 
@@ -63,14 +77,20 @@ public static class SlotDecoderGraph
             var layer = past[i];
             (x, var keys, var values) = g.DecoderLayer($"layers.{i}", x, d, cos, sin, bias, null, null,
                 (k, v) => (Write(layer.Keys, k), Write(layer.Values, v)));
-            g.Output(keys, $"present_key_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
-            g.Output(values, $"present_value_{i}", OnnxGraphBuilder.Float, 1, d.KvHeads, slotsDim, d.HeadDim);
+            g.Output(keys, $"present_key_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim);
+            g.Output(values, $"present_value_{i}", OnnxGraphBuilder.Float, batchDim, d.KvHeads, slotsDim, d.HeadDim);
         }
 
         var normed = g.RmsNorm(x, "norm", d.Hidden, d.RmsEps);
         if (spec.StackedHeads)
         {
             var last = g.Slice(normed, -1, long.MaxValue, 1);
+            if (batched)
+            {
+                g.Output(last, PredictorHeads.InputName, OnnxGraphBuilder.Float, batchDim, 1, d.Hidden);
+                return g;
+            }
+
             var logits = halfMatMuls
                 ? g.Cast(g.MatMul(g.Cast(last, OnnxGraphBuilder.Float16), g.Gather(g.HalfParameter(OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab), step!)), OnnxGraphBuilder.Float)
                 : g.MatMul(last, g.Gather(g.Parameter(OfficialWeights.StackedHeads, 1f, spec.Heads, d.Hidden, spec.Vocab), step!));
@@ -78,7 +98,7 @@ public static class SlotDecoderGraph
             return g;
         }
 
-        TalkerOutputs(g, spec, normed, rowsDim);
+        TalkerOutputs(g, spec, normed, rowsDim, batchDim);
         return g;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Diagnostics;
 using QwenTts.Engine.Pipeline;
@@ -5,9 +6,10 @@ using QwenTts.Engine.Pipeline;
 namespace QwenTts.Engine.Batching;
 
 /// <summary>
-/// Starts a card's decode lanes when its engine can batch: the CPU's engine talker and fused cached predictor in use (at
-/// dynamic shapes), the batched steps built from the checkpoint, and every row of a batch of the lane's size proven
-/// bit-equal to the same utterance alone. Otherwise the card runs each utterance on its own and the status says why.
+/// Starts a card's decode lanes when its engine can batch: the batched steps built from the checkpoint, in the CPU's
+/// fused form where the card runs the fused engine talker and cached predictor, else in standard operators (fp16 where
+/// the export is); and every row of a batch of the lane's size proven bit-equal to the same utterance alone. Otherwise the card runs each utterance on its
+/// own and the status says why.
 /// </summary>
 public static class CardBatching
 {
@@ -24,23 +26,26 @@ public static class CardBatching
             return (null, "unbatched: static-shape batching is not built yet (fixed row counts per lane)");
         }
 
-        var talker = card.UseEngineTalker ? card.Acceleration.EngineTalker(card.Sessions) : null;
-        if (talker is null)
+        if (!card.UseEngineTalker || !card.UseCachedPredictor)
         {
-            return (null, "unbatched: the batched steps take the CPU's engine talker, which is " + card.Acceleration.TalkerStatus);
+            return (null, "unbatched: the lanes run the talker and predictor built from the checkpoint, which this card was told not to use");
         }
 
-        if (!card.UseCachedPredictor || card.Acceleration.Predictor is not { TakesTwoRows: true } predictor)
-        {
-            return (null, "unbatched: the batched steps take the CPU's fused cached predictor, which is " + card.Acceleration.PredictorStatus);
-        }
+        var acceleration = card.Acceleration;
+        var fusedTalker = acceleration.EngineTalker(card.Sessions);
+        var fusedPredictor = acceleration.Predictor is { TakesTwoRows: true } fusedStep ? fusedStep : null;
+        var fused = fusedTalker is not null && fusedPredictor is not null;
+
+        // The fused lanes prefill through the card's unbatched engine talker, so a prompt's keys and values are those it
+        // would have alone; the standard batched talker takes a whole prompt itself (no second copy of the weights).
+        var prefill = fused ? fusedTalker : null;
 
         BatchedDecodeSteps? steps = null;
         BatchInvariance.Result invariance;
         try
         {
-            steps = BatchedDecodeSteps.Build(card.Sessions);
-            invariance = BatchInvariance.Check(steps, Math.Max(2, options.Rows), talker, predictor);
+            steps = BatchedDecodeSteps.Build(card.Sessions, fused);
+            invariance = BatchInvariance.Check(steps, Math.Max(2, options.Rows), prefill, fused ? fusedPredictor : null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -52,11 +57,11 @@ public static class CardBatching
         if (!invariance.Holds || invariance.TalkerMinRows > 1 || invariance.PredictorMinRows > 1)
         {
             steps.Dispose();
-            return (null, "unbatched: a row of a batch is not bit-equal to the same utterance alone at every batch size (" +
+            return (null, $"unbatched: a row of a batch is not bit-equal to the same utterance alone at every batch size ({steps.Form}; " +
                           invariance.Line(Math.Max(2, options.Rows)) + ")");
         }
 
-        var lanes = new DecodeLanes(steps, talker, invariance.TalkerEqualsUnbatched, options);
-        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s); {invariance.Line(Math.Max(2, options.Rows))}");
+        var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
+        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {steps.Form}; {invariance.Line(Math.Max(2, options.Rows))}");
     }
 }

@@ -33,7 +33,7 @@ public sealed class DecodeLane : IDisposable
     private long _runs;
     private long _rowsRun;
 
-    public DecodeLane(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options, int index = 0)
+    public DecodeLane(BatchedDecodeSteps steps, InferenceSession? prefillTalker, bool talkerAloneIsEqual, BatchingOptions options, int index = 0)
     {
         _capacity = options.Rows;
         _steps = new LaneSteps(steps, prefillTalker, talkerAloneIsEqual, options.Rows, options.InitialSlots);

@@ -14,7 +14,7 @@ public sealed class DecodeLanes : IDisposable
     private readonly DecodeLane[] _lanes;
     private readonly SemaphoreSlim _free;
 
-    public DecodeLanes(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, BatchingOptions options)
+    public DecodeLanes(BatchedDecodeSteps steps, InferenceSession? prefillTalker, bool talkerAloneIsEqual, BatchingOptions options)
     {
         options.Validate();
         Options = options;

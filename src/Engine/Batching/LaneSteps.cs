@@ -4,8 +4,9 @@ using QwenTts.Engine.Acceleration;
 namespace QwenTts.Engine.Batching;
 
 /// <summary>
-/// The runs of one lane over its caches: a prompt prefill into its utterance's row (the card's unbatched engine talker,
-/// so the prompt's keys and values are the ones an utterance alone would have), a talker step for every utterance of the
+/// The runs of one lane over its caches: a prompt prefill into its utterance's row (the card's unbatched engine talker
+/// where the lane runs the fused form, so the prompt's keys and values are the ones an utterance alone would have; else
+/// the batched talker with that utterance alone), a talker step for every utterance of the
 /// lane that asked (each at its own position), a predictor gen_step for every utterance drawing a frame. Only the lane's
 /// thread calls these, one run at a time.
 /// </summary>
@@ -14,8 +15,12 @@ namespace QwenTts.Engine.Batching;
 /// ride along at no harm: a row in use writes its next, not yet valid slot (its own next step overwrites it), a free row
 /// slot 0. The predictor's rows run in lock-step: every utterance drawing a frame is at the same gen_step.
 /// </remarks>
+/// <param name="prefillTalker">
+/// The card's unbatched engine talker (the fused form), or null: the batched talker prefills (the standard form takes a
+/// whole prompt as one utterance's rows).
+/// </param>
 /// <param name="talkerAloneIsEqual">The unbatched engine talker was found bit-equal to a row of the batched one at load.</param>
-internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefillTalker, bool talkerAloneIsEqual, int rows, int initialSlots) : IDisposable
+internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? prefillTalker, bool talkerAloneIsEqual, int rows, int initialSlots) : IDisposable
 {
     private readonly BoundSlotStep?[] _talkerAlone = new BoundSlotStep?[rows];              // by row
     private readonly float[] _aloneRow = new float[steps.Manifest.Talker.Hidden];
@@ -46,8 +51,8 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
         EnsureSlots(Math.Max(row.PromptRows, longestInUse + 1));
         row.Length = 0;
         var decoder = row.Decoder;
-        SlotStepRunner.Run(prefillTalker, _talkerCaches, row.Row, 1, row.Prompt, row.PromptRows, _hidden, [0], perRow: false, null,
-            decoder.TalkerLogits, _vocab, decoder.TalkerHidden, _hidden);
+        SlotStepRunner.Run(prefillTalker ?? steps.Talker, _talkerCaches, row.Row, 1, row.Prompt, row.PromptRows, _hidden, [0], perRow: prefillTalker is null,
+            null, decoder.TalkerLogits, _vocab, decoder.TalkerHidden, _hidden);
         row.Length = row.PromptRows;
     }
 
@@ -55,7 +60,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     public void Talker(IReadOnlyList<LaneRow> rows, IReadOnlyList<LaneRow> inUse)
     {
         EnsureSlots(inUse.Max(m => m.Length) + 1);
-        if (rows.Count == 1 && talkerAloneIsEqual)
+        if (rows.Count == 1 && talkerAloneIsEqual && prefillTalker is not null)
         {
             TalkerAlone(rows[0]);
             return;
@@ -92,7 +97,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession prefi
     {
         Array.Copy(row.Decoder.NextInput, 0, _aloneRow, 0, _hidden);
         _alonePosition[0] = row.Length;
-        (_talkerAlone[row.Row] ??= new BoundSlotStep(prefillTalker, _talkerCaches, row.Row, 1, _aloneRow, 1, _hidden, _alonePosition,
+        (_talkerAlone[row.Row] ??= new BoundSlotStep(prefillTalker!, _talkerCaches, row.Row, 1, _aloneRow, 1, _hidden, _alonePosition,
             perRow: false, _aloneLogits, _vocab, _aloneHidden, _hidden)).Run(_run);
         Array.Copy(_aloneLogits, row.Decoder.TalkerLogits, _vocab);
         Array.Copy(_aloneHidden, row.Decoder.TalkerHidden, _hidden);

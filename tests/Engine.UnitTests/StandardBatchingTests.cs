@@ -1,0 +1,83 @@
+using QwenTts.Engine.Acceleration;
+using QwenTts.Engine.Batching;
+using QwenTts.Engine.Diagnostics;
+using QwenTts.Engine.Pipeline;
+using QwenTts.Engine.Prompt;
+using QwenTts.Engine.Runtime;
+using QwenTts.Engine.Sampling;
+using QwenTts.TestSupport;
+
+namespace QwenTts.Engine.UnitTests;
+
+/// <summary>
+/// The batched steps in standard operators, as GPU and NPU providers run them (the CPU runs them here with its fused
+/// graphs switched off): each row bit-equal to the same utterance alone, and a card's codes unchanged by batching.
+/// </summary>
+[Collection(MiniatureCollection.Name)]
+public sealed class StandardBatchingTests(MiniatureFixture miniature)
+{
+    private static SynthesisRequest Request(int i) => new()
+    {
+        Text = i % 2 == 0 ? "Standard operators batch as well." : "Every row is its own utterance, whoever runs beside it.",
+        Language = "english",
+        Voice = new VoicePrompt.Designed(i % 2 == 0 ? "A calm, low voice" : "A bright, quick voice"),
+        Seed = 3000UL + (ulong)i,
+        Sampling = new SamplingOptions { MaxFramesPerTextToken = 3, MinNewTokens = 12 + (5 * i) },
+    };
+
+    [Fact]
+    public void Every_row_of_the_standard_batched_steps_is_bit_equal_to_the_same_utterance_alone()
+    {
+        using var card = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+        using var steps = BatchedDecodeSteps.Build(card.Sessions, fused: false);
+        var result = BatchInvariance.Check(steps, batch: 5, talkerAlone: null, predictorAlone: null);
+
+        Assert.Equal("standard operators", steps.Form);
+        Assert.True(result.Holds, result.Line(5));
+        Assert.Equal(1, result.TalkerMinRows);
+        Assert.Equal(1, result.PredictorMinRows);
+    }
+
+    [Fact]
+    public async Task A_card_without_the_fused_graphs_batches_in_standard_operators_and_keeps_every_utterances_codes()
+    {
+        using var card = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+        var status = card.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16 });
+
+        Assert.StartsWith("batched: 1 lane(s) of 3 row(s), standard operators; ", status, StringComparison.Ordinal);
+        var alone = Enumerable.Range(0, 3).Select(i => card.GenerateCodes(Request(i))).ToArray();
+        var together = await OnOwnThreads.RunAsync(3, i =>
+        {
+            Thread.Sleep(i * 15);
+            return card.GenerateCodes(Request(i));
+        });
+
+        using var unbatched = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+        var exportCodes = Enumerable.Range(0, 3).Select(i => unbatched.GenerateCodes(Request(i))).ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(exportCodes[i], alone[i]);
+            Assert.Equal(alone[i], together[i]); // the lane's caches double from 16 slots under running utterances
+        }
+
+        Assert.True(card.Batching!.Counts().Rows > card.Batching.Counts().Runs, "no run carried more than one row");
+    }
+
+    [Fact]
+    public async Task On_an_fp16_export_the_standard_batched_steps_keep_fp16_matmuls_and_every_row_is_its_own()
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny", precision: "fp16");
+        try
+        {
+            using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+            var status = card.EnableBatching(new BatchingOptions(Rows: 3));
+
+            Assert.StartsWith("batched: 1 lane(s) of 3 row(s), standard operators, fp16 weights and matmuls; ", status, StringComparison.Ordinal);
+            Assert.StartsWith("batched-vs-single codes: identical", BatchedCodesCheck.Run(card, 3, frames: 16), StringComparison.Ordinal);
+        }
+        finally
+        {
+            MiniatureModels.Delete(directory);
+        }
+    }
+}
