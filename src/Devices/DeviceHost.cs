@@ -297,10 +297,9 @@ public sealed partial class DeviceHost(
     {
         var options = deviceOptions.Value;
         var seats = (spec.MaxConcurrent ?? options.MaxConcurrent) + options.ResumeHeadroom; // what the card runs at most at once
-        var rows = spec.BatchRows ?? options.BatchRows;
-        var lanes = rows == 1 ? 1 : options.BatchLanes ?? Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, seats));
-        rows ??= (seats + lanes - 1) / lanes;
-        var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(Math.Max(1, rows.Value), Math.Max(1, lanes)));
+        var (rows, lanes) = CardBatchShape.For(spec.Kind, ProviderFor(spec).Kind, spec.BatchRows ?? options.BatchRows, options.BatchLanes, seats,
+            Environment.ProcessorCount);
+        var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows, lanes));
         LogBatching(spec.Index, synthesizer.Manifest.Name, status);
     }
 

@@ -36,16 +36,17 @@ public sealed class DeviceOptions
 
     /// <summary>
     /// Utterances of a card's decode lane that share each decode step (continuous batching; see models/README.md). Unset:
-    /// the most the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a row.
-    /// 1 runs each utterance on its own (no lanes).
-    /// A card whose engine cannot batch (static shapes, GPU and NPU providers for now) runs unbatched and says why.
+    /// the most the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a
+    /// row; 2 on a Hygon DCU (<see cref="Cards.CardBatchShape"/>). 1 runs each utterance on its own (no lanes).
+    /// A card whose engine cannot batch (static shapes, for now) runs unbatched and says why.
     /// </summary>
     public int? BatchRows { get; set; }
 
     /// <summary>
-    /// Decode lanes per card, each with BatchRows rows, running their steps in parallel. Unset: one per core, at most one
-    /// per row (a lane runs its steps on one core; measured in models/README.md, one lane on a 2-core host gave 0.76x the
-    /// unbatched card's frames/s at 8 utterances, where the unbatched card used both cores).
+    /// Decode lanes per card, each with BatchRows rows, running their steps in parallel. Unset: on the CPU one per core, at
+    /// most one per seat (a lane runs its steps on one core; measured in models/README.md, one lane on a 2-core host gave
+    /// 0.76x the unbatched card's frames/s at 8 utterances, where the unbatched card used both cores); on an accelerator
+    /// one, or as many as seat everyone when BatchRows is set (<see cref="Cards.CardBatchShape"/>).
     /// </summary>
     public int? BatchLanes { get; set; }
 
