@@ -30,11 +30,21 @@ public static class BatchedEngineBenchmark
         var directory = OptionalOption(args, "--model") ?? MiniatureLocator.Ensure(size);
         var rows = int.Parse(Option(args, "--rows", Math.Max(2, (levels.Max() + lanes - 1) / lanes).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-        using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = threads });
+        var provider = Enum.Parse<ExecutionProviderKind>(Option(args, "--provider", "cpu"), ignoreCase: true);
+        var device = int.Parse(Option(args, "--device", "0"), CultureInfo.InvariantCulture);
+        var standard = args.Contains("--standard"); // the CPU without its fused graphs: the standard-operator lanes GPUs and NPUs run
+
+        using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions
+        {
+            Kind = provider,
+            DeviceId = device,
+            IntraOpThreads = threads,
+            FusedCpuGraphs = !standard,
+        });
         card.ReleaseExportGraphsNotRun();
         var status = card.EnableBatching(new BatchingOptions(rows, lanes));
         using var unbatched = card.With(batched: false);
-        Console.WriteLine($"Batched engine benchmark: {size} ({directory}), CPU, {threads} intra-op thread(s), {Environment.ProcessorCount} cores; " +
+        Console.WriteLine($"Batched engine benchmark: {size} ({directory}), {provider}{(standard ? " (fused graphs off)" : "")}, {threads} intra-op thread(s), {Environment.ProcessorCount} cores; " +
                           $"up to {frames} frames an utterance, {perStream} utterances per stream in flight at each level, " +
                           $"{rounds} rounds a level alternating today's card and the batched one (a shared machine drifts: a round's two halves run back to back, " +
                           "and the ratio is the median over rounds of batched / today within a round; pooled figures beside it).");

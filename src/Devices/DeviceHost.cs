@@ -301,6 +301,11 @@ public sealed partial class DeviceHost(
             Environment.ProcessorCount);
         var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows, lanes));
         LogBatching(spec.Index, synthesizer.Manifest.Name, status);
+        if (synthesizer.Batching?.Options.Shapes is not null)
+        {
+            // The self-test compiled the unbatched ready set; the lanes' own shapes compile before the card takes work.
+            LogShapesCompiled(spec.Index, synthesizer.Manifest.Name, StaticShapeWarmUp.Run(synthesizer, StaticShapeWarmUp.Stage.Ready).Describe());
+        }
     }
 
     /// <summary>Runs one short utterance so the first real one does not pay for warm-up; returns its frames/s.</summary>

@@ -80,4 +80,38 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
             MiniatureModels.Delete(directory);
         }
     }
+
+    [Fact]
+    public async Task A_static_shape_card_batches_at_fixed_rows_on_the_shapes_it_compiled_and_keeps_every_utterances_codes()
+    {
+        var shapes = new StaticShapeOptions { Enabled = true, PrefillLengths = [32, 64], CacheCapacities = [64, 128, 256], ReadyPrefillLength = 32 };
+        using var card = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false },
+            staticShapes: shapes);
+        var status = card.EnableBatching(new BatchingOptions(Rows: 3));
+
+        Assert.StartsWith("batched: 1 lane(s) of 3 row(s), standard operators, fixed rows (static shapes); ", status, StringComparison.Ordinal);
+        Assert.Contains("among idle rows", status, StringComparison.Ordinal);
+        var plan = StaticShapeWarmUp.Plan(card);
+        var lanes = plan.Where(s => s.Graph == BatchedDecodeSteps.TalkerName).ToList();
+        Assert.Equal(3 + 6, lanes.Count); // a step of all 3 rows at each capacity, and each prefill length that fits each capacity
+        Assert.All(lanes.Where(s => s.Inputs["rows"][1] == 1), s => Assert.Equal(3, s.Inputs["rows"][0]));
+        Assert.DoesNotContain(plan, s => s.Graph is SlotDecoderGraph.TalkerName or SlotDecoderGraph.PredictorName); // the lanes run every utterance
+        Assert.Equal(15, plan.Count(s => s.Graph.StartsWith(PredictorHeads.NamePrefix, StringComparison.Ordinal)));
+        Assert.Equal(plan.Count, StaticShapeWarmUp.Run(card).Shapes);
+
+        var alone = Enumerable.Range(0, 3).Select(i => card.GenerateCodes(Request(i))).ToArray();
+        var together = await OnOwnThreads.RunAsync(3, i =>
+        {
+            Thread.Sleep(i * 15);
+            return card.GenerateCodes(Request(i));
+        });
+
+        using var dynamicCard = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+        dynamicCard.EnableBatching(new BatchingOptions(Rows: 3));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(alone[i], together[i]); // each run carries all 3 rows, whoever is in them
+            Assert.Equal(dynamicCard.GenerateCodes(Request(i)), alone[i]); // padded prompts and idle rows change nothing
+        }
+    }
 }

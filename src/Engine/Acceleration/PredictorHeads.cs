@@ -14,6 +14,9 @@ public sealed class PredictorHeads : IDisposable
 {
     public const string InputName = "last_hidden";
 
+    /// <summary>Each head's graph is this and its gen_step.</summary>
+    public const string NamePrefix = "code_predictor_head_";
+
     private readonly InferenceSession[] _sessions;
 
     private PredictorHeads(InferenceSession[] sessions, int hidden, int vocab)
@@ -38,7 +41,7 @@ public sealed class PredictorHeads : IDisposable
         {
             for (var j = 0; j < heads; j++)
             {
-                using var g = new OnnxGraphBuilder($"code_predictor_head_{j}", (_, _, _, _) => throw new InvalidOperationException("No weights are read."), inline: true)
+                using var g = new OnnxGraphBuilder(NamePrefix + j, (_, _, _, _) => throw new InvalidOperationException("No weights are read."), inline: true)
                 {
                     DocString = $"QwenTts: the code predictor's head for gen_step {j}, a constant (prepacked once).",
                 };
@@ -59,6 +62,9 @@ public sealed class PredictorHeads : IDisposable
 
         return new PredictorHeads([.. sessions], hidden, vocab);
     }
+
+    /// <summary>The head of <paramref name="genStep"/> (its graph run once per shape by a static-shape warm-up).</summary>
+    public InferenceSession Session(int genStep) => _sessions[genStep];
 
     /// <summary>The head of <paramref name="genStep"/> bound to fixed buffers for <paramref name="batch"/> rows.</summary>
     public Bound Bind(int genStep, int batch, float[] hidden, float[] logits) => new(_sessions[genStep], batch, hidden, Hidden, logits, Vocab);

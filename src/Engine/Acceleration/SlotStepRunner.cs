@@ -34,10 +34,12 @@ public static class SlotStepRunner
     /// <summary>
     /// Runs the step: <paramref name="rows"/> holds batch x rowsEach rows of the input width; <paramref name="positions"/>
     /// one position for all (predictor, unbatched talker) or one per row (batched talker, <paramref name="perRow"/>).
-    /// Logits (and the talker's hidden state) of each batch row's last input row land in the outputs, row by row.
+    /// Logits (and the talker's hidden state) of each batch row's last input row (or <paramref name="keptRow"/>: a padded
+    /// prompt's last real row) land in the outputs, row by row.
     /// </summary>
     public static void Run(InferenceSession session, Caches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
-        long[] positions, bool perRow, OrtValue? head, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0, string logitsOutput = "logits")
+        long[] positions, bool perRow, OrtValue? head, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0, string logitsOutput = "logits",
+        int? keptRow = null)
     {
         // The talker's outputs cover every input row (only each batch row's last is kept); the predictor's only the last.
         var outputRows = hidden is null ? 1 : rowsEach;
@@ -48,10 +50,11 @@ public static class SlotStepRunner
             step.Run(run, head);
         }
 
+        var kept = keptRow ?? outputRows - 1;
         for (var b = 0; b < batch && outputRows > 1; b++)
         {
-            Array.Copy(allLogits, ((b * outputRows) + outputRows - 1) * vocab, logits, b * vocab, vocab);
-            Array.Copy(allHidden!, ((b * outputRows) + outputRows - 1) * hiddenWidth, hidden!, b * hiddenWidth, hiddenWidth);
+            Array.Copy(allLogits, ((b * outputRows) + kept) * vocab, logits, b * vocab, vocab);
+            Array.Copy(allHidden!, ((b * outputRows) + kept) * hiddenWidth, hidden!, b * hiddenWidth, hiddenWidth);
         }
     }
 }

@@ -10,6 +10,19 @@ public sealed record BatchingOptions(int Rows, int Lanes = 1)
     /// <summary>Talker cache slots a lane starts with per row; it doubles (all rows) when an utterance needs more.</summary>
     public int InitialSlots { get; init; } = 256;
 
+    /// <summary>
+    /// Static shapes (graph-compiling providers): every run carries all <see cref="Rows"/> rows, idle ones riding along
+    /// masked in their own rows; a lane's cache takes the configured capacities and a prompt is padded to a configured
+    /// prefill length, so the provider sees only the shapes it compiled at start. Null: shapes follow the work.
+    /// </summary>
+    public Runtime.StaticShapeOptions? Shapes { get; init; }
+
+    /// <summary>The cache slots a lane starts with (and goes back to): the smallest capacity at static shapes.</summary>
+    public int StartSlots => Shapes?.CacheCapacities.Min() ?? InitialSlots;
+
+    /// <summary>The most talker positions an utterance may reach: the largest capacity at static shapes, else the model's.</summary>
+    public int MaxPositions => Shapes?.CacheCapacities.Max() ?? Acceleration.FusedSlotDecoderGraph.MaxTalkerPositions;
+
     public int TotalRows => Rows * Lanes;
 
     public void Validate()

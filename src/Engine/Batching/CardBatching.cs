@@ -8,7 +8,8 @@ namespace QwenTts.Engine.Batching;
 /// <summary>
 /// Starts a card's decode lanes when its engine can batch: the batched steps built from the checkpoint, in the CPU's
 /// fused form where the card runs the fused engine talker and cached predictor, else in standard operators (fp16 where
-/// the export is); and every row of a batch of the lane's size proven bit-equal to the same utterance alone. Otherwise the card runs each utterance on its
+/// the export is, and at fixed row counts on a static-shape card); and every row of a batch of the lane's size proven
+/// bit-equal to the same utterance alone. Otherwise the card runs each utterance on its
 /// own and the status says why.
 /// </summary>
 public static class CardBatching
@@ -21,11 +22,6 @@ public static class CardBatching
             return (null, "unbatched (one row asked for)");
         }
 
-        if (card.StaticShapes is not null)
-        {
-            return (null, "unbatched: static-shape batching is not built yet (fixed row counts per lane)");
-        }
-
         if (!card.UseEngineTalker || !card.UseCachedPredictor)
         {
             return (null, "unbatched: the lanes run the talker and predictor built from the checkpoint, which this card was told not to use");
@@ -34,7 +30,11 @@ public static class CardBatching
         var acceleration = card.Acceleration;
         var fusedTalker = acceleration.EngineTalker(card.Sessions);
         var fusedPredictor = acceleration.Predictor is { TakesTwoRows: true } fusedStep ? fusedStep : null;
-        var fused = fusedTalker is not null && fusedPredictor is not null;
+        // Static shapes take the standard form at fixed rows: every run carries all of a lane's rows (see BatchingOptions.Shapes).
+        var shapes = card.StaticShapes;
+        var fused = shapes is null && fusedTalker is not null && fusedPredictor is not null;
+        options = options with { Shapes = shapes };
+        var checkedRows = shapes is null ? Math.Max(2, options.Rows) : options.Rows;
 
         // The fused lanes prefill through the card's unbatched engine talker, so a prompt's keys and values are those it
         // would have alone; the standard batched talker takes a whole prompt itself (no second copy of the weights).
@@ -45,7 +45,7 @@ public static class CardBatching
         try
         {
             steps = BatchedDecodeSteps.Build(card.Sessions, fused);
-            invariance = BatchInvariance.Check(steps, Math.Max(2, options.Rows), prefill, fused ? fusedPredictor : null);
+            invariance = BatchInvariance.Check(steps, checkedRows, prefill, fused ? fusedPredictor : null, fixedRows: shapes is not null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -58,10 +58,11 @@ public static class CardBatching
         {
             steps.Dispose();
             return (null, $"unbatched: a row of a batch is not bit-equal to the same utterance alone at every batch size ({steps.Form}; " +
-                          invariance.Line(Math.Max(2, options.Rows)) + ")");
+                          invariance.Line(checkedRows) + ")");
         }
 
         var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
-        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {steps.Form}; {invariance.Line(Math.Max(2, options.Rows))}");
+        var form = shapes is null ? steps.Form : steps.Form + ", fixed rows (static shapes)";
+        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {form}; {invariance.Line(checkedRows)}");
     }
 }

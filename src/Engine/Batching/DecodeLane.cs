@@ -26,6 +26,7 @@ public sealed class DecodeLane : IDisposable
     private readonly Queue<LaneRow> _joining = new();
     private readonly List<LaneRow> _rows = [];
     private readonly int _capacity;
+    private readonly int _maxPositions;
     private readonly LaneSteps _steps;
     private readonly Thread _thread;
     private int _reserved;
@@ -36,7 +37,8 @@ public sealed class DecodeLane : IDisposable
     public DecodeLane(BatchedDecodeSteps steps, InferenceSession? prefillTalker, bool talkerAloneIsEqual, BatchingOptions options, int index = 0)
     {
         _capacity = options.Rows;
-        _steps = new LaneSteps(steps, prefillTalker, talkerAloneIsEqual, options.Rows, options.InitialSlots);
+        _maxPositions = options.MaxPositions;
+        _steps = new LaneSteps(steps, prefillTalker, talkerAloneIsEqual, options);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"decode-lane-{index}" };
         _thread.Start();
     }
@@ -174,7 +176,7 @@ public sealed class DecodeLane : IDisposable
             return;
         }
 
-        if (row.PromptRows > FusedSlotDecoderGraph.MaxTalkerPositions)
+        if (row.PromptRows > _maxPositions)
         {
             Leave(row, TooLong(row.PromptRows));
             return;
@@ -327,7 +329,7 @@ public sealed class DecodeLane : IDisposable
     private List<LaneRow> WithinPositions(IEnumerable<LaneRow> owing)
     {
         var rows = owing.ToList();
-        foreach (var row in rows.Where(r => r.Length + 1 > FusedSlotDecoderGraph.MaxTalkerPositions).ToList())
+        foreach (var row in rows.Where(r => r.Length + 1 > _maxPositions).ToList())
         {
             Leave(row, TooLong(row.Length + 1));
             rows.Remove(row);
@@ -336,8 +338,9 @@ public sealed class DecodeLane : IDisposable
         return rows;
     }
 
-    private static InvalidOperationException TooLong(int positions) =>
-        new($"An utterance needs {positions} talker positions, past the model's {FusedSlotDecoderGraph.MaxTalkerPositions}.");
+    private InvalidOperationException TooLong(int positions) => new(_maxPositions == FusedSlotDecoderGraph.MaxTalkerPositions
+        ? $"An utterance needs {positions} talker positions, past the model's {_maxPositions}."
+        : $"Static shapes: an utterance needs {positions} talker positions, past the largest cache capacity ({_maxPositions}). Add a larger one to the settings.");
 
     /// <summary>A row's own step on the lane's thread; its failure (NaN logits) fails only its utterance.</summary>
     private bool Guard(LaneRow row, Action step)

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using QwenTts.Engine.Acceleration;
+using QwenTts.Engine.Runtime;
 
 namespace QwenTts.Engine.Batching;
 
@@ -20,39 +21,53 @@ namespace QwenTts.Engine.Batching;
 /// whole prompt as one utterance's rows).
 /// </param>
 /// <param name="talkerAloneIsEqual">The unbatched engine talker was found bit-equal to a row of the batched one at load.</param>
-internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? prefillTalker, bool talkerAloneIsEqual, int rows, int initialSlots) : IDisposable
+/// <param name="options">The lane's rows, and at static shapes its fixed row count, cache capacities and prefill lengths.</param>
+internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? prefillTalker, bool talkerAloneIsEqual, BatchingOptions options) : IDisposable
 {
-    private readonly BoundSlotStep?[] _talkerAlone = new BoundSlotStep?[rows];              // by row
+    private readonly int _rows = options.Rows;
+    private readonly int _startSlots = options.StartSlots;
+    private readonly StaticShapeOptions? _shapes = options.Shapes;
+    private readonly BoundSlotStep?[] _talkerAlone = new BoundSlotStep?[options.Rows];              // by row
     private readonly float[] _aloneRow = new float[steps.Manifest.Talker.Hidden];
     private readonly float[] _aloneLogits = new float[steps.Manifest.Talker.CodecVocab];
     private readonly float[] _aloneHidden = new float[steps.Manifest.Talker.Hidden];
     private readonly long[] _alonePosition = new long[1];
     private readonly RunOptions _run = new();
-    private readonly BoundSlotStep?[] _talkerBound = new BoundSlotStep?[rows + 1];          // by rows run
-    private readonly BoundSlotStep?[,] _predictorBound = new BoundSlotStep?[2, rows + 1]; // by rows each, batch
-    private readonly PredictorHeads.Bound?[,] _headBound = new PredictorHeads.Bound?[steps.Heads.Count, rows + 1]; // by gen_step, batch
-    private readonly float[] _predictorHidden = new float[rows * steps.Heads.Hidden];
+    private readonly BoundSlotStep?[] _talkerBound = new BoundSlotStep?[options.Rows + 1];          // by rows run
+    private readonly BoundSlotStep?[,] _predictorBound = new BoundSlotStep?[2, options.Rows + 1]; // by rows each, batch
+    private readonly PredictorHeads.Bound?[,] _headBound = new PredictorHeads.Bound?[steps.Heads.Count, options.Rows + 1]; // by gen_step, batch
+    private readonly float[] _predictorHidden = new float[options.Rows * steps.Heads.Hidden];
     private readonly long[] _predictorPosition = new long[1];
     private readonly int _hidden = steps.Manifest.Talker.Hidden;
     private readonly int _vocab = steps.Manifest.Talker.CodecVocab;
     private readonly int _codebookSize = steps.Manifest.Codec.CodebookSize;
-    private readonly float[] _talkerRows = new float[rows * steps.Manifest.Talker.Hidden];
-    private readonly float[] _talkerLogits = new float[rows * steps.Manifest.Talker.CodecVocab];
-    private readonly float[] _talkerHidden = new float[rows * steps.Manifest.Talker.Hidden];
-    private readonly long[] _positions = new long[rows];
-    private readonly float[] _predictorRows = new float[rows * 2 * steps.Manifest.Talker.Hidden];
-    private readonly float[] _predictorLogits = new float[rows * steps.Manifest.Codec.CodebookSize];
-    private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, rows);
-    private SlotStepRunner.Caches _talkerCaches = TalkerCaches(steps, rows, initialSlots);
+    private readonly float[] _talkerRows = new float[options.Rows * steps.Manifest.Talker.Hidden];
+    private readonly float[] _talkerLogits = new float[options.Rows * steps.Manifest.Talker.CodecVocab];
+    private readonly float[] _talkerHidden = new float[options.Rows * steps.Manifest.Talker.Hidden];
+    private readonly long[] _positions = new long[options.Rows];
+    private readonly float[] _predictorRows = new float[options.Rows * 2 * steps.Manifest.Talker.Hidden];
+    private readonly float[] _predictorLogits = new float[options.Rows * steps.Manifest.Codec.CodebookSize];
+    private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, options.Rows);
+    private SlotStepRunner.Caches _talkerCaches = TalkerCaches(steps, options.Rows, options.StartSlots);
 
     /// <summary>The prompt of a newly admitted utterance into its row, alone (as it would be on an unbatched card).</summary>
     public void Prefill(LaneRow row, int longestInUse)
     {
-        EnsureSlots(Math.Max(row.PromptRows, longestInUse + 1));
+        // At static shapes the prompt is padded to a configured length: the padding's keys and values land in slots past
+        // the prompt, masked until the utterance's own frames overwrite them, and the outputs are the last real row's.
+        var padded = _shapes?.PrefillLength(row.PromptRows) ?? row.PromptRows;
+        EnsureSlots(Math.Max(padded, longestInUse + 1));
         row.Length = 0;
         var decoder = row.Decoder;
-        SlotStepRunner.Run(prefillTalker ?? steps.Talker, _talkerCaches, row.Row, 1, row.Prompt, row.PromptRows, _hidden, [0], perRow: prefillTalker is null,
-            null, decoder.TalkerLogits, _vocab, decoder.TalkerHidden, _hidden);
+        var input = row.Prompt;
+        if (padded != row.PromptRows)
+        {
+            input = new float[padded * _hidden];
+            Array.Copy(row.Prompt, input, row.PromptRows * _hidden);
+        }
+
+        SlotStepRunner.Run(prefillTalker ?? steps.Talker, _talkerCaches, row.Row, 1, input, padded, _hidden, [0], perRow: prefillTalker is null,
+            null, decoder.TalkerLogits, _vocab, decoder.TalkerHidden, _hidden, keptRow: row.PromptRows - 1);
         row.Length = row.PromptRows;
     }
 
@@ -66,7 +81,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
             return;
         }
 
-        var top = inUse.Max(m => m.Row) + 1;
+        var top = _shapes is null ? inUse.Max(m => m.Row) + 1 : _rows; // static shapes: every run carries all rows
         Array.Clear(_talkerRows, 0, top * _hidden);
         Array.Clear(_positions, 0, top);
         foreach (var member in inUse)
@@ -113,7 +128,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     {
         var rowsEach = genStep == 0 ? 2 : 1;           // a frame's first run takes the talker row and c0 together
         var firstContextRow = genStep == 0 ? 0 : genStep + 1;
-        var batch = rows.Max(r => r.Row) + 1;
+        var batch = _shapes is null ? rows.Max(r => r.Row) + 1 : _rows;
         var span = rowsEach * _hidden;
         Array.Clear(_predictorRows, 0, batch * span);
         foreach (var row in rows)
@@ -141,7 +156,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
             return;
         }
 
-        var capacity = _talkerCaches.Slots;
+        var capacity = _shapes?.CacheCapacity(slots) ?? _talkerCaches.Slots;
         while (capacity < slots)
         {
             capacity *= 2;
@@ -153,11 +168,11 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         }
 
         var old = _talkerCaches;
-        var grown = TalkerCaches(steps, rows, capacity);
+        var grown = TalkerCaches(steps, _rows, capacity);
         var block = old.Slots * old.HeadDim;
         for (var layer = 0; layer < old.Keys.Length; layer++)
         {
-            for (var row = 0; row < rows; row++)
+            for (var row = 0; row < _rows; row++)
             {
                 for (var head = 0; head < old.KvHeads; head++)
                 {
@@ -176,10 +191,10 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     /// <summary>Back to the initial cache once the lane is empty (its caller makes sure no run is under way).</summary>
     public void Shrink()
     {
-        if (_talkerCaches.Slots > initialSlots)
+        if (_talkerCaches.Slots > _startSlots)
         {
             DisposeTalkerBindings();
-            _talkerCaches = TalkerCaches(steps, rows, initialSlots);
+            _talkerCaches = TalkerCaches(steps, _rows, _startSlots);
         }
     }
 

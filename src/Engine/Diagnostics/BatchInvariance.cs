@@ -24,19 +24,22 @@ public static class BatchInvariance
 
     /// <param name="talkerAlone">The card's unbatched talker step (same inputs), or null to compare only within the batched graph.</param>
     /// <param name="predictorAlone">The card's unbatched predictor step, or null.</param>
+    /// <param name="fixedRows">Static shapes: every run carries all <paramref name="batch"/> rows, so a row alone is a row
+    /// among idle ones (zeros) in a run of that size.</param>
     public static Result Check(BatchedDecodeSteps steps, int batch, Microsoft.ML.OnnxRuntime.InferenceSession? talkerAlone,
-        CachedPredictorStep? predictorAlone, ulong seed = 20261206)
+        CachedPredictorStep? predictorAlone, ulong seed = 20261206, bool fixedRows = false)
     {
         var random = new Xoshiro256(seed);
         float[] Gaussian(int length) => [.. Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian())];
-        var (talker, talkerRows, talkerEqual) = Talker(steps, batch, talkerAlone, Gaussian);
-        var (predictor, predictorRows, _) = Predictor(steps, batch, predictorAlone, Gaussian);
+        var alone = fixedRows ? batch : 1;
+        var (talker, talkerRows, talkerEqual) = Talker(steps, batch, alone, talkerAlone, Gaussian);
+        var (predictor, predictorRows, _) = Predictor(steps, batch, alone, predictorAlone, Gaussian);
         return new Result(talker, predictor, talkerRows, predictorRows, talkerEqual);
     }
 
     /// <summary>Every row of a batch against itself alone (a batch of one, else beside an idle row) and the unbatched step.</summary>
-    private static (string Verdict, int MinRows, bool EqualsUnbatched) Talker(BatchedDecodeSteps steps, int batch, Microsoft.ML.OnnxRuntime.InferenceSession? unbatched,
-        Func<int, float[]> gaussian)
+    private static (string Verdict, int MinRows, bool EqualsUnbatched) Talker(BatchedDecodeSteps steps, int batch, int aloneRows,
+        Microsoft.ML.OnnxRuntime.InferenceSession? unbatched, Func<int, float[]> gaussian)
     {
         var t = steps.Manifest.Talker;
         var slots = 64 * ((5 + (3 * batch) + 64) / 64); // past the last row's position; random caches: any K/V is a valid prefix
@@ -70,9 +73,9 @@ public static class BatchInvariance
             return (logits, hidden);
         }
 
-        return Verdict(batch, r =>
+        return Verdict(batch, aloneRows, r =>
         {
-            var (logits, hidden) = Alone(steps.Talker, r, 1, perRow: true);
+            var (logits, hidden) = Alone(steps.Talker, r, aloneRows, perRow: true);
             return Differs(together, logits, r, t.CodecVocab) ?? Differs(togetherHidden, hidden, r, t.Hidden);
         }, r =>
         {
@@ -86,7 +89,8 @@ public static class BatchInvariance
     }
 
     /// <summary>15 lock-step gen_steps for the batch and for each row alone, from fresh caches.</summary>
-    private static (string Verdict, int MinRows, bool EqualsUnbatched) Predictor(BatchedDecodeSteps steps, int batch, CachedPredictorStep? unbatched, Func<int, float[]> gaussian)
+    private static (string Verdict, int MinRows, bool EqualsUnbatched) Predictor(BatchedDecodeSteps steps, int batch, int aloneRows, CachedPredictorStep? unbatched,
+        Func<int, float[]> gaussian)
     {
         var manifest = steps.Manifest;
         var shape = manifest.CodePredictor!;
@@ -118,7 +122,7 @@ public static class BatchInvariance
             ? (caches, rows, input, rowsEach, position, s, logits) => SlotStepRunner.Run(unbatched.Session, caches, 0, rows, input, rowsEach, hidden,
                 [position], perRow: false, unbatchedHeads[s], logits, vocab)
             : null;
-        return Verdict(batch, r => Compare(Alone(steps.RunPredictor, r, 1), r), r => Compare(Alone(steps.RunPredictor, r, 2), r),
+        return Verdict(batch, aloneRows, r => Compare(Alone(steps.RunPredictor, r, aloneRows), r), r => Compare(Alone(steps.RunPredictor, r, 2), r),
             alone is null ? null : r => Compare(Alone(alone, r, 1), r));
 
         float[][] Run(PredictorStep step, int rows, float[] contexts)
@@ -151,8 +155,15 @@ public static class BatchInvariance
     /// the record, against the card's unbatched step.
     /// </summary>
 
-    private static (string Verdict, int MinRows, bool EqualsUnbatched) Verdict(int batch, Func<int, string?> aloneAtOne, Func<int, string?> aloneAtTwo, Func<int, string?>? unbatched)
+    /// <param name="aloneRows">Rows of the run a row alone is checked in: 1, or all of them (fixed rows; idle ones beside it).</param>
+    private static (string Verdict, int MinRows, bool EqualsUnbatched) Verdict(int batch, int aloneRows, Func<int, string?> aloneAtOne, Func<int, string?> aloneAtTwo,
+        Func<int, string?>? unbatched)
     {
+        if (aloneRows > 1)
+        {
+            aloneAtTwo = aloneAtOne; // no smaller run is ever made
+        }
+
         string? First(Func<int, string?> compare) => Enumerable.Range(0, batch).Select(compare).FirstOrDefault(d => d is not null);
         var atOne = First(aloneAtOne);
         var atTwo = atOne is null ? null : First(aloneAtTwo);
@@ -161,7 +172,8 @@ public static class BatchInvariance
         var equalsUnbatched = unbatched is not null && unbatchedDifference is null;
         return (atOne, atTwo) switch
         {
-            (null, _) => ($"identical (every row of {batch} equals the same row alone{againstUnbatched})", 1, equalsUnbatched),
+            (null, _) => ($"identical (every row of {batch} equals the same row alone{(aloneRows > 1 ? " among idle rows, as every run carries all of them" : "")}{againstUnbatched})",
+                1, equalsUnbatched),
             (_, null) => ($"identical from two rows up (alone at one row it {atOne}: a lone utterance runs beside an idle row{againstUnbatched})", 2, equalsUnbatched),
             _ => ($"NOT invariant: {atTwo}{againstUnbatched}", 0, equalsUnbatched),
         };

@@ -44,6 +44,7 @@ public static class StaticShapeWarmUp
             ? synthesizer.Acceleration.EnsureTalkerStep(synthesizer.Sessions)
               ?? throw new InvalidOperationException("Static shapes need the talker built from the checkpoint, which is " + synthesizer.Acceleration.TalkerStatus)
             : null;
+        var lanes = synthesizer.Batching?.Steps;
         foreach (var shape in shapes)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -51,6 +52,10 @@ public static class StaticShapeWarmUp
             {
                 SlotDecoderGraph.TalkerName => step!,
                 SlotDecoderGraph.PredictorName => synthesizer.Acceleration.Predictor!.Session,
+                BatchedDecodeSteps.TalkerName => lanes!.Talker,
+                BatchedDecodeSteps.PredictorName => lanes!.Predictor,
+                _ when shape.Graph.StartsWith(PredictorHeads.NamePrefix, StringComparison.Ordinal) =>
+                    lanes!.Heads.Session(int.Parse(shape.Graph[PredictorHeads.NamePrefix.Length..], System.Globalization.CultureInfo.InvariantCulture)),
                 _ => synthesizer.Sessions[shape.Graph],
             }, shape.Inputs);
         }
@@ -82,8 +87,15 @@ public static class StaticShapeWarmUp
             Graph(GraphNames.CodePredictorEmbed, new() { ["token_id"] = [1, length], ["layer_idx"] = [] });
         }
 
+        // A card batching at static shapes runs every utterance in its lanes: their shapes, not the unbatched steps'.
+        var lanes = synthesizer.Batching is { Options.Shapes: not null } batching ? batching : null;
+        if (lanes is not null)
+        {
+            shapes.AddRange(LaneShapes(lanes, options));
+        }
+
         // The slot-cache talker: every prefill length and one row, at every capacity.
-        foreach (var capacity in options.CacheCapacities.Order())
+        foreach (var capacity in lanes is null ? options.CacheCapacities.Order() : Enumerable.Empty<int>())
         {
             foreach (var rows in options.PrefillLengths.Append(1).Where(rows => rows <= capacity).Order())
             {
@@ -103,7 +115,7 @@ public static class StaticShapeWarmUp
             Graph(GraphNames.CodePredictor, new() { ["context"] = [1, rows, talker.Hidden], ["gen_step"] = [] });
         }
 
-        if (synthesizer.UseCachedPredictor && synthesizer.Acceleration.Predictor is { } cached)
+        if (lanes is null && synthesizer.UseCachedPredictor && synthesizer.Acceleration.Predictor is { } cached)
         {
             // The cached predictor's one shape (one row over its 16 slots; the fused form also takes a frame's first two rows).
             foreach (var rows in cached.TakesTwoRows ? new[] { 1, 2 } : [1])
@@ -125,6 +137,51 @@ public static class StaticShapeWarmUp
         }
 
         return [.. shapes.Where(s => s.Ready), .. shapes.Where(s => !s.Ready)];
+    }
+
+    /// <summary>
+    /// A static-shape lane's shapes: the batched talker's step (all the lane's rows, one each) and a prompt's prefill (one
+    /// utterance, every prefill length) at every cache capacity; the batched predictor (all rows, one or a frame's first
+    /// two each) and its 15 heads.
+    /// </summary>
+    private static IEnumerable<Shape> LaneShapes(Batching.DecodeLanes lanes, StaticShapeOptions options)
+    {
+        var manifest = lanes.Steps.Manifest;
+        var (talker, predictor) = (manifest.Talker, manifest.CodePredictor!);
+        var rows = lanes.Options.Rows;
+        Dictionary<string, long[]> Inputs(int batch, int rowsEach, string position, int layers, long kvHeads, int slots, long headDim)
+        {
+            var inputs = new Dictionary<string, long[]> { ["rows"] = [batch, rowsEach, talker.Hidden], [position] = [position == "position" ? 1 : batch] };
+            for (var i = 0; i < layers; i++)
+            {
+                inputs[$"past_key_{i}"] = [batch, kvHeads, slots, headDim];
+                inputs[$"past_value_{i}"] = [batch, kvHeads, slots, headDim];
+            }
+
+            return inputs;
+        }
+
+        foreach (var capacity in options.CacheCapacities.Order())
+        {
+            yield return new Shape(BatchedDecodeSteps.TalkerName,
+                Inputs(rows, 1, FusedSlotDecoderGraph.PositionsInput, talker.Layers, talker.KvHeads, capacity, talker.HeadDim), Ready: true);
+            foreach (var length in options.PrefillLengths.Where(length => length <= capacity).Order())
+            {
+                yield return new Shape(BatchedDecodeSteps.TalkerName,
+                    Inputs(1, length, FusedSlotDecoderGraph.PositionsInput, talker.Layers, talker.KvHeads, capacity, talker.HeadDim), length <= options.ReadyPrefillLength);
+            }
+        }
+
+        foreach (var rowsEach in new[] { 1, 2 })
+        {
+            yield return new Shape(BatchedDecodeSteps.PredictorName,
+                Inputs(rows, rowsEach, "position", predictor.Layers, predictor.KvHeads, SlotDecoderGraph.PredictorSlots, predictor.HeadDim), Ready: true);
+        }
+
+        for (var j = 0; j < lanes.Steps.Heads.Count; j++)
+        {
+            yield return new Shape(PredictorHeads.NamePrefix + j, new() { [PredictorHeads.InputName] = [rows, 1, lanes.Steps.Heads.Hidden] }, Ready: true);
+        }
     }
 
     /// <summary>One run with zero-filled inputs (attention masks all ones) of the given shapes.</summary>

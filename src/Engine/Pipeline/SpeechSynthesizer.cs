@@ -83,6 +83,9 @@ public sealed class SpeechSynthesizer : IDisposable
 
     private bool _ownsBatching;
 
+    private bool ViewBatches(bool? batched, bool? staticShapes, bool? cachedPredictor, bool? engineTalker) =>
+        batched != false && cachedPredictor != false && engineTalker != false && (staticShapes is not { } on || on == (Batching?.Options.Shapes is not null));
+
     /// <summary>
     /// A view of this synthesizer (same sessions, nothing reloaded) with static shapes, the cached predictor or host
     /// lookups switched: model-check and the benchmarks compare the variants side by side.
@@ -101,10 +104,9 @@ public sealed class SpeechSynthesizer : IDisposable
             UseHostLookups = hostLookups ?? UseHostLookups,
             UseEngineTalker = engineTalker ?? UseEngineTalker,
             DecodeMaskExtra = DecodeMaskExtra,
-            // The lanes run the engine talker and the cached predictor at dynamic shapes: a view without them does not batch.
-            Batching = batched == false || staticShapes == true || cachedPredictor == false || engineTalker == false ? null : Batching,
-            BatchingStatus = batched == false || staticShapes == true || cachedPredictor == false || engineTalker == false
-                ? "unbatched (a view without the card's lanes)" : BatchingStatus,
+            // The lanes run the engine's talker and cached predictor at the card's shapes: a view without them does not batch.
+            Batching = ViewBatches(batched, staticShapes, cachedPredictor, engineTalker) ? Batching : null,
+            BatchingStatus = ViewBatches(batched, staticShapes, cachedPredictor, engineTalker) ? BatchingStatus : "unbatched (a view without the card's lanes)",
             _ownsSessions = false,
         };
 
@@ -399,7 +401,7 @@ public sealed class SpeechSynthesizer : IDisposable
             try
             {
                 // Static shapes without the checkpoint's talker run the dynamic one; the card's self-test reports it unhealthy.
-                var seat = _seat = shapes is null && synthesizer.Batching is { } lanes ? lanes.Join(Timer, cancellationToken) : null;
+                var seat = _seat = synthesizer.Batching is { } lanes && (shapes is null) == (lanes.Options.Shapes is null) ? lanes.Join(Timer, cancellationToken) : null;
                 if (seat is not null)
                 {
                     built.Add(seat);
