@@ -38,7 +38,8 @@ public sealed class DeviceOptions
     /// Utterances of a card's decode lane that share each decode step (continuous batching; see models/README.md). Unset:
     /// the most the card runs at once (MaxConcurrent + ResumeHeadroom) spread over its lanes, so no utterance waits for a
     /// row; 2 on a Hygon DCU (<see cref="Cards.CardBatchShape"/>). 1 runs each utterance on its own (no lanes).
-    /// A card whose engine cannot batch (static shapes, for now) runs unbatched and says why.
+    /// At static shapes every run carries all of a lane's rows. A card whose engine cannot batch (no checkpoint, or a row
+    /// that is not bit-equal to itself alone on its provider) runs unbatched and says why.
     /// </summary>
     public int? BatchRows { get; set; }
 

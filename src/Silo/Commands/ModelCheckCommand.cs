@@ -1,8 +1,10 @@
 using System.Globalization;
+using QwenTts.Devices.Cards;
 using QwenTts.Engine.Diagnostics;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Runtime;
+using QwenTts.Grains.Interfaces.Devices;
 
 namespace QwenTts.Silo.Commands;
 
@@ -90,10 +92,18 @@ public static class ModelCheckCommand
 
             Console.WriteLine($"peak-memory: {ProcessMemory.Gigabytes(ProcessMemory.Now().PeakBytes ?? 0)} resident at the most, load and every check " +
                               "above included (the deep checks reopen the export graphs they compare against)");
-            // Continuous batching, as a card of this kind would run it (rows: --batch-rows, default the card's 4 + 1).
-            var rows = int.Parse(Option(args, "--batch-rows") ?? "5", CultureInfo.InvariantCulture);
-            Console.WriteLine("batching: " + synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows)));
-            Console.WriteLine(BatchedCodesCheck.Run(synthesizer, rows));
+            // Continuous batching, as a card of this kind would run it by default (a card's 4 + 1 seats; --batch-rows sets the rows).
+            var kind = provider.Kind switch
+            {
+                ExecutionProviderKind.Cann => DeviceKind.Ascend,
+                ExecutionProviderKind.Rocm or ExecutionProviderKind.MIGraphX => DeviceKind.Hygon,
+                ExecutionProviderKind.Cuda => DeviceKind.Nvidia,
+                _ => DeviceKind.Cpu,
+            };
+            var rowsAsked = Option(args, "--batch-rows") is { } asked ? int.Parse(asked, CultureInfo.InvariantCulture) : (int?)null;
+            var (rows, lanes) = CardBatchShape.For(kind, provider.Kind, rowsAsked, lanes: null, seats: 5, Environment.ProcessorCount);
+            Console.WriteLine("batching: " + synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows, lanes)));
+            Console.WriteLine(BatchedCodesCheck.Run(synthesizer, Math.Min(5, rows * lanes)));
             var serves = report.Serves(synthesizer.StaticShapes is not null);
             Console.WriteLine(serves ? "OK: the model would serve on this card." : "FAIL: the model would not serve on this card (see above).");
             return serves ? 0 : 1;
