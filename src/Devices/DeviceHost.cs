@@ -200,6 +200,10 @@ public sealed partial class DeviceHost(
             foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>())
             {
                 StartBatching(spec, synthesizer);
+                if (synthesizer.Batching is not null)
+                {
+                    ReleaseExportGraphsNotRun(spec.Index, synthesizer); // the export's talker, which a GPU card ran unbatched
+                }
             }
 
             var pacer = spec.IsEmulated ? new CardPacer(deviceOptions.Value.EmulatedFramesPerSecond * spec.RelativeSpeed, clock, deviceOptions.Value.EmulatedBatchStepCost) : null;

@@ -1,10 +1,12 @@
 using QwenTts.Engine.Acceleration;
 using QwenTts.Engine.Batching;
 using QwenTts.Engine.Diagnostics;
+using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
 using QwenTts.Engine.Sampling;
+using QwenTts.Miniature;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Engine.UnitTests;
@@ -45,6 +47,8 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         var status = card.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16 });
 
         Assert.StartsWith("batched: 1 lane(s) of 3 row(s), standard operators; ", status, StringComparison.Ordinal);
+        Assert.Contains("against the card's unbatched steps: talker largest logit difference", status, StringComparison.Ordinal);
+        Assert.Contains(GraphNames.TalkerDecode, card.ReleaseExportGraphsNotRun()); // the lanes run every utterance's talker steps
         var alone = Enumerable.Range(0, 3).Select(i => card.GenerateCodes(Request(i))).ToArray();
         var together = await OnOwnThreads.RunAsync(3, i =>
         {
@@ -112,6 +116,33 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         {
             Assert.Equal(alone[i], together[i]); // each run carries all 3 rows, whoever is in them
             Assert.Equal(dynamicCard.GenerateCodes(Request(i)), alone[i]); // padded prompts and idle rows change nothing
+        }
+    }
+
+    [Fact]
+    public async Task Batched_steps_that_disagree_with_the_cards_checked_steps_leave_the_card_unbatched_and_say_why()
+    {
+        var directory = await MiniatureModels.BuildAsync("tiny");
+        try
+        {
+            // A wrong talker weight in the checkpoint: the card runs the export's talker; the batched steps are built from the checkpoint.
+            var path = Path.Combine(directory, "hf", "model.safetensors");
+            var file = SafetensorsFile.Open([path]);
+            var tensors = file.Names.Select(n => (Name: n, Data: file.ReadFloats(n), file.Entry(n).Shape)).ToList();
+            tensors[tensors.FindIndex(t => t.Name == "talker.model.layers.0.mlp.down_proj.weight")].Data[0] += 5f;
+            SafetensorsWriter.Write(path, tensors);
+            using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+
+            var status = card.EnableBatching(new BatchingOptions(Rows: 3));
+
+            Assert.Null(card.Batching);
+            Assert.StartsWith("unbatched: the batched steps (standard operators) disagree with the card's checked unbatched steps (against the card's unbatched steps: talker largest logit difference",
+                status, StringComparison.Ordinal);
+            Assert.NotEmpty(card.GenerateCodes(Request(0))); // still served, each utterance on its own
+        }
+        finally
+        {
+            MiniatureModels.Delete(directory);
         }
     }
 }

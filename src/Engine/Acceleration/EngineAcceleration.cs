@@ -132,7 +132,7 @@ public sealed class EngineAcceleration : IDisposable
         sessions.FloatType(graph) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
 
     /// <summary>The largest difference allowed against an export graph (by its precision), relative to max(1, the largest logit).</summary>
-    private static (double Tolerance, bool Half) Allowed(ModelSessions sessions, string graph, double scale)
+    internal static (double Tolerance, bool Half) Allowed(ModelSessions sessions, string graph, double scale)
     {
         var half = IsHalf(sessions, graph);
         return ((half ? Fp16Tolerance : Fp32Tolerance) * Math.Max(1, scale), half);

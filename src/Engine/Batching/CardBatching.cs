@@ -8,8 +8,9 @@ namespace QwenTts.Engine.Batching;
 /// <summary>
 /// Starts a card's decode lanes when its engine can batch: the batched steps built from the checkpoint, in the CPU's
 /// fused form where the card runs the fused engine talker and cached predictor, else in standard operators (fp16 where
-/// the export is, and at fixed row counts on a static-shape card); and every row of a batch of the lane's size proven
-/// bit-equal to the same utterance alone. Otherwise the card runs each utterance on its
+/// the export is, and at fixed row counts on a static-shape card), checked against the card's unbatched steps, which
+/// were checked against the export's graphs (<see cref="BatchedStepsCheck"/>); and every row of a batch of the lane's size proven bit-equal
+/// to the same utterance alone. Otherwise the card runs each utterance on its
 /// own and the status says why.
 /// </summary>
 public static class CardBatching
@@ -42,9 +43,11 @@ public static class CardBatching
 
         BatchedDecodeSteps? steps = null;
         BatchInvariance.Result invariance;
+        BatchedStepsCheck.Result export;
         try
         {
             steps = BatchedDecodeSteps.Build(card.Sessions, fused);
+            export = BatchedStepsCheck.Run(card, steps, prefill);
             invariance = BatchInvariance.Check(steps, checkedRows, prefill, fused ? fusedPredictor : null, fixedRows: shapes is not null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -54,15 +57,23 @@ public static class CardBatching
             return (null, "unbatched: the batched steps could not be built or checked: " + ex.Message.Split('\n')[0]);
         }
 
+        if (!export.Agrees)
+        {
+            var form = steps.Form;
+            steps.Dispose();
+            return (null, $"unbatched: the batched steps ({form}) disagree with the card's checked unbatched steps ({export.Line})");
+        }
+
         if (!invariance.Holds || invariance.TalkerMinRows > 1 || invariance.PredictorMinRows > 1)
         {
+            var form = steps.Form;
             steps.Dispose();
-            return (null, $"unbatched: a row of a batch is not bit-equal to the same utterance alone at every batch size ({steps.Form}; " +
+            return (null, $"unbatched: a row of a batch is not bit-equal to the same utterance alone at every batch size ({form}; " +
                           invariance.Line(checkedRows) + ")");
         }
 
         var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
-        var form = shapes is null ? steps.Form : steps.Form + ", fixed rows (static shapes)";
-        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {form}; {invariance.Line(checkedRows)}");
+        var described = shapes is null ? steps.Form : steps.Form + ", fixed rows (static shapes)";
+        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {described}; {invariance.Line(checkedRows)}; {export.Line}");
     }
 }

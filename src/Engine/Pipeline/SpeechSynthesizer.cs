@@ -154,15 +154,16 @@ public sealed class SpeechSynthesizer : IDisposable
     public IReadOnlyList<string> ExportGraphsNotRun()
     {
         var notRun = new List<string>();
-        var talkerStep = StaticShapes is not null
+        // A batching card's lanes run every utterance's talker and predictor steps in the forms built from the checkpoint.
+        var talkerStep = Batching is not null || (StaticShapes is not null
             ? Acceleration.EnsureTalkerStep(_sessions) is not null
-            : UseEngineTalker && Acceleration.EngineTalker(_sessions) is not null;
+            : UseEngineTalker && Acceleration.EngineTalker(_sessions) is not null);
         if (talkerStep)
         {
             notRun.AddRange([GraphNames.TalkerPrefill, GraphNames.TalkerDecode]);
         }
 
-        if (UseCachedPredictor && Acceleration.Predictor is not null)
+        if (Batching is not null || (UseCachedPredictor && Acceleration.Predictor is not null))
         {
             notRun.Add(GraphNames.CodePredictor);
         }
