@@ -145,4 +145,28 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
             MiniatureModels.Delete(directory);
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Caches_in_the_cards_own_memory_give_the_codes_host_caches_give_through_growth(bool fusedGraphs)
+    {
+        // On the CPU the card's memory is the host's, but the caches are made, grown and viewed as on a GPU or NPU:
+        // by ONNX Runtime's allocator and graphs, rows as views at an offset.
+        using var card = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = fusedGraphs });
+        card.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16, CachesOnCard = true });
+        using var host = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = fusedGraphs });
+        host.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16, CachesOnCard = false });
+
+        var onCard = await OnOwnThreads.RunAsync(3, i =>
+        {
+            Thread.Sleep(i * 15);
+            return card.GenerateCodes(Request(i));
+        });
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(host.GenerateCodes(Request(i)), onCard[i]); // 16 slots double under running utterances
+        }
+    }
 }

@@ -17,8 +17,12 @@ namespace QwenTts.Engine.Acceleration;
 /// </summary>
 public sealed class BatchedDecodeSteps : IDisposable
 {
-    private BatchedDecodeSteps(InferenceSession talker, InferenceSession predictor, PredictorHeads heads, ModelManifest manifest, string form)
+    private readonly Lazy<SlotCacheOps> _cacheOps;
+
+    private BatchedDecodeSteps(InferenceSession talker, InferenceSession predictor, PredictorHeads heads, ModelManifest manifest, string form,
+        ExecutionProviderOptions provider)
     {
+        _cacheOps = new Lazy<SlotCacheOps>(() => new SlotCacheOps(provider));
         Form = form;
         Talker = talker;
         Predictor = predictor;
@@ -37,6 +41,9 @@ public sealed class BatchedDecodeSteps : IDisposable
     public PredictorHeads Heads { get; }
 
     public ModelManifest Manifest { get; }
+
+    /// <summary>Makes and grows lanes' caches in the card's own memory (built when a lane first asks).</summary>
+    public SlotCacheOps CacheOps => _cacheOps.Value;
 
     public const string TalkerName = "talker_step_batched";
 
@@ -80,7 +87,7 @@ public sealed class BatchedDecodeSteps : IDisposable
             var (hidden, vocab) = ((int)predictorSpec.Dims.Hidden, (int)predictorSpec.Vocab);
             var stacked = weights.Predictor(Model.OfficialWeights.StackedHeads, [predictorSpec.Heads, hidden, vocab], Graphs.WeightInit.Normal, 1f);
             var heads = PredictorHeads.Build(stacked, predictorSpec.Heads, hidden, vocab, options, halfPredictor);
-            return new BatchedDecodeSteps(talker, predictor, heads, manifest, form);
+            return new BatchedDecodeSteps(talker, predictor, heads, manifest, form, sessions.Provider);
         }
         catch
         {
@@ -110,6 +117,11 @@ public sealed class BatchedDecodeSteps : IDisposable
 
     public void Dispose()
     {
+        if (_cacheOps.IsValueCreated)
+        {
+            _cacheOps.Value.Dispose();
+        }
+
         Talker.Dispose();
         Predictor.Dispose();
         Heads.Dispose();

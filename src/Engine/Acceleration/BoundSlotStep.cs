@@ -4,11 +4,11 @@ using QwenTts.Engine.Runtime;
 namespace QwenTts.Engine.Acceleration;
 
 /// <summary>
-/// A fused slot-cache step bound once to fixed host buffers for one batch shape: the input rows, the position(s), the
-/// logits (and the talker's hidden state) and every layer's cache (input and output, written in place) stay bound, so a
-/// run writes its inputs into the buffers and rebinds at most the predictor's head. Creating a binding and an OrtValue
-/// per buffer each run costs a decode loop about as much as a small step's arithmetic; this costs nothing per run.
-/// Row b of the caches is row <c>firstRow + b</c> of the cache arrays.
+/// A slot-cache step (fused or standard) bound once to fixed buffers for one batch shape: the input rows, the
+/// position(s) and the logits (and the talker's hidden state) in host arrays, every layer's cache (input and output,
+/// written in place) wherever the caches live, stay bound, so a run writes its inputs into the buffers and rebinds at
+/// most the predictor's head. Creating a binding and an OrtValue per buffer each run costs a decode loop about as much
+/// as a small step's arithmetic; this costs nothing per run. Row b of the caches is row <c>firstRow + b</c> of theirs.
 /// </summary>
 public sealed class BoundSlotStep : IDisposable
 {
@@ -19,7 +19,7 @@ public sealed class BoundSlotStep : IDisposable
 
     /// <param name="perRow">Positions one per row (the batched talker, input <c>positions</c>) or one for all (<c>position</c>).</param>
     /// <param name="logitsOutput">The output bound to <paramref name="logits"/>: the batched predictor gives its last hidden state instead.</param>
-    public BoundSlotStep(InferenceSession session, SlotStepRunner.Caches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
+    public BoundSlotStep(InferenceSession session, ISlotCaches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
         long[] positions, bool perRow, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0, string logitsOutput = "logits")
     {
         _session = session;
@@ -37,13 +37,10 @@ public sealed class BoundSlotStep : IDisposable
                     hidden.AsMemory(0, batch * outputRows * hiddenWidth), [batch, outputRows, hiddenWidth])));
             }
 
-            long[] cacheShape = [batch, caches.KvHeads, caches.Slots, caches.HeadDim];
-            for (var i = 0; i < caches.Keys.Length; i++)
+            for (var i = 0; i < caches.Layers; i++)
             {
-                var keys = Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    caches.Keys[i].AsMemory(firstRow * caches.RowElements, batch * caches.RowElements), cacheShape));
-                var values = Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    caches.Values[i].AsMemory(firstRow * caches.RowElements, batch * caches.RowElements), cacheShape));
+                var keys = Add(caches.Keys(i, firstRow, batch));
+                var values = Add(caches.Values(i, firstRow, batch));
                 _binding.BindInput($"past_key_{i}", keys);
                 _binding.BindInput($"past_value_{i}", values);
                 _binding.BindOutput($"present_key_{i}", keys);

@@ -11,9 +11,19 @@ namespace QwenTts.Engine.Acceleration;
 /// </summary>
 public static class SlotStepRunner
 {
-    public sealed record Caches(float[][] Keys, float[][] Values, int KvHeads, int Slots, int HeadDim)
+    /// <summary>Caches in host arrays (the CPU's, and the checks').</summary>
+    public sealed record Caches(float[][] Keys, float[][] Values, int KvHeads, int Slots, int HeadDim) : ISlotCaches
     {
         public int RowElements => KvHeads * Slots * HeadDim;
+
+        public int Layers => Keys.Length;
+
+        OrtValue ISlotCaches.Keys(int layer, int firstRow, int rows) => View(Keys[layer], firstRow, rows);
+
+        OrtValue ISlotCaches.Values(int layer, int firstRow, int rows) => View(Values[layer], firstRow, rows);
+
+        private OrtValue View(float[] array, int firstRow, int rows) => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            array.AsMemory(firstRow * RowElements, rows * RowElements), [rows, KvHeads, Slots, HeadDim]);
 
         public static Caches Zeros(int layers, int rows, int kvHeads, int slots, int headDim) => new(
             [.. Enumerable.Range(0, layers).Select(_ => new float[rows * kvHeads * slots * headDim])],
@@ -37,7 +47,7 @@ public static class SlotStepRunner
     /// Logits (and the talker's hidden state) of each batch row's last input row (or <paramref name="keptRow"/>: a padded
     /// prompt's last real row) land in the outputs, row by row.
     /// </summary>
-    public static void Run(InferenceSession session, Caches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
+    public static void Run(InferenceSession session, ISlotCaches caches, int firstRow, int batch, float[] rows, int rowsEach, int width,
         long[] positions, bool perRow, OrtValue? head, float[] logits, int vocab, float[]? hidden = null, int hiddenWidth = 0, string logitsOutput = "logits",
         int? keptRow = null)
     {

@@ -17,6 +17,13 @@ public sealed record BatchingOptions(int Rows, int Lanes = 1)
     /// </summary>
     public Runtime.StaticShapeOptions? Shapes { get; init; }
 
+    /// <summary>
+    /// The lanes' talker caches in the card's own memory (<see cref="Acceleration.CardSlotCaches"/>), bound to each run as
+    /// they are; false: in host arrays, which a GPU's or NPU's run would copy to the card and back every time. Null: on the
+    /// card for every provider but the CPU (whose memory is the host's).
+    /// </summary>
+    public bool? CachesOnCard { get; init; }
+
     /// <summary>The cache slots a lane starts with (and goes back to): the smallest capacity at static shapes.</summary>
     public int StartSlots => Shapes?.CacheCapacities.Min() ?? InitialSlots;
 

@@ -34,7 +34,11 @@ public static class CardBatching
         // Static shapes take the standard form at fixed rows: every run carries all of a lane's rows (see BatchingOptions.Shapes).
         var shapes = card.StaticShapes;
         var fused = shapes is null && fusedTalker is not null && fusedPredictor is not null;
-        options = options with { Shapes = shapes };
+        options = options with
+        {
+            Shapes = shapes,
+            CachesOnCard = options.CachesOnCard ?? card.Sessions.Provider.Kind != Runtime.ExecutionProviderKind.Cpu,
+        };
         var checkedRows = shapes is null ? Math.Max(2, options.Rows) : options.Rows;
 
         // The fused lanes prefill through the card's unbatched engine talker, so a prompt's keys and values are those it

@@ -48,7 +48,8 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     private readonly float[] _predictorRows = new float[options.Rows * 2 * steps.Manifest.Talker.Hidden];
     private readonly float[] _predictorLogits = new float[options.Rows * steps.Manifest.Codec.CodebookSize];
     private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, options.Rows);
-    private SlotStepRunner.Caches _talkerCaches = TalkerCaches(steps, options.Rows, options.StartSlots);
+    private readonly SlotCacheOps? _cardCaches = options.CachesOnCard == true ? steps.CacheOps : null;
+    private ISlotCaches _talkerCaches = TalkerCaches(steps, options.CachesOnCard == true ? steps.CacheOps : null, options.Rows, options.StartSlots);
 
     /// <summary>The prompt of a newly admitted utterance into its row, alone (as it would be on an unbatched card).</summary>
     public void Prefill(LaneRow row, int longestInUse)
@@ -148,7 +149,10 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         }
     }
 
-    /// <summary>Doubles every row's talker cache until it holds <paramref name="slots"/>, keeping what each row has.</summary>
+    /// <summary>
+    /// Grows every row's talker cache until it holds <paramref name="slots"/> (doubling, or to the next configured capacity
+    /// at static shapes), keeping what each row has: on the card when the caches live there, else in host arrays.
+    /// </summary>
     private void EnsureSlots(int slots)
     {
         if (slots <= _talkerCaches.Slots)
@@ -168,7 +172,15 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         }
 
         var old = _talkerCaches;
-        var grown = TalkerCaches(steps, _rows, capacity);
+        _talkerCaches = old is CardSlotCaches onCard ? onCard.Grow(_cardCaches!, capacity) : Grown((SlotStepRunner.Caches)old, capacity);
+        DisposeTalkerBindings(); // they bind the old cache
+        (old as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Host caches with every row's slots kept and zero slots after them, up to <paramref name="capacity"/>.</summary>
+    private SlotStepRunner.Caches Grown(SlotStepRunner.Caches old, int capacity)
+    {
+        var grown = (SlotStepRunner.Caches)TalkerCaches(steps, null, _rows, capacity);
         var block = old.Slots * old.HeadDim;
         for (var layer = 0; layer < old.Keys.Length; layer++)
         {
@@ -184,8 +196,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
             }
         }
 
-        _talkerCaches = grown;
-        DisposeTalkerBindings(); // they bind the old cache
+        return grown;
     }
 
     /// <summary>Back to the initial cache once the lane is empty (its caller makes sure no run is under way).</summary>
@@ -194,7 +205,8 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         if (_talkerCaches.Slots > _startSlots)
         {
             DisposeTalkerBindings();
-            _talkerCaches = TalkerCaches(steps, _rows, _startSlots);
+            (_talkerCaches as IDisposable)?.Dispose();
+            _talkerCaches = TalkerCaches(steps, _cardCaches, _rows, _startSlots);
         }
     }
 
@@ -223,13 +235,17 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
             head?.Dispose();
         }
 
+        (_talkerCaches as IDisposable)?.Dispose();
         _run.Dispose();
     }
 
-    private static SlotStepRunner.Caches TalkerCaches(BatchedDecodeSteps steps, int rows, int slots)
+    /// <summary>Zeroed talker caches for the lane's rows: in the card's memory when <paramref name="onCard"/> is given, else host arrays.</summary>
+    private static ISlotCaches TalkerCaches(BatchedDecodeSteps steps, SlotCacheOps? onCard, int rows, int slots)
     {
         var t = steps.Manifest.Talker;
-        return SlotStepRunner.Caches.Zeros(t.Layers, rows, t.KvHeads, slots, t.HeadDim);
+        return onCard is null
+            ? SlotStepRunner.Caches.Zeros(t.Layers, rows, t.KvHeads, slots, t.HeadDim)
+            : CardSlotCaches.Zeros(onCard, t.Layers, rows, t.KvHeads, slots, t.HeadDim);
     }
 
     private static SlotStepRunner.Caches PredictorCaches(BatchedDecodeSteps steps, int rows)
