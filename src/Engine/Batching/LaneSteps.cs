@@ -47,7 +47,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     private readonly long[] _positions = new long[options.Rows];
     private readonly float[] _predictorRows = new float[options.Rows * 2 * steps.Manifest.Talker.Hidden];
     private readonly float[] _predictorLogits = new float[options.Rows * steps.Manifest.Codec.CodebookSize];
-    private readonly SlotStepRunner.Caches _predictorCaches = PredictorCaches(steps, options.Rows);
+    private readonly ISlotCaches _predictorCaches = PredictorCaches(steps, options.CachesOnCard == true ? steps.CacheOps : null, options.Rows);
     private readonly SlotCacheOps? _cardCaches = options.CachesOnCard == true ? steps.CacheOps : null;
     private ISlotCaches _talkerCaches = TalkerCaches(steps, options.CachesOnCard == true ? steps.CacheOps : null, options.Rows, options.StartSlots);
 
@@ -236,21 +236,26 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         }
 
         (_talkerCaches as IDisposable)?.Dispose();
+        (_predictorCaches as IDisposable)?.Dispose();
         _run.Dispose();
     }
 
-    /// <summary>Zeroed talker caches for the lane's rows: in the card's memory when <paramref name="onCard"/> is given, else host arrays.</summary>
+    /// <summary>Zeroed talker caches for the lane's rows.</summary>
     private static ISlotCaches TalkerCaches(BatchedDecodeSteps steps, SlotCacheOps? onCard, int rows, int slots)
     {
         var t = steps.Manifest.Talker;
-        return onCard is null
-            ? SlotStepRunner.Caches.Zeros(t.Layers, rows, t.KvHeads, slots, t.HeadDim)
-            : CardSlotCaches.Zeros(onCard, t.Layers, rows, t.KvHeads, slots, t.HeadDim);
+        return Zeros(onCard, t.Layers, rows, t.KvHeads, slots, t.HeadDim);
     }
 
-    private static SlotStepRunner.Caches PredictorCaches(BatchedDecodeSteps steps, int rows)
+    /// <summary>The predictor's caches for the lane's rows (16 slots each, written afresh every frame).</summary>
+    private static ISlotCaches PredictorCaches(BatchedDecodeSteps steps, SlotCacheOps? onCard, int rows)
     {
         var p = steps.Manifest.CodePredictor!;
-        return SlotStepRunner.Caches.Zeros(p.Layers, rows, p.KvHeads, SlotDecoderGraph.PredictorSlots, p.HeadDim);
+        return Zeros(onCard, p.Layers, rows, p.KvHeads, SlotDecoderGraph.PredictorSlots, p.HeadDim);
     }
+
+    /// <summary>Zeroed caches in the card's memory when <paramref name="onCard"/> is given, else in host arrays.</summary>
+    private static ISlotCaches Zeros(SlotCacheOps? onCard, int layers, int rows, int kvHeads, int slots, int headDim) => onCard is null
+        ? SlotStepRunner.Caches.Zeros(layers, rows, kvHeads, slots, headDim)
+        : CardSlotCaches.Zeros(onCard, layers, rows, kvHeads, slots, headDim);
 }
