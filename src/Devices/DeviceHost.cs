@@ -199,7 +199,7 @@ public sealed partial class DeviceHost(
 
             foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>())
             {
-                StartBatching(spec, synthesizer);
+                problem ??= StartBatching(spec, synthesizer);
                 if (synthesizer.Batching is not null)
                 {
                     ReleaseExportGraphsNotRun(spec.Index, synthesizer); // the export's talker, which a GPU card ran unbatched
@@ -296,8 +296,11 @@ public sealed partial class DeviceHost(
         }
     }
 
-    /// <summary>Decode lanes for the card's utterances where its engine can batch; the log says which, or why not.</summary>
-    private void StartBatching(CardSpec spec, SpeechSynthesizer synthesizer)
+    /// <summary>
+    /// Decode lanes for the card's utterances where its engine can batch; the log says which, or why not. Returns what makes
+    /// the card unhealthy, if anything (a static-shape lane's shape that fails to compile), as the self-test does.
+    /// </summary>
+    private string? StartBatching(CardSpec spec, SpeechSynthesizer synthesizer)
     {
         var options = deviceOptions.Value;
         var seats = (spec.MaxConcurrent ?? options.MaxConcurrent) + options.ResumeHeadroom; // what the card runs at most at once
@@ -305,10 +308,22 @@ public sealed partial class DeviceHost(
             Environment.ProcessorCount);
         var status = synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows, lanes));
         LogBatching(spec.Index, synthesizer.Manifest.Name, status);
-        if (synthesizer.Batching?.Options.Shapes is not null)
+        if (synthesizer.Batching?.Options.Shapes is null)
+        {
+            return null;
+        }
+
+        try
         {
             // The self-test compiled the unbatched ready set; the lanes' own shapes compile before the card takes work.
-            LogShapesCompiled(spec.Index, synthesizer.Manifest.Name, StaticShapeWarmUp.Run(synthesizer, StaticShapeWarmUp.Stage.Ready).Describe());
+            LogShapesCompiled(spec.Index, synthesizer.Manifest.Name, StaticShapeWarmUp.Run(synthesizer, StaticShapeWarmUp.Stage.Ready, _stopping.Token).Describe());
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        {
+            var problem = $"static-shape warm-up of {synthesizer.Manifest.Name}'s decode lanes failed: {ex.Message.Split('\n')[0]}";
+            LogSelfTestFailed(spec.Index, problem);
+            return problem;
         }
     }
 

@@ -95,6 +95,8 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
 
         Assert.StartsWith("batched: 1 lane(s) of 3 row(s), standard operators, fixed rows (static shapes); ", status, StringComparison.Ordinal);
         Assert.Contains("among idle rows", status, StringComparison.Ordinal);
+        Assert.Contains("against the card's unbatched steps: talker largest logit difference", status, StringComparison.Ordinal);
+        Assert.StartsWith("released: the card's decode lanes run every utterance", card.Acceleration.TalkerStatus, StringComparison.Ordinal); // not held twice
         var plan = StaticShapeWarmUp.Plan(card);
         var lanes = plan.Where(s => s.Graph == BatchedDecodeSteps.TalkerName).ToList();
         Assert.Equal(3 + 6, lanes.Count); // a step of all 3 rows at each capacity, and each prefill length that fits each capacity
@@ -110,8 +112,10 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
             return card.GenerateCodes(Request(i));
         });
 
+        var (runs, rows) = card.Batching!.Counts();
+        Assert.True(rows > runs, "no run carried more than one utterance");
         using var dynamicCard = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
-        dynamicCard.EnableBatching(new BatchingOptions(Rows: 3));
+        Assert.StartsWith("batched:", dynamicCard.EnableBatching(new BatchingOptions(Rows: 3)), StringComparison.Ordinal);
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(alone[i], together[i]); // each run carries all 3 rows, whoever is in them
@@ -154,9 +158,10 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         // On the CPU the card's memory is the host's, but the caches are made, grown and viewed as on a GPU or NPU:
         // by ONNX Runtime's allocator and graphs, rows as views at an offset.
         using var card = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = fusedGraphs });
-        card.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16, CachesOnCard = true });
+        Assert.StartsWith("batched:", card.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16, CachesOnCard = true }), StringComparison.Ordinal);
+        Assert.True(card.Batching!.Options.CachesOnCard);
         using var host = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = fusedGraphs });
-        host.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16, CachesOnCard = false });
+        Assert.StartsWith("batched:", host.EnableBatching(new BatchingOptions(Rows: 3) { InitialSlots = 16, CachesOnCard = false }), StringComparison.Ordinal);
 
         var onCard = await OnOwnThreads.RunAsync(3, i =>
         {
@@ -168,5 +173,29 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         {
             Assert.Equal(host.GenerateCodes(Request(i)), onCard[i]); // 16 slots double under running utterances
         }
+
+        var (runs, rows) = card.Batching.Counts();
+        Assert.True(rows > runs, "no run carried more than one row");
+    }
+
+    [Fact]
+    public async Task Lanes_pinned_to_fixed_rows_carry_every_row_in_every_run_and_keep_every_utterances_codes()
+    {
+        // What a card falls back to where its provider gives a row the same result only at one batch size.
+        using var card = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
+        var status = card.EnableBatching(new BatchingOptions(Rows: 3) { FixedRows = true, InitialSlots = 16 });
+
+        Assert.StartsWith("batched: 1 lane(s) of 3 row(s), standard operators, fixed rows; ", status, StringComparison.Ordinal);
+        Assert.Contains("among idle rows", status, StringComparison.Ordinal);
+        var alone = Enumerable.Range(0, 3).Select(i => card.GenerateCodes(Request(i))).ToArray();
+        var together = await OnOwnThreads.RunAsync(3, i =>
+        {
+            Thread.Sleep(i * 15);
+            return card.GenerateCodes(Request(i));
+        });
+
+        Assert.Equal(alone, together);
+        var (runs, rows) = card.Batching!.Counts();
+        Assert.True(rows > runs, "no run carried more than one utterance");
     }
 }

@@ -105,7 +105,7 @@ public sealed class BatchedDecodeSteps : IDisposable
     /// One predictor gen_step for <paramref name="batch"/> utterances in lock-step (rows [B, rowsEach, width] from slot
     /// <paramref name="position"/>), unbound: for checks and benchmarks; the lanes bind theirs once.
     /// </summary>
-    public void RunPredictor(SlotStepRunner.Caches caches, int batch, float[] rows, int rowsEach, int position, int genStep, float[] logits)
+    public void RunPredictor(ISlotCaches caches, int batch, float[] rows, int rowsEach, int position, int genStep, float[] logits)
     {
         var hidden = new float[batch * Heads.Hidden];
         SlotStepRunner.Run(Predictor, caches, 0, batch, rows, rowsEach, Manifest.Talker.Hidden, [position], perRow: false, null, hidden, Heads.Hidden,

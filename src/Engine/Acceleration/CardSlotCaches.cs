@@ -40,6 +40,7 @@ public sealed class CardSlotCaches : ISlotCaches, IDisposable
 
     public static CardSlotCaches Zeros(SlotCacheOps ops, int layers, int rows, int kvHeads, int slots, int headDim)
     {
+        EnsureAddressable(rows, kvHeads, slots, headDim);
         var made = new List<OrtValue>();
         try
         {
@@ -60,6 +61,7 @@ public sealed class CardSlotCaches : ISlotCaches, IDisposable
     /// <summary>These caches with every row's slots kept and zero slots after them, up to <paramref name="slots"/> (a new cache; this one stays).</summary>
     public CardSlotCaches Grow(SlotCacheOps ops, int slots)
     {
+        EnsureAddressable(Rows, KvHeads, slots, HeadDim);
         var made = new List<OrtValue>();
         try
         {
@@ -79,6 +81,21 @@ public sealed class CardSlotCaches : ISlotCaches, IDisposable
 
     private OrtValue View(IntPtr start, int firstRow, int rows) =>
         OrtValue.CreateTensorValueWithData(_memory, TensorElementType.Float, [rows, KvHeads, Slots, HeadDim], start + (nint)(firstRow * RowBytes), rows * RowBytes);
+
+    /// <summary>
+    /// ONNX Runtime hands a tensor's address over as a span, whose length is an int: a layer's cache past 2 GiB cannot be
+    /// viewed by rows, so it fails here, clearly, before anything is allocated.
+    /// </summary>
+    private static void EnsureAddressable(int rows, int kvHeads, int slots, int headDim)
+    {
+        var bytes = (long)rows * kvHeads * slots * headDim * sizeof(float);
+        if (bytes > int.MaxValue)
+        {
+            throw new InvalidOperationException(
+                $"A lane's cache of {rows} rows x {slots} slots needs {bytes / (double)(1L << 30):F1} GiB a layer, past the 2 GiB one tensor on the card may take here: " +
+                "give the card fewer rows (Devices:Cards:N:BatchRows) or cap an utterance's frames (Model:MaxFramesPerTextToken).");
+        }
+    }
 
     /// <summary>The tensor's first byte (on the card: only ever handed back to ONNX Runtime, never read here).</summary>
     private static unsafe IntPtr Address(OrtValue value) => (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetReference(value.GetTensorMutableRawData()));

@@ -194,6 +194,22 @@ public sealed class EngineAcceleration : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets the talker step go (its weights leave memory) once a card's decode lanes run every utterance: a static-shape
+    /// card's unbatched slot talker is a second copy of the talker beside the lanes' batched one. It is not rebuilt: an
+    /// unbatched utterance after this runs the export's talker (reopened on demand).
+    /// </summary>
+    public void ReleaseTalkerStep(string why)
+    {
+        lock (_talkerGate)
+        {
+            (_fusedTalkerTried, _standardTalkerTried) = (true, true);
+            TalkerStep?.Dispose();
+            (TalkerStep, TalkerStepInPlace) = (null, false);
+            TalkerStatus = "released: " + why;
+        }
+    }
+
     /// <summary>True when <see cref="TalkerStep"/> takes the same buffers as its past and present cache (written in place).</summary>
     public bool TalkerStepInPlace { get; private set; }
 

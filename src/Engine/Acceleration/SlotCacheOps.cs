@@ -74,6 +74,10 @@ public sealed class SlotCacheOps : IDisposable
     public void Dispose()
     {
         _allocator.Dispose();
+        if (!ReferenceEquals(Memory, OrtMemoryInfo.DefaultInstance)) // the CPU's is the process-wide one
+        {
+            Memory.Dispose();
+        }
         _zeros.Dispose();
         _grow.Dispose();
         _run.Dispose();

@@ -29,6 +29,29 @@ public static class SlotStepRunner
             [.. Enumerable.Range(0, layers).Select(_ => new float[rows * kvHeads * slots * headDim])],
             [.. Enumerable.Range(0, layers).Select(_ => new float[rows * kvHeads * slots * headDim])], kvHeads, slots, headDim);
 
+        /// <summary>These caches with every row's slots kept and zero slots after them, up to <paramref name="slots"/> (a new cache; this one stays).</summary>
+        public Caches Grown(int slots)
+        {
+            var rows = Keys[0].Length / RowElements;
+            var grown = Zeros(Layers, rows, KvHeads, slots, HeadDim);
+            var block = Slots * HeadDim;
+            for (var layer = 0; layer < Layers; layer++)
+            {
+                for (var row = 0; row < rows; row++)
+                {
+                    for (var head = 0; head < KvHeads; head++)
+                    {
+                        var from = (row * RowElements) + (head * block);
+                        var to = (row * grown.RowElements) + (head * slots * HeadDim);
+                        Array.Copy(Keys[layer], from, grown.Keys[layer], to, block);
+                        Array.Copy(Values[layer], from, grown.Values[layer], to, block);
+                    }
+                }
+            }
+
+            return grown;
+        }
+
         public Caches Copy() => this with { Keys = [.. Keys.Select(k => (float[])k.Clone())], Values = [.. Values.Select(v => (float[])v.Clone())] };
 
         public void CopyFrom(Caches other)

@@ -24,6 +24,18 @@ public sealed record BatchingOptions(int Rows, int Lanes = 1)
     /// </summary>
     public bool? CachesOnCard { get; init; }
 
+    /// <summary>
+    /// Every run carries all of a lane's rows (idle ones ride along in their own rows), so the provider sees one batch
+    /// size: at static shapes always, and on a card whose provider gives a row bit-equal results only at a fixed batch size.
+    /// </summary>
+    public bool FixedRows
+    {
+        get => _fixedRows || Shapes is not null;
+        init => _fixedRows = value;
+    }
+
+    private readonly bool _fixedRows;
+
     /// <summary>The cache slots a lane starts with (and goes back to): the smallest capacity at static shapes.</summary>
     public int StartSlots => Shapes?.CacheCapacities.Min() ?? InitialSlots;
 

@@ -8,10 +8,10 @@ namespace QwenTts.Engine.Batching;
 /// <summary>
 /// Starts a card's decode lanes when its engine can batch: the batched steps built from the checkpoint, in the CPU's
 /// fused form where the card runs the fused engine talker and cached predictor, else in standard operators (fp16 where
-/// the export is, and at fixed row counts on a static-shape card), checked against the card's unbatched steps, which
-/// were checked against the export's graphs (<see cref="BatchedStepsCheck"/>); and every row of a batch of the lane's size proven bit-equal
-/// to the same utterance alone. Otherwise the card runs each utterance on its
-/// own and the status says why.
+/// the export is; fixed rows at static shapes); checked against the card's unbatched steps, themselves checked against
+/// the export's graphs (<see cref="BatchedStepsCheck"/>); and every row of a batch of the lane's size proven bit-equal to
+/// the same utterance alone, at fixed rows where the provider gives that only at one batch size. Otherwise the card
+/// runs each utterance on its own and the status says why.
 /// </summary>
 public static class CardBatching
 {
@@ -39,45 +39,67 @@ public static class CardBatching
             Shapes = shapes,
             CachesOnCard = options.CachesOnCard ?? card.Sessions.Provider.Kind != Runtime.ExecutionProviderKind.Cpu,
         };
-        var checkedRows = shapes is null ? Math.Max(2, options.Rows) : options.Rows;
 
         // The fused lanes prefill through the card's unbatched engine talker, so a prompt's keys and values are those it
         // would have alone; the standard batched talker takes a whole prompt itself (no second copy of the weights).
         var prefill = fused ? fusedTalker : null;
-
         BatchedDecodeSteps? steps = null;
-        BatchInvariance.Result invariance;
-        BatchedStepsCheck.Result export;
         try
         {
             steps = BatchedDecodeSteps.Build(card.Sessions, fused);
-            export = BatchedStepsCheck.Run(card, steps, prefill);
-            invariance = BatchInvariance.Check(steps, checkedRows, prefill, fused ? fusedPredictor : null, fixedRows: shapes is not null);
+            var check = BatchedStepsCheck.Run(card, steps, prefill, options);
+            if (!check.Agrees)
+            {
+                return Refuse($"the batched steps ({steps.Form}) disagree with the card's checked unbatched steps ({check.Line})");
+            }
+
+            var (invariance, rows) = Invariance(steps, options, prefill, fused ? fusedPredictor : null);
+            var pinned = !Allowed(invariance, options.FixedRows) && !fused && !options.FixedRows;
+            if (pinned)
+            {
+                // A provider may give a row the same result only at one batch size: pin it, every run carrying all rows.
+                options = options with { FixedRows = true };
+                (invariance, rows) = Invariance(steps, options, prefill, null);
+            }
+
+            if (!Allowed(invariance, options.FixedRows))
+            {
+                return Refuse($"a row of a batch is not bit-equal to the same utterance alone at every batch size ({steps.Form}; {invariance.Line(rows)})");
+            }
+
+            if (shapes is not null)
+            {
+                card.Acceleration.ReleaseTalkerStep("the card's decode lanes run every utterance (static shapes, fixed rows)");
+            }
+
+            var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
+            var described = steps.Form + (!options.FixedRows ? "" : shapes is not null ? ", fixed rows (static shapes)"
+                : pinned ? ", fixed rows (on this provider a row equals itself alone only at the lane's size)" : ", fixed rows");
+            return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {described}; {invariance.Line(rows)}; {check.Line}");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The card still serves, each utterance on its own: a batching problem is reported, never a card that does not load.
+            return Refuse("the batched steps could not be built or checked: " + ex.Message.Split('\n')[0]);
+        }
+
+        (DecodeLanes? Lanes, string Status) Refuse(string why)
+        {
             steps?.Dispose();
-            return (null, "unbatched: the batched steps could not be built or checked: " + ex.Message.Split('\n')[0]);
+            return (null, "unbatched: " + why);
         }
-
-        if (!export.Agrees)
-        {
-            var form = steps.Form;
-            steps.Dispose();
-            return (null, $"unbatched: the batched steps ({form}) disagree with the card's checked unbatched steps ({export.Line})");
-        }
-
-        if (!invariance.Holds || invariance.TalkerMinRows > 1 || invariance.PredictorMinRows > 1)
-        {
-            var form = steps.Form;
-            steps.Dispose();
-            return (null, $"unbatched: a row of a batch is not bit-equal to the same utterance alone at every batch size ({form}; " +
-                          invariance.Line(checkedRows) + ")");
-        }
-
-        var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
-        var described = shapes is null ? steps.Form : steps.Form + ", fixed rows (static shapes)";
-        return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {described}; {invariance.Line(checkedRows)}; {export.Line}");
     }
+
+    /// <summary>Every row of a batch of the lane's size against itself alone: beside nobody, or at fixed rows among idle ones.</summary>
+    private static (BatchInvariance.Result Result, int Rows) Invariance(BatchedDecodeSteps steps, BatchingOptions options, InferenceSession? prefill,
+        CachedPredictorStep? predictor)
+    {
+        var rows = options.FixedRows ? options.Rows : Math.Max(2, options.Rows);
+        var slots = options.Shapes?.CacheCapacity(BatchInvariance.ProbeSlots(rows));
+        return (BatchInvariance.Check(steps, rows, prefill, predictor, fixedRows: options.FixedRows, talkerSlots: slots), rows);
+    }
+
+    /// <summary>Lanes whose runs vary in size need every row equal alone at one row; fixed rows, among idle rows at the lane's size.</summary>
+    private static bool Allowed(BatchInvariance.Result invariance, bool fixedRows) =>
+        invariance.Holds && (fixedRows || (invariance.TalkerMinRows == 1 && invariance.PredictorMinRows == 1));
 }

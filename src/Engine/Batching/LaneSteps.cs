@@ -47,9 +47,8 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     private readonly long[] _positions = new long[options.Rows];
     private readonly float[] _predictorRows = new float[options.Rows * 2 * steps.Manifest.Talker.Hidden];
     private readonly float[] _predictorLogits = new float[options.Rows * steps.Manifest.Codec.CodebookSize];
-    private readonly ISlotCaches _predictorCaches = PredictorCaches(steps, options.CachesOnCard == true ? steps.CacheOps : null, options.Rows);
-    private readonly SlotCacheOps? _cardCaches = options.CachesOnCard == true ? steps.CacheOps : null;
-    private ISlotCaches _talkerCaches = TalkerCaches(steps, options.CachesOnCard == true ? steps.CacheOps : null, options.Rows, options.StartSlots);
+    private readonly ISlotCaches _predictorCaches = LaneCaches.Predictor(steps, options, options.Rows);
+    private ISlotCaches _talkerCaches = LaneCaches.Talker(steps, options, options.Rows, options.StartSlots);
 
     /// <summary>The prompt of a newly admitted utterance into its row, alone (as it would be on an unbatched card).</summary>
     public void Prefill(LaneRow row, int longestInUse)
@@ -76,13 +75,13 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     public void Talker(IReadOnlyList<LaneRow> rows, IReadOnlyList<LaneRow> inUse)
     {
         EnsureSlots(inUse.Max(m => m.Length) + 1);
-        if (rows.Count == 1 && talkerAloneIsEqual && prefillTalker is not null)
+        if (rows.Count == 1 && talkerAloneIsEqual && prefillTalker is not null && !options.FixedRows)
         {
             TalkerAlone(rows[0]);
             return;
         }
 
-        var top = _shapes is null ? inUse.Max(m => m.Row) + 1 : _rows; // static shapes: every run carries all rows
+        var top = options.FixedRows ? _rows : inUse.Max(m => m.Row) + 1;
         Array.Clear(_talkerRows, 0, top * _hidden);
         Array.Clear(_positions, 0, top);
         foreach (var member in inUse)
@@ -129,7 +128,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     {
         var rowsEach = genStep == 0 ? 2 : 1;           // a frame's first run takes the talker row and c0 together
         var firstContextRow = genStep == 0 ? 0 : genStep + 1;
-        var batch = _shapes is null ? rows.Max(r => r.Row) + 1 : _rows;
+        var batch = options.FixedRows ? _rows : rows.Max(r => r.Row) + 1;
         var span = rowsEach * _hidden;
         Array.Clear(_predictorRows, 0, batch * span);
         foreach (var row in rows)
@@ -172,31 +171,9 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         }
 
         var old = _talkerCaches;
-        _talkerCaches = old is CardSlotCaches onCard ? onCard.Grow(_cardCaches!, capacity) : Grown((SlotStepRunner.Caches)old, capacity);
+        _talkerCaches = LaneCaches.Grown(steps, old, capacity);
         DisposeTalkerBindings(); // they bind the old cache
         (old as IDisposable)?.Dispose();
-    }
-
-    /// <summary>Host caches with every row's slots kept and zero slots after them, up to <paramref name="capacity"/>.</summary>
-    private SlotStepRunner.Caches Grown(SlotStepRunner.Caches old, int capacity)
-    {
-        var grown = (SlotStepRunner.Caches)TalkerCaches(steps, null, _rows, capacity);
-        var block = old.Slots * old.HeadDim;
-        for (var layer = 0; layer < old.Keys.Length; layer++)
-        {
-            for (var row = 0; row < _rows; row++)
-            {
-                for (var head = 0; head < old.KvHeads; head++)
-                {
-                    var from = (row * old.RowElements) + (head * block);
-                    var to = (row * grown.RowElements) + (head * capacity * old.HeadDim);
-                    Array.Copy(old.Keys[layer], from, grown.Keys[layer], to, block);
-                    Array.Copy(old.Values[layer], from, grown.Values[layer], to, block);
-                }
-            }
-        }
-
-        return grown;
     }
 
     /// <summary>Back to the initial cache once the lane is empty (its caller makes sure no run is under way).</summary>
@@ -204,9 +181,10 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     {
         if (_talkerCaches.Slots > _startSlots)
         {
+            var old = _talkerCaches;
+            _talkerCaches = LaneCaches.Talker(steps, options, _rows, _startSlots); // made before the old go: a failure leaves them whole
             DisposeTalkerBindings();
-            (_talkerCaches as IDisposable)?.Dispose();
-            _talkerCaches = TalkerCaches(steps, _cardCaches, _rows, _startSlots);
+            (old as IDisposable)?.Dispose();
         }
     }
 
@@ -239,23 +217,4 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         (_predictorCaches as IDisposable)?.Dispose();
         _run.Dispose();
     }
-
-    /// <summary>Zeroed talker caches for the lane's rows.</summary>
-    private static ISlotCaches TalkerCaches(BatchedDecodeSteps steps, SlotCacheOps? onCard, int rows, int slots)
-    {
-        var t = steps.Manifest.Talker;
-        return Zeros(onCard, t.Layers, rows, t.KvHeads, slots, t.HeadDim);
-    }
-
-    /// <summary>The predictor's caches for the lane's rows (16 slots each, written afresh every frame).</summary>
-    private static ISlotCaches PredictorCaches(BatchedDecodeSteps steps, SlotCacheOps? onCard, int rows)
-    {
-        var p = steps.Manifest.CodePredictor!;
-        return Zeros(onCard, p.Layers, rows, p.KvHeads, SlotDecoderGraph.PredictorSlots, p.HeadDim);
-    }
-
-    /// <summary>Zeroed caches in the card's memory when <paramref name="onCard"/> is given, else in host arrays.</summary>
-    private static ISlotCaches Zeros(SlotCacheOps? onCard, int layers, int rows, int kvHeads, int slots, int headDim) => onCard is null
-        ? SlotStepRunner.Caches.Zeros(layers, rows, kvHeads, slots, headDim)
-        : CardSlotCaches.Zeros(onCard, layers, rows, kvHeads, slots, headDim);
 }

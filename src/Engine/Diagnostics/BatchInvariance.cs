@@ -26,23 +26,26 @@ public static class BatchInvariance
     /// <param name="predictorAlone">The card's unbatched predictor step, or null.</param>
     /// <param name="fixedRows">Static shapes: every run carries all <paramref name="batch"/> rows, so a row alone is a row
     /// among idle ones (zeros) in a run of that size.</param>
+    /// <param name="talkerSlots">The talker caches' slots (a configured capacity at static shapes), or null: enough for the probes.</param>
     public static Result Check(BatchedDecodeSteps steps, int batch, Microsoft.ML.OnnxRuntime.InferenceSession? talkerAlone,
-        CachedPredictorStep? predictorAlone, ulong seed = 20261206, bool fixedRows = false)
+        CachedPredictorStep? predictorAlone, ulong seed = 20261206, bool fixedRows = false, int? talkerSlots = null)
     {
         var random = new Xoshiro256(seed);
         float[] Gaussian(int length) => [.. Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian())];
         var alone = fixedRows ? batch : 1;
-        var (talker, talkerRows, talkerEqual) = Talker(steps, batch, alone, talkerAlone, Gaussian);
+        var (talker, talkerRows, talkerEqual) = Talker(steps, batch, alone, talkerAlone, Gaussian, talkerSlots ?? ProbeSlots(batch));
         var (predictor, predictorRows, _) = Predictor(steps, batch, alone, predictorAlone, Gaussian);
         return new Result(talker, predictor, talkerRows, predictorRows, talkerEqual);
     }
 
     /// <summary>Every row of a batch against itself alone (a batch of one, else beside an idle row) and the unbatched step.</summary>
+    /// <summary>Slots past the last probe's position (5 + 3 r for row r): random caches, where any K/V is a valid prefix.</summary>
+    public static int ProbeSlots(int batch) => 64 * ((5 + (3 * batch) + 64) / 64);
+
     private static (string Verdict, int MinRows, bool EqualsUnbatched) Talker(BatchedDecodeSteps steps, int batch, int aloneRows,
-        Microsoft.ML.OnnxRuntime.InferenceSession? unbatched, Func<int, float[]> gaussian)
+        Microsoft.ML.OnnxRuntime.InferenceSession? unbatched, Func<int, float[]> gaussian, int slots)
     {
         var t = steps.Manifest.Talker;
-        var slots = 64 * ((5 + (3 * batch) + 64) / 64); // past the last row's position; random caches: any K/V is a valid prefix
         var caches = SlotStepRunner.Caches.Zeros(t.Layers, batch, t.KvHeads, slots, t.HeadDim);
         foreach (var array in caches.Keys.Concat(caches.Values))
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using QwenTts.Engine.Acceleration;
+using QwenTts.Engine.Batching;
 using QwenTts.Engine.Model;
 using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Runtime;
@@ -13,9 +14,10 @@ namespace QwenTts.Engine.Diagnostics;
 /// utterance in row 1 of two (row 0 another utterance at another position) through its prompt and four decode steps,
 /// and through the predictor's 15 lock-step gen_steps, against the card's unbatched talker and predictor, within the
 /// export precision's tolerance. Those are the export's graphs, or the engine's forms the card checked against them at
-/// load (its fused engine talker, its cached predictor), so no export graph is opened again for this where the card
-/// released it; a static-shape card's released talker is opened for the check and released again. Invariance proves a
-/// row equals itself alone; this proves that what it equals is the model.
+/// load (its fused engine talker, its static-shape slot talker, its cached predictor), so no export graph is opened again
+/// where the card released it. The check's caches are made, grown and viewed as the lanes' are (on the card for a GPU or
+/// NPU), and at static shapes it runs only the lanes' shapes. Invariance proves a row equals itself alone; this proves
+/// that what it equals is the model.
 /// </summary>
 public static class BatchedStepsCheck
 {
@@ -28,7 +30,8 @@ public static class BatchedStepsCheck
     }
 
     /// <param name="prefillTalker">The unbatched talker the lanes prefill with, or null (the batched talker prefills).</param>
-    public static Result Run(SpeechSynthesizer card, BatchedDecodeSteps steps, InferenceSession? prefillTalker)
+    /// <param name="options">The lanes' options: where their caches live, and at static shapes the rows, capacities and prompt lengths.</param>
+    public static Result Run(SpeechSynthesizer card, BatchedDecodeSteps steps, InferenceSession? prefillTalker, BatchingOptions options)
     {
         var sessions = card.Sessions;
         var released = sessions.Released.ToList();
@@ -36,8 +39,8 @@ public static class BatchedStepsCheck
         {
             var random = new Xoshiro256(20261208);
             float[] Gaussian(int length) => [.. Enumerable.Range(0, length).Select(_ => (float)random.NextGaussian())];
-            var (talker, talkerScale) = Talker(card, steps, prefillTalker, Gaussian);
-            var (predictor, predictorScale) = Predictor(card, steps, Gaussian);
+            var (talker, talkerScale) = Talker(card, steps, prefillTalker, options, Gaussian);
+            var (predictor, predictorScale) = Predictor(card, steps, options, Gaussian);
             return new Result(talker, EngineAcceleration.Allowed(sessions, GraphNames.TalkerDecode, talkerScale).Tolerance,
                 predictor, EngineAcceleration.Allowed(sessions, GraphNames.CodePredictor, predictorScale).Tolerance);
         }
@@ -50,71 +53,127 @@ public static class BatchedStepsCheck
         }
     }
 
+    /// <summary>Rows a check run carries: two (the probe beside another), or at static shapes every row of a lane.</summary>
+    private static int RunRows(BatchingOptions options) => options.Shapes is null ? 2 : options.Rows;
+
     private static (double Difference, double Scale) Talker(SpeechSynthesizer card, BatchedDecodeSteps steps, InferenceSession? prefillTalker,
-        Func<int, float[]> gaussian)
+        BatchingOptions options, Func<int, float[]> gaussian)
     {
         var t = steps.Manifest.Talker;
         const int promptRows = 7, otherRows = 3, decodes = 4;
+        var shapes = options.Shapes;
+        var (runRows, probe) = (RunRows(options), RunRows(options) - 1);
         var prompt = gaussian((promptRows + decodes) * t.Hidden);
-        var caches = SlotStepRunner.Caches.Zeros(t.Layers, 2, t.KvHeads, 64, t.HeadDim);
-        var (logits, hidden) = (new float[2 * t.CodecVocab], new float[2 * t.Hidden]);
-        void Prefill(int row, float[] rows, int count) => SlotStepRunner.Run(prefillTalker ?? steps.Talker, caches, row, 1, rows, count, t.Hidden, [0],
-            perRow: prefillTalker is null, null, logits, t.CodecVocab, hidden, t.Hidden);
-
-        using var run = new RunOptions();
-        using ITalker export = prefillTalker is not null
-            ? new BucketedTalker(prefillTalker, card.Sessions, run, new OrtTimer(), shapes: null, inPlace: true)
-            : new OnnxTalker(card.Sessions, run, new OrtTimer(), card.DecodeMaskExtra);
-        var (expected, expectedHidden) = (new float[t.CodecVocab], new float[t.Hidden]);
-        Prefill(0, gaussian(otherRows * t.Hidden), otherRows);
-        Prefill(1, prompt, promptRows);
-        export.Prefill(prompt, promptRows, expected, expectedHidden);
-        var (difference, scale) = Compare(expected, logits, expectedHidden, hidden, row: 0, t.CodecVocab, t.Hidden); // a prefill's outputs land in row 0
-        for (var s = 0; s < decodes; s++)
+        // Dynamic: 8 slots, grown to 16 mid-way, as a lane grows; static: a configured capacity.
+        var caches = LaneCaches.Talker(steps, options, runRows, shapes?.CacheCapacity(Math.Max(shapes.PrefillLength(promptRows), promptRows + decodes)) ?? 8);
+        var (logits, hidden) = (new float[runRows * t.CodecVocab], new float[runRows * t.Hidden]);
+        void Prefill(int row, float[] rows, int count)
         {
-            var next = prompt[((promptRows + s) * t.Hidden)..((promptRows + s + 1) * t.Hidden)];
-            var rows = new float[2 * t.Hidden];
-            gaussian(t.Hidden).CopyTo(rows, 0);
-            next.CopyTo(rows, t.Hidden);
-            SlotStepRunner.Run(steps.Talker, caches, 0, 2, rows, 1, t.Hidden, [otherRows + s, promptRows + s], perRow: true, null, logits, t.CodecVocab, hidden, t.Hidden);
-            export.Decode(next, expected, expectedHidden);
-            var (d, m) = Compare(expected, logits, expectedHidden, hidden, row: 1, t.CodecVocab, t.Hidden);
-            (difference, scale) = (Math.Max(difference, d), Math.Max(scale, m));
+            var padded = shapes?.PrefillLength(count) ?? count;
+            var input = new float[padded * t.Hidden];
+            Array.Copy(rows, input, count * t.Hidden);
+            SlotStepRunner.Run(prefillTalker ?? steps.Talker, caches, row, 1, input, padded, t.Hidden, [0], perRow: prefillTalker is null,
+                null, logits, t.CodecVocab, hidden, t.Hidden, keptRow: count - 1);
         }
 
-        return (difference, scale);
-    }
-
-    private static (double Difference, double Scale) Predictor(SpeechSynthesizer card, BatchedDecodeSteps steps, Func<int, float[]> gaussian)
-    {
-        var manifest = steps.Manifest;
-        var shape = manifest.CodePredictor!;
-        var (hidden, vocab, codebooks) = (manifest.Talker.Hidden, manifest.Codec.CodebookSize, manifest.Codec.Codebooks);
-        var contexts = gaussian(2 * codebooks * hidden);
-        var own = contexts[(codebooks * hidden)..];
         using var run = new RunOptions();
-        using ICodePredictor export = card.UseCachedPredictor && card.Acceleration.Predictor is { } cached
-            ? new CachedCodePredictor(cached, hidden, vocab, run, new OrtTimer())
-            : new OnnxCodePredictor(card.Sessions, run, new OrtTimer());
-        var caches = SlotStepRunner.Caches.Zeros(shape.Layers, 2, shape.KvHeads, SlotDecoderGraph.PredictorSlots, shape.HeadDim);
-        var (expected, logits) = (new float[vocab], new float[2 * vocab]);
-        double difference = 0, scale = 0;
-        for (var s = 0; s < codebooks - 1; s++)
+        using var reference = Reference(card, prefillTalker, run, decodes);
+        var (expected, expectedHidden) = (new float[t.CodecVocab], new float[t.Hidden]);
+        try
         {
-            var (rowsEach, first) = s == 0 ? (2, 0) : (1, s + 1);
-            var input = new float[2 * rowsEach * hidden];
-            for (var b = 0; b < 2; b++)
+            if (probe > 0)
             {
-                Array.Copy(contexts, ((b * codebooks) + first) * hidden, input, b * rowsEach * hidden, rowsEach * hidden);
+                Prefill(0, gaussian(otherRows * t.Hidden), otherRows);
             }
 
-            steps.RunPredictor(caches, 2, input, rowsEach, first, s, logits);
-            export.Logits(own, s + 2, s, expected);
-            var (d, m) = Compare(expected, logits, null, null, row: 1, vocab, 0);
-            (difference, scale) = (Math.Max(difference, d), Math.Max(scale, m));
+            Prefill(probe, prompt, promptRows);
+            reference.Prefill(prompt, promptRows, expected, expectedHidden);
+            var (difference, scale) = Compare(expected, logits, expectedHidden, hidden, row: 0, t.CodecVocab, t.Hidden); // a prefill's outputs land in row 0
+            for (var s = 0; s < decodes; s++)
+            {
+                if (promptRows + s + 1 > caches.Slots)
+                {
+                    var old = caches;
+                    caches = LaneCaches.Grown(steps, old, 2 * old.Slots);
+                    (old as IDisposable)?.Dispose();
+                }
+
+                var next = prompt[((promptRows + s) * t.Hidden)..((promptRows + s + 1) * t.Hidden)];
+                var rows = gaussian(runRows * t.Hidden);
+                next.CopyTo(rows, probe * t.Hidden);
+                var positions = Enumerable.Range(0, runRows).Select(r => (long)(r == probe ? promptRows + s : otherRows + s)).ToArray();
+                SlotStepRunner.Run(steps.Talker, caches, 0, runRows, rows, 1, t.Hidden, positions, perRow: true, null, logits, t.CodecVocab, hidden, t.Hidden);
+                reference.Decode(next, expected, expectedHidden);
+                var (d, m) = Compare(expected, logits, expectedHidden, hidden, probe, t.CodecVocab, t.Hidden);
+                (difference, scale) = (Math.Max(difference, d), Math.Max(scale, m));
+            }
+
+            return (difference, scale);
+        }
+        finally
+        {
+            (caches as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The card's unbatched talker: its fused engine talker when the lanes prefill with it; at static shapes its slot
+    /// talker at its own shapes (which it compiled); else the export's talker graphs.
+    /// </summary>
+    private static ITalker Reference(SpeechSynthesizer card, InferenceSession? prefillTalker, RunOptions run, int decodes)
+    {
+        if (prefillTalker is not null)
+        {
+            return new BucketedTalker(prefillTalker, card.Sessions, run, new OrtTimer(), shapes: null, inPlace: true);
         }
 
-        return (difference, scale);
+        if (card.StaticShapes is { } shapes && card.Acceleration.EnsureTalkerStep(card.Sessions) is { } step)
+        {
+            var talker = new BucketedTalker(step, card.Sessions, run, new OrtTimer(), shapes, card.Acceleration.TalkerStepInPlace);
+            talker.Reserve(decodes);
+            return talker;
+        }
+
+        return new OnnxTalker(card.Sessions, run, new OrtTimer(), card.DecodeMaskExtra);
+    }
+
+    private static (double Difference, double Scale) Predictor(SpeechSynthesizer card, BatchedDecodeSteps steps, BatchingOptions options, Func<int, float[]> gaussian)
+    {
+        var manifest = steps.Manifest;
+        var (hidden, vocab, codebooks) = (manifest.Talker.Hidden, manifest.Codec.CodebookSize, manifest.Codec.Codebooks);
+        var (runRows, probe) = (RunRows(options), RunRows(options) - 1);
+        var contexts = gaussian(runRows * codebooks * hidden);
+        var own = contexts[(probe * codebooks * hidden)..((probe + 1) * codebooks * hidden)];
+        using var run = new RunOptions();
+        using ICodePredictor reference = card.UseCachedPredictor && card.Acceleration.Predictor is { } cached
+            ? new CachedCodePredictor(cached, hidden, vocab, run, new OrtTimer())
+            : new OnnxCodePredictor(card.Sessions, run, new OrtTimer());
+        var caches = LaneCaches.Predictor(steps, options, runRows);
+        try
+        {
+            var (expected, logits) = (new float[vocab], new float[runRows * vocab]);
+            double difference = 0, scale = 0;
+            for (var s = 0; s < codebooks - 1; s++)
+            {
+                var (rowsEach, first) = s == 0 ? (2, 0) : (1, s + 1);
+                var input = new float[runRows * rowsEach * hidden];
+                for (var b = 0; b < runRows; b++)
+                {
+                    Array.Copy(contexts, ((b * codebooks) + first) * hidden, input, b * rowsEach * hidden, rowsEach * hidden);
+                }
+
+                steps.RunPredictor(caches, runRows, input, rowsEach, first, s, logits);
+                reference.Logits(own, s + 2, s, expected);
+                var (d, m) = Compare(expected, logits, null, null, probe, vocab, 0);
+                (difference, scale) = (Math.Max(difference, d), Math.Max(scale, m));
+            }
+
+            return (difference, scale);
+        }
+        finally
+        {
+            (caches as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>Largest difference of row <paramref name="row"/>'s logits (and hidden state) from the export's, and the logits' scale.</summary>

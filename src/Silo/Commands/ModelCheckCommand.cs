@@ -102,7 +102,8 @@ public static class ModelCheckCommand
             };
             var rowsAsked = Option(args, "--batch-rows") is { } asked ? int.Parse(asked, CultureInfo.InvariantCulture) : (int?)null;
             var (rows, lanes) = CardBatchShape.For(kind, provider.Kind, rowsAsked, lanes: null, seats: 5, Environment.ProcessorCount);
-            Console.WriteLine("batching: " + synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows, lanes)));
+            Console.WriteLine($"batching (as a {kind} card with 5 seats and no batch settings runs it): " +
+                              synthesizer.EnableBatching(new Engine.Batching.BatchingOptions(rows, lanes)));
             Console.WriteLine(BatchedCodesCheck.Run(synthesizer, Math.Min(5, rows * lanes)));
             var serves = report.Serves(synthesizer.StaticShapes is not null);
             Console.WriteLine(serves ? "OK: the model would serve on this card." : "FAIL: the model would not serve on this card (see above).");
