@@ -199,7 +199,8 @@ public sealed partial class DeviceHost(
 
             foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>())
             {
-                problem ??= StartBatching(spec, synthesizer);
+                var batchingProblem = StartBatching(spec, synthesizer);
+                problem ??= batchingProblem;
                 if (synthesizer.Batching is not null)
                 {
                     ReleaseExportGraphsNotRun(spec.Index, synthesizer); // the export's talker, which a GPU card ran unbatched
@@ -211,7 +212,9 @@ public sealed partial class DeviceHost(
             {
                 Health = new CardHealth(deviceOptions.Value.Health, clock) { SelfTestProblem = problem },
             };
-            card.InitialFramesPerSecond = pacer is null ? WarmUp(design) : deviceOptions.Value.EmulatedAssumedFramesPerSecond ?? pacer.FramesPerSecond;
+            // An unhealthy card (a failed self-test or lane warm-up) takes no work: an utterance now could only fail its load.
+            card.InitialFramesPerSecond = pacer is not null ? deviceOptions.Value.EmulatedAssumedFramesPerSecond ?? pacer.FramesPerSecond
+                : problem is null ? WarmUp(design) : 1;
             foreach (var synthesizer in new[] { design, clone }.OfType<SpeechSynthesizer>().Where(s => s.StaticShapes is not null))
             {
                 lock (_warmUps)

@@ -197,7 +197,8 @@ public sealed class EngineAcceleration : IDisposable
     /// <summary>
     /// Lets the talker step go (its weights leave memory) once a card's decode lanes run every utterance: a static-shape
     /// card's unbatched slot talker is a second copy of the talker beside the lanes' batched one. It is not rebuilt: an
-    /// unbatched utterance after this runs the export's talker (reopened on demand).
+    /// unbatched utterance after this runs the export's talker (reopened on demand). Only while nothing runs on the card
+    /// (at load): a run in flight holds the session.
     /// </summary>
     public void ReleaseTalkerStep(string why)
     {

@@ -15,6 +15,7 @@ namespace QwenTts.Engine.Batching;
 /// </summary>
 public static class CardBatching
 {
+    /// <summary>Only while nothing runs on the card (at load): a static-shape card lets its unbatched talker step go.</summary>
     public static (DecodeLanes? Lanes, string Status) TryStart(SpeechSynthesizer card, BatchingOptions options)
     {
         options.Validate();
@@ -47,35 +48,37 @@ public static class CardBatching
         try
         {
             steps = BatchedDecodeSteps.Build(card.Sessions, fused);
-            var check = BatchedStepsCheck.Run(card, steps, prefill, options);
-            if (!check.Agrees)
-            {
-                return Refuse($"the batched steps ({steps.Form}) disagree with the card's checked unbatched steps ({check.Line})");
-            }
-
             var (invariance, rows) = Invariance(steps, options, prefill, fused ? fusedPredictor : null);
-            var pinned = !Allowed(invariance, options.FixedRows) && !fused && !options.FixedRows;
-            if (pinned)
+            var varying = !Allowed(invariance, options.FixedRows) && !fused && !options.FixedRows ? invariance.Line(rows) : null;
+            if (varying is not null)
             {
                 // A provider may give a row the same result only at one batch size: pin it, every run carrying all rows.
                 options = options with { FixedRows = true };
                 (invariance, rows) = Invariance(steps, options, prefill, null);
             }
 
+            var invariant = invariance.Line(rows) + (varying is null ? "" : $" (at varying sizes: {varying})");
             if (!Allowed(invariance, options.FixedRows))
             {
-                return Refuse($"a row of a batch is not bit-equal to the same utterance alone at every batch size ({steps.Form}; {invariance.Line(rows)})");
+                return Refuse($"a row of a batch is not bit-equal to the same utterance alone at every batch size ({steps.Form}; {invariant})");
             }
 
+            // Checked at the batch size the lanes will run, with their kind of caches.
+            var check = BatchedStepsCheck.Run(card, steps, prefill, options);
+            if (!check.Agrees)
+            {
+                return Refuse($"the batched steps ({steps.Form}) disagree with the card's checked unbatched steps ({check.Line})");
+            }
+
+            var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
             if (shapes is not null)
             {
                 card.Acceleration.ReleaseTalkerStep("the card's decode lanes run every utterance (static shapes, fixed rows)");
             }
 
-            var lanes = new DecodeLanes(steps, prefill, invariance.TalkerEqualsUnbatched, options);
             var described = steps.Form + (!options.FixedRows ? "" : shapes is not null ? ", fixed rows (static shapes)"
-                : pinned ? ", fixed rows (on this provider a row equals itself alone only at the lane's size)" : ", fixed rows");
-            return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {described}; {invariance.Line(rows)}; {check.Line}");
+                : varying is not null ? ", fixed rows (on this provider a row equals itself alone only at the lane's size)" : ", fixed rows");
+            return (lanes, $"batched: {options.Lanes} lane(s) of {options.Rows} row(s), {described}; {invariant}; {check.Line}");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -53,8 +53,8 @@ public static class BatchedStepsCheck
         }
     }
 
-    /// <summary>Rows a check run carries: two (the probe beside another), or at static shapes every row of a lane.</summary>
-    private static int RunRows(BatchingOptions options) => options.Shapes is null ? 2 : options.Rows;
+    /// <summary>Rows a check run carries: two (the probe beside another), or at fixed rows every row of a lane.</summary>
+    private static int RunRows(BatchingOptions options) => options.FixedRows ? options.Rows : 2;
 
     private static (double Difference, double Scale) Talker(SpeechSynthesizer card, BatchedDecodeSteps steps, InferenceSession? prefillTalker,
         BatchingOptions options, Func<int, float[]> gaussian)
@@ -64,9 +64,11 @@ public static class BatchedStepsCheck
         var shapes = options.Shapes;
         var (runRows, probe) = (RunRows(options), RunRows(options) - 1);
         var prompt = gaussian((promptRows + decodes) * t.Hidden);
+        var (logits, hidden) = (new float[runRows * t.CodecVocab], new float[runRows * t.Hidden]);
+        using var run = new RunOptions();
+        using var reference = Reference(card, prefillTalker, run, decodes);
         // Dynamic: 8 slots, grown to 16 mid-way, as a lane grows; static: a configured capacity.
         var caches = LaneCaches.Talker(steps, options, runRows, shapes?.CacheCapacity(Math.Max(shapes.PrefillLength(promptRows), promptRows + decodes)) ?? 8);
-        var (logits, hidden) = (new float[runRows * t.CodecVocab], new float[runRows * t.Hidden]);
         void Prefill(int row, float[] rows, int count)
         {
             var padded = shapes?.PrefillLength(count) ?? count;
@@ -76,11 +78,9 @@ public static class BatchedStepsCheck
                 null, logits, t.CodecVocab, hidden, t.Hidden, keptRow: count - 1);
         }
 
-        using var run = new RunOptions();
-        using var reference = Reference(card, prefillTalker, run, decodes);
-        var (expected, expectedHidden) = (new float[t.CodecVocab], new float[t.Hidden]);
         try
         {
+            var (expected, expectedHidden) = (new float[t.CodecVocab], new float[t.Hidden]);
             if (probe > 0)
             {
                 Prefill(0, gaussian(otherRows * t.Hidden), otherRows);
