@@ -32,41 +32,37 @@ public sealed class SlotCacheOps : IDisposable
     /// <summary>A float tensor of zeros of <paramref name="shape"/> in the card's memory.</summary>
     public OrtValue Zeros(long[] shape)
     {
-        var result = OrtValue.CreateAllocatedTensorValue(_allocator, TensorElementType.Float, shape);
-        try
-        {
-            using var shapeValue = OrtValue.CreateTensorValueFromMemory(shape, [shape.Length]);
-            using var binding = _zeros.CreateIoBinding();
-            binding.BindInput("shape", shapeValue);
-            binding.BindOutput("zeros", result);
-            _zeros.RunWithBinding(_run, binding);
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        using var shapeValue = OrtValue.CreateTensorValueFromMemory(shape, [shape.Length]);
+        return RunInto(_zeros, shape, "zeros", binding => binding.BindInput("shape", shapeValue));
     }
 
     /// <summary><paramref name="cache"/> [rows, kv, slots, d] with zero slots after its own, up to <paramref name="slots"/>, in the card's memory.</summary>
     public OrtValue Grow(OrtValue cache, int slots)
     {
         var shape = cache.GetTensorTypeAndShape().Shape;
-        var grown = OrtValue.CreateAllocatedTensorValue(_allocator, TensorElementType.Float, [shape[0], shape[1], slots, shape[3]]);
-        try
+        using var pads = OrtValue.CreateTensorValueFromMemory(new long[] { 0, 0, 0, 0, 0, 0, slots - shape[2], 0 }, [8]);
+        return RunInto(_grow, [shape[0], shape[1], slots, shape[3]], "grown", binding =>
         {
-            using var pads = OrtValue.CreateTensorValueFromMemory(new long[] { 0, 0, 0, 0, 0, 0, slots - shape[2], 0 }, [8]);
-            using var binding = _grow.CreateIoBinding();
             binding.BindInput("cache", cache);
             binding.BindInput("pads", pads);
-            binding.BindOutput("grown", grown);
-            _grow.RunWithBinding(_run, binding);
-            return grown;
+        });
+    }
+
+    /// <summary>Runs <paramref name="session"/> with its output written into a new tensor of <paramref name="shape"/> from the card's allocator.</summary>
+    private OrtValue RunInto(InferenceSession session, long[] shape, string output, Action<OrtIoBinding> bindInputs)
+    {
+        var result = OrtValue.CreateAllocatedTensorValue(_allocator, TensorElementType.Float, shape);
+        try
+        {
+            using var binding = session.CreateIoBinding();
+            bindInputs(binding);
+            binding.BindOutput(output, result);
+            session.RunWithBinding(_run, binding);
+            return result;
         }
         catch
         {
-            grown.Dispose();
+            result.Dispose();
             throw;
         }
     }
