@@ -65,6 +65,7 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         }
 
         Assert.True(card.Batching!.Counts().Rows > card.Batching.Counts().Runs, "no run carried more than one row");
+        Assert.Contains(1, card.Batching.BatchSizesRun()); // at dynamic shapes a lone utterance runs alone
     }
 
     [Fact]
@@ -114,6 +115,7 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
 
         var (runs, rows) = card.Batching!.Counts();
         Assert.True(rows > runs, "no run carried more than one utterance");
+        Assert.Equal([3], card.Batching.BatchSizesRun()); // static shapes: one batch size, whoever is in the lane
         using var dynamicCard = SpeechSynthesizer.Load(miniature.Directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
         Assert.StartsWith("batched:", dynamicCard.EnableBatching(new BatchingOptions(Rows: 3)), StringComparison.Ordinal);
         for (var i = 0; i < 3; i++)
@@ -197,5 +199,6 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         Assert.Equal(alone, together);
         var (runs, rows) = card.Batching!.Counts();
         Assert.True(rows > runs, "no run carried more than one utterance");
+        Assert.Equal([3], card.Batching.BatchSizesRun()); // a lone utterance's runs carried all three rows too
     }
 }

@@ -57,6 +57,9 @@ public sealed class DecodeLane : IDisposable
         }
     }
 
+    /// <summary>The batch sizes of this lane's batched runs so far (see <see cref="LaneSteps.SizesRun"/>).</summary>
+    public long SizesRun => _steps.SizesRun;
+
     /// <summary>Batched runs so far and the rows they carried (a prefill counts one).</summary>
     public (long Runs, long Rows) Counts
     {

@@ -19,7 +19,21 @@ public sealed class DecodeLanes : IDisposable
         options.Validate();
         Options = options;
         Steps = steps;
-        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(i => new DecodeLane(steps, prefillTalker, talkerAloneIsEqual, options, i))];
+        var lanes = new List<DecodeLane>();
+        try
+        {
+            for (var i = 0; i < options.Lanes; i++)
+            {
+                lanes.Add(new DecodeLane(steps, prefillTalker, talkerAloneIsEqual, options, i));
+            }
+        }
+        catch
+        {
+            lanes.ForEach(lane => lane.Dispose()); // a lane that could not be made (its caches on the card) leaves none running
+            throw;
+        }
+
+        _lanes = [.. lanes];
         _free = new SemaphoreSlim(options.TotalRows, options.TotalRows);
     }
 
@@ -33,6 +47,13 @@ public sealed class DecodeLanes : IDisposable
     /// <summary>Batched runs so far and the rows they carried (prefills count as one row).</summary>
     public (long Runs, long Rows) Counts() =>
         _lanes.Select(l => l.Counts).Aggregate((Runs: 0L, Rows: 0L), (a, c) => (a.Runs + c.Runs, a.Rows + c.Rows));
+
+    /// <summary>The batch sizes the lanes' batched talker and predictor runs have had so far, smallest first.</summary>
+    public IReadOnlyList<int> BatchSizesRun()
+    {
+        var sizes = _lanes.Aggregate(0L, (bits, lane) => bits | lane.SizesRun);
+        return [.. Enumerable.Range(1, 63).Where(n => (sizes & (1L << n)) != 0)];
+    }
 
     /// <summary>The mean rows of a batched run since <paramref name="before"/> (from <see cref="Counts"/>).</summary>
     public double MeanBatchSince((long Runs, long Rows) before)

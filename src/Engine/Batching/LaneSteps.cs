@@ -49,6 +49,12 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     private readonly float[] _predictorLogits = new float[options.Rows * steps.Manifest.Codec.CodebookSize];
     private readonly ISlotCaches _predictorCaches = LaneCaches.Predictor(steps, options, options.Rows);
     private ISlotCaches _talkerCaches = LaneCaches.Talker(steps, options, options.Rows, options.StartSlots);
+    private long _sizesRun;
+
+    /// <summary>The batch sizes the lane's batched talker and predictor runs have had, bit n for n rows (63 for more).</summary>
+    public long SizesRun => Interlocked.Read(ref _sizesRun);
+
+    private void Ran(int batch) => Interlocked.Or(ref _sizesRun, 1L << Math.Min(batch, 63));
 
     /// <summary>The prompt of a newly admitted utterance into its row, alone (as it would be on an unbatched card).</summary>
     public void Prefill(LaneRow row, int longestInUse)
@@ -82,6 +88,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         }
 
         var top = options.FixedRows ? _rows : inUse.Max(m => m.Row) + 1;
+        Ran(top);
         Array.Clear(_talkerRows, 0, top * _hidden);
         Array.Clear(_positions, 0, top);
         foreach (var member in inUse)
@@ -129,6 +136,7 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
         var rowsEach = genStep == 0 ? 2 : 1;           // a frame's first run takes the talker row and c0 together
         var firstContextRow = genStep == 0 ? 0 : genStep + 1;
         var batch = options.FixedRows ? _rows : rows.Max(r => r.Row) + 1;
+        Ran(batch);
         var span = rowsEach * _hidden;
         Array.Clear(_predictorRows, 0, batch * span);
         foreach (var row in rows)
