@@ -6,7 +6,6 @@ using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
 using QwenTts.Engine.Sampling;
-using QwenTts.Miniature;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Engine.UnitTests;
@@ -145,14 +144,7 @@ public sealed class AccelerationTests(MiniatureFixture miniature)
         var directory = await MiniatureModels.BuildAsync("tiny");
         try
         {
-            var path = Path.Combine(directory, "hf", "model.safetensors");
-            var file = SafetensorsFile.Open([path]);
-            var tensors = file.Names.Select(n => (Name: n, Data: file.ReadFloats(n), file.Entry(n).Shape)).ToList();
-            var wrong = tensors.FindIndex(t => t.Name == "talker.code_predictor.model.layers.0.mlp.down_proj.weight");
-            tensors[wrong].Data[0] += 5f;
-            var codec = tensors.FindIndex(t => t.Name == OfficialWeights.CodecEmbedding);
-            tensors[codec].Data[3] -= 1f;
-            SafetensorsWriter.Write(path, tensors);
+            CheckpointEdits.Shift(directory, ("talker.code_predictor.model.layers.0.mlp.down_proj.weight", 0, 5f), (OfficialWeights.CodecEmbedding, 3, -1f));
 
             using var synthesizer = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions());
             var codes = synthesizer.GenerateCodes(new SynthesisRequest

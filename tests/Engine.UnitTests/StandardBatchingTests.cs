@@ -6,7 +6,6 @@ using QwenTts.Engine.Pipeline;
 using QwenTts.Engine.Prompt;
 using QwenTts.Engine.Runtime;
 using QwenTts.Engine.Sampling;
-using QwenTts.Miniature;
 using QwenTts.TestSupport;
 
 namespace QwenTts.Engine.UnitTests;
@@ -132,11 +131,7 @@ public sealed class StandardBatchingTests(MiniatureFixture miniature)
         try
         {
             // A wrong talker weight in the checkpoint: the card runs the export's talker; the batched steps are built from the checkpoint.
-            var path = Path.Combine(directory, "hf", "model.safetensors");
-            var file = SafetensorsFile.Open([path]);
-            var tensors = file.Names.Select(n => (Name: n, Data: file.ReadFloats(n), file.Entry(n).Shape)).ToList();
-            tensors[tensors.FindIndex(t => t.Name == "talker.model.layers.0.mlp.down_proj.weight")].Data[0] += 5f;
-            SafetensorsWriter.Write(path, tensors);
+            CheckpointEdits.Shift(directory, ("talker.model.layers.0.mlp.down_proj.weight", 0, 5f));
             using var card = SpeechSynthesizer.Load(directory, new ExecutionProviderOptions { IntraOpThreads = 1, FusedCpuGraphs = false });
 
             var status = card.EnableBatching(new BatchingOptions(Rows: 3));
