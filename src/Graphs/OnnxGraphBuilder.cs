@@ -147,9 +147,6 @@ public sealed class OnnxGraphBuilder : IDisposable
     /// <summary>A float weight stored in the external data file (or inline).</summary>
     public string Weight(string name, float[] data, params long[] dims) => Store(name, data, dims, Float);
 
-    /// <summary>A float weight stored and used as fp16 (rounded to nearest).</summary>
-    public string HalfWeight(string name, float[] data, params long[] dims) => Store(name, data, dims, Float16);
-
     /// <summary>
     /// The engine's graphs for an fp16 export (<see cref="WeightMatMul"/>): weight matrices kept in fp16 and multiplied in
     /// fp16, as the export does, so an accelerator holds half the bytes and runs its fp16 GEMMs; norms, attention and the

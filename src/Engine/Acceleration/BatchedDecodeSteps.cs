@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using QwenTts.Engine.Model;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenTts.Engine.Runtime;
 using QwenTts.Graphs;
 
@@ -65,8 +64,8 @@ public sealed class BatchedDecodeSteps : IDisposable
             throw new ModelValidationException("The batched steps' fused form needs head sizes that are multiples of 8.");
         }
 
-        var halfTalker = !fused && sessions.FloatType(GraphNames.TalkerDecode) == TensorElementType.Float16;
-        var halfPredictor = !fused && sessions.FloatType(GraphNames.CodePredictor) == TensorElementType.Float16;
+        var halfTalker = !fused && EngineAcceleration.IsHalf(sessions, GraphNames.TalkerDecode);
+        var halfPredictor = !fused && EngineAcceleration.IsHalf(sessions, GraphNames.CodePredictor);
         var form = fused ? "fused for the CPU" : halfTalker || halfPredictor ? "standard operators, fp16 weights and matmuls" : "standard operators";
         OnnxGraphBuilder Graph(SlotDecoderSpec spec, WeightSource source, bool inline, string? folder, bool half) => fused
             ? FusedSlotDecoderGraph.Build(spec, source, inline, directory: folder, batched: true)

@@ -128,7 +128,7 @@ public sealed class EngineAcceleration : IDisposable
     }
 
     /// <summary>An fp16 export graph: the engine's standard-operator form of it keeps its weight matrices in fp16 too.</summary>
-    private static bool IsHalf(ModelSessions sessions, string graph) =>
+    internal static bool IsHalf(ModelSessions sessions, string graph) =>
         sessions.FloatType(graph) == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
 
     /// <summary>The largest difference allowed against an export graph (by its precision), relative to max(1, the largest logit).</summary>

@@ -41,15 +41,14 @@ public sealed class PredictorHeads : IDisposable
         {
             for (var j = 0; j < heads; j++)
             {
-                using var g = new OnnxGraphBuilder(NamePrefix + j, (_, _, _, _) => throw new InvalidOperationException("No weights are read."), inline: true)
+                var head = stacked.AsSpan(j * hidden * vocab, hidden * vocab).ToArray();
+                using var g = new OnnxGraphBuilder(NamePrefix + j, (_, _, _, _) => head, inline: true)
                 {
                     DocString = $"QwenTts: the code predictor's head for gen_step {j}, a constant (prepacked once).",
+                    HalfMatMuls = half,
                 };
                 var input = g.Input(InputName, OnnxGraphBuilder.Float, "B", 1, hidden);
-                var head = stacked.AsSpan(j * hidden * vocab, hidden * vocab).ToArray();
-                var logits = half
-                    ? g.Cast(g.MatMul(g.Cast(input, OnnxGraphBuilder.Float16), g.HalfWeight("lm_head", head, hidden, vocab)), OnnxGraphBuilder.Float)
-                    : g.MatMul(input, g.Weight("lm_head", head, hidden, vocab));
+                var logits = g.WeightMatMul(input, "lm_head", 1f, hidden, vocab);
                 g.Output(logits, "logits", OnnxGraphBuilder.Float, "B", 1, vocab);
                 sessions.Add(new InferenceSession(g.ToBytes(), options));
             }

@@ -59,22 +59,32 @@ internal sealed class LaneSteps(BatchedDecodeSteps steps, InferenceSession? pref
     /// <summary>The prompt of a newly admitted utterance into its row, alone (as it would be on an unbatched card).</summary>
     public void Prefill(LaneRow row, int longestInUse)
     {
-        // At static shapes the prompt is padded to a configured length: the padding's keys and values land in slots past
-        // the prompt, masked until the utterance's own frames overwrite them, and the outputs are the last real row's.
-        var padded = _shapes?.PrefillLength(row.PromptRows) ?? row.PromptRows;
-        EnsureSlots(Math.Max(padded, longestInUse + 1));
+        EnsureSlots(Math.Max(_shapes?.PrefillLength(row.PromptRows) ?? row.PromptRows, longestInUse + 1));
         row.Length = 0;
-        var decoder = row.Decoder;
-        var input = row.Prompt;
-        if (padded != row.PromptRows)
+        Prefill(steps, prefillTalker, _shapes, _talkerCaches, row.Row, row.Prompt, row.PromptRows, row.Decoder.TalkerLogits, row.Decoder.TalkerHidden);
+        row.Length = row.PromptRows;
+    }
+
+    /// <summary>
+    /// A prompt into row <paramref name="row"/> of <paramref name="caches"/>, alone: through the fused engine talker when
+    /// given, else the batched talker. At static shapes it is padded to a configured length: the padding's keys and values
+    /// land in slots past the prompt, masked until the utterance's own frames overwrite them, and the outputs are the
+    /// last real row's. The lanes and the load-time check of the batched steps prefill here.
+    /// </summary>
+    internal static void Prefill(BatchedDecodeSteps steps, InferenceSession? prefillTalker, StaticShapeOptions? shapes, ISlotCaches caches, int row,
+        float[] prompt, int promptRows, float[] logits, float[] hidden)
+    {
+        var width = steps.Manifest.Talker.Hidden;
+        var padded = shapes?.PrefillLength(promptRows) ?? promptRows;
+        var input = prompt;
+        if (padded != promptRows)
         {
-            input = new float[padded * _hidden];
-            Array.Copy(row.Prompt, input, row.PromptRows * _hidden);
+            input = new float[padded * width];
+            Array.Copy(prompt, input, promptRows * width);
         }
 
-        SlotStepRunner.Run(prefillTalker ?? steps.Talker, _talkerCaches, row.Row, 1, input, padded, _hidden, [0], perRow: prefillTalker is null,
-            null, decoder.TalkerLogits, _vocab, decoder.TalkerHidden, _hidden, keptRow: row.PromptRows - 1);
-        row.Length = row.PromptRows;
+        SlotStepRunner.Run(prefillTalker ?? steps.Talker, caches, row, 1, input, padded, width, [0], perRow: prefillTalker is null,
+            null, logits, steps.Manifest.Talker.CodecVocab, hidden, width, keptRow: promptRows - 1);
     }
 
     /// <summary>One talker step for <paramref name="rows"/>, each on its decoder's next input; <paramref name="inUse"/>: every row of the lane.</summary>

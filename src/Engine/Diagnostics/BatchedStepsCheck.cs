@@ -69,14 +69,7 @@ public static class BatchedStepsCheck
         using var reference = Reference(card, prefillTalker, run, decodes);
         // Dynamic: 8 slots, grown to 16 mid-way, as a lane grows; static: a configured capacity.
         var caches = LaneCaches.Talker(steps, options, runRows, shapes?.CacheCapacity(Math.Max(shapes.PrefillLength(promptRows), promptRows + decodes)) ?? 8);
-        void Prefill(int row, float[] rows, int count)
-        {
-            var padded = shapes?.PrefillLength(count) ?? count;
-            var input = new float[padded * t.Hidden];
-            Array.Copy(rows, input, count * t.Hidden);
-            SlotStepRunner.Run(prefillTalker ?? steps.Talker, caches, row, 1, input, padded, t.Hidden, [0], perRow: prefillTalker is null,
-                null, logits, t.CodecVocab, hidden, t.Hidden, keptRow: count - 1);
-        }
+        void Prefill(int row, float[] rows, int count) => LaneSteps.Prefill(steps, prefillTalker, shapes, caches, row, rows, count, logits, hidden);
 
         try
         {
